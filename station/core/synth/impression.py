@@ -1,0 +1,296 @@
+"""Impressions of a master print: what a scanner sees when the finger touches the platen.
+
+Stages, in order: placement (rotation, translation), non-linear skin distortion, contact area
+(rolled nail to nail, or a flat ellipse, sometimes partial), skin condition (pressure, dry,
+wet), sensor (background, noise, blur). The ground-truth minutiae go through the same forward
+map and are clipped to the contact area.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+from scipy import ndimage
+
+from .fields import smooth_noise
+from .master import MasterPrint, sample_ridge_signal
+from .params import SynthParameters
+
+__all__ = ["KINDS", "ImpressionSettings", "Minutia", "draw_settings", "render_impression"]
+
+KINDS = ("rolled", "flat")
+
+
+class Minutia(NamedTuple):
+    """A ground-truth minutia: position (px), direction (rad) and type (0 ending, 1 bifurcation).
+
+    ``angle`` is measured from +x toward +y (image axes, y down) and points along the ridge
+    that ends (ending) or along the valley between the two branches (bifurcation).
+    """
+
+    x: float
+    y: float
+    angle: float
+    type: int
+
+
+@dataclass(frozen=True)
+class ImpressionSettings:
+    """Everything random about one impression, drawn once from its stream."""
+
+    kind: str
+    size: tuple[int, int]
+    rotation: float
+    translation: tuple[float, float]
+    distortion: float
+    partial: tuple[float, float, float] | None  # (angle, offset px, softness) of a lift-off edge
+    pressure: float  # > 0 thicker ridges, < 0 thinner
+    dryness: float  # 0..1 broken ridges
+    wetness: float  # 0..1 smudged valleys
+    noise: float  # grey levels
+    blur: float  # px
+    background: float  # grey level of the empty platen
+    contrast: float  # grey levels between valley and ridge
+
+
+def draw_settings(
+    rng: np.random.Generator,
+    kind: str,
+    size: tuple[int, int],
+    params: SynthParameters,
+    degradation: float | None,
+) -> ImpressionSettings:
+    """Draw the settings of one impression.
+
+    ``degradation`` in [0, 1] grades the skin condition and sensor from clean to badly
+    degraded; ``None`` draws it from a mix typical of a booking (mostly good prints).
+    """
+    if degradation is None:
+        degradation = float(np.clip(rng.beta(1.3, 4.0), 0.0, 1.0))
+    d = float(degradation)
+    if kind == "rolled":
+        rotation = float(np.clip(rng.normal(0, params.rolled_rotation_sd), -0.2, 0.2))
+        partial = None
+        translation = tuple(rng.normal(0, params.translation_sd * 0.4, 2))
+    else:
+        rotation = float(np.clip(rng.normal(0, params.flat_rotation_sd), -1, 1) * 1.0)
+        rotation = float(np.clip(rotation, -params.max_rotation, params.max_rotation))
+        translation = tuple(rng.normal(0, params.translation_sd, 2))
+        partial = None
+        if rng.random() < 0.12 + 0.3 * d:
+            partial = (rng.uniform(0, 2 * np.pi), rng.uniform(-60, 90), rng.uniform(4, 14))
+    condition = rng.random()
+    dryness = wetness = 0.0
+    if condition < 0.5:
+        dryness = d * rng.uniform(0.6, 1.0)
+    else:
+        wetness = d * rng.uniform(0.6, 1.0)
+    pressure = float(np.clip(rng.normal(0.0, 0.12) + 0.35 * wetness - 0.3 * dryness, -0.6, 0.6))
+    return ImpressionSettings(
+        kind=kind,
+        size=size,
+        rotation=rotation,
+        translation=(float(translation[0]), float(translation[1])),
+        distortion=float(rng.uniform(0.3, 1.0) * params.distortion_max),
+        partial=partial,
+        pressure=pressure,
+        dryness=float(dryness),
+        wetness=float(wetness),
+        noise=float(params.sensor_noise * (0.5 + 1.5 * d) * rng.uniform(0.8, 1.2)),
+        blur=float(params.blur_sigma * (1.0 + 0.8 * d) * rng.uniform(0.85, 1.15)),
+        background=float(rng.uniform(215, 245)),
+        contrast=float(rng.uniform(150, 190) * (1.0 - 0.45 * d)),
+    )
+
+
+class _Placement:
+    """The map between output pixels ``o`` and master pixels ``m``.
+
+    ``m = c + R (o - o_c - t) + D(o)``, with ``D`` a smooth displacement that vanishes in the
+    rigid contact core and grows toward the pad's edge.
+    """
+
+    _STEP = 8  # px: grid of the displacement field
+
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        master: MasterPrint,
+        settings: ImpressionSettings,
+        params: SynthParameters,
+    ) -> None:
+        rows, cols = settings.size
+        self.o_c = np.array([cols / 2.0, rows / 2.0])
+        self.t = np.array(settings.translation)
+        pad = master.pad
+        lift = 0.0 if settings.kind == "rolled" else 0.12 * pad.half_height
+        self.c = np.array([pad.cx, pad.cy - lift])
+        cos, sin = np.cos(settings.rotation), np.sin(settings.rotation)
+        self.R = np.array([[cos, -sin], [sin, cos]])
+        grid = (rows // self._STEP + 2, cols // self._STEP + 2)
+        scale = 160.0 / self._STEP
+        self.dx = settings.distortion * smooth_noise(rng, grid, scale)
+        self.dy = settings.distortion * smooth_noise(rng, grid, scale)
+        self.core = params.distortion_core
+        self.reach = max(pad.half_width, pad.half_height)
+
+    def displacement(self, ox: np.ndarray, oy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        rx = ox - self.o_c[0] - self.t[0]
+        ry = oy - self.o_c[1] - self.t[1]
+        ramp = np.clip((np.hypot(rx, ry) - self.core) / (self.reach - self.core), 0.0, 1.0)
+        coords = np.stack([np.asarray(oy) / self._STEP, np.asarray(ox) / self._STEP])
+        ux = ndimage.map_coordinates(self.dx, coords, order=1, mode="nearest")
+        uy = ndimage.map_coordinates(self.dy, coords, order=1, mode="nearest")
+        return ramp * ux, ramp * uy
+
+    def to_master(self, ox: np.ndarray, oy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        rx = ox - self.o_c[0] - self.t[0]
+        ry = oy - self.o_c[1] - self.t[1]
+        ux, uy = self.displacement(ox, oy)
+        mx = self.c[0] + self.R[0, 0] * rx + self.R[0, 1] * ry + ux
+        my = self.c[1] + self.R[1, 0] * rx + self.R[1, 1] * ry + uy
+        return mx, my
+
+    def to_output(self, mx: np.ndarray, my: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Invert :meth:`to_master` by fixed-point iteration (the displacement is gentle)."""
+        ox = np.full(np.shape(mx), self.o_c[0])
+        oy = np.full(np.shape(my), self.o_c[1])
+        for _ in range(12):
+            ux, uy = self.displacement(ox, oy)
+            ax, ay = mx - self.c[0] - ux, my - self.c[1] - uy
+            ox = self.o_c[0] + self.t[0] + self.R[0, 0] * ax + self.R[1, 0] * ay
+            oy = self.o_c[1] + self.t[1] + self.R[0, 1] * ax + self.R[1, 1] * ay
+        return ox, oy
+
+
+_COARSE = 4  # px: grid on which the smooth geometry of an impression is computed
+
+
+def _upsample(coarse: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Exact bilinear upsampling of a field sampled at every ``_COARSE``-th output pixel."""
+    rows, cols = shape
+    fine = ndimage.zoom(coarse, _COARSE, order=1, grid_mode=False, mode="nearest")
+    # zoom maps output i to input i * (n - 1) / (n_out - 1): resize so that is i / _COARSE.
+    return (
+        fine[:rows, :cols]
+        if fine.shape[0] >= rows and fine.shape[1] >= cols
+        else np.pad(
+            fine, [(0, max(0, rows - fine.shape[0])), (0, max(0, cols - fine.shape[1]))], "edge"
+        )[:rows, :cols]
+    )
+
+
+def _coarse_grid(shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    rows, cols = shape
+    n_r = -(-(rows - 1) // _COARSE) + 1
+    n_c = -(-(cols - 1) // _COARSE) + 1
+    oy, ox = np.mgrid[0:n_r, 0:n_c].astype(np.float64) * _COARSE
+    return ox, oy
+
+
+def _contact(
+    rng: np.random.Generator,
+    master: MasterPrint,
+    settings: ImpressionSettings,
+    params: SynthParameters,
+    ox: np.ndarray,
+    oy: np.ndarray,
+    mx: np.ndarray,
+    my: np.ndarray,
+    place: _Placement,
+) -> np.ndarray:
+    """Contact weight 0..1 (1 = skin pressed on the platen) on the coarse grid ``(ox, oy)``."""
+    pad = master.pad
+    edge = 6.0 / min(pad.half_width, pad.half_height)
+    weight = np.clip((1.0 - pad.level(mx, my)) / edge, 0.0, 1.0)
+    wob = 0.05 * smooth_noise(rng, ox.shape, 80.0 / _COARSE)
+    u, v = pad.normalised(mx, my)
+    if settings.kind == "flat":
+        a, b = params.flat_contact
+        a *= rng.uniform(0.9, 1.12)
+        b *= rng.uniform(0.9, 1.12)
+        vv = v + 0.12  # the flat contact centre sits toward the tip
+        level = np.hypot(u / a, vv / b) + wob
+        weight *= np.clip((1.0 - level) / 0.04, 0.0, 1.0)
+    else:
+        # A rolled print fades at the nail edges, where the finger leaves the platen.
+        weight *= np.clip((1.0 - np.abs(u) + wob) / 0.08, 0.0, 1.0)
+    if settings.partial is not None:
+        angle, offset, soft = settings.partial
+        d = (ox - place.o_c[0]) * np.cos(angle) + (oy - place.o_c[1]) * np.sin(angle) - offset
+        weight *= np.clip(-d / soft, 0.0, 1.0)
+    return weight
+
+
+def render_impression(
+    rng: np.random.Generator,
+    master: MasterPrint,
+    settings: ImpressionSettings,
+    params: SynthParameters,
+) -> tuple[np.ndarray, list[Minutia]]:
+    """Render one impression of ``master``.
+
+    Returns
+    -------
+    image : (M, N) ndarray of uint8
+        500 ppi grey image, dark ridges on a light background.
+    truth : list of Minutia
+        Ground-truth minutiae inside the contact area, output pixel coordinates.
+    """
+    shape = settings.size
+    place = _Placement(rng, master, settings, params)
+    # Smooth quantities live on a coarse grid and are upsampled exactly (bilinear).
+    cx, cy = _coarse_grid(shape)
+    cmx, cmy = place.to_master(cx, cy)
+    contact_coarse = _contact(rng, master, settings, params, cx, cy, cmx, cmy, place)
+    mx, my = _upsample(cmx, shape), _upsample(cmy, shape)
+    contact = _upsample(contact_coarse, shape)
+    ridge = sample_ridge_signal(master, mx, my)
+
+    def field(scale_px: float) -> np.ndarray:
+        return _upsample(smooth_noise(rng, cx.shape, scale_px / _COARSE), shape)
+
+    # Pressure: a lower threshold on cos(psi) makes thicker ridges.
+    threshold = -settings.pressure + 0.15 * field(120.0)
+    ink = 0.5 + 0.5 * np.tanh((ridge - threshold) / 0.44)
+    if settings.dryness > 0:
+        breaks = field(14.0) + 2.4 - 2.8 * settings.dryness
+        ink *= np.clip(breaks, 0.0, 1.0)
+    if settings.wetness > 0:
+        blots = field(22.0) + 2.7 - 2.4 * settings.wetness
+        ink = np.maximum(ink, np.clip(-blots, 0.0, 1.0) * 0.9)
+    # Pressure is highest in the middle of the contact: contact fades the ink at its edges.
+    ink *= np.sqrt(contact)
+    image = settings.background - 12.0 * field(200.0) - settings.contrast * ink
+    if settings.blur > 0:
+        image = ndimage.gaussian_filter(image, settings.blur, truncate=3.0)
+    image += rng.normal(0.0, settings.noise, image.shape)
+    image = np.clip(np.rint(image), 0, 255).astype(np.uint8)
+
+    truth = _carry_truth(master, place, contact, settings)
+    return image, truth
+
+
+def _carry_truth(
+    master: MasterPrint, place: _Placement, contact: np.ndarray, settings: ImpressionSettings
+) -> list[Minutia]:
+    """Master minutiae mapped to the impression and clipped to the contact area."""
+    if len(master.minutiae) == 0:
+        return []
+    mx, my, ang, kind = (master.minutiae[:, i] for i in range(4))
+    ox, oy = place.to_output(mx, my)
+    eps = 3.0
+    tx, ty = place.to_output(mx + eps * np.cos(ang), my + eps * np.sin(ang))
+    out_angle = np.arctan2(ty - oy, tx - ox)
+    rows, cols = settings.size
+    inside = (ox >= 0) & (oy >= 0) & (ox <= cols - 1) & (oy <= rows - 1)
+    keep = np.zeros(len(mx), bool)
+    ri = np.clip(np.rint(oy).astype(int), 0, rows - 1)
+    ci = np.clip(np.rint(ox).astype(int), 0, cols - 1)
+    keep[inside] = contact[ri[inside], ci[inside]] >= 0.5
+    return [
+        Minutia(float(ox[i]), float(oy[i]), float(out_angle[i]), int(kind[i]))
+        for i in np.nonzero(keep)[0]
+    ]

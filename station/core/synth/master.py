@@ -1,0 +1,203 @@
+"""Master prints: the ridge pattern of one finger, before any impression is taken.
+
+A master is made, like SFinGe's, from a pattern class, a pad shape, singular points, an
+orientation field and a ridge-period map; its ridge pattern is the phase
+``psi_c + psi_s`` (see :mod:`.phase`), stored on a half-resolution grid.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from ..fingers import finger_index
+from . import rng as rngs
+from .fields import smooth_noise
+from .orientation import orientation_field
+from .params import DEFAULT_PARAMETERS, SynthParameters
+from .pattern import PadShape, SingularPoint, place_singular_points, sample_class
+from .phase import continuous_phase, place_minutiae, spiral_field
+
+__all__ = ["MasterPrint", "make_master", "master_print"]
+
+_CANVAS_MARGIN = 48  # px around the pad
+
+
+@dataclass(frozen=True, eq=False)
+class MasterPrint:
+    """The ridge pattern of one finger.
+
+    Attributes
+    ----------
+    pattern : str
+        Henry class.
+    pad : PadShape
+        Pad outline, master pixels.
+    step : int
+        Grid spacing of ``psi`` and ``spiral`` (px); grid sample ``[r, c]`` is at
+        ``x = c * step``, ``y = r * step``.
+    psi : (M, N) ndarray of float32
+        Continuous phase (rad), read-only.
+    spiral : (M, N) ndarray of complex64
+        ``exp(1j * psi_s)``, read-only.
+    minutiae : (K, 5) ndarray of float64
+        ``x, y, angle, type, polarity`` in master pixels, read-only.
+    singular_points : tuple of SingularPoint
+        Cores and deltas.
+    period : float
+        Mean ridge period (px).
+    size : tuple of int
+        Canvas (rows, cols) in pixels.
+    """
+
+    pattern: str
+    pad: PadShape
+    step: int
+    psi: np.ndarray
+    spiral: np.ndarray
+    minutiae: np.ndarray
+    singular_points: tuple[SingularPoint, ...]
+    period: float
+    size: tuple[int, int]
+
+    def ridges(self) -> np.ndarray:
+        """The clean ridge signal ``cos(psi)`` at full resolution (for inspection and tests)."""
+        rows, cols = self.size
+        y, x = np.mgrid[0:rows, 0:cols].astype(float)
+        return sample_ridge_signal(self, x, y)
+
+
+def sample_ridge_signal(master: MasterPrint, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``cos(psi_c + psi_s)`` at master pixel coordinates ``(x, y)`` (bilinear on the grid)."""
+    coords = np.stack([np.asarray(y, float) / master.step, np.asarray(x, float) / master.step])
+    psi = ndimage.map_coordinates(master.psi, coords, order=1, mode="nearest")
+    s_re = ndimage.map_coordinates(master.spiral.real, coords, order=1, mode="nearest")
+    s_im = ndimage.map_coordinates(master.spiral.imag, coords, order=1, mode="nearest")
+    # Re(exp(i psi) * S / |S|)
+    norm = np.maximum(np.hypot(s_re, s_im), 1e-6)
+    return (np.cos(psi) * s_re - np.sin(psi) * s_im) / norm
+
+
+def _fold_mask(theta: np.ndarray) -> np.ndarray:
+    """Grid samples next to a fold, where the ridge direction flips between neighbours."""
+    c, s = np.cos(theta), np.sin(theta)
+    fold = np.zeros(theta.shape, bool)
+    flip_x = (c[:, 1:] * c[:, :-1] + s[:, 1:] * s[:, :-1]) < 0
+    flip_y = (c[1:, :] * c[:-1, :] + s[1:, :] * s[:-1, :]) < 0
+    fold[:, 1:] |= flip_x
+    fold[:, :-1] |= flip_x
+    fold[1:, :] |= flip_y
+    fold[:-1, :] |= flip_y
+    return fold
+
+
+def make_master(rng: np.random.Generator, finger: str, params: SynthParameters) -> MasterPrint:
+    """Build a master print from a random stream.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The master's own stream (see :func:`master_print` for the seeded entry point).
+    finger : str
+        Finger code ``R1``–``L5``; sets the pad size.
+    params : SynthParameters
+        Generator tunables.
+
+    Returns
+    -------
+    master : MasterPrint
+    """
+    number = finger_index(finger) % 5 + 1
+    shape = params.finger_shapes[number]
+    scale = 1.0 + rng.uniform(-params.size_jitter, params.size_jitter)
+    half_w, half_h = shape.width * scale / 2, shape.height * scale / 2
+    rows = int(2 * half_h + 2 * _CANVAS_MARGIN)
+    cols = int(2 * half_w + 2 * _CANVAS_MARGIN)
+    pad = PadShape(cx=cols / 2, cy=rows / 2, half_width=half_w, half_height=half_h)
+
+    pattern = sample_class(rng, params)
+    points = place_singular_points(rng, pattern, pad)
+
+    step = params.master_step
+    grid_shape = (rows // step + 2, cols // step + 2)
+    y, x = np.mgrid[0 : grid_shape[0], 0 : grid_shape[1]].astype(float) * step
+    noise_scale = params.noise_scale / step
+    theta = orientation_field(
+        x,
+        y,
+        pattern=pattern,
+        points=points,
+        pad=pad,
+        noise=params.orientation_noise * smooth_noise(rng, grid_shape, noise_scale),
+        theta_inf=rng.normal(0.0, 0.06),
+        arch_height=rng.uniform(0.35, 0.7),
+    )
+    base_period = rng.uniform(*params.period_range)
+    period = base_period * (1.0 + 0.05 * smooth_noise(rng, grid_shape, noise_scale))
+    for p in points:
+        if p.kind == "core":
+            r2 = (x - p.x) ** 2 + (y - p.y) ** 2
+            period *= 1.0 - (1.0 - params.core_period_factor) * np.exp(-r2 / (2 * 70.0**2))
+    psi = continuous_phase(theta, period, step)
+
+    allowed = pad.inside(x, y, margin=params.minutiae_margin)
+    allowed &= ~ndimage.binary_dilation(
+        _fold_mask(theta), iterations=max(1, round(base_period / step))
+    )
+    for p in points:
+        allowed &= (x - p.x) ** 2 + (y - p.y) ** 2 > (2.0 * base_period) ** 2
+    area_share = pad.inside(x, y).mean() * x.size * step * step / (cols * rows)
+    wanted = int(rng.integers(*params.minutiae_range, endpoint=True) * min(1.0, area_share / 0.6))
+    minutiae = place_minutiae(
+        rng,
+        psi,
+        allowed,
+        step=step,
+        count=wanted,
+        spacing=params.minutiae_spacing * base_period,
+        bifurcation_share=params.bifurcation_share,
+        passes=params.type_passes,
+    )
+    spiral = spiral_field(x, y, minutiae)
+    arrays = [psi.astype(np.float32), spiral, minutiae]
+    for a in arrays:
+        a.setflags(write=False)
+    return MasterPrint(
+        pattern=pattern,
+        pad=pad,
+        step=step,
+        psi=arrays[0],
+        spiral=arrays[1],
+        minutiae=arrays[2],
+        singular_points=tuple(points),
+        period=float(base_period),
+        size=(rows, cols),
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_master(population: int, subject: int, finger: str) -> MasterPrint:
+    rng = rngs.stream(population, subject, finger_index(finger), rngs.MASTER)
+    return make_master(rng, finger, DEFAULT_PARAMETERS)
+
+
+def master_print(
+    subject: int, finger: str, *, population: int = 0, params: SynthParameters | None = None
+) -> MasterPrint:
+    """The master print of finger ``finger`` of subject ``subject`` of population ``population``.
+
+    Deterministic: the same integers give the same master in any process. Masters with the
+    default parameters are cached (a few dozen, a couple of MB each).
+    """
+    subject = rngs.check_seed("subject", subject)
+    population = rngs.check_seed("population", population)
+    from ..fingers import validate_finger
+
+    finger = validate_finger(finger)
+    if params is None or params == DEFAULT_PARAMETERS:
+        return _cached_master(population, subject, finger)
+    rng = rngs.stream(population, subject, finger_index(finger), rngs.MASTER)
+    return make_master(rng, finger, params)

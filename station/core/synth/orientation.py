@@ -1,0 +1,227 @@
+"""Orientation field of a master print.
+
+Loops, whorls and tented arches use the zero-pole model of Sherlock and Monro ("A model for
+interpreting fingerprint topology", Pattern Recognition 26, 1993)::
+
+    theta(z) = theta_inf + 1/2 * (sum_cores arg(z - c) - sum_deltas arg(z - d))
+
+Plain arches, which have no singular points, use ridges that follow bumps
+``y = y0 - a(y0) * exp(-u**2 / (2 s**2))`` rising toward the fingertip. A smooth random field is
+added to both, so no two masters share a flow.
+
+The half-angle sum has branch cuts: the ridge *orientation* is continuous, but the *direction*
+``(cos theta, sin theta)`` flips across one ray from every singular point. The continuous phase
+(``phase.continuous_phase``) folds across those rays, which is invisible only where ridges run
+along them, so each ray is turned to follow the ridges leaving its point (for a delta, the arm
+that points most toward the crease).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageDraw
+from scipy import ndimage
+
+from .pattern import PadShape, SingularPoint
+
+__all__ = ["doubled_angle", "orientation_field"]
+
+_RING_RADIUS = 18.0  # px: where the cut direction of a singular point is read
+
+
+def doubled_angle(
+    x: np.ndarray, y: np.ndarray, points: list[SingularPoint], theta_inf: float
+) -> np.ndarray:
+    """``exp(2j*theta)`` of the zero-pole model: unambiguous, no branch cuts."""
+    z = x + 1j * y
+    field = np.full(z.shape, np.exp(2j * theta_inf), complex)
+    for p in points:
+        w = z - (p.x + 1j * p.y)
+        w = w / np.maximum(np.abs(w), 1e-9)
+        field *= w if p.kind == "core" else np.conj(w)
+    return field
+
+
+def _arg_with_cut(w: np.ndarray, cut: float) -> np.ndarray:
+    """Angle of ``w`` continuous everywhere except across the ray at angle ``cut``."""
+    return cut + np.pi + np.angle(w * np.exp(-1j * (cut + np.pi)))
+
+
+def _cut_direction(point: SingularPoint, sample) -> float:
+    """Angle of the ray from ``point`` along which ridges run radially.
+
+    ``sample(x, y)`` returns ``exp(2j*theta)`` at pixel coordinates. A core has one such ray,
+    a delta three; for a delta the one pointing most down (toward the crease) is taken.
+    """
+    beta = np.linspace(0.0, 2 * np.pi, 720, endpoint=False)
+    xs = point.x + _RING_RADIUS * np.cos(beta)
+    ys = point.y + _RING_RADIUS * np.sin(beta)
+    # Radial alignment: exp(2j*theta) equals exp(2j*beta) where ridges point along the ray.
+    misfit = np.angle(sample(xs, ys) * np.exp(-2j * beta))
+    crossings = np.nonzero(
+        (np.sign(misfit) != np.sign(np.roll(misfit, -1))) & (np.abs(misfit) < 1.5)
+    )[0]
+    if crossings.size == 0:
+        return float(np.pi / 2)
+    candidates = beta[crossings]
+    if point.kind == "core":
+        return float(candidates[np.argmin(np.abs(misfit[crossings]))])
+    return float(candidates[np.argmax(np.sin(candidates))])
+
+
+def orientation_field(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    pattern: str,
+    points: list[SingularPoint],
+    pad: PadShape,
+    noise: np.ndarray,
+    theta_inf: float = 0.0,
+    arch_height: float = 0.5,
+) -> np.ndarray:
+    """Ridge orientation of a master print, with branch cuts along the ridge flow.
+
+    Parameters
+    ----------
+    x, y : (M, N) ndarray
+        Pixel coordinates of the grid (x to the right, y down).
+    pattern : str
+        Henry class (``'arch'`` uses the bump model, the others the zero-pole model).
+    points : list of SingularPoint
+        Cores and deltas in pixels.
+    pad : PadShape
+        Pad outline (the arch model scales with it).
+    noise : (M, N) ndarray
+        Smooth perturbation added to the orientation, radians.
+    theta_inf : float, optional
+        Orientation far from the singular points (rad); 0 is horizontal.
+    arch_height : float, optional
+        Arch model only: rise of the ridges at the fingertip, as a share of the pad height.
+
+    Returns
+    -------
+    theta : (M, N) ndarray of float64
+        Ridge orientation in radians, measured from +x toward +y (image convention). Its
+        direction ``(cos, sin)`` flips sign only across the cut rays described above.
+    """
+    if not points:
+        u, v = pad.normalised(x, y)
+        s = 0.42
+        rise = arch_height * pad.half_height * np.clip(0.55 - 0.45 * v, 0.05, None)
+        slope = rise * (u / s**2) * np.exp(-(u**2) / (2 * s**2)) / pad.half_width
+        return theta_inf + np.arctan(slope) + noise
+
+    step_y = float(y[1, 0] - y[0, 0])
+    step_x = float(x[0, 1] - x[0, 0])
+    grid = doubled_angle(x, y, points, theta_inf) * np.exp(2j * noise)
+
+    def sample(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+        coords = np.stack([(ys - y[0, 0]) / step_y, (xs - x[0, 0]) / step_x])
+        re = ndimage.map_coordinates(grid.real, coords, order=1, mode="nearest")
+        im = ndimage.map_coordinates(grid.imag, coords, order=1, mode="nearest")
+        return re + 1j * im
+
+    theta = np.full(x.shape, theta_inf) + noise
+    z = x + 1j * y
+    for p, cut, free in _cut_plan(pattern, points, sample):
+        line = _streamline(p, cut, sample, x, y) if free else None
+        half = 0.5 * _arg_along(z - (p.x + 1j * p.y), p, cut, line, x, y)
+        theta += half if p.kind == "core" else -half
+    return theta
+
+
+def _cut_plan(pattern: str, points: list[SingularPoint], sample):
+    """Cut ray angle of every singular point, and whether it runs free to the border.
+
+    A whorl's two cores and a tented arch's core and delta share one cut: the first point's
+    ray aims at the second and the second's ray continues in the same direction, so the two
+    half-turn flips cancel beyond the second point and only the short segment between them
+    folds. Every other ray follows the ridge flow out of the pad.
+    """
+    cores = [p for p in points if p.kind == "core"]
+    deltas = [p for p in points if p.kind == "delta"]
+    plan: list[tuple[SingularPoint, float, bool]] = []
+    paired: list[SingularPoint] = []
+    if pattern == "whorl" and len(cores) == 2:
+        paired = cores
+    elif pattern == "tented_arch" and cores and deltas:
+        paired = [cores[0], deltas[0]]
+    if paired:
+        a, b = paired
+        joint = float(np.arctan2(b.y - a.y, b.x - a.x))
+        plan += [(a, joint, False), (b, joint, False)]
+    for p in points:
+        if p not in paired:
+            plan.append((p, _cut_direction(p, sample), True))
+    return plan
+
+
+def _streamline(
+    p: SingularPoint, cut: float, sample, x: np.ndarray, y: np.ndarray, step: float = 3.0
+) -> np.ndarray | None:
+    """Points of the ridge-flow line leaving ``p`` at angle ``cut``, until it leaves the grid.
+
+    Returns ``None`` when the line does not leave the grid (it circles a core): the straight
+    ray is kept then.
+    """
+    x0, x1, y0, y1 = x[0, 0], x[0, -1], y[0, 0], y[-1, 0]
+    pos = np.array([p.x, p.y], float)
+    heading = np.array([np.cos(cut), np.sin(cut)])
+    line = [pos.copy()]
+    for i in range(int(2 * (x1 - x0 + y1 - y0) / step)):
+        if i * step >= _RING_RADIUS:  # near the point the flow is radial: go straight
+            d2 = sample(np.array([pos[0]]), np.array([pos[1]]))[0]
+            angle = 0.5 * np.angle(d2)
+            ridge = np.array([np.cos(angle), np.sin(angle)])
+            heading = ridge if ridge @ heading >= 0 else -ridge
+        pos = pos + step * heading
+        line.append(pos.copy())
+        if not (x0 - 8 <= pos[0] <= x1 + 8 and y0 - 8 <= pos[1] <= y1 + 8):
+            return np.array(line)
+    return None
+
+
+def _arg_along(
+    w: np.ndarray,
+    p: SingularPoint,
+    cut: float,
+    line: np.ndarray | None,
+    x: np.ndarray,
+    y: np.ndarray,
+) -> np.ndarray:
+    """Angle of ``w`` whose 2*pi jump lies on ``line`` (or on the straight ray at ``cut``).
+
+    The plain angle jumps on the straight ray, from +pi on one side to -pi on the other. The
+    region between the ray and the streamline is shifted by 2*pi; a pixel joins it only if its
+    angle has the sign of the streamline's side, so rasterising the region's straight edge
+    never leaves a stray seam.
+    """
+    a = np.angle(w * np.exp(-1j * (cut + np.pi)))
+    if line is not None and len(line) > 4:
+        probe = line[min(len(line) - 1, max(3, len(line) // 4))]
+        side = np.sign(
+            np.angle((probe[0] - p.x + 1j * (probe[1] - p.y)) * np.exp(-1j * (cut + np.pi)))
+        )
+        if side != 0:
+            far = 8.0 * float(np.hypot(x[0, -1] - x[0, 0], y[-1, 0] - y[0, 0]))
+            end_dir = line[-1] - line[-2]
+            end_dir = end_dir / max(float(np.hypot(*end_dir)), 1e-9)
+            # Close the polygon on the *other* side of the ray, 20 degrees off it.
+            back = cut + side * np.radians(20.0)
+            back_far = np.array([p.x, p.y]) + far * np.array([np.cos(back), np.sin(back)])
+            poly = np.vstack([line, line[-1] + far * end_dir, back_far])
+            region = _rasterise(poly, x, y) & (np.sign(a) == side)
+            a = a - side * 2 * np.pi * region
+    return a + cut + np.pi
+
+
+def _rasterise(poly: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Grid samples inside a polygon given in pixel coordinates."""
+    step_x = float(x[0, 1] - x[0, 0])
+    step_y = float(y[1, 0] - y[0, 0])
+    cols = (poly[:, 0] - x[0, 0]) / step_x
+    rows = (poly[:, 1] - y[0, 0]) / step_y
+    canvas = Image.new("1", (x.shape[1], x.shape[0]), 0)
+    ImageDraw.Draw(canvas).polygon(list(zip(cols.tolist(), rows.tolist(), strict=True)), fill=1)
+    return np.asarray(canvas, bool)

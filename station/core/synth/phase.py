@@ -1,0 +1,195 @@
+"""Ridge phase of a master print: continuous phase plus one spiral per minutia.
+
+A ridge pattern is ``cos(psi)`` with ``psi = psi_c + psi_s`` (Larkin and Fletcher, "A coherent
+framework for fingerprint analysis: are fingerprints holograms?", Optics Express 15, 2007;
+Feng and Jain, "Fingerprint reconstruction: from minutiae to phase", IEEE TPAMI 33, 2011).
+``psi_c`` carries the ridge flow and spacing and has no minutiae; ``psi_s`` is a sum of spiral
+phases ``p_n * atan2(y - y_n, x - x_n)``, each of which ends (or splits) exactly one ridge at
+``(x_n, y_n)`` — so the minutiae of the rendered print are known exactly.
+
+Ridge centres are where ``cos(psi) = 1``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import fft, ndimage
+
+__all__ = ["BIFURCATION", "ENDING", "continuous_phase", "place_minutiae", "spiral_field"]
+
+ENDING = 0
+BIFURCATION = 1
+
+
+def continuous_phase(theta: np.ndarray, period: np.ndarray, step: float) -> np.ndarray:
+    """Least-squares phase whose gradient is normal to the ridges with the given spacing.
+
+    Solves ``laplacian(psi) = div(g)`` with ``g = 2*pi/period * (-sin theta, cos theta)`` and
+    Neumann boundaries by the discrete cosine transform, as in the unweighted least-squares
+    phase unwrapping of Ghiglia and Romero (JOSA A 11, 1994).
+
+    Parameters
+    ----------
+    theta : (M, N) ndarray
+        Ridge orientation (rad), direction flipping only across fold lines.
+    period : (M, N) ndarray
+        Ridge period in pixels.
+    step : float
+        Grid spacing in pixels.
+
+    Returns
+    -------
+    psi : (M, N) ndarray of float64
+        Unwrapped phase in radians.
+    """
+    k = 2 * np.pi * step / period
+    gx, gy = -np.sin(theta) * k, np.cos(theta) * k
+    dx = np.zeros_like(gx)
+    dy = np.zeros_like(gy)
+    dx[:, :-1] = 0.5 * (gx[:, :-1] + gx[:, 1:])
+    dy[:-1, :] = 0.5 * (gy[:-1, :] + gy[1:, :])
+    rho = dx.copy()
+    rho[:, 1:] -= dx[:, :-1]
+    rho += dy
+    rho[1:, :] -= dy[:-1, :]
+    rows, cols = rho.shape
+    denom = (
+        2 * np.cos(np.pi * np.arange(rows) / rows)[:, None]
+        + 2 * np.cos(np.pi * np.arange(cols) / cols)[None, :]
+        - 4
+    )
+    denom[0, 0] = 1.0
+    spectrum = fft.dctn(rho, type=2, norm="ortho")
+    spectrum /= denom
+    spectrum[0, 0] = 0.0
+    return fft.idctn(spectrum, type=2, norm="ortho")
+
+
+def _sample(grid: np.ndarray, x: np.ndarray, y: np.ndarray, step: float) -> np.ndarray:
+    return ndimage.map_coordinates(grid, [y / step, x / step], order=1, mode="nearest")
+
+
+def _spiral_sums(xs: np.ndarray, ys: np.ndarray, pol: np.ndarray):
+    """Phase and gradient at each point of all *other* spirals (rad, rad/px)."""
+    dx = xs[:, None] - xs[None, :]
+    dy = ys[:, None] - ys[None, :]
+    r2 = dx**2 + dy**2
+    np.fill_diagonal(r2, np.inf)
+    ang = np.arctan2(dy, dx)
+    np.fill_diagonal(ang, 0.0)
+    phase = (ang * pol[None, :]).sum(axis=1)
+    gx = (-dy / r2 * pol[None, :]).sum(axis=1)
+    gy = (dx / r2 * pol[None, :]).sum(axis=1)
+    return phase, gx, gy
+
+
+def place_minutiae(
+    rng: np.random.Generator,
+    psi: np.ndarray,
+    allowed: np.ndarray,
+    *,
+    step: float,
+    count: int,
+    spacing: float,
+    bifurcation_share: float,
+    passes: int,
+) -> np.ndarray:
+    """Place spiral minutiae and steer each one to the type it was drawn as.
+
+    Near a spiral of polarity ``s`` the phase is ``phi0 + k.(z - p) + s*atan2``; the extra
+    fringe runs from ``p`` in direction ``-s * rot90(k)`` and carries phase ``phi0 - pi/2``.
+    It is a ridge (a ridge ending) when ``phi0 = pi/2`` and a valley (a bifurcation) when
+    ``phi0 = -pi/2``; each minutia is nudged along ``k`` until its ``phi0`` hits its target.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Source of randomness.
+    psi : (M, N) ndarray
+        Continuous phase on the grid (rad).
+    allowed : (M, N) ndarray of bool
+        Where minutiae may go.
+    step : float
+        Grid spacing (px).
+    count : int
+        Wanted number of minutiae (fewer if the area is full).
+    spacing : float
+        Minimum distance between minutiae (px).
+    bifurcation_share : float
+        Probability that a minutia is a bifurcation.
+    passes : int
+        Passes of the type correction.
+
+    Returns
+    -------
+    minutiae : (K, 5) ndarray of float64
+        Columns ``x, y, angle, type, polarity``; pixels, radians from +x toward +y, type
+        0 ending / 1 bifurcation, polarity ±1.
+    """
+    rows, cols = np.nonzero(allowed)
+    if rows.size == 0 or count <= 0:
+        return np.zeros((0, 5))
+    order = rng.permutation(rows.size)[: count * 30]
+    jitter = rng.uniform(-0.5, 0.5, (order.size, 2)) * step
+    chosen: list[tuple[float, float]] = []
+    for i, idx in enumerate(order):
+        px = cols[idx] * step + jitter[i, 0]
+        py = rows[idx] * step + jitter[i, 1]
+        if all((px - qx) ** 2 + (py - qy) ** 2 >= spacing**2 for qx, qy in chosen):
+            chosen.append((px, py))
+            if len(chosen) == count:
+                break
+    pts = np.array(chosen, float)
+    n = len(pts)
+    pol = np.where(rng.permutation(n) % 2 == 0, 1.0, -1.0)
+    kind = (rng.random(n) < bifurcation_share).astype(float)
+    target = np.where(kind == BIFURCATION, -np.pi / 2, np.pi / 2)
+    gpy, gpx = np.gradient(psi, step)
+    xs, ys = pts[:, 0].copy(), pts[:, 1].copy()
+    for _ in range(passes):
+        others, ox, oy = _spiral_sums(xs, ys, pol)
+        kx = _sample(gpx, xs, ys, step) + ox
+        ky = _sample(gpy, xs, ys, step) + oy
+        knorm = np.maximum(np.hypot(kx, ky), 1e-6)
+        phi0 = _sample(psi, xs, ys, step) + others
+        miss = np.angle(np.exp(1j * (target - phi0)))
+        xs += miss / knorm * kx / knorm
+        ys += miss / knorm * ky / knorm
+    _, ox, oy = _spiral_sums(xs, ys, pol)
+    kx = _sample(gpx, xs, ys, step) + ox
+    ky = _sample(gpy, xs, ys, step) + oy
+    # Direction of the extra fringe: -s * rot90(k), rot90(kx, ky) = (-ky, kx).
+    angle = np.arctan2(-pol * kx, pol * ky)
+    return np.column_stack([xs, ys, angle, kind, pol])
+
+
+def spiral_field(x: np.ndarray, y: np.ndarray, minutiae: np.ndarray) -> np.ndarray:
+    """``exp(1j * psi_s)`` on a grid: the product of one unit spiral per minutia.
+
+    Parameters
+    ----------
+    x, y : (M, N) ndarray
+        Pixel coordinates of the grid.
+    minutiae : (K, 5) ndarray
+        As returned by :func:`place_minutiae` (uses x, y and polarity).
+
+    Returns
+    -------
+    field : (M, N) ndarray of complex64
+        Unit-modulus field whose angle is ``sum_n p_n * atan2(y - y_n, x - x_n)``.
+    """
+    z = (x + 1j * y).astype(np.complex64)
+    zc = np.conj(z)
+    field = np.ones(x.shape, np.complex64)
+    term = np.empty_like(field)
+    for i, (mx, my, _, _, pol) in enumerate(minutiae):
+        # (x - mx) + i*pol*(y - my) is z - z_n for pol = +1 and conj(z - z_n) for pol = -1.
+        if pol > 0:
+            np.subtract(z, np.complex64(mx + 1j * my), out=term)
+        else:
+            np.subtract(zc, np.complex64(mx - 1j * my), out=term)
+        np.multiply(field, term, out=field)
+        if i % 6 == 5:  # renormalise now and then: only the angle matters
+            field /= np.maximum(np.abs(field), np.float32(1e-30))
+    field /= np.maximum(np.abs(field), np.float32(1e-30))
+    return field
