@@ -19,7 +19,7 @@ from .fields import smooth_noise
 from .orientation import orientation_field
 from .params import DEFAULT_PARAMETERS, SynthParameters
 from .pattern import PadShape, SingularPoint, place_singular_points, sample_class
-from .phase import continuous_phase, place_minutiae, spiral_field
+from .phase import continuous_phase, needed_minutiae, place_minutiae, spiral_field
 
 __all__ = ["MasterPrint", "make_master", "master_print"]
 
@@ -160,6 +160,7 @@ def make_master(rng: np.random.Generator, finger: str, params: SynthParameters) 
         spacing=params.minutiae_spacing * base_period,
         bifurcation_share=params.bifurcation_share,
         passes=params.type_passes,
+        needed=needed_minutiae(theta, period, step),
     )
     spiral = spiral_field(x, y, minutiae)
     arrays = [psi.astype(np.float32), spiral, minutiae]

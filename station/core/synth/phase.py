@@ -21,6 +21,37 @@ ENDING = 0
 BIFURCATION = 1
 
 
+def _edge_field(
+    theta: np.ndarray, period: np.ndarray, step: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wanted phase step along every grid edge (rad): x edges, then y edges (last one 0)."""
+    k = 2 * np.pi * step / period
+    gx, gy = -np.sin(theta) * k, np.cos(theta) * k
+    dx = np.zeros_like(gx)
+    dy = np.zeros_like(gy)
+    dx[:, :-1] = 0.5 * (gx[:, :-1] + gx[:, 1:])
+    dy[:-1, :] = 0.5 * (gy[:-1, :] + gy[1:, :])
+    return dx, dy
+
+
+def needed_minutiae(theta: np.ndarray, period: np.ndarray, step: float) -> np.ndarray:
+    """Signed density of minutiae the ridge flow needs (per grid cell).
+
+    Where ridges diverge the wanted phase gradient has a curl that no continuous phase can
+    follow; its circulation around a cell, over 2*pi, is the net number of spirals
+    (minutiae, counted with polarity) that the cell must hold (Larkin and Fletcher 2007).
+
+    Returns
+    -------
+    density : (M, N) ndarray
+        Circulation / (2*pi) of the cell whose top-left corner is each sample.
+    """
+    dx, dy = _edge_field(theta, period, step)
+    circ = np.zeros_like(dx)
+    circ[:-1, :-1] = dx[:-1, :-1] + dy[:-1, 1:] - dx[1:, :-1] - dy[:-1, :-1]
+    return circ / (2 * np.pi)
+
+
 def continuous_phase(theta: np.ndarray, period: np.ndarray, step: float) -> np.ndarray:
     """Least-squares phase whose gradient is normal to the ridges with the given spacing.
 
@@ -42,12 +73,7 @@ def continuous_phase(theta: np.ndarray, period: np.ndarray, step: float) -> np.n
     psi : (M, N) ndarray of float64
         Unwrapped phase in radians.
     """
-    k = 2 * np.pi * step / period
-    gx, gy = -np.sin(theta) * k, np.cos(theta) * k
-    dx = np.zeros_like(gx)
-    dy = np.zeros_like(gy)
-    dx[:, :-1] = 0.5 * (gx[:, :-1] + gx[:, 1:])
-    dy[:-1, :] = 0.5 * (gy[:-1, :] + gy[1:, :])
+    dx, dy = _edge_field(theta, period, step)
     rho = dx.copy()
     rho[:, 1:] -= dx[:, :-1]
     rho += dy
@@ -93,8 +119,13 @@ def place_minutiae(
     spacing: float,
     bifurcation_share: float,
     passes: int,
+    needed: np.ndarray | None = None,
 ) -> np.ndarray:
     """Place spiral minutiae and steer each one to the type it was drawn as.
+
+    First the spirals the flow needs (``needed``, from :func:`needed_minutiae`) are placed,
+    greedily where the outstanding signed density is largest; then random ones of balanced
+    polarity fill the print up to ``count``.
 
     Near a spiral of polarity ``s`` the phase is ``phi0 + k.(z - p) + s*atan2``; the extra
     fringe runs from ``p`` in direction ``-s * rot90(k)`` and carries phase ``phi0 - pi/2``.
@@ -119,6 +150,8 @@ def place_minutiae(
         Probability that a minutia is a bifurcation.
     passes : int
         Passes of the type correction.
+    needed : (M, N) ndarray, optional
+        Signed minutiae density the ridge flow requires.
 
     Returns
     -------
@@ -126,22 +159,31 @@ def place_minutiae(
         Columns ``x, y, angle, type, polarity``; pixels, radians from +x toward +y, type
         0 ending / 1 bifurcation, polarity ±1.
     """
+    chosen: list[tuple[float, float]] = []
+    polarity: list[float] = []
+    if needed is not None:
+        for px, py, sign in _required_spirals(needed, allowed, step, spacing, count):
+            chosen.append((px, py))
+            polarity.append(sign)
+    n_required = len(chosen)
     rows, cols = np.nonzero(allowed)
     if rows.size == 0 or count <= 0:
         return np.zeros((0, 5))
     order = rng.permutation(rows.size)[: count * 30]
     jitter = rng.uniform(-0.5, 0.5, (order.size, 2)) * step
-    chosen: list[tuple[float, float]] = []
     for i, idx in enumerate(order):
+        if len(chosen) >= count:
+            break
         px = cols[idx] * step + jitter[i, 0]
         py = rows[idx] * step + jitter[i, 1]
         if all((px - qx) ** 2 + (py - qy) ** 2 >= spacing**2 for qx, qy in chosen):
             chosen.append((px, py))
-            if len(chosen) == count:
-                break
+    if not chosen:
+        return np.zeros((0, 5))
     pts = np.array(chosen, float)
     n = len(pts)
-    pol = np.where(rng.permutation(n) % 2 == 0, 1.0, -1.0)
+    extra = n - n_required
+    pol = np.concatenate([polarity, np.where(rng.permutation(extra) % 2 == 0, 1.0, -1.0)])
     kind = (rng.random(n) < bifurcation_share).astype(float)
     target = np.where(kind == BIFURCATION, -np.pi / 2, np.pi / 2)
     gpy, gpx = np.gradient(psi, step)
@@ -161,6 +203,32 @@ def place_minutiae(
     # Direction of the extra fringe: -s * rot90(k), rot90(kx, ky) = (-ky, kx).
     angle = np.arctan2(-pol * kx, pol * ky)
     return np.column_stack([xs, ys, angle, kind, pol])
+
+
+def _required_spirals(
+    needed: np.ndarray, allowed: np.ndarray, step: float, spacing: float, limit: int
+) -> list[tuple[float, float, float]]:
+    """Greedy spirals that absorb the flow's curl: ``(x, y, polarity)`` in pixels."""
+    sigma = max(2.0, spacing / step / 2)
+    window = 2 * np.pi * sigma**2  # cells under the Gaussian window, for its mass
+    outstanding = ndimage.gaussian_filter(np.where(allowed, needed, 0.0), sigma)
+    blocked = ~allowed
+    rows, cols = np.mgrid[0 : needed.shape[0], 0 : needed.shape[1]]
+    spirals: list[tuple[float, float, float]] = []
+    radius = spacing / step
+    while len(spirals) < limit:
+        score = np.where(blocked, 0.0, np.abs(outstanding))
+        idx = int(np.argmax(score))
+        r, c = divmod(idx, needed.shape[1])
+        if score[r, c] * window < 0.5:
+            break
+        sign = float(np.sign(outstanding[r, c]))
+        spirals.append((c * step, r * step, sign))
+        d2 = (rows - r) ** 2 + (cols - c) ** 2
+        # One spiral removes one unit of winding, spread like the smoothed density.
+        outstanding -= sign * np.exp(-d2 / (4 * sigma**2)) / (4 * np.pi * sigma**2)
+        blocked |= d2 < radius**2
+    return spirals
 
 
 def spiral_field(x: np.ndarray, y: np.ndarray, minutiae: np.ndarray) -> np.ndarray:

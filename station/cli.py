@@ -1,0 +1,183 @@
+"""The ``station`` command.
+
+``station`` alone is meant to open the booking window (the GUI issue); until that lands it
+lists the headless subcommands. Every subcommand calls the same core as the GUI and exits
+non-zero with one readable line on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main"]
+
+log = logging.getLogger("station")
+
+
+class CommandError(Exception):
+    """A failure to report to the user as one line, with exit code 2."""
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        rows, cols = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must be ROWSxCOLS, e.g. 300x300, got {text!r}")
+    return rows, cols
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="station",
+        description="Booking Station: a live-scan fingerprint booking station emulator.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    synth = sub.add_parser(
+        "synth",
+        help="render synthetic prints with ground truth",
+        description="Render one synthetic impression (-o), a contact sheet (--sheet), "
+        "or time the generator (--bench).",
+    )
+    synth.add_argument("--subject", type=int, default=0, help="subject number (default 0)")
+    synth.add_argument("--finger", default="R2", help="finger code R1..R5, L1..L5 (default R2)")
+    synth.add_argument("--impression", type=int, default=0, help="impression number (default 0)")
+    synth.add_argument("--population", type=int, default=None, help="population seed")
+    kind = synth.add_mutually_exclusive_group()
+    kind.add_argument("--rolled", dest="kind", action="store_const", const="rolled")
+    kind.add_argument("--flat", dest="kind", action="store_const", const="flat")
+    synth.set_defaults(kind="rolled")
+    synth.add_argument("--size", type=_size, help="output ROWSxCOLS, e.g. 300x300")
+    synth.add_argument("--degradation", type=float, help="0 clean … 1 badly degraded")
+    synth.add_argument("-o", "--output", type=Path, help="image file to write (PNG, TIFF, BMP)")
+    synth.add_argument("--truth", type=Path, help="JSON file for the ground-truth minutiae")
+    synth.add_argument("--sheet", type=Path, help="write a contact sheet PNG instead")
+    synth.add_argument("--demographics", action="store_true", help="print the subject's data")
+    synth.add_argument("--bench", action="store_true", help="time 512x512 impressions")
+    synth.add_argument("--count", type=int, default=40, help="impressions to time (--bench)")
+    return parser
+
+
+def _population(args: argparse.Namespace) -> int:
+    if args.population is not None:
+        return args.population
+    from .settings import get_settings
+
+    return get_settings().synth.population
+
+
+def _cmd_synth(args: argparse.Namespace) -> int:
+    from .core import image as imageio
+    from .core import synth
+    from .core.synth.population import demographics
+
+    population = _population(args)
+    if args.bench:
+        return _synth_bench(args.count, population)
+    if args.sheet:
+        from .core.synth.sheet import contact_sheet
+
+        imageio.save(args.sheet, contact_sheet(population=population))
+        print(f"wrote {args.sheet}")
+        return 0
+    if args.demographics:
+        data = demographics(args.subject, population=population).as_dict()
+        print(json.dumps(data, indent=2))
+        if not args.output:
+            return 0
+    if not args.output:
+        raise CommandError("say where to write the print with -o FILE (or use --sheet FILE)")
+    image, truth = synth.impression(
+        args.subject,
+        args.finger,
+        args.impression,
+        population=population,
+        kind=args.kind,
+        size=args.size,
+        degradation=args.degradation,
+    )
+    imageio.save(args.output, image)
+    if args.truth:
+        record = {
+            "population": population,
+            "subject": args.subject,
+            "finger": args.finger.upper(),
+            "impression": args.impression,
+            "kind": args.kind,
+            "width": int(image.shape[1]),
+            "height": int(image.shape[0]),
+            "dpi": 500,
+            "angle_convention": "radians from +x toward +y (y down); ending: along the ridge, "
+            "bifurcation: along the valley between the branches",
+            "minutiae": [
+                {
+                    "x": round(m.x, 2),
+                    "y": round(m.y, 2),
+                    "angle": round(m.angle, 4),
+                    "type": "bifurcation" if m.type else "ending",
+                }
+                for m in truth
+            ],
+        }
+        args.truth.parent.mkdir(parents=True, exist_ok=True)
+        args.truth.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {args.output} ({image.shape[1]}x{image.shape[0]}, {len(truth)} minutiae)")
+    return 0
+
+
+def _synth_bench(count: int, population: int) -> int:
+    """Median time of one 512 x 512 flat impression, cold (new finger) and warm (known finger)."""
+    from .core import synth
+    from .core.synth.master import master_print
+
+    if count < 1:
+        raise CommandError("--count must be at least 1")
+    fingers = synth.FINGERS
+    cold, warm, minutiae = [], [], []
+    base = 10_000  # subjects far from the ones other commands touch, so nothing is cached
+    for n in range(count):
+        subject, finger = base + n, fingers[n % len(fingers)]
+        start = time.perf_counter()
+        _, truth = synth.impression(subject, finger, 0, population=population, kind="flat")
+        cold.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        synth.impression(subject, finger, 1, population=population, kind="flat")
+        warm.append(time.perf_counter() - start)
+        minutiae.append(len(master_print(subject, finger, population=population).minutiae))
+    print(f"synthetic impressions, 512x512 flat, {count} fingers, one core")
+    print(f"  median, new finger (master + impression): {statistics.median(cold) * 1e3:7.1f} ms")
+    print(f"  median, known finger (impression only):   {statistics.median(warm) * 1e3:7.1f} ms")
+    print(f"  minutiae per master: median {statistics.median(minutiae):.0f}, "
+          f"range {min(minutiae)}-{max(minutiae)}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``station`` command; returns the exit code."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
+    if args.command is None:
+        parser.print_help()
+        print("\nThe booking window is not part of this build yet; the commands above work.")
+        return 0
+    try:
+        return {"synth": _cmd_synth}[args.command](args)
+    except (CommandError, ValueError, OSError) as exc:
+        print(f"station: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("station: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
