@@ -29,7 +29,9 @@ def _size(text: str) -> tuple[int, int]:
     try:
         rows, cols = (int(v) for v in text.lower().split("x"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"size must be ROWSxCOLS, e.g. 300x300, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"size must be ROWSxCOLS, e.g. 300x300, got {text!r}"
+        ) from None
     return rows, cols
 
 
@@ -146,7 +148,7 @@ def _synth_bench(count: int, population: int) -> int:
     for n in range(count):
         subject, finger = base + n, fingers[n % len(fingers)]
         start = time.perf_counter()
-        _, truth = synth.impression(subject, finger, 0, population=population, kind="flat")
+        _, _truth = synth.impression(subject, finger, 0, population=population, kind="flat")
         cold.append(time.perf_counter() - start)
         start = time.perf_counter()
         synth.impression(subject, finger, 1, population=population, kind="flat")
@@ -155,8 +157,10 @@ def _synth_bench(count: int, population: int) -> int:
     print(f"synthetic impressions, 512x512 flat, {count} fingers, one core")
     print(f"  median, new finger (master + impression): {statistics.median(cold) * 1e3:7.1f} ms")
     print(f"  median, known finger (impression only):   {statistics.median(warm) * 1e3:7.1f} ms")
-    print(f"  minutiae per master: median {statistics.median(minutiae):.0f}, "
-          f"range {min(minutiae)}-{max(minutiae)}")
+    print(
+        f"  minutiae per master: median {statistics.median(minutiae):.0f}, "
+        f"range {min(minutiae)}-{max(minutiae)}"
+    )
     return 0
 
 

@@ -20,7 +20,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Settings", "PathSettings", "SynthSettings", "load_settings", "get_settings"]
+__all__ = ["PathSettings", "Settings", "SynthSettings", "get_settings", "load_settings"]
 
 #: Environment variable naming a settings file to use instead of the defaults.
 ENV_VAR = "STATION_SETTINGS"

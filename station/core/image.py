@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-__all__ = ["ImageError", "load", "save", "FORMATS", "MAX_PIXELS"]
+__all__ = ["FORMATS", "MAX_PIXELS", "ImageError", "load", "save"]
 
 FORMATS = ("PNG", "TIFF", "BMP", "JPEG", "PPM")  # Pillow names PGM files "PPM"
 #: Largest image accepted: 40 megapixels (a 1000 ppi four-finger slap is about 10).

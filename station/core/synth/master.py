@@ -143,9 +143,16 @@ def make_master(rng: np.random.Generator, finger: str, params: SynthParameters) 
             period *= 1.0 - (1.0 - params.core_period_factor) * np.exp(-r2 / (2 * 70.0**2))
     psi = continuous_phase(theta, period, step)
 
-    allowed = pad.inside(x, y, margin=params.minutiae_margin)
-    allowed &= ~ndimage.binary_dilation(
-        _fold_mask(theta), iterations=max(1, round(base_period / step))
+    inside = pad.inside(x, y, margin=params.minutiae_margin)
+    fold = _fold_mask(theta)
+    near_singular = np.zeros(x.shape, bool)
+    for p in points:
+        near_singular |= (x - p.x) ** 2 + (y - p.y) ** 2 <= (1.5 * base_period) ** 2
+    # Spirals the flow needs may sit right beside a fold (ridges that meet a fold at an angle
+    # must end there); random ones keep a ridge period away from folds and singular points.
+    required_ok = inside & ~fold & ~near_singular
+    allowed = required_ok & ~ndimage.binary_dilation(
+        fold, iterations=max(1, round(base_period / step))
     )
     for p in points:
         allowed &= (x - p.x) ** 2 + (y - p.y) ** 2 > (2.0 * base_period) ** 2
@@ -160,7 +167,8 @@ def make_master(rng: np.random.Generator, finger: str, params: SynthParameters) 
         spacing=params.minutiae_spacing * base_period,
         bifurcation_share=params.bifurcation_share,
         passes=params.type_passes,
-        needed=needed_minutiae(theta, period, step),
+        needed=needed_minutiae(theta, period, step) * pad.inside(x, y),
+        required_allowed=required_ok,
     )
     spiral = spiral_field(x, y, minutiae)
     arrays = [psi.astype(np.float32), spiral, minutiae]

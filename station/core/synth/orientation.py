@@ -19,7 +19,6 @@ that points most toward the crease).
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image, ImageDraw
 from scipy import ndimage
 
 from .pattern import PadShape, SingularPoint
@@ -47,26 +46,27 @@ def _arg_with_cut(w: np.ndarray, cut: float) -> np.ndarray:
     return cut + np.pi + np.angle(w * np.exp(-1j * (cut + np.pi)))
 
 
-def _cut_direction(point: SingularPoint, sample) -> float:
-    """Angle of the ray from ``point`` along which ridges run radially.
+def _cut_directions(point: SingularPoint, sample) -> list[float]:
+    """Angles of the rays from ``point`` along which ridges run radially, best first.
 
     ``sample(x, y)`` returns ``exp(2j*theta)`` at pixel coordinates. A core has one such ray,
-    a delta three; for a delta the one pointing most down (toward the crease) is taken.
+    a delta three; a delta's are ordered from the one pointing most toward the crease.
     """
     beta = np.linspace(0.0, 2 * np.pi, 720, endpoint=False)
     xs = point.x + _RING_RADIUS * np.cos(beta)
     ys = point.y + _RING_RADIUS * np.sin(beta)
     # Radial alignment: exp(2j*theta) equals exp(2j*beta) where ridges point along the ray.
     misfit = np.angle(sample(xs, ys) * np.exp(-2j * beta))
-    crossings = np.nonzero(
-        (np.sign(misfit) != np.sign(np.roll(misfit, -1))) & (np.abs(misfit) < 1.5)
-    )[0]
+    sign_change = np.sign(misfit) != np.sign(np.roll(misfit, -1))
+    crossings = np.nonzero(sign_change & (np.abs(misfit) < 1.5))[0]
     if crossings.size == 0:
-        return float(np.pi / 2)
+        return [float(np.pi / 2)]
     candidates = beta[crossings]
     if point.kind == "core":
-        return float(candidates[np.argmin(np.abs(misfit[crossings]))])
-    return float(candidates[np.argmax(np.sin(candidates))])
+        order = np.argsort(np.abs(misfit[crossings]))
+    else:
+        order = np.argsort(-np.sin(candidates))
+    return [float(c) for c in candidates[order]]
 
 
 def orientation_field(
@@ -124,15 +124,17 @@ def orientation_field(
 
     theta = np.full(x.shape, theta_inf) + noise
     z = x + 1j * y
-    for p, cut, free in _cut_plan(pattern, points, sample):
-        line = _streamline(p, cut, sample, x, y) if free else None
+    for p, cuts, free in _cut_plan(pattern, points, sample):
+        cut, line = cuts[0], None
+        if free:
+            cut, line = _first_clean_cut(p, cuts, sample, x, y)
         half = 0.5 * _arg_along(z - (p.x + 1j * p.y), p, cut, line, x, y)
         theta += half if p.kind == "core" else -half
     return theta
 
 
 def _cut_plan(pattern: str, points: list[SingularPoint], sample):
-    """Cut ray angle of every singular point, and whether it runs free to the border.
+    """Candidate cut ray angles of every singular point, and whether it runs free.
 
     A whorl's two cores and a tented arch's core and delta share one cut: the first point's
     ray aims at the second and the second's ray continues in the same direction, so the two
@@ -141,7 +143,7 @@ def _cut_plan(pattern: str, points: list[SingularPoint], sample):
     """
     cores = [p for p in points if p.kind == "core"]
     deltas = [p for p in points if p.kind == "delta"]
-    plan: list[tuple[SingularPoint, float, bool]] = []
+    plan: list[tuple[SingularPoint, list[float], bool]] = []
     paired: list[SingularPoint] = []
     if pattern == "whorl" and len(cores) == 2:
         paired = cores
@@ -150,11 +152,22 @@ def _cut_plan(pattern: str, points: list[SingularPoint], sample):
     if paired:
         a, b = paired
         joint = float(np.arctan2(b.y - a.y, b.x - a.x))
-        plan += [(a, joint, False), (b, joint, False)]
+        plan += [(a, [joint], False), (b, [joint], False)]
     for p in points:
         if p not in paired:
-            plan.append((p, _cut_direction(p, sample), True))
+            plan.append((p, _cut_directions(p, sample), True))
     return plan
+
+
+def _first_clean_cut(
+    p: SingularPoint, cuts: list[float], sample, x: np.ndarray, y: np.ndarray
+) -> tuple[float, np.ndarray | None]:
+    """The first candidate ray whose streamline leaves the grid (else the first, straight)."""
+    for cut in cuts:
+        line = _streamline(p, cut, sample, x, y)
+        if line is not None:
+            return cut, line
+    return cuts[0], None
 
 
 def _streamline(
@@ -190,38 +203,22 @@ def _arg_along(
     x: np.ndarray,
     y: np.ndarray,
 ) -> np.ndarray:
-    """Angle of ``w`` whose 2*pi jump lies on ``line`` (or on the straight ray at ``cut``).
+    """Angle of ``w`` (``z - p``) whose 2*pi jump lies on ``line``, else on the ray ``cut``.
 
-    The plain angle jumps on the straight ray, from +pi on one side to -pi on the other. The
-    region between the ray and the streamline is shifted by 2*pi; a pixel joins it only if its
-    angle has the sign of the streamline's side, so rasterising the region's straight edge
-    never leaves a stray seam.
+    The line is read in polar form about ``p``: its angle ``phi_L(r)`` at each radius
+    (unwrapped, radius made non-decreasing). ``phi_L(r) + pi + wrap(phi - phi_L(r) - pi)``
+    equals the angle ``phi`` modulo 2*pi and jumps exactly where ``phi = phi_L(r)``, so the
+    cut follows the ridge flow with no rasterised edge.
     """
-    a = np.angle(w * np.exp(-1j * (cut + np.pi)))
-    if line is not None and len(line) > 4:
-        probe = line[min(len(line) - 1, max(3, len(line) // 4))]
-        side = np.sign(
-            np.angle((probe[0] - p.x + 1j * (probe[1] - p.y)) * np.exp(-1j * (cut + np.pi)))
-        )
-        if side != 0:
-            far = 8.0 * float(np.hypot(x[0, -1] - x[0, 0], y[-1, 0] - y[0, 0]))
-            end_dir = line[-1] - line[-2]
-            end_dir = end_dir / max(float(np.hypot(*end_dir)), 1e-9)
-            # Close the polygon on the *other* side of the ray, 20 degrees off it.
-            back = cut + side * np.radians(20.0)
-            back_far = np.array([p.x, p.y]) + far * np.array([np.cos(back), np.sin(back)])
-            poly = np.vstack([line, line[-1] + far * end_dir, back_far])
-            region = _rasterise(poly, x, y) & (np.sign(a) == side)
-            a = a - side * 2 * np.pi * region
-    return a + cut + np.pi
-
-
-def _rasterise(poly: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Grid samples inside a polygon given in pixel coordinates."""
-    step_x = float(x[0, 1] - x[0, 0])
-    step_y = float(y[1, 0] - y[0, 0])
-    cols = (poly[:, 0] - x[0, 0]) / step_x
-    rows = (poly[:, 1] - y[0, 0]) / step_y
-    canvas = Image.new("1", (x.shape[1], x.shape[0]), 0)
-    ImageDraw.Draw(canvas).polygon(list(zip(cols.tolist(), rows.tolist(), strict=True)), fill=1)
-    return np.asarray(canvas, bool)
+    r = np.abs(w)
+    phi = np.angle(w)
+    if line is None or len(line) < 3:
+        lead = np.full(r.shape, cut)
+    else:
+        rel = (line[1:, 0] - p.x) + 1j * (line[1:, 1] - p.y)  # line[0] is p itself
+        radius = np.maximum.accumulate(np.abs(rel))
+        angle = np.unwrap(np.angle(rel))
+        angle += cut - angle[0]  # the line leaves p along the cut: start on that branch
+        keep = np.concatenate([[True], np.diff(radius) > 1e-6])
+        lead = np.interp(r, radius[keep], angle[keep])
+    return lead + np.pi + np.angle(np.exp(1j * (phi - lead - np.pi)))

@@ -120,6 +120,7 @@ def place_minutiae(
     bifurcation_share: float,
     passes: int,
     needed: np.ndarray | None = None,
+    required_allowed: np.ndarray | None = None,
 ) -> np.ndarray:
     """Place spiral minutiae and steer each one to the type it was drawn as.
 
@@ -152,6 +153,8 @@ def place_minutiae(
         Passes of the type correction.
     needed : (M, N) ndarray, optional
         Signed minutiae density the ridge flow requires.
+    required_allowed : (M, N) ndarray of bool, optional
+        Where those required spirals may go (default: ``allowed``).
 
     Returns
     -------
@@ -162,7 +165,8 @@ def place_minutiae(
     chosen: list[tuple[float, float]] = []
     polarity: list[float] = []
     if needed is not None:
-        for px, py, sign in _required_spirals(needed, allowed, step, spacing, count):
+        where = allowed if required_allowed is None else required_allowed
+        for px, py, sign in _required_spirals(rng, needed, where, step, spacing, count):
             chosen.append((px, py))
             polarity.append(sign)
     n_required = len(chosen)
@@ -206,29 +210,40 @@ def place_minutiae(
 
 
 def _required_spirals(
-    needed: np.ndarray, allowed: np.ndarray, step: float, spacing: float, limit: int
+    rng: np.random.Generator,
+    needed: np.ndarray,
+    allowed: np.ndarray,
+    step: float,
+    spacing: float,
+    limit: int,
 ) -> list[tuple[float, float, float]]:
-    """Greedy spirals that absorb the flow's curl: ``(x, y, polarity)`` in pixels."""
-    sigma = max(2.0, spacing / step / 2)
-    window = 2 * np.pi * sigma**2  # cells under the Gaussian window, for its mass
-    outstanding = ndimage.gaussian_filter(np.where(allowed, needed, 0.0), sigma)
-    blocked = ~allowed
-    rows, cols = np.mgrid[0 : needed.shape[0], 0 : needed.shape[1]]
-    spirals: list[tuple[float, float, float]] = []
-    radius = spacing / step
-    while len(spirals) < limit:
-        score = np.where(blocked, 0.0, np.abs(outstanding))
-        idx = int(np.argmax(score))
-        r, c = divmod(idx, needed.shape[1])
-        if score[r, c] * window < 0.5:
-            break
-        sign = float(np.sign(outstanding[r, c]))
-        spirals.append((c * step, r * step, sign))
-        d2 = (rows - r) ** 2 + (cols - c) ** 2
-        # One spiral removes one unit of winding, spread like the smoothed density.
-        outstanding -= sign * np.exp(-d2 / (4 * sigma**2)) / (4 * np.pi * sigma**2)
-        blocked |= d2 < radius**2
-    return spirals
+    """Spirals that absorb the flow's curl: ``(x, y, polarity)`` in pixels.
+
+    The signed density is smoothed over a few ridge periods (so neighbouring positive and
+    negative winding cancel), split into its positive and negative parts, and as many spirals
+    of each polarity as each part holds are drawn from it.
+    """
+    density = ndimage.gaussian_filter(needed, sigma=2.0 * spacing / step)
+    spirals: list[tuple[float, float]] = []
+    result: list[tuple[float, float, float]] = []
+    for sign in (1.0, -1.0):
+        part = np.where(allowed, np.clip(sign * density, 0.0, None), 0.0)
+        wanted = round(part.sum())
+        if wanted == 0 or part.sum() <= 0:
+            continue
+        flat = part.ravel() / part.sum()
+        draws = rng.choice(flat.size, size=min(flat.size, wanted * 20), p=flat)
+        placed = 0
+        for idx in draws:
+            if placed >= wanted or len(result) >= limit:
+                break
+            r, c = divmod(int(idx), needed.shape[1])
+            px, py = (c + rng.uniform(-0.5, 0.5)) * step, (r + rng.uniform(-0.5, 0.5)) * step
+            if all((px - qx) ** 2 + (py - qy) ** 2 >= spacing**2 for qx, qy in spirals):
+                spirals.append((px, py))
+                result.append((px, py, sign))
+                placed += 1
+    return result
 
 
 def spiral_field(x: np.ndarray, y: np.ndarray, minutiae: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ from PIL import Image, ImageDraw, ImageFont
 from .impression import KINDS
 from .master import master_print
 
-__all__ = ["contact_sheet", "class_examples"]
+__all__ = ["class_examples", "contact_sheet"]
 
 _CLASSES = ("arch", "tented_arch", "left_loop", "right_loop", "whorl")
 
@@ -49,15 +49,21 @@ def contact_sheet(*, population: int = 0, side: int = 300) -> np.ndarray:
     for pattern in _CLASSES:
         if pattern in examples:
             image, _ = impression(examples[pattern], "R2", 0, population=population)
-            top.append(_tile(image, f"{pattern.replace('_', ' ')} (subject {examples[pattern]})", side))
+            top.append(
+                _tile(image, f"{pattern.replace('_', ' ')} (subject {examples[pattern]})", side)
+            )
     subject = examples.get("right_loop", 0)
     bottom = []
     for n, (kind, degradation) in enumerate(
         [("rolled", 0.1), ("flat", 0.0), ("flat", 0.3), ("flat", 0.6), ("flat", 0.85)]
     ):
         assert kind in KINDS
-        image, truth = impression(subject, "R2", n, population=population, kind=kind, degradation=degradation)
-        bottom.append(_tile(image, f"#{n} {kind}, degr. {degradation:.2f}, {len(truth)} min.", side))
+        image, truth = impression(
+            subject, "R2", n, population=population, kind=kind, degradation=degradation
+        )
+        bottom.append(
+            _tile(image, f"#{n} {kind}, degr. {degradation:.2f}, {len(truth)} min.", side)
+        )
     cols = max(len(top), len(bottom))
     sheet = Image.new("L", (cols * side, 2 * (side + 22)), 255)
     for row, tiles in enumerate((top, bottom)):
