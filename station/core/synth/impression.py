@@ -256,7 +256,7 @@ def render_impression(
     threshold = -settings.pressure + 0.15 * field(120.0)
     ink = 0.5 + 0.5 * np.tanh((ridge - threshold) / 0.44)
     if settings.dryness > 0:
-        breaks = field(14.0) + 3.2 - 4.0 * settings.dryness**2
+        breaks = field(14.0) + 4.0 - 5.0 * settings.dryness**2
         ink *= np.clip(breaks, 0.0, 1.0)
     if settings.wetness > 0:
         blots = field(22.0) + 2.7 - 2.4 * settings.wetness
