@@ -1,0 +1,133 @@
+"""Feature extraction: minutiae templates and image quality from a fingerprint image.
+
+``extract`` reads top to bottom, one stage per line, like SourceAFIS's ``FeatureExtractor``;
+each stage is a module with one job. An optional ``trace(name, array)`` callback receives
+every intermediate image (for the GUI's stage viewer and for debugging).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ..template import Template
+from .enhance import enhance
+from .minutiae import find_minutiae, skeleton
+from .orientation import orientation_field
+from .params import DEFAULT_PARAMETERS, ExtractParameters
+from .preprocess import prepare
+from .quality import NO_FINGER, assess
+from .segmentation import segment
+from .singular import singular_points
+from .spectra import block_spectra
+
+__all__ = ["NO_FINGER", "ExtractParameters", "extract"]
+
+Trace = Callable[[str, np.ndarray], None]
+
+
+def _no_trace(name: str, array: np.ndarray) -> None:
+    return None
+
+
+def extract(
+    image: np.ndarray,
+    dpi: int = 500,
+    *,
+    params: ExtractParameters | None = None,
+    trace: Trace | None = None,
+) -> Template:
+    """Extract minutiae, singular points and quality from a fingerprint image.
+
+    Parameters
+    ----------
+    image : (M, N) or (M, N, C) array_like
+        Grey (or RGB/RGBA) image, dark ridges on a light background; uint8, uint16, bool or
+        float.
+    dpi : int, optional
+        Resolution of ``image``; other resolutions are rescaled to 500 ppi and the template's
+        coordinates refer to the rescaled image.
+    params : ExtractParameters, optional
+        Tunables.
+    trace : callable, optional
+        ``trace(name, array)`` is called with each intermediate image.
+
+    Returns
+    -------
+    template : Template
+        Quality 0 with reason ``"no usable finger"`` when no finger is found.
+
+    Raises
+    ------
+    ValueError
+        The input is not an image (wrong shape or type, NaN, too small or too large).
+    """
+    params = DEFAULT_PARAMETERS if params is None else params
+    trace = trace or _no_trace
+    grey = prepare(image, dpi, params)
+    trace("input", grey)
+    field = orientation_field(grey, params)
+    trace("orientation", field.theta)
+    mask = segment(grey, field, params)
+    trace("mask", mask)
+    height, width = grey.shape
+    if not mask.any():
+        return Template(width, height, params.dpi, quality=0, level=5, reason=NO_FINGER)
+    spectra = block_spectra(grey, float(np.median(grey[mask])), params.window)
+    enhanced = enhance(spectra, field, mask, params)
+    trace("enhanced", enhanced.ridges)
+    skel = skeleton(enhanced.ridges, mask)
+    trace("skeleton", skel)
+    minutiae, border = find_minutiae(skel, mask, field, params)
+    quality = _minutia_quality(minutiae, border, field, params)
+    minutiae, quality = _best(minutiae, quality, params.max_minutiae)
+    report = _assess(grey, mask, field, enhanced, spectra, quality)
+    return Template(
+        width=width,
+        height=height,
+        dpi=params.dpi,
+        minutiae=minutiae,
+        minutia_quality=quality,
+        singular_points=singular_points(field, mask),
+        quality=report.score,
+        level=report.level,
+        reason=report.reason,
+    )
+
+
+def _minutia_quality(
+    minutiae: np.ndarray, border: np.ndarray, field, params: ExtractParameters
+) -> np.ndarray:
+    if len(minutiae) == 0:
+        return np.zeros(0)
+    coherence = field.coherence_at(minutiae[:, 0], minutiae[:, 1])
+    depth = np.clip(border / (3 * params.border_margin), 0.0, 1.0)
+    return np.clip(coherence, 0.0, 1.0) * (0.5 + 0.5 * depth)
+
+
+def _best(minutiae: np.ndarray, quality: np.ndarray, limit: int):
+    if len(minutiae) <= limit:
+        return minutiae, quality
+    order = np.argsort(-quality, kind="stable")[:limit]
+    order.sort()
+    return minutiae[order], quality[order]
+
+
+def _assess(grey, mask, field, enhanced, spectra, quality):
+    step = field.step
+    small = mask[::step, ::step][: field.coherence.shape[0], : field.coherence.shape[1]]
+    cy = np.clip(spectra.centres_y.astype(int), 0, mask.shape[0] - 1)
+    cx = np.clip(spectra.centres_x.astype(int), 0, mask.shape[1] - 1)
+    inside_blocks = mask[cy, cx]
+    fg = grey[mask]
+    middle = 0.5 * (np.percentile(fg, 5) + np.percentile(fg, 95))
+    return assess(
+        area=float(mask.sum()),
+        coherence=float(field.coherence[small].mean()) if small.any() else 0.0,
+        clarity=float(enhanced.clarity[inside_blocks].mean()) if inside_blocks.any() else 0.0,
+        minutiae=len(quality),
+        minutia_quality=float(quality.mean()) if len(quality) else 0.0,
+        ridge_share=float((fg < middle).mean()),
+        contrast=float(fg.std()),
+    )

@@ -1,0 +1,248 @@
+"""Fingerprint templates: immutable minutiae sets with a versioned, checked serialisation.
+
+Binary layout, version 1 (little-endian)::
+
+    magic  b"BSTM"          4 bytes
+    version                 u16
+    width, height           u32, u32   (px)
+    dpi                     u16
+    quality, level          u8, u8     (0-100, 1-5)
+    n_minutiae, n_singular  u32, u16
+    reason length           u16, then UTF-8 text
+    minutiae                n x 4 float32 (x, y, angle_rad, type)
+    minutia quality         n float32 (0-1)
+    singular points         k x 3 float32 (x, y, kind: +1 core, -1 delta)
+    crc32 of all the above  u32
+
+Minutiae follow the convention of :mod:`station.core.synth`: x right, y down (pixels), angle
+from +x toward +y; an ending points along its ridge, a bifurcation along the valley between
+its branches. Raw images are kept elsewhere, so a template can always be re-extracted.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+__all__ = ["FORMAT_VERSION", "Template", "TemplateError"]
+
+FORMAT_VERSION = 1
+_MAGIC = b"BSTM"
+_HEADER = struct.Struct("<4sHIIHBBIHH")
+
+
+class TemplateError(ValueError):
+    """Bytes or JSON that are not a template this version can read."""
+
+
+def _frozen(array: Any, shape_tail: tuple[int, ...], name: str) -> np.ndarray:
+    a = np.array(array, dtype=np.float32, copy=True)
+    if a.size == 0:
+        a = a.reshape((0, *shape_tail))
+    if a.shape[1:] != shape_tail:
+        raise ValueError(f"{name} must have shape (n, {', '.join(map(str, shape_tail))})")
+    if not np.isfinite(a).all():
+        raise ValueError(f"{name} holds NaN or infinite values")
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class Template:
+    """Features of one fingerprint image.
+
+    Attributes
+    ----------
+    width, height : int
+        Image size (px) at ``dpi``.
+    dpi : int
+        Resolution the coordinates refer to (500 after extraction).
+    minutiae : (N, 4) ndarray of float32
+        ``x, y, angle_rad, type`` (0 ending, 1 bifurcation); read-only.
+    minutia_quality : (N,) ndarray of float32
+        0 (doubtful) … 1 (certain); read-only.
+    singular_points : (K, 3) ndarray of float32
+        ``x, y, kind`` (+1 core, -1 delta); read-only.
+    quality : int
+        Image quality 0 (unusable) … 100 (excellent).
+    level : int
+        NFIQ-style level 1 (excellent) … 5 (poor).
+    reason : str
+        Plain-words reason when quality is low ("good" otherwise).
+    """
+
+    width: int
+    height: int
+    dpi: int = 500
+    minutiae: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.float32))
+    minutia_quality: np.ndarray | None = None
+    singular_points: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), np.float32))
+    quality: int = 0
+    level: int = 5
+    reason: str = "good"
+
+    VERSION: ClassVar[int] = FORMAT_VERSION
+
+    def __post_init__(self) -> None:
+        for name in ("width", "height", "dpi", "quality", "level"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | np.integer):
+                raise ValueError(f"{name} must be a whole number, got {value!r}")
+            object.__setattr__(self, name, int(value))
+        if not (0 < self.width < 2**32 and 0 < self.height < 2**32):
+            raise ValueError("width and height must be positive")
+        if not 0 < self.dpi < 2**16:
+            raise ValueError(f"dpi out of range: {self.dpi}")
+        if not 0 <= self.quality <= 100 or not 1 <= self.level <= 5:
+            raise ValueError("quality must be 0-100 and level 1-5")
+        minutiae = _frozen(self.minutiae, (4,), "minutiae")
+        object.__setattr__(self, "minutiae", minutiae)
+        mq = self.minutia_quality
+        mq = np.ones(len(minutiae), np.float32) if mq is None else np.array(mq, np.float32)
+        if mq.shape != (len(minutiae),):
+            raise ValueError("minutia_quality must have one value per minutia")
+        mq.setflags(write=False)
+        object.__setattr__(self, "minutia_quality", mq)
+        object.__setattr__(
+            self, "singular_points", _frozen(self.singular_points, (3,), "singular_points")
+        )
+
+    def __len__(self) -> int:
+        return len(self.minutiae)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Template):
+            return NotImplemented
+        return self.to_bytes() == other.to_bytes()
+
+    def __hash__(self) -> int:
+        return hash(self.to_bytes())
+
+    # --- binary -------------------------------------------------------------------------
+    def to_bytes(self) -> bytes:
+        """Compact versioned binary form (see the module docstring)."""
+        reason = self.reason.encode("utf-8")[:65535]
+        body = _HEADER.pack(
+            _MAGIC,
+            FORMAT_VERSION,
+            self.width,
+            self.height,
+            self.dpi,
+            self.quality,
+            self.level,
+            len(self.minutiae),
+            len(self.singular_points),
+            len(reason),
+        )
+        body += reason
+        body += self.minutiae.astype("<f4").tobytes()
+        body += self.minutia_quality.astype("<f4").tobytes()
+        body += self.singular_points.astype("<f4").tobytes()
+        return body + struct.pack("<I", zlib.crc32(body))
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Template:
+        """Read the binary form; raise ``TemplateError`` on anything but a valid template."""
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise TemplateError("template bytes expected")
+        data = bytes(data)
+        if len(data) < _HEADER.size + 4 or data[:4] != _MAGIC:
+            raise TemplateError("not a Booking Station template (bad magic or too short)")
+        version = struct.unpack_from("<H", data, 4)[0]
+        if version != FORMAT_VERSION:
+            raise TemplateError(
+                f"template format version {version} is not supported (this build reads "
+                f"version {FORMAT_VERSION}); re-extract it from the stored image"
+            )
+        body, crc = data[:-4], struct.unpack("<I", data[-4:])[0]
+        if zlib.crc32(body) != crc:
+            raise TemplateError("template is corrupt (checksum mismatch)")
+        _, _, width, height, dpi, quality, level, n, k, n_reason = _HEADER.unpack_from(body)
+        offset = _HEADER.size
+        expected = offset + n_reason + 4 * (4 * n + n + 3 * k)
+        if len(body) != expected:
+            raise TemplateError("template is corrupt (length does not match its header)")
+        try:
+            reason = body[offset : offset + n_reason].decode("utf-8")
+        except UnicodeDecodeError:
+            raise TemplateError("template is corrupt (reason text)") from None
+        offset += n_reason
+        arrays = np.frombuffer(body, "<f4", offset=offset)
+        minutiae = arrays[: 4 * n].reshape(n, 4)
+        mq = arrays[4 * n : 5 * n]
+        sp = arrays[5 * n :].reshape(k, 3)
+        try:
+            return cls(width, height, dpi, minutiae, mq, sp, quality, level, reason)
+        except ValueError as exc:
+            raise TemplateError(f"template is corrupt ({exc})") from None
+
+    # --- JSON ---------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly form."""
+        return {
+            "format": "booking-station-template",
+            "version": FORMAT_VERSION,
+            "width": self.width,
+            "height": self.height,
+            "dpi": self.dpi,
+            "quality": self.quality,
+            "level": self.level,
+            "reason": self.reason,
+            "minutiae": [
+                {
+                    "x": round(float(m[0]), 2),
+                    "y": round(float(m[1]), 2),
+                    "angle": round(float(m[2]), 4),
+                    "type": "bifurcation" if m[3] else "ending",
+                    "quality": round(float(q), 3),
+                }
+                for m, q in zip(self.minutiae, self.minutia_quality, strict=True)
+            ],
+            "singular_points": [
+                {
+                    "x": round(float(p[0]), 1),
+                    "y": round(float(p[1]), 1),
+                    "kind": "core" if p[2] > 0 else "delta",
+                }
+                for p in self.singular_points
+            ],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> Template:
+        """Read the JSON form; raise ``TemplateError`` if it is not one."""
+        try:
+            d = json.loads(text)
+            if d.get("format") != "booking-station-template":
+                raise TemplateError("not a Booking Station template (JSON)")
+            if d.get("version") != FORMAT_VERSION:
+                raise TemplateError(f"template JSON version {d.get('version')} is not supported")
+            minutiae = [
+                (m["x"], m["y"], m["angle"], {"ending": 0, "bifurcation": 1}[m["type"]])
+                for m in d["minutiae"]
+            ]
+            mq = [m.get("quality", 1.0) for m in d["minutiae"]]
+            sp = [(p["x"], p["y"], 1 if p["kind"] == "core" else -1) for p in d["singular_points"]]
+            return cls(
+                d["width"],
+                d["height"],
+                d["dpi"],
+                minutiae,
+                mq,
+                sp,
+                d["quality"],
+                d["level"],
+                d["reason"],
+            )
+        except TemplateError:
+            raise
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise TemplateError(f"template JSON is malformed ({exc})") from None
