@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..template import Template
-from .enhance import enhance
+from .enhance import enhance, ridge_band
 from .minutiae import find_minutiae, skeleton
 from .orientation import orientation_field
 from .params import DEFAULT_PARAMETERS, ExtractParameters
@@ -69,13 +69,15 @@ def extract(
     trace("input", grey)
     field = orientation_field(grey, params)
     trace("orientation", field.theta)
-    mask = segment(grey, field, params)
+    spectra = block_spectra(grey, float(np.median(grey)), params.window)
+    band = ridge_band(spectra, field, params)
+    trace("clarity", band.clarity)
+    mask = segment(grey, field, band.clarity, params)
     trace("mask", mask)
     height, width = grey.shape
     if not mask.any():
         return Template(width, height, params.dpi, quality=0, level=5, reason=NO_FINGER)
-    spectra = block_spectra(grey, float(np.median(grey[mask])), params.window)
-    enhanced = enhance(spectra, field, mask, params)
+    enhanced = enhance(spectra, band, mask, params)
     trace("enhanced", enhanced.ridges)
     skel = skeleton(enhanced.ridges, mask)
     trace("skeleton", skel)

@@ -113,6 +113,14 @@ def _trace(
     return cur[0], cur[1], steps, int(label)
 
 
+def _border_distance(mask: np.ndarray, step: int) -> np.ndarray:
+    """Distance to the foreground edge (px), computed on a ``step`` grid and read back."""
+    small = mask[::step, ::step]
+    dist = ndimage.distance_transform_edt(np.pad(small, 1))[1:-1, 1:-1] * step
+    full = np.repeat(np.repeat(dist, step, axis=0), step, axis=1)
+    return full[: mask.shape[0], : mask.shape[1]] * mask
+
+
 def find_minutiae(
     skel: np.ndarray,
     mask: np.ndarray,
@@ -140,7 +148,7 @@ def find_minutiae(
         Distance of each minutia to the foreground edge (px).
     """
     cn = _crossing_number(skel)
-    distance = ndimage.distance_transform_edt(np.pad(mask, 1))[1:-1, 1:-1]
+    distance = _border_distance(mask, field.step)
     cand = ((cn == 1) | (cn == 3)) & (distance >= params.border_margin * 0.5)
     rows, cols = np.nonzero(cand)
     if rows.size == 0:

@@ -28,6 +28,7 @@ class ExtractParameters:
     #: the image's typical ridge contrast, and its orientation coherence is above the floor.
     spread_share: float = 0.28
     coherence_floor: float = 0.12
+    clarity_floor: float = 0.15
     #: Smallest foreground area kept (px at 500 ppi): a real finger touch is larger.
     min_area: int = 6000
     #: Ridge period range (px) accepted by the frequency estimate.

@@ -78,11 +78,15 @@ def assess(
     }
     if area <= 0:
         return QualityReport(0, 5, NO_FINGER, features)
+    # Each feature is mapped to 0..1 over the range where prints go from unusable to
+    # excellent; the area scales the whole (a sliver of a finger is never a good print).
     area_f = float(np.clip(area / 70_000.0, 0.0, 1.0))
-    coh_f = float(np.clip((coherence - 0.25) / 0.5, 0.0, 1.0))
-    clar_f = float(np.clip((clarity - 0.15) / 0.55, 0.0, 1.0))
+    coh_f = float(np.clip((coherence - 0.5) / 0.45, 0.0, 1.0))
+    clar_f = float(np.clip((clarity - 0.3) / 0.5, 0.0, 1.0))
+    contrast_f = float(np.clip((contrast - 15.0) / 45.0, 0.0, 1.0))
     min_f = float(np.clip(minutiae / 20.0, 0.0, 1.0)) * (0.5 + 0.5 * minutia_quality)
-    score = round(100 * np.sqrt(area_f) * (0.35 * coh_f + 0.45 * clar_f + 0.2 * min_f))
+    blend = 0.3 * coh_f + 0.4 * clar_f + 0.15 * contrast_f + 0.15 * min_f
+    score = round(100 * np.sqrt(area_f) * blend)
     score = int(np.clip(score, 0, 100))
     reason = "good"
     if score < 60:

@@ -13,19 +13,24 @@ __all__ = ["segment"]
 
 def _local_spread(image: np.ndarray, step: int, size: float) -> np.ndarray:
     """Local standard deviation of grey levels (over about ``size`` px), on a ``step`` grid."""
-    small = ndimage.zoom(ndimage.gaussian_filter(image, step / 2), 1 / step, order=1)
-    sq = ndimage.zoom(ndimage.gaussian_filter(image * image, step / 2), 1 / step, order=1)
-    mean = ndimage.gaussian_filter(small, size / step)
-    mean_sq = ndimage.gaussian_filter(sq, size / step)
+    rows, cols = image.shape[0] // step * step, image.shape[1] // step * step
+    cells = image[:rows, :cols].reshape(rows // step, step, cols // step, step)
+    mean = ndimage.gaussian_filter(cells.mean(axis=(1, 3)), size / step)
+    mean_sq = ndimage.gaussian_filter((cells * cells).mean(axis=(1, 3)), size / step)
     return np.sqrt(np.maximum(mean_sq - mean * mean, 0.0))
 
 
-def segment(image: np.ndarray, field: OrientationField, params: ExtractParameters) -> np.ndarray:
+def segment(
+    image: np.ndarray,
+    field: OrientationField,
+    clarity: np.ndarray,
+    params: ExtractParameters,
+) -> np.ndarray:
     """Foreground mask of a fingerprint image.
 
     A cell is foreground when its grey-level spread is a fair share of the image's strong
-    ridge contrast (and above the sensor's noise) and its ridges run in one direction
-    (coherence). Gaps are closed, specks opened, holes filled, and pieces smaller than a
+    ridge contrast, its ridges run in one direction (coherence) and its spectrum is
+    concentrated in the ridge band (clarity: sensor noise spreads over all frequencies). Gaps are closed, specks opened, holes filled, and pieces smaller than a
     finger touch dropped.
 
     Parameters
@@ -34,8 +39,10 @@ def segment(image: np.ndarray, field: OrientationField, params: ExtractParameter
         Grey image at 500 ppi.
     field : OrientationField
         Orientation and coherence on a grid of ``field.step`` px.
+    clarity : (R, C) ndarray
+        Ridge-band energy share of blocks centred every ``params.window / 2`` px.
     params : ExtractParameters
-        Uses ``spread_share``, ``coherence_floor``, ``min_area``.
+        Uses ``spread_share``, ``coherence_floor``, ``clarity_floor``, ``min_area``.
 
     Returns
     -------
@@ -53,7 +60,15 @@ def segment(image: np.ndarray, field: OrientationField, params: ExtractParameter
     spread = spread[: shape[0], : shape[1]]
     strong = float(np.percentile(spread, 95))
     threshold = max(6.0, params.spread_share * strong)
-    cells = (spread >= threshold) & (field.coherence >= params.coherence_floor)
+    # Block (i, j) is centred at pixel (i, j) * window / 2; cell (r, c) at (r, c) * step.
+    block = params.window / 2
+    rr, cc = np.mgrid[0 : shape[0], 0 : shape[1]] * (step / block)
+    block_clarity = ndimage.map_coordinates(clarity, [rr, cc], order=1, mode="nearest")
+    cells = (
+        (spread >= threshold)
+        & (field.coherence >= params.coherence_floor)
+        & (block_clarity >= params.clarity_floor)
+    )
     radius = max(1, round(params.block / step))
     disk = ndimage.generate_binary_structure(2, 1)
     cells = ndimage.binary_closing(cells, disk, iterations=radius, border_value=0)

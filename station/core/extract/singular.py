@@ -49,7 +49,7 @@ def singular_points(
     total = np.zeros_like(doubled)
     ring = [p[2 + dr : 2 + dr + rows, 2 + dc : 2 + dc + cols] for dr, dc in _PATH]
     for a, b in zip(ring, ring[1:] + ring[:1], strict=True):
-        total += np.angle(np.exp(1j * (b - a)))
+        total += np.mod(b - a + np.pi, 2 * np.pi) - np.pi
     index = total / 2  # back from doubled angles
     small_mask = mask[::step, ::step][:rows, :cols]
     inner = ndimage.distance_transform_edt(np.pad(small_mask, 1))[1:-1, 1:-1] * step >= margin

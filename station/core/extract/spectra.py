@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from scipy import fft
 
 __all__ = ["BlockSpectra", "block_spectra", "overlap_add"]
 
@@ -74,7 +75,7 @@ def block_spectra(image: np.ndarray, fill: float, window: int) -> BlockSpectra:
     blocks = sliding_window_view(padded, (window, window))[::half, ::half]
     blocks = blocks - blocks.mean(axis=(2, 3), keepdims=True)
     win = _root_hann(window).astype(np.float32)
-    spectra = np.fft.rfft2(blocks * win)
+    spectra = fft.rfft2(blocks * win, axes=(2, 3))
     n_r, n_c = blocks.shape[:2]
     # Block (i, j) covers padded rows i*half … i*half+window, i.e. image rows from
     # i*half - half; its centre is at image row i*half.
@@ -89,9 +90,9 @@ def overlap_add(spec: BlockSpectra, filtered: np.ndarray) -> np.ndarray:
     """Inverse transform filtered block spectra and add the blocks back into an image."""
     window = spec.window.shape[0]
     half = window // 2
-    blocks = np.fft.irfft2(filtered, s=(window, window)) * spec.window
+    blocks = fft.irfft2(filtered, s=(window, window), axes=(2, 3)) * spec.window
     n_r, n_c = blocks.shape[:2]
-    tiles = np.zeros((n_r + 1, n_c + 1, half, half), np.float64)
+    tiles = np.zeros((n_r + 1, n_c + 1, half, half), np.float32)
     tiles[:-1, :-1] += blocks[:, :, :half, :half]
     tiles[:-1, 1:] += blocks[:, :, :half, half:]
     tiles[1:, :-1] += blocks[:, :, half:, :half]
