@@ -30,7 +30,8 @@ def segment(
 
     A cell is foreground when its grey-level spread is a fair share of the image's strong
     ridge contrast, its ridges run in one direction (coherence) and its spectrum is
-    concentrated in the ridge band (clarity: sensor noise spreads over all frequencies). Gaps are closed, specks opened, holes filled, and pieces smaller than a
+    concentrated in the ridge band (clarity: sensor noise spreads over all frequencies).
+    Gaps are closed, specks opened, holes filled, and pieces smaller than a
     finger touch dropped.
 
     Parameters
