@@ -65,6 +65,21 @@ def _build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--demographics", action="store_true", help="print the subject's data")
     synth.add_argument("--bench", action="store_true", help="time 512x512 impressions")
     synth.add_argument("--count", type=int, default=40, help="impressions to time (--bench)")
+    extract = sub.add_parser(
+        "extract",
+        help="extract minutiae and quality from a print",
+        description="Extract a template from an image file (PNG, TIFF, BMP, JPEG, PGM), "
+        "or benchmark the extractor on synthetic prints (--bench).",
+    )
+    extract.add_argument("image", nargs="?", type=Path, help="fingerprint image file")
+    extract.add_argument("--dpi", type=int, default=500, help="image resolution (default 500)")
+    extract.add_argument("--json", action="store_true", help="print the template as JSON")
+    extract.add_argument("--overlay", type=Path, help="write the minutiae drawn on the print")
+    extract.add_argument("--template", type=Path, help="write the binary template")
+    extract.add_argument(
+        "--bench", action="store_true", help="accuracy and speed on synthetic prints"
+    )
+    extract.add_argument("--count", type=int, default=200, help="prints for --bench (default 200)")
     return parser
 
 
@@ -164,6 +179,39 @@ def _synth_bench(count: int, population: int) -> int:
     return 0
 
 
+def _cmd_extract(args: argparse.Namespace) -> int:
+    from .core import image as imageio
+    from .core.extract import extract
+    from .core.overlay import draw_overlay
+
+    if args.bench:
+        from .bench_extract import run as bench
+
+        return bench(args.count)
+    if args.image is None:
+        raise CommandError("name an image file to extract (or use --bench)")
+    image = imageio.load(args.image)
+    template = extract(image, dpi=args.dpi)
+    if args.overlay:
+        from .core.extract.params import DEFAULT_PARAMETERS
+        from .core.extract.preprocess import prepare
+
+        grey = prepare(image, args.dpi, DEFAULT_PARAMETERS)
+        imageio.save(args.overlay, draw_overlay(grey.round().astype("uint8"), template))
+    if args.template:
+        args.template.write_bytes(template.to_bytes())
+    if args.json:
+        print(template.to_json())
+    else:
+        endings = int((template.minutiae[:, 3] == 0).sum()) if len(template) else 0
+        print(
+            f"{args.image}: {len(template)} minutiae ({endings} endings, "
+            f"{len(template) - endings} bifurcations), {len(template.singular_points)} singular "
+            f"points, quality {template.quality} (level {template.level}, {template.reason})"
+        )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``station`` command; returns the exit code."""
     parser = _build_parser()
@@ -174,7 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\nThe booking window is not part of this build yet; the commands above work.")
         return 0
     try:
-        return {"synth": _cmd_synth}[args.command](args)
+        return {"synth": _cmd_synth, "extract": _cmd_extract}[args.command](args)
     except (CommandError, ValueError, OSError) as exc:
         print(f"station: error: {exc}", file=sys.stderr)
         return 2
