@@ -128,10 +128,12 @@ def place_minutiae(
     greedily where the outstanding signed density is largest; then random ones of balanced
     polarity fill the print up to ``count``.
 
-    Near a spiral of polarity ``s`` the phase is ``phi0 + k.(z - p) + s*atan2``; the extra
-    fringe runs from ``p`` in direction ``-s * rot90(k)`` and carries phase ``phi0 - pi/2``.
-    It is a ridge (a ridge ending) when ``phi0 = pi/2`` and a valley (a bifurcation) when
-    ``phi0 = -pi/2``; each minutia is nudged along ``k`` until its ``phi0`` hits its target.
+    Near a spiral of polarity ``s`` the phase is ``phi0 + k.(z - p) + s*atan2(z - p)``. In a
+    frame turned so that ``k`` points along its first axis (``beta = angle of k``), the spiral
+    reads ``s*(alpha' + beta)``: the extra fringe runs from ``p`` in direction
+    ``-s * rot90(k)`` (``alpha' = -s*pi/2``) and carries phase ``phi0 + s*beta - pi/2``. It is
+    a ridge (a ridge ending) when that is 0 and a valley (a bifurcation) when it is pi, so
+    each minutia is nudged along ``k`` until ``phi0 = +-pi/2 - s*beta``.
 
     Parameters
     ----------
@@ -198,7 +200,8 @@ def place_minutiae(
         ky = _sample(gpy, xs, ys, step) + oy
         knorm = np.maximum(np.hypot(kx, ky), 1e-6)
         phi0 = _sample(psi, xs, ys, step) + others
-        miss = np.angle(np.exp(1j * (target - phi0)))
+        beta = np.arctan2(ky, kx)
+        miss = np.angle(np.exp(1j * (target - pol * beta - phi0)))
         xs += miss / knorm * kx / knorm
         ys += miss / knorm * ky / knorm
     _, ox, oy = _spiral_sums(xs, ys, pol)
