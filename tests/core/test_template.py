@@ -63,7 +63,7 @@ def test_empty_template_round_trips() -> None:
 def test_unknown_version_is_refused_with_advice() -> None:
     data = bytearray(_template().to_bytes())
     data[4:6] = struct.pack("<H", 99)
-    with pytest.raises(TemplateError, match="version 99 is not supported.*re-extract"):
+    with pytest.raises(TemplateError, match=r"version 99 is not supported.*re-extract"):
         Template.from_bytes(bytes(data))
 
 
