@@ -9,7 +9,7 @@ __all__ = ["smooth_noise"]
 
 
 def smooth_noise(
-    rng: np.random.Generator, shape: tuple[int, int], scale: float, *, order: int = 3
+    rng: np.random.Generator, shape: tuple[int, int], scale: float, *, order: int = 1
 ) -> np.ndarray:
     """Zero-mean, unit-variance random field that varies over about ``scale`` samples.
 
@@ -22,7 +22,8 @@ def smooth_noise(
     scale : float
         Correlation length in output samples (> 1).
     order : int, optional
-        Spline order of the upsampling.
+        Spline order of the upsampling (1, linear, is four times cheaper than cubic and its
+        creases every ``scale`` samples are invisible in an orientation or period field).
 
     Returns
     -------

@@ -143,7 +143,9 @@ def make_master(rng: np.random.Generator, finger: str, params: SynthParameters) 
             period *= 1.0 - (1.0 - params.core_period_factor) * np.exp(-r2 / (2 * 70.0**2))
     psi = continuous_phase(theta, period, step)
 
-    inside = pad.inside(x, y, margin=params.minutiae_margin)
+    level = pad.level(x, y)
+    in_pad = level <= 1.0
+    inside = level <= 1.0 - params.minutiae_margin / min(pad.half_width, pad.half_height)
     fold = _fold_mask(theta)
     near_singular = np.zeros(x.shape, bool)
     for p in points:
@@ -156,7 +158,7 @@ def make_master(rng: np.random.Generator, finger: str, params: SynthParameters) 
     )
     for p in points:
         allowed &= (x - p.x) ** 2 + (y - p.y) ** 2 > (2.0 * base_period) ** 2
-    area_share = pad.inside(x, y).mean() * x.size * step * step / (cols * rows)
+    area_share = in_pad.mean() * x.size * step * step / (cols * rows)
     wanted = int(rng.integers(*params.minutiae_range, endpoint=True) * min(1.0, area_share / 0.6))
     minutiae = place_minutiae(
         rng,
@@ -167,7 +169,7 @@ def make_master(rng: np.random.Generator, finger: str, params: SynthParameters) 
         spacing=params.minutiae_spacing * base_period,
         bifurcation_share=params.bifurcation_share,
         passes=params.type_passes,
-        needed=needed_minutiae(theta, period, step) * pad.inside(x, y),
+        needed=needed_minutiae(theta, period, step) * in_pad,
         required_allowed=required_ok,
     )
     spiral = spiral_field(x, y, minutiae)

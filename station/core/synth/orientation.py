@@ -19,7 +19,6 @@ that points most toward the crease).
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
 
 from .pattern import PadShape, SingularPoint
 
@@ -116,11 +115,20 @@ def orientation_field(
     step_x = float(x[0, 1] - x[0, 0])
     grid = doubled_angle(x, y, points, theta_inf) * np.exp(2j * noise)
 
+    rows, cols = grid.shape
+
     def sample(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-        coords = np.stack([(ys - y[0, 0]) / step_y, (xs - x[0, 0]) / step_x])
-        re = ndimage.map_coordinates(grid.real, coords, order=1, mode="nearest")
-        im = ndimage.map_coordinates(grid.imag, coords, order=1, mode="nearest")
-        return re + 1j * im
+        """Bilinear ``exp(2j*theta)`` at pixel coordinates (edges clamped)."""
+        fr = np.clip((np.asarray(ys, float) - y[0, 0]) / step_y, 0, rows - 1.000001)
+        fc = np.clip((np.asarray(xs, float) - x[0, 0]) / step_x, 0, cols - 1.000001)
+        r0, c0 = fr.astype(int), fc.astype(int)
+        wr, wc = fr - r0, fc - c0
+        return (
+            grid[r0, c0] * (1 - wr) * (1 - wc)
+            + grid[r0, c0 + 1] * (1 - wr) * wc
+            + grid[r0 + 1, c0] * wr * (1 - wc)
+            + grid[r0 + 1, c0 + 1] * wr * wc
+        )
 
     theta = np.full(x.shape, theta_inf) + noise
     z = x + 1j * y
@@ -179,17 +187,21 @@ def _streamline(
     ray is kept then.
     """
     x0, x1, y0, y1 = x[0, 0], x[0, -1], y[0, 0], y[-1, 0]
-    pos = np.array([p.x, p.y], float)
+    n_steps = int(2 * (x1 - x0 + y1 - y0) / step)
+    start = np.array([p.x, p.y], float)
     heading = np.array([np.cos(cut), np.sin(cut)])
-    line = [pos.copy()]
-    for i in range(int(2 * (x1 - x0 + y1 - y0) / step)):
-        if i * step >= _RING_RADIUS:  # near the point the flow is radial: go straight
-            d2 = sample(np.array([pos[0]]), np.array([pos[1]]))[0]
-            angle = 0.5 * np.angle(d2)
+    # Straight for the first ring radius (the flow is radial there), then follow the field
+    # one step at a time; the field is sampled in batches along the current heading guess.
+    line = [start]
+    pos = start.copy()
+    for i in range(n_steps):
+        if i * step >= _RING_RADIUS:
+            d2 = complex(sample(np.array([pos[0]]), np.array([pos[1]]))[0])
+            angle = 0.5 * np.arctan2(d2.imag, d2.real)
             ridge = np.array([np.cos(angle), np.sin(angle)])
             heading = ridge if ridge @ heading >= 0 else -ridge
         pos = pos + step * heading
-        line.append(pos.copy())
+        line.append(pos)
         if not (x0 - 8 <= pos[0] <= x1 + 8 and y0 - 8 <= pos[1] <= y1 + 8):
             return np.array(line)
     return None
@@ -221,4 +233,4 @@ def _arg_along(
         angle += cut - angle[0]  # the line leaves p along the cut: start on that branch
         keep = np.concatenate([[True], np.diff(radius) > 1e-6])
         lead = np.interp(r, radius[keep], angle[keep])
-    return lead + np.pi + np.angle(np.exp(1j * (phi - lead - np.pi)))
+    return lead + np.pi + (np.mod(phi - lead, 2 * np.pi) - np.pi)
