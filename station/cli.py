@@ -191,23 +191,23 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     if args.image is None:
         raise CommandError("name an image file to extract (or use --bench)")
     image = imageio.load(args.image)
-    template = extract(image, dpi=args.dpi)
-    if args.overlay:
-        from .core.extract.params import DEFAULT_PARAMETERS
-        from .core.extract.preprocess import prepare
-
-        grey = prepare(image, args.dpi, DEFAULT_PARAMETERS)
+    stages: dict[str, object] = {}
+    template = extract(image, dpi=args.dpi, trace=stages.__setitem__)
+    if args.overlay:  # draw on the extractor's own input (rescaled to 500 ppi)
+        grey = stages["input"]
         imageio.save(args.overlay, draw_overlay(grey.round().astype("uint8"), template))
     if args.template:
         args.template.write_bytes(template.to_bytes())
     if args.json:
         print(template.to_json())
     else:
-        endings = int((template.minutiae[:, 3] == 0).sum()) if len(template) else 0
+        endings = int((template.minutiae[:, 3] == 0).sum())
+        cores = int((template.singular_points[:, 2] > 0).sum())
+        deltas = len(template.singular_points) - cores
         print(
             f"{args.image}: {len(template)} minutiae ({endings} endings, "
-            f"{len(template) - endings} bifurcations), {len(template.singular_points)} singular "
-            f"points, quality {template.quality} (level {template.level}, {template.reason})"
+            f"{len(template) - endings} bifurcations), {cores} core(s), {deltas} delta(s), "
+            f"quality {template.quality} (level {template.level}, {template.reason})"
         )
     return 0
 

@@ -53,9 +53,7 @@ class OrientationField:
 
 
 def _block_mean(a: np.ndarray, step: int) -> np.ndarray:
-    rows, cols = (a.shape[0] // step) * step, (a.shape[1] // step) * step
     pad = np.pad(a, [(0, (-a.shape[0]) % step), (0, (-a.shape[1]) % step)], mode="edge")
-    del rows, cols
     return pad.reshape(pad.shape[0] // step, step, pad.shape[1] // step, step).mean(axis=(1, 3))
 
 

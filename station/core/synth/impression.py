@@ -75,8 +75,11 @@ def draw_settings(
         partial = None
         translation = tuple(rng.normal(0, params.translation_sd * 0.4, 2))
     else:
-        rotation = float(np.clip(rng.normal(0, params.flat_rotation_sd), -1, 1) * 1.0)
-        rotation = float(np.clip(rotation, -params.max_rotation, params.max_rotation))
+        rotation = float(
+            np.clip(
+                rng.normal(0, params.flat_rotation_sd), -params.max_rotation, params.max_rotation
+            )
+        )
         translation = tuple(rng.normal(0, params.translation_sd, 2))
         partial = None
         if rng.random() < 0.12 + 0.3 * d:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from ..fingers import finger_index
+from ..fingers import finger_index, validate_finger
 from . import rng as rngs
 from .fields import smooth_noise
 from .orientation import orientation_field
@@ -205,8 +205,6 @@ def master_print(
     """
     subject = rngs.check_seed("subject", subject)
     population = rngs.check_seed("population", population)
-    from ..fingers import validate_finger
-
     finger = validate_finger(finger)
     if params is None or params == DEFAULT_PARAMETERS:
         return _cached_master(population, subject, finger)

@@ -40,11 +40,6 @@ def doubled_angle(
     return field
 
 
-def _arg_with_cut(w: np.ndarray, cut: float) -> np.ndarray:
-    """Angle of ``w`` continuous everywhere except across the ray at angle ``cut``."""
-    return cut + np.pi + np.angle(w * np.exp(-1j * (cut + np.pi)))
-
-
 def _cut_directions(point: SingularPoint, sample) -> list[float]:
     """Angles of the rays from ``point`` along which ridges run radially, best first.
 
