@@ -1,0 +1,52 @@
+"""Tunables of the matcher, in one place.
+
+Values follow the Minutia Cylinder-Code paper (Cappelli, Ferrara, Maltoni, "Minutia
+Cylinder-Code: a new representation and matching technique for fingerprint recognition",
+IEEE TPAMI 32, 2010) unless a comment says otherwise. Distances in pixels at 500 ppi.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["DEFAULT_PARAMETERS", "MatchParameters"]
+
+
+@dataclass(frozen=True)
+class MatchParameters:
+    """Every tunable of :func:`station.core.match.compare`."""
+
+    #: Cylinder radius and cells: ``cells`` × ``cells`` spatial cells, ``sections`` angles.
+    radius: float = 70.0
+    cells: int = 8
+    sections: int = 6
+    #: Gaussian widths of a neighbour's spatial (px) and directional (rad) contribution.
+    sigma_s: float = 28.0 / 3.0
+    sigma_d: float = 2.0 * np.pi / 9.0
+    #: Sigmoid turning a cell's summed contribution into 0..1.
+    mu_psi: float = 0.01
+    tau_psi: float = 400.0
+    #: A cylinder needs this many neighbours to be kept (it says nothing otherwise).
+    min_neighbours: int = 2
+    #: Local pairs whose directions differ by more than this (rad) cannot match.
+    max_turn: float = np.pi / 2
+    #: Pairs kept for consolidation: min(n_a, n_b) clipped to this range.
+    pairs_range: tuple[int, int] = (4, 40)
+    #: Relaxation: iterations and the weight of a pair's own similarity.
+    relax_iterations: int = 5
+    relax_weight: float = 0.5
+    #: Compatibility sigmoids (mu, tau) on distance difference (px), direction difference and
+    #: radial-angle difference (rad).
+    compat_distance: tuple[float, float] = (5.0, 8.0 / 5.0)
+    compat_turn: tuple[float, float] = (np.pi / 12, 30.0)
+    compat_radial: tuple[float, float] = (np.pi / 12, 30.0)
+    #: Pairs averaged for the score: from ``np_range[0]`` to ``np_range[1]`` as the smaller
+    #: template grows past about ``np_mu`` minutiae.
+    np_range: tuple[int, int] = (4, 12)
+    np_mu: float = 20.0
+    np_tau: float = 0.4
+
+
+DEFAULT_PARAMETERS = MatchParameters()
