@@ -172,17 +172,18 @@ _COARSE = 4  # px: grid on which the smooth geometry of an impression is compute
 
 
 def _upsample(coarse: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Exact bilinear upsampling of a field sampled at every ``_COARSE``-th output pixel."""
+    """Exact bilinear upsampling of a field sampled at every ``_COARSE``-th output pixel.
+
+    ``zoom`` with ``grid_mode=False`` maps output sample ``i`` to input ``i * (n - 1) /
+    (n_out - 1)``; asking for ``n_out = (n - 1) * _COARSE + 1`` samples makes that exactly
+    ``i / _COARSE``, so output pixel ``i`` reads coarse sample ``i / _COARSE``.
+    """
     rows, cols = shape
-    fine = ndimage.zoom(coarse, _COARSE, order=1, grid_mode=False, mode="nearest")
-    # zoom maps output i to input i * (n - 1) / (n_out - 1): resize so that is i / _COARSE.
-    return (
-        fine[:rows, :cols]
-        if fine.shape[0] >= rows and fine.shape[1] >= cols
-        else np.pad(
-            fine, [(0, max(0, rows - fine.shape[0])), (0, max(0, cols - fine.shape[1]))], "edge"
-        )[:rows, :cols]
-    )
+    factors = [((n - 1) * _COARSE + 1) / n for n in coarse.shape]
+    fine = ndimage.zoom(coarse, factors, order=1, grid_mode=False, mode="nearest")
+    if fine.shape[0] < rows or fine.shape[1] < cols:
+        raise ValueError(f"coarse grid {coarse.shape} does not cover {shape}")
+    return fine[:rows, :cols]
 
 
 def _coarse_grid(shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
