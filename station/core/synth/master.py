@@ -167,6 +167,7 @@ def make_master(rng: np.random.Generator, finger: str, params: SynthParameters) 
         step=step,
         count=wanted,
         spacing=params.minutiae_spacing * base_period,
+        period=base_period,
         bifurcation_share=params.bifurcation_share,
         passes=params.type_passes,
         needed=needed_minutiae(theta, period, step) * in_pad,

@@ -117,6 +117,7 @@ def place_minutiae(
     step: float,
     count: int,
     spacing: float,
+    period: float,
     bifurcation_share: float,
     passes: int,
     needed: np.ndarray | None = None,
@@ -149,6 +150,8 @@ def place_minutiae(
         Wanted number of minutiae (fewer if the area is full).
     spacing : float
         Minimum distance between minutiae (px).
+    period : float
+        Typical ridge period (px); a type correction moves a minutia at most half of it.
     bifurcation_share : float
         Probability that a minutia is a bifurcation.
     passes : int
@@ -194,7 +197,13 @@ def place_minutiae(
     target = np.where(kind == BIFURCATION, -np.pi / 2, np.pi / 2)
     gpy, gpx = np.gradient(psi, step)
     xs, ys = pts[:, 0].copy(), pts[:, 1].copy()
-    for _ in range(passes):
+    max_shift = period / 2
+    # Where a corrected minutia may stay: the usable area grown by a ridge period.
+    usable = allowed if required_allowed is None else (allowed | required_allowed)
+    usable = ndimage.binary_dilation(usable, iterations=max(1, round(period / step)))
+    passes_left = passes
+    while passes_left > 0:
+        passes_left -= 1
         others, ox, oy = _spiral_sums(xs, ys, pol)
         kx = _sample(gpx, xs, ys, step) + ox
         ky = _sample(gpy, xs, ys, step) + oy
@@ -202,8 +211,22 @@ def place_minutiae(
         phi0 = _sample(psi, xs, ys, step) + others
         beta = np.arctan2(ky, kx)
         miss = np.angle(np.exp(1j * (target - pol * beta - phi0)))
-        xs += miss / knorm * kx / knorm
-        ys += miss / knorm * ky / knorm
+        # A phase correction needs at most half a ridge period; where the wave vector is
+        # tiny (next to a fold or a singular point) miss / |k| would fly off, so cap it.
+        shift = np.clip(miss / knorm, -max_shift, max_shift)
+        xs += shift * kx / knorm
+        ys += shift * ky / knorm
+        r = np.rint(ys / step).astype(int)
+        c = np.rint(xs / step).astype(int)
+        keep = (r >= 0) & (c >= 0) & (r < usable.shape[0]) & (c < usable.shape[1])
+        keep[keep] = usable[r[keep], c[keep]]
+        if not keep.all():
+            # Each spiral shifts the phase across the whole print, so removing one undoes
+            # the others' steering near it: steer the rest again from the start.
+            xs, ys, pol, kind, target = xs[keep], ys[keep], pol[keep], kind[keep], target[keep]
+            passes_left = passes
+    if len(xs) == 0:
+        return np.zeros((0, 5))
     _, ox, oy = _spiral_sums(xs, ys, pol)
     kx = _sample(gpx, xs, ys, step) + ox
     ky = _sample(gpy, xs, ys, step) + oy
