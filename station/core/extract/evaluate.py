@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..angles import wrap_angle
+
 __all__ = ["match_minutiae"]
 
 
@@ -43,7 +45,7 @@ def match_minutiae(
     if len(t) == 0 or len(f) == 0:
         return 0
     dist = np.hypot(t[:, None, 0] - f[None, :, 0], t[:, None, 1] - f[None, :, 1])
-    turn = np.abs(np.angle(np.exp(1j * (t[:, None, 2] - f[None, :, 2]))))
+    turn = np.abs(wrap_angle(t[:, None, 2] - f[None, :, 2]))
     dist = np.where((dist <= radius) & (turn <= max_angle), dist, np.inf)
     pairs = 0
     order = np.argsort(dist, axis=None)

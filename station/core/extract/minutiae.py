@@ -12,6 +12,7 @@ import numpy as np
 from scipy import ndimage
 from skimage.morphology import remove_small_holes, remove_small_objects, skeletonize
 
+from ..angles import wrap_angle
 from .orientation import OrientationField
 from .params import ExtractParameters
 
@@ -173,9 +174,7 @@ def find_minutiae(
             traced[i] = np.arctan2(vectors[0][1], vectors[0][0])
         elif kinds[i] == BIFURCATION and len(vectors) == 3:
             ang = np.array([np.arctan2(v[1], v[0]) for v in vectors])
-            gaps = [
-                abs(np.angle(np.exp(1j * (ang[a] - ang[b])))) for a, b in ((1, 2), (0, 2), (0, 1))
-            ]
+            gaps = [abs(float(wrap_angle(ang[a] - ang[b]))) for a, b in ((1, 2), (0, 2), (0, 1))]
             # gaps[i] is the angle between the two branches other than i: the two fork
             # branches are the closest pair, so the stem is the branch opposite it.
             stem = int(np.argmin(gaps))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from ..angles import wrap_angle
 from .orientation import OrientationField
 
 __all__ = ["singular_points"]
@@ -49,7 +50,7 @@ def singular_points(
     total = np.zeros_like(doubled)
     ring = [p[2 + dr : 2 + dr + rows, 2 + dc : 2 + dc + cols] for dr, dc in _PATH]
     for a, b in zip(ring, ring[1:] + ring[:1], strict=True):
-        total += np.mod(b - a + np.pi, 2 * np.pi) - np.pi
+        total += wrap_angle(b - a)
     index = total / 2  # back from doubled angles
     small_mask = mask[::step, ::step][:rows, :cols]
     inner = ndimage.distance_transform_edt(np.pad(small_mask, 1))[1:-1, 1:-1] * step >= margin

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..angles import wrap_angle
 from .cylinders import Cylinders
 from .params import MatchParameters
 
@@ -37,10 +38,6 @@ class Comparison:
 _EMPTY = Comparison(0.0, np.zeros((0, 2), int), np.zeros(0))
 
 
-def _wrap(a: np.ndarray) -> np.ndarray:
-    return np.mod(a + np.pi, 2 * np.pi) - np.pi
-
-
 def _falling(v: np.ndarray, mu: float, tau: float) -> np.ndarray:
     """Sigmoid that falls from 1 to 0 around ``mu`` with steepness ``tau``."""
     return 1.0 / (1.0 + np.exp(np.clip(tau * (v - mu), -50, 50)))
@@ -50,7 +47,7 @@ def local_similarity(a: Cylinders, b: Cylinders, params: MatchParameters) -> np.
     """(n_a, n_b) matrix of cylinder similarities, 0..1."""
     dot = a.vectors @ b.vectors.T
     sim = 1.0 - np.sqrt(np.maximum(2.0 - 2.0 * dot, 0.0)) / 2.0
-    turn = np.abs(_wrap(a.minutiae[:, None, 2] - b.minutiae[None, :, 2]))
+    turn = np.abs(wrap_angle(a.minutiae[:, None, 2] - b.minutiae[None, :, 2]))
     return np.where(turn <= params.max_turn, sim, 0.0)
 
 
@@ -90,16 +87,16 @@ def compare_cylinders(a: Cylinders, b: Cylinders, params: MatchParameters) -> Co
         dx = p[None, :, 0] - p[:, None, 0]
         dy = p[None, :, 1] - p[:, None, 1]
         dist = np.hypot(dx, dy)
-        turn = _wrap(p[:, None, 2] - p[None, :, 2])
-        radial = _wrap(np.arctan2(dy, dx) - p[:, None, 2])
+        turn = wrap_angle(p[:, None, 2] - p[None, :, 2])
+        radial = wrap_angle(np.arctan2(dy, dx) - p[:, None, 2])
         return dist, turn, radial
 
     da, ta, ra = geometry(pa)
     db, tb, rb = geometry(pb)
     rho = (
         _falling(np.abs(da - db), *params.compat_distance)
-        * _falling(np.abs(_wrap(ta - tb)), *params.compat_turn)
-        * _falling(np.abs(_wrap(ra - rb)), *params.compat_radial)
+        * _falling(np.abs(wrap_angle(ta - tb)), *params.compat_turn)
+        * _falling(np.abs(wrap_angle(ra - rb)), *params.compat_radial)
     )
     np.fill_diagonal(rho, 0.0)
     k = len(ia)

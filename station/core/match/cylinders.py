@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..angles import wrap_angle
 from ..template import Template
 from .params import MatchParameters
 
@@ -36,10 +37,6 @@ class Cylinders:
 
     def __len__(self) -> int:
         return len(self.minutiae)
-
-
-def _wrap(a: np.ndarray) -> np.ndarray:
-    return np.mod(a + np.pi, 2 * np.pi) - np.pi
 
 
 def cylinders(template: Template, params: MatchParameters) -> Cylinders:
@@ -80,9 +77,9 @@ def cylinders(template: Template, params: MatchParameters) -> Cylinders:
     eye = np.eye(n, dtype=bool)[:, None, :]
     spatial = np.where(near & ~eye, spatial, 0.0)
     # Directional contribution: relative direction of neighbour t vs minutia s, per section.
-    rel = _wrap(theta[None, :] - theta[:, None])  # (n, n)
+    rel = wrap_angle(theta[None, :] - theta[:, None])  # (n, n)
     centres = -np.pi + (np.arange(params.sections) + 0.5) * 2 * np.pi / params.sections
-    diff = _wrap(centres[None, None, :] - rel[:, :, None])  # (n, n, sections)
+    diff = wrap_angle(centres[None, None, :] - rel[:, :, None])  # (n, n, sections)
     # Integral of a Gaussian over the section width, approximated at its centre.
     width = 2 * np.pi / params.sections
     directional = (

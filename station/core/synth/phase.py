@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import fft, ndimage
 
+from ..angles import wrap_angle
+
 __all__ = ["BIFURCATION", "ENDING", "continuous_phase", "place_minutiae", "spiral_field"]
 
 ENDING = 0
@@ -210,7 +212,7 @@ def place_minutiae(
         knorm = np.maximum(np.hypot(kx, ky), 1e-6)
         phi0 = _sample(psi, xs, ys, step) + others
         beta = np.arctan2(ky, kx)
-        miss = np.angle(np.exp(1j * (target - pol * beta - phi0)))
+        miss = wrap_angle(target - pol * beta - phi0)
         # A phase correction needs at most half a ridge period; where the wave vector is
         # tiny (next to a fold or a singular point) miss / |k| would fly off, so cap it.
         shift = np.clip(miss / knorm, -max_shift, max_shift)
