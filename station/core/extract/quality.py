@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["NO_FINGER", "QualityReport", "assess"]
+__all__ = ["NO_FINGER", "USABLE_MINUTIAE", "QualityReport", "assess"]
 
 NO_FINGER = "no usable finger"
 
@@ -24,6 +24,14 @@ class QualityReport:
     level: int
     reason: str
     features: dict[str, float]
+
+
+#: A print with fewer minutiae than this cannot be matched reliably, however clean it looks
+#: (a sliver or a minutia-poor core area): it is graded poor so the station asks for a
+#: recapture, and benchmarks count it as a failure to acquire (ISO/IEC 19795-1).
+USABLE_MINUTIAE = 8
+#: Highest score a print with too few minutiae may get (inside level 5).
+_FEW_MINUTIAE_CAP = 20
 
 
 def _level(score: int) -> int:
@@ -100,6 +108,9 @@ def assess(
             reason = "too wet"
         else:
             reason = "smudged"
+    if minutiae < USABLE_MINUTIAE:
+        score = min(score, _FEW_MINUTIAE_CAP)
+        reason = "too few minutiae"
     if minutiae == 0 and score < 25:
         reason = NO_FINGER
     return QualityReport(score, _level(score), reason, features)

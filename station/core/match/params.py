@@ -20,7 +20,7 @@ class MatchParameters:
 
     #: Cylinder radius and cells: ``cells`` × ``cells`` spatial cells, ``sections`` angles.
     radius: float = 70.0
-    cells: int = 8
+    cells: int = 12
     sections: int = 6
     #: Gaussian widths of a neighbour's spatial (px) and directional (rad) contribution.
     sigma_s: float = 28.0 / 3.0
@@ -29,13 +29,13 @@ class MatchParameters:
     mu_psi: float = 0.01
     tau_psi: float = 400.0
     #: A cylinder needs this many neighbours to be kept (it says nothing otherwise).
-    min_neighbours: int = 2
+    min_neighbours: int = 1
     #: Local pairs whose directions differ by more than this (rad) cannot match.
     max_turn: float = np.pi / 2
     #: Pairs kept for consolidation: min(n_a, n_b) clipped to this range.
     pairs_range: tuple[int, int] = (4, 40)
     #: Relaxation: iterations and the weight of a pair's own similarity.
-    relax_iterations: int = 5
+    relax_iterations: int = 8
     relax_weight: float = 0.5
     #: Compatibility sigmoids (mu, tau) on distance difference (px), direction difference and
     #: radial-angle difference (rad).

@@ -83,7 +83,7 @@ def draw_settings(
         translation = tuple(rng.normal(0, params.translation_sd, 2))
         partial = None
         if rng.random() < 0.12 + 0.3 * d:
-            partial = (rng.uniform(0, 2 * np.pi), rng.uniform(-60, 90), rng.uniform(4, 14))
+            partial = (rng.uniform(0, 2 * np.pi), rng.uniform(-25, 100), rng.uniform(4, 14))
     condition = rng.random()
     dryness = wetness = 0.0
     if condition < 0.5:
