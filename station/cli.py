@@ -80,6 +80,46 @@ def _build_parser() -> argparse.ArgumentParser:
         "--bench", action="store_true", help="accuracy and speed on synthetic prints"
     )
     extract.add_argument("--count", type=int, default=200, help="prints for --bench (default 200)")
+    bench = sub.add_parser(
+        "bench",
+        help="benchmark the matcher: verification, identification, calibration",
+        description="Verification (FVC protocol) on a synthetic set or an FVC-style folder, "
+        "tenprint identification over synthetic galleries; prints a table, writes plots "
+        "and optionally JSON.",
+    )
+    bench.add_argument("--fingers", type=int, default=100, help="synthetic fingers (100)")
+    bench.add_argument("--impressions", type=int, default=8, help="impressions per finger (8)")
+    bench.add_argument("--fvc", type=Path, help="folder of <finger>_<impression>.tif|bmp|png")
+    bench.add_argument(
+        "--galleries",
+        default="1000,10000",
+        help="identification gallery sizes, comma-separated (default 1000,10000)",
+    )
+    bench.add_argument("--probes", type=int, default=200, help="tenprint probes (200)")
+    bench.add_argument(
+        "--extracted",
+        type=int,
+        default=1000,
+        help="gallery subjects made from extracted prints; larger galleries are filled with "
+        "perturbed ground-truth templates (default 1000)",
+    )
+    bench.add_argument(
+        "--only",
+        choices=("verification", "identification", "fvc"),
+        help="run one part only",
+    )
+    bench.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="re-measure the score-to-FMR table shipped with the matcher",
+    )
+    bench.add_argument("--json", type=Path, dest="json_out", help="write the figures as JSON")
+    bench.add_argument("--plots", type=Path, default=Path("bench-out"), help="plot folder")
+    bench.add_argument("--no-plots", action="store_true", help="draw no plots")
+    bench.add_argument(
+        "--cache", type=Path, default=Path("db/bench-cache"), help="template cache folder"
+    )
+    bench.add_argument("--no-cache", action="store_true", help="render and extract afresh")
     return parser
 
 
@@ -212,6 +252,41 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from .benchmark.run import BenchOptions, run
+
+    try:
+        galleries = tuple(sorted({int(v) for v in args.galleries.split(",") if v.strip()}))
+    except ValueError:
+        raise CommandError(
+            f"--galleries must be numbers like 1000,10000, got {args.galleries!r}"
+        ) from None
+    if not galleries or min(galleries) < 2:
+        raise CommandError("--galleries needs sizes of at least 2 subjects")
+    if args.fingers < 2 or args.impressions < 2 or args.probes < 1 or args.extracted < 1:
+        raise CommandError(
+            "--fingers and --impressions must be >= 2, --probes and --extracted >= 1"
+        )
+    if args.only == "fvc" and args.fvc is None:
+        raise CommandError("--only fvc needs --fvc DIR")
+    only = args.only or ("fvc" if args.fvc is not None else None)  # --fvc alone: that folder
+    opts = BenchOptions(
+        fingers=args.fingers,
+        impressions=args.impressions,
+        fvc=args.fvc if only in (None, "fvc") else None,
+        galleries=galleries,
+        probes=args.probes,
+        extracted=args.extracted,
+        verification=only in (None, "verification"),
+        identification=only in (None, "identification"),
+        calibrate=args.calibrate,
+        json_out=args.json_out,
+        plots=None if args.no_plots else args.plots,
+        cache=None if args.no_cache else args.cache,
+    )
+    return run(opts)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``station`` command; returns the exit code."""
     parser = _build_parser()
@@ -222,7 +297,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\nThe booking window is not part of this build yet; the commands above work.")
         return 0
     try:
-        return {"synth": _cmd_synth, "extract": _cmd_extract}[args.command](args)
+        commands = {"synth": _cmd_synth, "extract": _cmd_extract, "bench": _cmd_bench}
+        return commands[args.command](args)
     except (CommandError, ValueError, OSError) as exc:
         print(f"station: error: {exc}", file=sys.stderr)
         return 2

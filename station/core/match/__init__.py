@@ -10,11 +10,24 @@ from __future__ import annotations
 import weakref
 
 from ..template import Template
+from .calibration import threshold
 from .compare import Comparison, compare_cylinders
 from .cylinders import Cylinders, cylinders
 from .params import DEFAULT_PARAMETERS, MatchParameters
+from .search import Candidate, SearchGallery, search
 
-__all__ = ["Comparison", "Cylinders", "MatchParameters", "compare", "comparison", "prepare"]
+__all__ = [
+    "Candidate",
+    "Comparison",
+    "Cylinders",
+    "MatchParameters",
+    "SearchGallery",
+    "compare",
+    "comparison",
+    "prepare",
+    "search",
+    "threshold",
+]
 
 _cache: dict[int, Cylinders] = {}
 

@@ -107,6 +107,8 @@ def compare_cylinders(a: Cylinders, b: Cylinders, params: MatchParameters) -> Co
     efficiency = lam / np.maximum(lam0, 1e-12)
     lo, hi = params.np_range
     n_p = lo + round(float(_falling(-n, -params.np_mu, params.np_tau)) * (hi - lo))
+    if k < params.min_pairs:  # too little in common to say anything
+        return _EMPTY
     n_p = min(n_p, k)
     top = np.argsort(-efficiency, kind="stable")[:n_p]
     score = float(lam[top].mean())

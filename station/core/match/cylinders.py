@@ -66,33 +66,37 @@ def cylinders(template: Template, params: MatchParameters) -> Cylinders:
     ci, cj = ci.ravel(), cj.ravel()
     inside = np.hypot(ci, cj) <= params.radius
     ci, cj = ci[inside], cj[inside]
+    # Neighbours that can reach a cell: within radius + 3 sigma_s. Padded to the largest
+    # count (k) so every minutia is one row; padding has zero weight.
+    reach = params.radius + 3 * params.sigma_s
+    dist = np.hypot(x[None, :] - x[:, None], y[None, :] - y[:, None])
+    near = dist <= reach
+    np.fill_diagonal(near, False)
+    neighbours = near.sum(axis=1)
+    k = max(int(neighbours.max()), 1)
+    idx = np.argsort(~near, axis=1, kind="stable")[:, :k]  # neighbours first
+    valid = np.take_along_axis(near, idx, axis=1)  # (n, k)
     cos, sin = np.cos(theta), np.sin(theta)
     # Cell centres in image coordinates: (n, cells_in)
     px = x[:, None] + cos[:, None] * ci[None, :] - sin[:, None] * cj[None, :]
     py = y[:, None] + sin[:, None] * ci[None, :] + cos[:, None] * cj[None, :]
-    # Spatial contribution of neighbour t to cell c of minutia s: (n, cells_in, n)
-    d2 = (px[:, :, None] - x[None, None, :]) ** 2 + (py[:, :, None] - y[None, None, :]) ** 2
+    # Spatial contribution of neighbour t to cell c of minutia s: (n, cells_in, k)
+    d2 = (px[:, :, None] - x[idx][:, None, :]) ** 2 + (py[:, :, None] - y[idx][:, None, :]) ** 2
     spatial = np.exp(-d2 / (2 * params.sigma_s**2))
-    near = d2 <= (3 * params.sigma_s) ** 2
-    eye = np.eye(n, dtype=bool)[:, None, :]
-    spatial = np.where(near & ~eye, spatial, 0.0)
+    spatial *= (d2 <= (3 * params.sigma_s) ** 2) & valid[:, None, :]
     # Directional contribution: relative direction of neighbour t vs minutia s, per section.
-    rel = wrap_angle(theta[None, :] - theta[:, None])  # (n, n)
+    rel = wrap_angle(theta[idx] - theta[:, None])  # (n, k)
     centres = -np.pi + (np.arange(params.sections) + 0.5) * 2 * np.pi / params.sections
-    diff = wrap_angle(centres[None, None, :] - rel[:, :, None])  # (n, n, sections)
+    diff = wrap_angle(centres[None, None, :] - rel[:, :, None])  # (n, k, sections)
     # Integral of a Gaussian over the section width, approximated at its centre.
     width = 2 * np.pi / params.sections
     directional = (
         np.exp(-(diff**2) / (2 * params.sigma_d**2)) * width / (np.sqrt(2 * np.pi) * params.sigma_d)
     )
-    total = np.einsum("sct,std->scd", spatial, directional)
+    total = np.matmul(spatial, directional)  # (n, cells_in, sections)
     values = 1.0 / (1.0 + np.exp(-params.tau_psi * (total - params.mu_psi)))
     # A cell nobody is near holds no information: keep it at zero.
     values *= (spatial.sum(axis=2) > 1e-3)[:, :, None]
-    neighbours = (
-        np.hypot(x[None, :] - x[:, None], y[None, :] - y[:, None])
-        <= params.radius + 3 * params.sigma_s
-    ).sum(axis=1) - 1
     keep = neighbours >= params.min_neighbours
     flat = values.reshape(n, -1)[keep]
     norms = np.linalg.norm(flat, axis=1, keepdims=True)

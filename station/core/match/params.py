@@ -47,6 +47,18 @@ class MatchParameters:
     np_range: tuple[int, int] = (4, 12)
     np_mu: float = 20.0
     np_tau: float = 0.4
+    #: Fewer local pairs than this (a sliver, a handful of minutiae) score 0.
+    min_pairs: int = 4
+
+    # --- 1:N search ---------------------------------------------------------------------
+    #: First-stage descriptor: minutia pairs closer than this (px) are histogrammed over
+    #: ``index_distance_bins`` distances and ``index_angle_bins`` × ``index_angle_bins``
+    #: angles (see :mod:`station.core.match.index`).
+    pair_radius: float = 160.0
+    index_distance_bins: int = 8
+    index_angle_bins: int = 8
+    #: Subjects the pre-selection passes to the full matcher.
+    shortlist: int = 12
 
 
 DEFAULT_PARAMETERS = MatchParameters()

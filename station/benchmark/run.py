@@ -1,0 +1,277 @@
+"""``station bench``: verification, identification and calibration figures of the matcher.
+
+Everything printed is measured in the run (templates may come from the cache, which is keyed
+by the generator's and extractor's source, so they are what the current code produces).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import statistics
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..core.fingers import FINGERS
+from ..core.template import Template
+from . import datasets
+from .identification import identify
+from .verification import VerificationResult, fvc_folder, verify
+
+__all__ = ["BenchOptions", "run"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BenchOptions:
+    """What ``station bench`` runs."""
+
+    fingers: int = 100
+    impressions: int = 8
+    fvc: Path | None = None
+    galleries: tuple[int, ...] = (1000, 10000)
+    probes: int = 200
+    extracted: int = 1000  # gallery subjects made from extracted prints; the rest from truth
+    verification: bool = True
+    identification: bool = True
+    calibrate: bool = False
+    json_out: Path | None = None
+    plots: Path | None = Path("bench-out")
+    cache: Path | None = Path("db/bench-cache")
+
+
+def _say(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def _progress(label: str):
+    last = [0.0]
+
+    def report(done: int, total: int) -> None:
+        now = time.monotonic()
+        if done == total or now - last[0] > 2.0:
+            last[0] = now
+            sys.stderr.write(f"\r  {label}: {done}/{total}")
+            if done == total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+
+    return report
+
+
+@contextmanager
+def _one_core():
+    """Pin this process to one core while timing searches (Linux; elsewhere a no-op)."""
+    if not hasattr(os, "sched_getaffinity"):
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(before)})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
+def _extract_ms(specs: list[datasets.PrintSpec], count: int = 40) -> float:
+    from ..core.extract import extract
+
+    times = []
+    for spec in specs[:count]:
+        image = spec.render()
+        start = time.perf_counter()
+        extract(image)
+        times.append((time.perf_counter() - start) * 1e3)
+    return statistics.median(times)
+
+
+def _rates_line(name: str, rates) -> str:
+    return (
+        f"  {name:<26s} EER {rates.eer:7.2%}  FMR100 {rates.fmr100:7.2%}  "
+        f"FMR1000 {rates.fmr1000:7.2%}  ZeroFMR {rates.zero_fmr:7.2%}"
+    )
+
+
+def _verification_report(result: VerificationResult, extract_ms: float) -> dict:
+    rates, general = result.rates, result.generalised
+    _say(
+        f"  {result.fingers} fingers x {result.impressions} impressions: "
+        f"{result.genuine.size} genuine, {result.impostor.size} impostor comparisons"
+    )
+    _say(
+        f"  failures to acquire (< 8 minutiae): {result.failed} of {result.prints} prints "
+        f"({result.failed / result.prints:.1%})"
+    )
+    _say(_rates_line("acquired prints", rates))
+    _say(_rates_line("all prints, as extracted", result.all_prints))
+    _say(_rates_line("generalised (FTA = miss)", general))
+    _say(
+        f"  extraction median {extract_ms:.1f} ms, comparison median "
+        f"{result.compare_ms_median:.3f} ms (one core)"
+    )
+    return {
+        **rates.as_dict(),
+        "all_prints": result.all_prints.as_dict(),
+        "generalised": general.as_dict(),
+        "failure_to_acquire": result.failed / result.prints,
+        "extract_ms_median": extract_ms,
+        "compare_ms_median": result.compare_ms_median,
+    }
+
+
+def _plots(result: VerificationResult, out: Path, stem: str) -> list[Path]:
+    from .plots import det_plot, histogram_plot
+
+    out.mkdir(parents=True, exist_ok=True)
+    g, i = result.genuine[result.genuine_ok], result.impostor[result.impostor_ok]
+    return [
+        det_plot(
+            {
+                "acquired prints": (g, i),
+                "generalised": (
+                    np.where(result.genuine_ok, result.genuine, 0.0),
+                    np.where(result.impostor_ok, result.impostor, 0.0),
+                ),
+            },
+            out / f"{stem}_det.png",
+        ),
+        histogram_plot(g, i, out / f"{stem}_scores.png"),
+    ]
+
+
+def _synthetic_verification(opts: BenchOptions, report: dict) -> None:
+    specs = datasets.verification_set(opts.fingers, opts.impressions)
+    _say("verification — synthetic, FVC protocol")
+    _say(
+        "  mixed capture: 40% flat 512x512, 20% rolled 800x750, 20% flat 400x400, "
+        "20% flat 300x300; degradation good/fair/poor 40/35/25%"
+    )
+    templates = datasets.build(specs, cache_dir=opts.cache, progress=_progress("prints"))
+    with _one_core():
+        result = verify(templates, opts.fingers, opts.impressions)
+        extract_ms = _extract_ms(specs)
+    report["verification"] = _verification_report(result, extract_ms)
+    if opts.plots:
+        for path in _plots(result, opts.plots, "verification"):
+            _say(f"  wrote {path}")
+    if opts.calibrate:
+        _calibrate(templates, opts)
+
+
+def _calibrate(templates: list[Template], opts: BenchOptions) -> None:
+    from ..core.match import compare
+    from ..core.match.calibration import write_calibration
+
+    per = opts.impressions
+    scores = [
+        compare(templates[a], templates[b])
+        for a in range(len(templates))
+        for b in range(a + 1, len(templates))
+        if a // per != b // per
+    ]
+    path = Path(__file__).resolve().parent.parent / "core" / "match" / "calibration.json"
+    table = write_calibration(
+        np.array(scores),
+        path,
+        source=f"station bench --calibrate: every different-finger pair of the "
+        f"{opts.fingers}x{opts.impressions} synthetic verification set",
+    )
+    _say(f"calibration — {table['impostors']} impostor comparisons, written to {path}")
+    for fmr, value in zip(table["fmr"], table["threshold"], strict=True):
+        _say(f"  FMR {fmr:8.0e}  threshold {value:.4f}")
+
+
+def _fvc_verification(folder: Path, opts: BenchOptions, report: dict) -> None:
+    from ..core.extract import extract
+    from ..core.image import load
+
+    paths, fingers, impressions = fvc_folder(folder)
+    _say(f"verification — {folder}, FVC protocol")
+    templates, times = [], []
+    for n, path in enumerate(paths, 1):
+        image = load(path)
+        start = time.perf_counter()
+        templates.append(extract(image))
+        times.append((time.perf_counter() - start) * 1e3)
+        _progress("prints")(n, len(paths))
+    with _one_core():
+        result = verify(templates, fingers, impressions)
+    figures = _verification_report(result, statistics.median(times))
+    report["fvc"] = {"folder": str(folder), **figures}
+    if opts.plots:
+        for path in _plots(result, opts.plots, "fvc"):
+            _say(f"  wrote {path}")
+
+
+def _identification(opts: BenchOptions, report: dict) -> None:
+    from ..core.match import SearchGallery, prepare
+
+    largest = max(opts.galleries)
+    extracted = min(opts.extracted, largest)
+    probes_n = min(opts.probes, extracted)
+    _say("identification — tenprint 1:N, probes are fresh rolled impressions (extracted)")
+    probe_specs = datasets.identification_probes(probes_n)
+    probe_t = datasets.build(probe_specs, cache_dir=opts.cache, progress=_progress("probes"))
+    gallery_specs = datasets.identification_gallery(extracted)
+    gallery_t = datasets.build(gallery_specs, cache_dir=opts.cache, progress=_progress("gallery"))
+    truth_specs = [datasets.TruthSpec(s, f) for s in range(extracted, largest) for f in FINGERS]
+    truth_t = datasets.build(truth_specs, cache_dir=opts.cache, progress=_progress("truth"))
+    probes = [(s, {f: probe_t[s * 10 + k] for k, f in enumerate(FINGERS)}) for s in range(probes_n)]
+    for _, fingers in probes:
+        for t in fingers.values():
+            prepare(t)
+    report["identification"] = {}
+    gallery = SearchGallery()
+    entries = [(s.subject, s.finger, t) for s, t in zip(gallery_specs, gallery_t, strict=True)]
+    entries += [(s.subject, s.finger, t) for s, t in zip(truth_specs, truth_t, strict=True)]
+    added = 0
+    for size in sorted(opts.galleries):
+        start = time.perf_counter()
+        for subject, finger, template in entries[added * 10 : size * 10]:
+            gallery.add(subject, finger, template)
+        added = size
+        load_s = time.perf_counter() - start
+        with _one_core():
+            result = identify(gallery, probes)
+        made = (
+            "extracted prints"
+            if size <= extracted
+            else f"{extracted} subjects from extracted prints + {size - extracted} from "
+            "generator ground truth, perturbed (10% missed, 10% spurious, 2.5 px shift)"
+        )
+        _say(f"  N = {size} subjects ({gallery.template_count} finger templates; {made})")
+        _say(
+            f"    rank-1 {result.rank1:.2%} of {result.probes} probes; pre-selection miss rate "
+            f"{result.preselection_miss_rate:.2%} at penetration {result.penetration:.2%}"
+        )
+        _say(
+            f"    search latency median {result.latency_ms_median:.0f} ms, "
+            f"p95 {result.latency_ms_p95:.0f} ms (one core); gallery indexed in {load_s:.1f} s"
+        )
+        report["identification"][str(size)] = {**result.as_dict(), "gallery": made}
+
+
+def run(opts: BenchOptions) -> int:
+    """Run the benchmark; print the table, write JSON and plots if asked. Returns 0."""
+    report: dict = {}
+    started = time.monotonic()
+    if opts.verification:
+        _synthetic_verification(opts, report)
+    if opts.fvc is not None:
+        _fvc_verification(opts.fvc, opts, report)
+    if opts.identification:
+        _identification(opts, report)
+    _say(f"done in {time.monotonic() - started:.0f} s")
+    if opts.json_out is not None:
+        opts.json_out.parent.mkdir(parents=True, exist_ok=True)
+        opts.json_out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        _say(f"wrote {opts.json_out}")
+    return 0
