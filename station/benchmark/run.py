@@ -212,7 +212,7 @@ def _fvc_verification(folder: Path, opts: BenchOptions, report: dict) -> None:
 
 
 def _identification(opts: BenchOptions, report: dict) -> None:
-    from ..core.match import SearchGallery, prepare
+    from ..core.match import SearchGallery
 
     largest = max(opts.galleries)
     extracted = min(opts.extracted, largest)
@@ -225,9 +225,6 @@ def _identification(opts: BenchOptions, report: dict) -> None:
     truth_specs = [datasets.TruthSpec(s, f) for s in range(extracted, largest) for f in FINGERS]
     truth_t = datasets.build(truth_specs, cache_dir=opts.cache, progress=_progress("truth"))
     probes = [(s, {f: probe_t[s * 10 + k] for k, f in enumerate(FINGERS)}) for s in range(probes_n)]
-    for _, fingers in probes:
-        for t in fingers.values():
-            prepare(t)
     report["identification"] = {}
     gallery = SearchGallery()
     entries = [(s.subject, s.finger, t) for s, t in zip(gallery_specs, gallery_t, strict=True)]

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.extract.quality import USABLE_MINUTIAE
-from ..core.match import compare, prepare
+from ..core.match import Cylinders, compare, prepare
 from ..core.match.metrics import ErrorRates, error_rates
 from ..core.template import Template
 
@@ -82,11 +82,10 @@ def verify(templates: Sequence[Template], fingers: int, impressions: int) -> Ver
     if len(templates) != fingers * impressions:
         raise ValueError(f"expected {fingers * impressions} templates, got {len(templates)}")
     usable = np.array([len(t) >= USABLE_MINUTIAE for t in templates])
-    for t in templates:
-        prepare(t)
+    templates = [prepare(t) for t in templates]  # cylinders held for the whole run
     times: list[float] = []
 
-    def timed(a: Template, b: Template) -> float:
+    def timed(a: Cylinders, b: Cylinders) -> float:
         start = time.perf_counter()
         score = compare(a, b)
         times.append((time.perf_counter() - start) * 1e3)

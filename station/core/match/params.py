@@ -58,7 +58,7 @@ class MatchParameters:
     index_distance_bins: int = 8
     index_angle_bins: int = 8
     #: Subjects the pre-selection passes to the full matcher.
-    shortlist: int = 12
+    shortlist: int = 8
 
 
 DEFAULT_PARAMETERS = MatchParameters()

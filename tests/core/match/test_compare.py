@@ -88,3 +88,17 @@ def test_comparison_reports_matched_pairs_and_is_deterministic(prints) -> None:
 def test_non_templates_are_refused() -> None:
     with pytest.raises(TypeError, match="Template"):
         compare("a", "b")  # type: ignore[arg-type]
+
+
+def test_the_cylinder_cache_stays_bounded(prints) -> None:
+    import station.core.match as match
+
+    many = [
+        Template(300, 300, minutiae=[(10 + k, 10, 0.1, 0), (60, 70 + k, 1.0, 1)])
+        for k in range(match._CACHE_SIZE + 50)
+    ]
+    for t in many:
+        prepare(t)
+    assert len(match._cache) <= match._CACHE_SIZE
+    del many
+    assert len(match._cache) <= match._CACHE_SIZE
