@@ -69,16 +69,27 @@ def _progress(label: str):
 
 @contextmanager
 def _one_core():
-    """Pin this process to one core while timing searches (Linux; elsewhere a no-op)."""
-    if not hasattr(os, "sched_getaffinity"):
-        yield
-        return
-    before = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {min(before)})
+    """Time on one core: pin the process (Linux) and limit BLAS to one thread.
+
+    Both are needed: pinned alone, a multi-threaded BLAS spins its threads on the one core
+    and runs several times slower than it would on one thread.
+    """
     try:
-        yield
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - the bench extra provides it
+        raise RuntimeError(
+            "timing on one core needs threadpoolctl: pip install -e '.[bench]'"
+        ) from None
+    pinned = hasattr(os, "sched_getaffinity")
+    before = os.sched_getaffinity(0) if pinned else set()
+    if pinned:
+        os.sched_setaffinity(0, {min(before)})
+    try:
+        with threadpool_limits(limits=1):
+            yield
     finally:
-        os.sched_setaffinity(0, before)
+        if pinned:
+            os.sched_setaffinity(0, before)
 
 
 def _extract_ms(specs: list[datasets.PrintSpec], count: int = 40) -> float:
