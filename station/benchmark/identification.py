@@ -1,8 +1,9 @@
 """Tenprint 1:N identification: rank-1 rate, pre-selection miss rate, search latency.
 
 Probes are fresh rolled impressions (never enrolled) of gallery subjects, extracted by the
-project's extractor. Latency is the wall time of one :func:`station.core.match.search` call
-on one core, with the gallery's cylinders cache warm for nothing: a probe is searched once.
+project's extractor. Latency is the wall time of one :func:`station.core.match.search` call;
+it includes computing the probe's and the shortlisted gallery templates' cylinders (only
+templates shortlisted again for a later probe may still be in the matcher's cache).
 """
 
 from __future__ import annotations
