@@ -1,0 +1,208 @@
+"""Conversions between Python values and what the gallery stores.
+
+Timestamps are ISO-8601 UTC text with millisecond precision and a ``Z``
+(``2026-01-01T12:00:00.000Z``), so text order is time order. Images are stored as PNG
+(lossless, zlib level 6). JSON accepts numpy scalars and arrays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from station.core.image import MAX_PIXELS
+
+from .schema import DEMOGRAPHIC_FIELDS
+
+__all__ = [
+    "decode_png",
+    "demographics_row",
+    "encode_png",
+    "from_json",
+    "now",
+    "timestamp",
+    "to_json",
+]
+
+_PNG_LEVEL = 6
+
+
+def now() -> str:
+    """The current time as stored: ISO-8601 UTC with milliseconds and ``Z``."""
+    return _format(dt.datetime.now(dt.UTC))
+
+
+def _format(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def timestamp(value: str | dt.datetime | None, name: str = "captured_at") -> str:
+    """Normalise a time to the stored form; ``None`` means now.
+
+    Parameters
+    ----------
+    value : str, datetime or None
+        ISO-8601 text or a datetime, either with a time zone (a time without one is refused:
+        a booking record must not guess the zone).
+    name : str
+        Argument name for the error message.
+
+    Raises
+    ------
+    ValueError
+        Not a time, or a time without a zone.
+    """
+    if value is None:
+        return now()
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{name} is not an ISO-8601 time: {value!r}") from None
+    if not isinstance(value, dt.datetime):
+        raise ValueError(f"{name} must be ISO-8601 text or a datetime, got {value!r}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} needs a time zone (for example a trailing 'Z'): {value}")
+    return _format(value)
+
+
+def encode_png(image: np.ndarray, name: str = "image") -> tuple[bytes, int, int]:
+    """Check a fingerprint image and encode it as PNG.
+
+    Parameters
+    ----------
+    image : (M, N) ndarray of uint8
+        Grey levels, 0 black.
+
+    Returns
+    -------
+    png : bytes
+    width, height : int
+        Columns and rows.
+
+    Raises
+    ------
+    ValueError
+        Not a non-empty 2-D uint8 array of at most ``station.core.image.MAX_PIXELS`` pixels.
+    """
+    if not isinstance(image, np.ndarray):
+        raise ValueError(f"{name} must be a numpy array, got {type(image).__name__}")
+    if image.dtype != np.uint8 or image.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D uint8 array, got {image.dtype} {image.shape}")
+    height, width = image.shape
+    if height < 1 or width < 1:
+        raise ValueError(f"{name} has no pixels")
+    if height * width > MAX_PIXELS:
+        raise ValueError(f"{name} is too large: {width}x{height} pixels")
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(image)).save(
+        buffer, format="PNG", compress_level=_PNG_LEVEL
+    )
+    return buffer.getvalue(), width, height
+
+
+def decode_png(data: bytes) -> np.ndarray:
+    """Decode a stored PNG to a writable (M, N) uint8 array.
+
+    Raises
+    ------
+    ValueError
+        The bytes are not an 8-bit grey PNG.
+    """
+    try:
+        with Image.open(io.BytesIO(bytes(data))) as img:
+            if img.format != "PNG" or img.mode != "L":
+                raise ValueError(f"not an 8-bit grey PNG ({img.format} {img.mode})")
+            img.load()
+            return np.array(img, dtype=np.uint8)
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise ValueError(f"not a readable PNG ({exc})") from None
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, tuple | set | frozenset):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def to_json(value: Any, name: str = "payload") -> str:
+    """JSON text of ``value`` (numpy scalars and arrays become numbers and lists).
+
+    Raises
+    ------
+    ValueError
+        ``value`` holds something JSON cannot represent (or NaN / infinity).
+    """
+    try:
+        return json.dumps(value, default=_json_default, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} cannot be stored as JSON: {exc}") from None
+
+
+def from_json(text: str | None) -> Any:
+    """Inverse of :func:`to_json` (``None`` stays ``None``)."""
+    return None if text is None else json.loads(text)
+
+
+def demographics_row(demographics: Any) -> dict[str, Any]:
+    """Check demographics and return one value per field of ``DEMOGRAPHIC_FIELDS``.
+
+    Parameters
+    ----------
+    demographics : mapping or Demographics
+        A mapping with some of the fields (missing ones are stored as unknown), or an object
+        with ``as_dict()`` such as :class:`station.core.synth.population.Demographics`.
+
+    Raises
+    ------
+    ValueError
+        Unknown fields, or a value of the wrong kind (``weight`` a whole number of pounds,
+        ``date_of_birth`` an ISO date, the others text).
+    """
+    if hasattr(demographics, "as_dict") and not isinstance(demographics, Mapping):
+        demographics = demographics.as_dict()
+    if not isinstance(demographics, Mapping):
+        raise ValueError(f"demographics must be a mapping, got {type(demographics).__name__}")
+    unknown = sorted(set(demographics) - set(DEMOGRAPHIC_FIELDS))
+    if unknown:
+        raise ValueError(
+            f"unknown demographic field(s) {', '.join(map(str, unknown))}: "
+            f"use {', '.join(DEMOGRAPHIC_FIELDS)}"
+        )
+    row: dict[str, Any] = {}
+    for field in DEMOGRAPHIC_FIELDS:
+        value = demographics.get(field)
+        if value is None:
+            row[field] = None
+        elif field == "weight":
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value <= 0:
+                raise ValueError(f"weight must be a positive whole number of pounds: {value!r}")
+            row[field] = int(value)
+        elif field == "date_of_birth":
+            if isinstance(value, dt.datetime):
+                raise ValueError("date_of_birth must be a date, not a date and time")
+            if isinstance(value, str):
+                try:
+                    value = dt.date.fromisoformat(value)
+                except ValueError:
+                    raise ValueError(f"date_of_birth is not an ISO date: {value!r}") from None
+            if not isinstance(value, dt.date):
+                raise ValueError(f"date_of_birth must be an ISO date: {value!r}")
+            row[field] = value.isoformat()
+        else:
+            if not isinstance(value, str):
+                raise ValueError(f"{field} must be text, got {value!r}")
+            row[field] = value.strip() or None
+    return row

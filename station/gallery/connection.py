@@ -1,0 +1,192 @@
+"""Opening a gallery file: checks before touching it, pragmas, migrations, error messages.
+
+The order matters for never damaging a file that is not ours: a non-empty file must start
+with SQLite's 16-byte header before SQLite sees it; a database newer than this build, or one
+that belongs to another application, is closed again before anything is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+
+from .errors import GalleryError
+from .schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+
+__all__ = [
+    "SQLITE_HEADER",
+    "check_file",
+    "connect",
+    "integrity_lines",
+    "prepare",
+    "translate",
+]
+
+log = logging.getLogger(__name__)
+
+#: The first 16 bytes of every SQLite 3 database file (sqlite.org/fileformat.html, 1.3).
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+# Primary result codes (sqlite.org/rescode.html).
+_BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
+
+
+def check_file(path: Path, *, create: bool, readonly: bool) -> None:
+    """Refuse a path that is not, and may not become, a gallery, without opening it.
+
+    Raises
+    ------
+    GalleryError
+        A directory; a missing or empty file when not creating; a file that does not start
+        with the SQLite header.
+    """
+    if path.is_dir():
+        raise GalleryError(f"{path} is a directory, not a gallery file")
+    if not path.exists():
+        if readonly or not create:
+            raise GalleryError(f"no gallery at {path}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise GalleryError(f"cannot read gallery {path}: {exc.strerror or exc}") from None
+    if size == 0:
+        if readonly or not create:
+            raise GalleryError(f"gallery {path} is empty")
+        return
+    if head != SQLITE_HEADER:
+        raise GalleryError(f"not a SQLite database: {path}")
+
+
+def connect(path: Path, *, readonly: bool, create: bool, timeout: float) -> sqlite3.Connection:
+    """One connection in autocommit mode (the gallery issues BEGIN / COMMIT itself)."""
+    mode = "ro" if readonly else ("rwc" if create else "rw")
+    uri = f"{path.resolve().as_uri()}?mode={mode}"
+    try:
+        return sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise translate(exc, path) from None
+
+
+def translate(exc: sqlite3.Error, path: Path, conn: sqlite3.Connection | None = None) -> Exception:
+    """The readable exception for a SQLite error (programming errors are returned unchanged)."""
+    if isinstance(exc, sqlite3.ProgrammingError | sqlite3.InterfaceError):
+        return exc
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = None if code is None else code & 0xFF
+    text = str(exc)
+    if primary in (_BUSY, _LOCKED) or "locked" in text:
+        return GalleryError(f"gallery {path} is locked by another process")
+    if primary == _NOTADB:
+        return GalleryError(f"not a SQLite database: {path}")
+    if primary == _CORRUPT or "disk image is malformed" in text or "malformed database" in text:
+        return GalleryError(f"gallery {path} is damaged: {_first_problem(conn, text)}")
+    if primary == _READONLY:
+        return GalleryError(f"gallery {path} is read-only here: {text}")
+    if primary == _FULL:
+        return GalleryError(f"gallery {path}: the disk is full")
+    if primary in (_IOERR, _CANTOPEN):
+        return GalleryError(f"gallery {path} cannot be read or written: {text}")
+    if isinstance(exc, sqlite3.IntegrityError):
+        return GalleryError(f"gallery {path} refused the change: {text}")
+    return GalleryError(f"gallery {path}: {text}")
+
+
+def integrity_lines(rows: list[tuple]) -> list[str]:
+    """Problems reported by ``PRAGMA integrity_check`` rows, one line each (``[]`` if ok)."""
+    lines = [line for row in rows for line in str(row[0]).splitlines()]
+    return [line for line in lines if line != "ok" and not line.startswith("*** in database")]
+
+
+def _first_problem(conn: sqlite3.Connection | None, fallback: str) -> str:
+    """First problem of ``PRAGMA integrity_check``, or ``fallback`` if that cannot run."""
+    if conn is None:
+        return fallback
+    try:
+        lines = integrity_lines(conn.execute("PRAGMA integrity_check(1)").fetchall())
+    except sqlite3.Error:
+        return fallback
+    return lines[0] if lines else fallback
+
+
+def _header(conn: sqlite3.Connection) -> tuple[int, int]:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    application = conn.execute("PRAGMA application_id").fetchone()[0]
+    return int(version), int(application)
+
+
+def _too_new(path: Path, version: int) -> GalleryError:
+    return GalleryError(
+        f"gallery {path} has schema version {version}, this station knows up to "
+        f"{SCHEMA_VERSION}; upgrade the station"
+    )
+
+
+def prepare(conn: sqlite3.Connection, path: Path, *, readonly: bool, timeout: float) -> int:
+    """Set the pragmas, check the file is a gallery this build can use, migrate it.
+
+    Returns
+    -------
+    version : int
+        Schema version of the file after migration (``SCHEMA_VERSION``).
+
+    Raises
+    ------
+    GalleryError
+        Newer schema, another application's database, locked, damaged, or a read-only
+        gallery that would need a migration.
+    """
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {max(0, round(timeout * 1000))}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        version, application = _header(conn)
+        if version > SCHEMA_VERSION:
+            raise _too_new(path, version)
+        n_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if application != APPLICATION_ID and (application != 0 or version or n_tables):
+            raise GalleryError(f"{path} is a SQLite database but not a Booking Station gallery")
+        if readonly:
+            if version < SCHEMA_VERSION:
+                raise GalleryError(
+                    f"gallery {path} has schema version {version}, this station needs "
+                    f"{SCHEMA_VERSION}; open it once read-write to upgrade it"
+                )
+            conn.execute("PRAGMA query_only = ON")
+            return version
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            log.warning("gallery %s: write-ahead log unavailable, journal mode %s", path, mode)
+        # FULL: a committed booking survives a crash of the machine, not only of the process.
+        conn.execute("PRAGMA synchronous = FULL")
+        return _migrate(conn, path, version)
+    except sqlite3.Error as exc:
+        raise translate(exc, path, conn) from None
+
+
+def _migrate(conn: sqlite3.Connection, path: Path, version: int) -> int:
+    if version == SCHEMA_VERSION:
+        return version
+    import sqlite_utils  # only needed to migrate, and slow to import
+
+    db = sqlite_utils.Database(conn, execute_plugins=False, recursive_triggers=False)
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            current, _ = _header(conn)  # another process may have migrated meanwhile
+            if current > SCHEMA_VERSION:
+                raise _too_new(path, current)
+            if current < target:
+                MIGRATIONS[target - 1](db)
+                conn.execute(f"PRAGMA user_version = {target}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        log.info("gallery %s: schema version %d", path, target)
+        version = target
+    return version

@@ -1,0 +1,262 @@
+"""The gallery's codes, its schema and the migrations that build it.
+
+The schema version is SQLite's ``PRAGMA user_version``: migration ``k`` (1-based) turns a
+version ``k - 1`` file into version ``k`` and runs in one transaction of its own, so a file is
+always at exactly one version. The file is marked as a Booking Station gallery with
+``PRAGMA application_id``.
+
+The value lists below are written into ``CHECK`` constraints when a migration runs: changing
+one of them needs a new migration, not an edit of an old one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from station.core.fingers import FINGERS
+
+if TYPE_CHECKING:  # imported when a migration runs: it costs most of this package's import
+    import sqlite_utils
+
+__all__ = [
+    "ANNOTATIONS",
+    "APPLICATION_ID",
+    "BOOKING_STATUSES",
+    "DECISIONS",
+    "DEMOGRAPHIC_FIELDS",
+    "DISPOSITIONS",
+    "IMPRESSIONS",
+    "MIGRATIONS",
+    "OFFENCE_REPOSITORIES",
+    "REPOSITORIES",
+    "SCHEMA_VERSION",
+    "SLAPS",
+    "TRANSACTION_TYPES",
+]
+
+#: ``PRAGMA application_id`` of a gallery file: ASCII "BSTG".
+APPLICATION_ID = 0x42535447
+
+#: Repositories that can hold a record of a subject (Secure Communities, 2009: the jail's own
+#: records, the state's, the FBI's criminal repository IAFIS, DHS's immigration repository).
+REPOSITORIES: tuple[str, ...] = ("local", "state", "federal-criminal", "federal-immigration")
+#: Repositories whose records carry an offence level (1 most serious … 3).
+OFFENCE_REPOSITORIES: tuple[str, ...] = ("state", "federal-criminal")
+
+IMPRESSIONS: tuple[str, ...] = ("rolled", "flat")
+#: Plain slap codes of the 4-4-2 capture: right four fingers (FGP 13), left four (FGP 14),
+#: both thumbs (FGP 15), ANSI/NIST-ITL 1-2011 Table 8.
+SLAPS: tuple[str, ...] = ("RS", "LS", "TS")
+#: Amputated, unable to print (ANSI/NIST-ITL 1-2011, AMP field).
+ANNOTATIONS: tuple[str, ...] = ("XX", "UP")
+#: FBI EBTS tenprint transaction types the station sends: criminal answer required / no answer.
+TRANSACTION_TYPES: tuple[str, ...] = ("CAR", "CNA")
+BOOKING_STATUSES: tuple[str, ...] = (
+    "open",
+    "submitted",
+    "responded",
+    "decided",
+    "enrolled",
+    "error",
+    "cancelled",
+)
+DISPOSITIONS: tuple[str, ...] = ("HIT", "NO HIT", "REVIEW", "RECAPTURE", "ERROR")
+DECISIONS: tuple[str, ...] = ("confirm", "reject")
+#: Descriptive fields of a subject or booking, as in
+#: :class:`station.core.synth.population.Demographics` (EBTS-style codes).
+DEMOGRAPHIC_FIELDS: tuple[str, ...] = (
+    "last_name",
+    "first_name",
+    "middle_initial",
+    "date_of_birth",
+    "sex",
+    "height",
+    "weight",
+    "eye_colour",
+    "hair_colour",
+    "place_of_birth",
+)
+
+
+def _in(values: Iterable[str]) -> str:
+    """SQL list literal of trusted constant codes: ``('a', 'b')``."""
+    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
+
+
+def _append_only(table: str) -> str:
+    return f"""
+CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
+BEGIN SELECT RAISE(ABORT, '{table} rows are append-only'); END;
+CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
+BEGIN SELECT RAISE(ABORT, '{table} rows are append-only'); END;
+"""
+
+
+def _bumps_generation(table: str) -> str:
+    return "".join(
+        f"""
+CREATE TRIGGER {table}_generation_{event.lower()} AFTER {event} ON {table}
+BEGIN UPDATE meta SET value = value + 1 WHERE key = 'generation'; END;
+"""
+        for event in ("INSERT", "UPDATE", "DELETE")
+    )
+
+
+_DEMOGRAPHIC_COLUMNS = """
+    last_name TEXT,
+    first_name TEXT,
+    middle_initial TEXT,
+    date_of_birth TEXT,
+    sex TEXT,
+    height TEXT,
+    weight INTEGER CHECK (weight > 0),
+    eye_colour TEXT,
+    hair_colour TEXT,
+    place_of_birth TEXT,"""
+
+_V1 = f"""
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO meta (key, value) VALUES ('generation', 0);
+
+CREATE TABLE subjects (
+    id INTEGER PRIMARY KEY,
+    synthetic_id INTEGER CHECK (synthetic_id >= 0),
+    population INTEGER CHECK (population >= 0),{_DEMOGRAPHIC_COLUMNS}
+    created_at TEXT NOT NULL,
+    CHECK ((synthetic_id IS NULL) = (population IS NULL)),
+    UNIQUE (population, synthetic_id)
+);
+
+CREATE TABLE records (
+    id INTEGER PRIMARY KEY,
+    subject_id INTEGER NOT NULL REFERENCES subjects (id) ON DELETE RESTRICT,
+    repository TEXT NOT NULL CHECK (repository IN {_in(REPOSITORIES)}),
+    record_number TEXT NOT NULL CHECK (length(record_number) > 0),
+    offence_level INTEGER CHECK (offence_level BETWEEN 1 AND 3),
+    charge TEXT,
+    created_at TEXT NOT NULL,
+    CHECK (offence_level IS NULL OR repository IN {_in(OFFENCE_REPOSITORIES)}),
+    UNIQUE (repository, record_number)
+);
+CREATE INDEX records_subject ON records (subject_id);
+
+CREATE TABLE images (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    width INTEGER NOT NULL CHECK (width > 0),
+    height INTEGER NOT NULL CHECK (height > 0),
+    png BLOB NOT NULL
+);
+
+CREATE TABLE bookings (
+    id INTEGER PRIMARY KEY,
+    tcn TEXT NOT NULL UNIQUE,
+    transaction_type TEXT NOT NULL CHECK (transaction_type IN {_in(TRANSACTION_TYPES)}),
+    operator TEXT NOT NULL CHECK (length(operator) > 0),
+    station_id TEXT NOT NULL CHECK (length(station_id) > 0),
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN {_in(BOOKING_STATUSES)}),
+    subject_id INTEGER REFERENCES subjects (id) ON DELETE RESTRICT,{_DEMOGRAPHIC_COLUMNS}
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX bookings_created ON bookings (created_at);
+CREATE INDEX bookings_subject ON bookings (subject_id);
+
+CREATE TABLE prints (
+    id INTEGER PRIMARY KEY,
+    subject_id INTEGER NOT NULL REFERENCES subjects (id) ON DELETE RESTRICT,
+    finger TEXT NOT NULL CHECK (finger IN {_in(FINGERS)}),
+    impression TEXT NOT NULL CHECK (impression IN {_in(IMPRESSIONS)}),
+    quality INTEGER CHECK (quality BETWEEN 0 AND 100),
+    level INTEGER CHECK (level BETWEEN 1 AND 5),
+    device TEXT NOT NULL CHECK (length(device) > 0),
+    captured_at TEXT NOT NULL,
+    booking_id INTEGER REFERENCES bookings (id) ON DELETE RESTRICT,
+    image_id INTEGER NOT NULL UNIQUE REFERENCES images (id) ON DELETE RESTRICT,
+    created_at TEXT NOT NULL,
+    template BLOB
+);
+CREATE INDEX prints_subject ON prints (subject_id, finger, impression);
+CREATE INDEX prints_booking ON prints (booking_id);
+{_bumps_generation("subjects")}
+{_bumps_generation("prints")}
+
+CREATE TABLE booking_prints (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    booking_id INTEGER NOT NULL REFERENCES bookings (id) ON DELETE RESTRICT,
+    finger TEXT NOT NULL CHECK (finger IN {_in(FINGERS + SLAPS)}),
+    impression TEXT NOT NULL CHECK (impression IN {_in(IMPRESSIONS)}),
+    annotation TEXT CHECK (annotation IN {_in(ANNOTATIONS)}),
+    attempt INTEGER NOT NULL DEFAULT 1 CHECK (attempt >= 1),
+    quality INTEGER CHECK (quality BETWEEN 0 AND 100),
+    level INTEGER CHECK (level BETWEEN 1 AND 5),
+    device TEXT NOT NULL CHECK (length(device) > 0),
+    captured_at TEXT NOT NULL,
+    image_id INTEGER UNIQUE REFERENCES images (id) ON DELETE RESTRICT,
+    created_at TEXT NOT NULL,
+    template BLOB,
+    UNIQUE (booking_id, finger, impression),
+    CHECK ((annotation IS NULL) = (image_id IS NOT NULL)),
+    CHECK (annotation IS NULL OR template IS NULL),
+    CHECK (finger NOT IN {_in(SLAPS)} OR impression = 'flat')
+);
+
+CREATE TABLE responses (
+    id INTEGER PRIMARY KEY,
+    booking_id INTEGER NOT NULL REFERENCES bookings (id) ON DELETE RESTRICT,
+    disposition TEXT NOT NULL CHECK (disposition IN {_in(DISPOSITIONS)}),
+    payload TEXT NOT NULL CHECK (json_valid(payload)),
+    received_at TEXT NOT NULL,
+    UNIQUE (id, booking_id)
+);
+CREATE INDEX responses_booking ON responses (booking_id);
+{_append_only("responses")}
+
+CREATE TABLE decisions (
+    id INTEGER PRIMARY KEY,
+    booking_id INTEGER NOT NULL REFERENCES bookings (id) ON DELETE RESTRICT,
+    response_id INTEGER NOT NULL,
+    examiner TEXT NOT NULL CHECK (length(examiner) > 0),
+    subject_id INTEGER REFERENCES subjects (id) ON DELETE RESTRICT,
+    decision TEXT NOT NULL CHECK (decision IN {_in(DECISIONS)}),
+    note TEXT NOT NULL DEFAULT '',
+    decided_at TEXT NOT NULL,
+    FOREIGN KEY (response_id, booking_id) REFERENCES responses (id, booking_id)
+        ON DELETE RESTRICT,
+    CHECK (decision = 'reject' OR subject_id IS NOT NULL)
+);
+CREATE INDEX decisions_booking ON decisions (booking_id);
+CREATE INDEX decisions_response ON decisions (response_id, booking_id);
+{_append_only("decisions")}
+
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL CHECK (length(actor) > 0),
+    action TEXT NOT NULL CHECK (length(action) > 0),
+    booking_id INTEGER REFERENCES bookings (id) ON DELETE RESTRICT,
+    subject_id INTEGER REFERENCES subjects (id) ON DELETE RESTRICT,
+    detail TEXT CHECK (detail IS NULL OR json_valid(detail))
+);
+CREATE INDEX audit_booking ON audit (booking_id);
+CREATE INDEX audit_subject ON audit (subject_id);
+{_append_only("audit")}
+
+PRAGMA application_id = {APPLICATION_ID};
+"""
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    """Subjects, records, images, prints, bookings, booking prints, responses, decisions, audit."""
+    db.executescript(_V1)
+
+
+#: Migration ``k`` (index ``k - 1``) turns schema version ``k - 1`` into ``k``. Each runs inside
+#: the transaction the caller opened and must not commit.
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1,)
+
+#: Schema version this build writes and reads (``PRAGMA user_version``).
+SCHEMA_VERSION: int = len(MIGRATIONS)

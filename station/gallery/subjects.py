@@ -1,0 +1,417 @@
+"""Enrolled subjects: demographics, repository records, prints and their templates."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+
+from station.core.fingers import validate_finger
+from station.core.template import Template
+
+from . import checks, codecs
+from .base import GalleryBase, finger_order, guarded
+from .connection import translate
+from .errors import GalleryError, NotFoundError
+from .schema import DEMOGRAPHIC_FIELDS, IMPRESSIONS, OFFENCE_REPOSITORIES, REPOSITORIES
+
+__all__ = ["SubjectStore"]
+
+_FETCH = 256
+_SUBJECT_COLUMNS = ", ".join(("id", "synthetic_id", "population", *DEMOGRAPHIC_FIELDS))
+_PRINT_COLUMNS = (
+    "p.id, p.subject_id, p.finger, p.impression, p.quality, p.level, p.device, p.captured_at, "
+    "p.booking_id, p.created_at, i.width, i.height, p.template IS NOT NULL AS has_template"
+)
+
+
+class SubjectStore(GalleryBase):
+    """Subjects, records, prints and templates (part of :class:`Gallery`)."""
+
+    @guarded
+    def add_subject(
+        self,
+        demographics: Mapping[str, Any],
+        *,
+        synthetic_id: int | None = None,
+        population: int | None = None,
+    ) -> int:
+        """Enrol a subject.
+
+        Parameters
+        ----------
+        demographics : mapping or Demographics
+            Fields of ``DEMOGRAPHIC_FIELDS`` (missing ones are unknown).
+        synthetic_id, population : int, optional
+            Which synthetic subject this is (``population`` defaults to 0 when
+            ``synthetic_id`` is given); a synthetic subject is enrolled at most once.
+
+        Returns
+        -------
+        subject_id : int
+        """
+        row = codecs.demographics_row(demographics)
+        if synthetic_id is None and population is not None:
+            raise ValueError("population is given without synthetic_id")
+        if synthetic_id is not None:
+            synthetic_id = checks.count(synthetic_id, "synthetic_id")
+            population = 0 if population is None else checks.count(population, "population")
+        with self.transaction():
+            if synthetic_id is not None:
+                existing = self.subject_by_synthetic(synthetic_id, population or 0)
+                if existing is not None:
+                    raise GalleryError(
+                        f"synthetic subject {synthetic_id} of population {population} is "
+                        f"already enrolled as subject {existing}"
+                    )
+            return self._insert(
+                "subjects",
+                {
+                    "synthetic_id": synthetic_id,
+                    "population": population,
+                    **row,
+                    "created_at": codecs.now(),
+                },
+            )
+
+    @guarded
+    def subject(self, subject_id: int) -> dict[str, Any]:
+        """One subject: ``id, synthetic_id, population``, the demographic fields, ``created_at``.
+
+        Raises
+        ------
+        NotFoundError
+            No such subject.
+        """
+        subject_id = checks.row_id(subject_id, "subject id")
+        row = self._row(
+            f"SELECT {_SUBJECT_COLUMNS}, created_at FROM subjects WHERE id = ?", (subject_id,)
+        )
+        if row is None:
+            raise NotFoundError(f"no subject {subject_id} in gallery {self.path}")
+        return row
+
+    @guarded
+    def subjects(
+        self, *, offset: int = 0, limit: int = 100, search: str | None = None
+    ) -> list[dict[str, Any]]:
+        """A page of subjects in enrolment order, optionally filtered.
+
+        Parameters
+        ----------
+        offset, limit : int
+            Page position and size.
+        search : str, optional
+            Words that must each appear (case-insensitively, as part of the text) in the last
+            name, first name, date of birth or a record number; a number also matches the
+            subject id.
+        """
+        offset, limit = checks.count(offset, "offset"), checks.count(limit, "limit")
+        where, params = [], []
+        if search is not None and not isinstance(search, str):
+            raise ValueError(f"search must be text, got {search!r}")
+        for term in re.split(r"[\s,]+", (search or "").strip()):
+            if not term:
+                continue
+            like = checks.like(term)
+            clause = (
+                "(last_name LIKE ? ESCAPE '\\' OR first_name LIKE ? ESCAPE '\\' "
+                "OR date_of_birth LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM records r "
+                "WHERE r.subject_id = subjects.id AND r.record_number LIKE ? ESCAPE '\\')"
+            )
+            params += [like] * 4
+            if term.isdigit():
+                clause += " OR id = ?"
+                params.append(int(term))
+            where.append(clause + ")")
+        sql = f"SELECT {_SUBJECT_COLUMNS}, created_at FROM subjects"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return self._rows(sql + " ORDER BY id LIMIT ? OFFSET ?", (*params, limit, offset))
+
+    @guarded
+    def subject_by_synthetic(self, synthetic_id: int, population: int) -> int | None:
+        """The subject id of synthetic subject ``synthetic_id`` of ``population``, if enrolled."""
+        synthetic_id = checks.count(synthetic_id, "synthetic_id")
+        population = checks.count(population, "population")
+        return self._scalar(
+            "SELECT id FROM subjects WHERE synthetic_id = ? AND population = ?",
+            (synthetic_id, population),
+        )
+
+    @guarded
+    def add_record(
+        self,
+        subject_id: int,
+        repository: str,
+        record_number: str,
+        *,
+        offence_level: int | None = None,
+        charge: str | None = None,
+    ) -> int:
+        """Note that ``repository`` holds a record of the subject.
+
+        Parameters
+        ----------
+        subject_id : int
+        repository : str
+            One of ``REPOSITORIES``.
+        record_number : str
+            The repository's number for the record; unique within the repository.
+        offence_level : int, optional
+            1 (most serious, e.g. homicide) … 3; only for ``state`` and ``federal-criminal``.
+        charge : str, optional
+
+        Returns
+        -------
+        record_id : int
+        """
+        repository = checks.choice(repository, REPOSITORIES, "repository")
+        record_number = checks.text(record_number, "record_number", limit=40)
+        offence_level = checks.score(offence_level, "offence_level", 1, 3)
+        if offence_level is not None and repository not in OFFENCE_REPOSITORIES:
+            raise ValueError(
+                f"offence_level applies to {' and '.join(OFFENCE_REPOSITORIES)} records only"
+            )
+        charge = checks.text(charge, "charge", optional=True)
+        with self.transaction():
+            subject_id = self._require("subjects", subject_id, "subject")
+            owner = self._scalar(
+                "SELECT subject_id FROM records WHERE repository = ? AND record_number = ?",
+                (repository, record_number),
+            )
+            if owner is not None:
+                raise GalleryError(f"record {repository} {record_number} exists (subject {owner})")
+            return self._insert(
+                "records",
+                {
+                    "subject_id": subject_id,
+                    "repository": repository,
+                    "record_number": record_number,
+                    "offence_level": offence_level,
+                    "charge": charge,
+                    "created_at": codecs.now(),
+                },
+            )
+
+    @guarded
+    def records(self, subject_id: int) -> list[dict[str, Any]]:
+        """The subject's records in the order they were added."""
+        subject_id = self._require("subjects", subject_id, "subject")
+        return self._rows(
+            "SELECT id, subject_id, repository, record_number, offence_level, charge, created_at "
+            "FROM records WHERE subject_id = ? ORDER BY id",
+            (subject_id,),
+        )
+
+    @guarded
+    def add_print(
+        self,
+        subject_id: int,
+        finger: str,
+        impression: str,
+        image: np.ndarray,
+        *,
+        template: Template | None = None,
+        quality: int | None = None,
+        level: int | None = None,
+        device: str,
+        captured_at: str | None = None,
+        booking_id: int | None = None,
+    ) -> int:
+        """Store an enrolled print: the image (PNG, lossless) and optionally its template.
+
+        Parameters
+        ----------
+        subject_id : int
+        finger : str
+            ``R1`` … ``L5``.
+        impression : str
+            ``"rolled"`` or ``"flat"``.
+        image : (M, N) ndarray of uint8
+            The print at 500 ppi, kept so the template can be re-extracted.
+        template : Template, optional
+        quality, level : int, optional
+            0-100 and 1-5; default to the template's when a template is given.
+        device : str
+            What captured the print (scanner model, "file", …).
+        captured_at : str or datetime, optional
+            ISO-8601 with a time zone; default now.
+        booking_id : int, optional
+            The booking the print came from.
+
+        Returns
+        -------
+        print_id : int
+
+        Raises
+        ------
+        ValueError
+            Unknown finger or impression, or a bad image or value; nothing is written.
+        """
+        finger = validate_finger(finger)
+        impression = checks.choice(impression, IMPRESSIONS, "impression")
+        png, width, height = codecs.encode_png(image)
+        blob = checks.template_blob(template)
+        if template is not None:
+            quality = template.quality if quality is None else quality
+            level = template.level if level is None else level
+        quality = checks.score(quality, "quality", 0, 100)
+        level = checks.score(level, "level", 1, 5)
+        device = checks.text(device, "device")
+        captured = codecs.timestamp(captured_at)
+        with self.transaction():
+            subject_id = self._require("subjects", subject_id, "subject")
+            if booking_id is not None:
+                booking_id = self._require("bookings", booking_id, "booking")
+            image_id = self._insert("images", {"width": width, "height": height, "png": png})
+            return self._insert(
+                "prints",
+                {
+                    "subject_id": subject_id,
+                    "finger": finger,
+                    "impression": impression,
+                    "quality": quality,
+                    "level": level,
+                    "device": device,
+                    "captured_at": captured,
+                    "booking_id": booking_id,
+                    "image_id": image_id,
+                    "created_at": codecs.now(),
+                    "template": blob,
+                },
+            )
+
+    def _png(self, table: str, print_id: int, what: str) -> bytes | None:
+        row = self._row(
+            f"SELECT i.png FROM {table} p LEFT JOIN images i ON i.id = p.image_id WHERE p.id = ?",
+            (print_id,),
+        )
+        if row is None:
+            raise NotFoundError(f"no {what} {print_id} in gallery {self.path}")
+        return row["png"]
+
+    @guarded
+    def print_image(self, print_id: int) -> np.ndarray:
+        """The stored image of an enrolled print, (M, N) uint8.
+
+        Raises
+        ------
+        NotFoundError
+            No such print.
+        GalleryError
+            The stored image does not decode.
+        """
+        print_id = checks.row_id(print_id, "print id")
+        png = self._png("prints", print_id, "print")
+        return self._decode(png, f"image of print {print_id}")  # type: ignore[arg-type]
+
+    @guarded
+    def prints(self, subject_id: int) -> list[dict[str, Any]]:
+        """Metadata of the subject's prints (no images), in capture order, rolled first.
+
+        Each dict holds ``id, subject_id, finger, impression, quality, level, device,
+        captured_at, booking_id, created_at, width, height, has_template``.
+        """
+        subject_id = self._require("subjects", subject_id, "subject")
+        return checks.flags(
+            self._rows(
+                f"SELECT {_PRINT_COLUMNS} FROM prints p JOIN images i ON i.id = p.image_id "
+                f"WHERE p.subject_id = ? ORDER BY {finger_order('p.finger')}, "
+                "p.impression DESC, p.captured_at, p.id",
+                (subject_id,),
+            )
+        )
+
+    @guarded
+    def template(self, print_id: int) -> Template | None:
+        """The template of an enrolled print, or ``None`` if it has none.
+
+        Raises
+        ------
+        NotFoundError
+            No such print.
+        GalleryError
+            The stored template does not load (re-extract it from :meth:`print_image`).
+        """
+        print_id = checks.row_id(print_id, "print id")
+        row = self._row("SELECT template FROM prints WHERE id = ?", (print_id,))
+        if row is None:
+            raise NotFoundError(f"no print {print_id} in gallery {self.path}")
+        return self._load_template(row["template"], f"template of print {print_id}")
+
+    @guarded
+    def set_template(self, print_id: int, template: Template) -> None:
+        """Replace a print's template (after re-extraction); its quality and level stay."""
+        blob = checks.template_blob(template)
+        if blob is None:
+            raise ValueError("template must be a Template, got None")
+        with self.transaction():
+            print_id = self._require("prints", print_id, "print")
+            self._conn.execute("UPDATE prints SET template = ? WHERE id = ?", (blob, print_id))
+
+    @guarded
+    def iter_templates(self, *, impression: str = "rolled") -> Iterator[tuple[int, str, bytes]]:
+        """Every enrolled subject's templates, for building a search index.
+
+        Parameters
+        ----------
+        impression : str
+            ``"rolled"`` (default) or ``"flat"``.
+
+        Yields
+        ------
+        subject_id : int
+        finger : str
+        template : bytes
+            ``Template.to_bytes()`` form; ``Template.from_bytes`` reads it.
+
+        Notes
+        -----
+        Ordered by subject id, then finger in capture order (R1 … R5, L1 … L5). When a subject
+        has several prints of one finger (several encounters), the one with the highest
+        quality is given; among equal qualities (or none recorded) the latest captured.
+        Prints without a template are skipped. Rows are read lazily in one statement, which
+        sees one state of the file; do not write to this gallery while iterating.
+        """
+        impression = checks.choice(impression, IMPRESSIONS, "impression")
+        sql = f"""
+            WITH ranked AS (
+                SELECT id, subject_id, finger, row_number() OVER (
+                    PARTITION BY subject_id, finger
+                    ORDER BY quality IS NULL, quality DESC, captured_at DESC, id DESC
+                ) AS rank
+                FROM prints WHERE impression = ? AND template IS NOT NULL
+            )
+            SELECT r.subject_id, r.finger, p.template
+            FROM ranked r JOIN prints p ON p.id = r.id
+            WHERE r.rank = 1
+            ORDER BY r.subject_id, {finger_order("r.finger")}
+        """
+        cursor = self._conn.execute(sql, (impression,))
+        return self._stream(cursor)
+
+    def _stream(self, cursor: sqlite3.Cursor) -> Iterator[tuple[int, str, bytes]]:
+        try:
+            while rows := cursor.fetchmany(_FETCH):
+                for subject_id, finger, blob in rows:
+                    yield int(subject_id), str(finger), bytes(blob)
+        except sqlite3.ProgrammingError:
+            raise
+        except sqlite3.Error as exc:
+            raise translate(exc, self.path, self._connection) from exc
+        finally:
+            if self._connection is not None:  # closing the gallery closed the cursor already
+                cursor.close()
+
+    @guarded
+    def generation(self) -> int:
+        """A counter that changes whenever subjects or prints (or their templates) change.
+
+        Kept by triggers in the file, so it also sees other processes' writes: a search index
+        built from :meth:`iter_templates` is current while this value is unchanged.
+        """
+        return int(self._scalar("SELECT value FROM meta WHERE key = 'generation'"))
