@@ -1,5 +1,44 @@
-"""Capture sources behind one interface (mock live-scan scanner, image files).
+"""Capture sources behind one interface: the emulated live-scan scanner and image files.
 
-Empty until the booking-station issue adds the sources; the package exists so the layers
-named in README are fixed from the start.
+Pure Python and numpy, no Qt: the GUI drives a source from a timer or a worker thread.
+:class:`~station.scanner.base.CaptureSource` is the interface; :class:`MockScanner` emulates
+a live-scan device with a synthetic subject on the platen and scripted faults;
+:class:`ImageFileSource` reads a folder of prints assigned to slots by file name.
 """
+
+from __future__ import annotations
+
+from .base import (
+    CAPTURE_ORDER,
+    IMPRESSIONS,
+    SLAPS,
+    Capture,
+    CaptureSource,
+    Frame,
+    PlatenEmpty,
+    ScannerDisconnected,
+    ScannerError,
+    ScannerTimeout,
+)
+from .files import ImageFileSource
+from .mock import SCENARIOS, MockScanner, MockSettings, PlatenSubject, ScannerFaults, setup_scenario
+
+__all__ = [
+    "CAPTURE_ORDER",
+    "IMPRESSIONS",
+    "SCENARIOS",
+    "SLAPS",
+    "Capture",
+    "CaptureSource",
+    "Frame",
+    "ImageFileSource",
+    "MockScanner",
+    "MockSettings",
+    "PlatenEmpty",
+    "PlatenSubject",
+    "ScannerDisconnected",
+    "ScannerError",
+    "ScannerFaults",
+    "ScannerTimeout",
+    "setup_scenario",
+]
