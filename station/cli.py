@@ -105,7 +105,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument(
         "--only",
-        choices=("verification", "identification", "fvc"),
+        choices=("verification", "identification", "fvc", "booking", "startup"),
         help="run one part only",
     )
     bench.add_argument(
@@ -120,6 +120,59 @@ def _build_parser() -> argparse.ArgumentParser:
         "--cache", type=Path, default=Path("db/bench-cache"), help="template cache folder"
     )
     bench.add_argument("--no-cache", action="store_true", help="render and extract afresh")
+    bench.add_argument("--gallery", type=Path, help="--only booking: the seeded gallery")
+    bench.add_argument("--population", type=int, default=None, help="population seed")
+    bench.add_argument(
+        "--bookings",
+        type=int,
+        default=200,
+        help="--only booking: mated bookings (default 200; 5x as many non-mated)",
+    )
+
+    where = argparse.ArgumentParser(add_help=False)
+    where.add_argument(
+        "--gallery", type=Path, help="gallery file (default from settings: db/gallery.sqlite)"
+    )
+    seed = sub.add_parser(
+        "seed",
+        parents=[where],
+        help="build the gallery from the synthetic population",
+        description="Enrol synthetic subjects: ten rolled prints each, rendered and extracted "
+        "in parallel on all cores. Interrupt it at any time; running it again resumes.",
+    )
+    seed.add_argument("--subjects", type=int, required=True, help="subjects to enrol")
+    seed.add_argument("--population", type=int, default=None, help="population seed")
+    seed.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    book = sub.add_parser(
+        "book",
+        parents=[where],
+        help="run a whole booking headless and print the response as JSON",
+        description="Book a synthetic subject on the mock scanner (--subject K; fresh "
+        "impressions, not the enrolled ones) or from image files named by finger code "
+        "(--prints DIR --demographics FILE.json). Prints the response as JSON.",
+    )
+    who = book.add_mutually_exclusive_group(required=True)
+    who.add_argument("--subject", type=int, help="synthetic subject number")
+    who.add_argument("--prints", type=Path, help="folder of R1.png … L5.png (and RS, LS, TS)")
+    book.add_argument("--demographics", type=Path, help="JSON file (with --prints)")
+    book.add_argument("--population", type=int, default=None, help="population seed")
+    book.add_argument("--no-slaps", action="store_true", help="rolled prints only")
+    book.add_argument(
+        "--scenario",
+        choices=("swapped", "poor-finger", "amputated"),
+        help="book the subject with swapped R2/R3, a poor R2, or an amputated L4",
+    )
+    book.add_argument("--device-seed", type=int, default=0, help="mock scanner seed (0)")
+    gallery = sub.add_parser(
+        "gallery",
+        parents=[where],
+        help="inspect the gallery: stats, check, export",
+        description="stats: counts as JSON; check: integrity check, templates and images "
+        "(exit 1 on damage); export DIR: JSON and PNG files.",
+    )
+    gallery.add_argument("action", choices=("stats", "check", "export"))
+    gallery.add_argument("out", nargs="?", type=Path, help="export folder (new or empty)")
+    gallery.add_argument("--quick", action="store_true", help="check: skip decoding images")
     return parser
 
 
@@ -267,6 +320,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         raise CommandError(
             "--fingers and --impressions must be >= 2, --probes and --extracted >= 1"
         )
+    if args.bookings < 1:
+        raise CommandError("--bookings must be at least 1")
     if args.only == "fvc" and args.fvc is None:
         raise CommandError("--only fvc needs --fvc DIR")
     only = args.only or ("fvc" if args.fvc is not None else None)  # --fvc alone: that folder
@@ -279,6 +334,11 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         extracted=args.extracted,
         verification=only in (None, "verification"),
         identification=only in (None, "identification"),
+        booking=only == "booking",
+        startup=only == "startup",
+        gallery=_gallery_path(args),
+        bookings=args.bookings,
+        population=_population(args),
         calibrate=args.calibrate,
         json_out=args.json_out,
         plots=None if args.no_plots else args.plots,
@@ -287,8 +347,157 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return run(opts)
 
 
+def _gallery_path(args: argparse.Namespace) -> Path:
+    if getattr(args, "gallery", None) is not None:
+        return args.gallery
+    from .settings import get_settings
+
+    return get_settings().paths.gallery
+
+
+class _Progress:
+    """A one-line progress bar on stderr (only when stderr is a terminal, else log lines)."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.start = time.perf_counter()
+        self.tty = sys.stderr.isatty()
+        self.last = 0.0
+        self.tenth = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if now - self.last < 0.5 and done < total:
+            return
+        self.last = now
+        elapsed = now - self.start
+        rate = done / elapsed if elapsed > 0 else 0.0
+        width = 30
+        filled = int(width * done / total) if total else width
+        line = f"{self.what} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
+        if 0 < done < total and rate > 0:
+            line += (
+                f"  ETA {int((total - done) / rate) // 60}m{int((total - done) / rate) % 60:02d}s"
+            )
+        if self.tty:
+            print("\r" + line, end="\n" if done >= total else "", file=sys.stderr, flush=True)
+        elif done >= total or done * 10 // max(total, 1) != self.tenth:
+            self.tenth = done * 10 // max(total, 1)
+            print(line, file=sys.stderr, flush=True)
+
+
+def _cmd_seed(args: argparse.Namespace) -> int:
+    from .service import load_index, seed
+
+    path = _gallery_path(args)
+    population = _population(args)
+    if args.subjects < 1:
+        raise CommandError("--subjects must be at least 1")
+    start = time.perf_counter()
+    report = seed(
+        path,
+        args.subjects,
+        population=population,
+        workers=args.workers,
+        progress=_Progress("seeding"),
+    )
+    index = load_index(path)
+    total = time.perf_counter() - start
+    print(
+        f"{path}: {report.enrolled} subjects enrolled now ({report.prints} rolled prints, "
+        f"rendered and extracted), {report.already} already there; "
+        f"{len(index)} subjects searchable"
+    )
+    if report.enrolled:
+        print(
+            f"seeding took {report.seconds:.1f} s ({report.prints_per_second:.1f} prints/s, "
+            f"{report.seconds / report.enrolled:.2f} s per subject); with the search index "
+            f"{total:.1f} s"
+        )
+    return 0
+
+
+def _service(path: Path, gallery):
+    from .service import BookingService, load_index
+    from .settings import get_settings
+
+    settings = get_settings()
+    return BookingService(
+        gallery,
+        index=load_index(gallery),
+        policy=settings.disposition,
+        station_id=settings.station.station_id,
+        operator=settings.station.operator,
+    )
+
+
+def _cmd_book(args: argparse.Namespace) -> int:
+    from .gallery import open_gallery
+    from .scanner.mock import PlatenSubject
+    from .service.drive import book_files, book_synthetic
+
+    path = _gallery_path(args)
+    if args.prints is not None and args.demographics is None:
+        raise CommandError("--prints needs --demographics FILE.json")
+    if args.subject is not None and args.subject < 0:
+        raise CommandError("--subject must be 0 or more")
+    if not path.exists():
+        raise CommandError(
+            f"no gallery at {path}: build one with 'station seed --subjects 200' "
+            "(or name one with --gallery)"
+        )
+    with open_gallery(path, create=False) as gallery:
+        service = _service(path, gallery)
+        if args.prints is not None:
+            response = book_files(service, args.prints, args.demographics)
+        else:
+            population = _population(args)
+            platen = None
+            if args.scenario:
+                platen = PlatenSubject.scenario(args.scenario, args.subject, population)
+            response = book_synthetic(
+                service,
+                args.subject,
+                population=population,
+                slaps=not args.no_slaps,
+                device_seed=args.device_seed,
+                platen=platen,
+            )
+    print(json.dumps(response, indent=2))
+    return 1 if response["disposition"] == "ERROR" else 0
+
+
+def _cmd_gallery(args: argparse.Namespace) -> int:
+    from .gallery import open_gallery
+
+    path = _gallery_path(args)
+    if not path.exists():
+        raise CommandError(f"no gallery at {path}")
+    if args.action == "export" and args.out is None:
+        raise CommandError("say where to export: station gallery export DIR")
+    readonly = args.action != "check"
+    with open_gallery(path, create=False, readonly=readonly) as gallery:
+        if args.action == "stats":
+            print(json.dumps(gallery.stats(), indent=2))
+            return 0
+        if args.action == "export":
+            out = gallery.export(args.out)
+            print(f"exported {path} to {out}")
+            return 0
+        problems = gallery.check(images=not args.quick)
+    if problems:
+        for line in problems:
+            print(f"{path}: {line}")
+        return 1
+    print(f"{path}: ok (integrity, foreign keys, templates{'' if args.quick else ', images'})")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``station`` command; returns the exit code."""
+    from .gallery.errors import GalleryError
+    from .scanner.base import ScannerError
+
     parser = _build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
@@ -297,9 +506,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\nThe booking window is not part of this build yet; the commands above work.")
         return 0
     try:
-        commands = {"synth": _cmd_synth, "extract": _cmd_extract, "bench": _cmd_bench}
+        commands = {
+            "synth": _cmd_synth,
+            "extract": _cmd_extract,
+            "bench": _cmd_bench,
+            "seed": _cmd_seed,
+            "book": _cmd_book,
+            "gallery": _cmd_gallery,
+        }
         return commands[args.command](args)
-    except (CommandError, ValueError, OSError) as exc:
+    except (CommandError, ValueError, OSError, GalleryError, ScannerError) as exc:
         print(f"station: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -3,13 +3,36 @@
 Reach it through :func:`get_settings`; :func:`load_settings` reads a file. Unknown sections or
 keys are refused with a message naming them, so a typo never passes silently.
 
-Example file::
+Example file (every key optional; these are the defaults)::
 
     [paths]
     gallery = "db/gallery.sqlite"
 
     [synth]
     population = 0
+
+    [station]
+    station_id = "BS-01"
+    operator = "officer"
+    transaction_type = "CAR"
+
+    [scanner]
+    source = "mock"          # or "files"
+    seed = 0                 # mock device seed
+    dirty_platen = false
+    timeout = false
+
+    [disposition]
+    hit = 1.0                # fused score (sum of finger scores) for a HIT
+    review = 0.25            # fused score that sends the top candidates to an examiner
+    recapture_level = 5      # a finger at this quality level or worse must be recaptured
+    max_attempts = 3         # ... unless it was tried this often (the officer overrides)
+    min_fingers = 1          # usable fingers a search needs
+    candidates = 5           # candidates listed in a response
+
+    [disposition.repositories.federal-immigration]
+    hit = 2.0                # a repository may ask for more (or less) than the defaults
+    review = 0.5
 """
 
 from __future__ import annotations
@@ -20,7 +43,18 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["PathSettings", "Settings", "SynthSettings", "get_settings", "load_settings"]
+from .core.disposition import DispositionPolicy, Thresholds
+
+__all__ = [
+    "PathSettings",
+    "ScannerSettings",
+    "Settings",
+    "StationSettings",
+    "SynthSettings",
+    "get_settings",
+    "load_settings",
+    "set_settings",
+]
 
 #: Environment variable naming a settings file to use instead of the defaults.
 ENV_VAR = "STATION_SETTINGS"
@@ -41,11 +75,39 @@ class SynthSettings:
 
 
 @dataclass(frozen=True)
+class StationSettings:
+    """Who and what this station is, as written into every transaction."""
+
+    station_id: str = "BS-01"
+    operator: str = "officer"
+    transaction_type: str = "CAR"
+
+
+@dataclass(frozen=True)
+class ScannerSettings:
+    """The capture source the station opens with, and the mock device's faults."""
+
+    source: str = "mock"
+    seed: int = 0
+    dirty_platen: bool = False
+    timeout: bool = False
+
+    def __post_init__(self) -> None:
+        if self.source not in ("mock", "files"):
+            raise ValueError(
+                f"settings: [scanner] source must be 'mock' or 'files', got {self.source!r}"
+            )
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings of the station."""
 
     paths: PathSettings = field(default_factory=PathSettings)
     synth: SynthSettings = field(default_factory=SynthSettings)
+    station: StationSettings = field(default_factory=StationSettings)
+    scanner: ScannerSettings = field(default_factory=ScannerSettings)
+    disposition: DispositionPolicy = field(default_factory=DispositionPolicy)
 
 
 def _section(cls: type, name: str, values: object):
@@ -62,10 +124,35 @@ def _section(cls: type, name: str, values: object):
             if not isinstance(value, str):
                 raise ValueError(f"settings: [{name}] {key} must be a path string")
             value = Path(value)
-        elif isinstance(default, int) and (isinstance(value, bool) or not isinstance(value, int)):
-            raise ValueError(f"settings: [{name}] {key} must be a whole number")
+        elif isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise ValueError(f"settings: [{name}] {key} must be true or false")
+        elif isinstance(default, int):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"settings: [{name}] {key} must be a whole number")
+        elif isinstance(default, float):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"settings: [{name}] {key} must be a number")
+            value = float(value)
+        elif isinstance(default, str) and not isinstance(value, str):
+            raise ValueError(f"settings: [{name}] {key} must be a string")
         converted[key] = value
     return cls(**converted)
+
+
+def _disposition(values: object) -> DispositionPolicy:
+    if not isinstance(values, dict):
+        raise ValueError("settings: [disposition] must be a table")
+    values = dict(values)
+    repositories = values.pop("repositories", {})
+    if not isinstance(repositories, dict):
+        raise ValueError("settings: [disposition.repositories] must hold tables")
+    policy = _section(DispositionPolicy, "disposition", values)
+    overrides = {
+        str(repo): _section(Thresholds, f"disposition.repositories.{repo}", table)
+        for repo, table in repositories.items()
+    }
+    return dataclasses.replace(policy, repositories=overrides)
 
 
 def load_settings(path: str | Path | None = None) -> Settings:
@@ -89,8 +176,25 @@ def load_settings(path: str | Path | None = None) -> Settings:
     unknown = sorted(set(data) - set(sections))
     if unknown:
         raise ValueError(f"settings: unknown section(s) {', '.join(unknown)} in {path}")
-    kinds = {"paths": PathSettings, "synth": SynthSettings}
-    return Settings(**{name: _section(kinds[name], name, values) for name, values in data.items()})
+    kinds = {
+        "paths": PathSettings,
+        "synth": SynthSettings,
+        "station": StationSettings,
+        "scanner": ScannerSettings,
+    }
+    try:
+        return Settings(
+            **{
+                name: _disposition(values)
+                if name == "disposition"
+                else _section(kinds[name], name, values)
+                for name, values in data.items()
+            }
+        )
+    except ValueError as exc:
+        message = str(exc)
+        prefix = "" if message.startswith("settings:") else "settings: "
+        raise ValueError(prefix + message) from None
 
 
 _current: Settings | None = None
@@ -102,3 +206,9 @@ def get_settings() -> Settings:
     if _current is None:
         _current = load_settings(os.environ.get(ENV_VAR) or None)
     return _current
+
+
+def set_settings(settings: Settings | None) -> None:
+    """Put ``settings`` in force for this process (``None``: read the file again next time)."""
+    global _current
+    _current = settings

@@ -11,6 +11,7 @@ import logging
 import os
 import statistics
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,6 +43,11 @@ class BenchOptions:
     verification: bool = True
     identification: bool = True
     calibrate: bool = False
+    booking: bool = False  # end-to-end booking trials on a seeded gallery
+    startup: bool = False  # start-up time of a 10 000-subject gallery
+    gallery: Path = Path("db/gallery.sqlite")
+    bookings: int = 200  # mated trials; five times as many non-mated
+    population: int = 0
     json_out: Path | None = None
     plots: Path | None = Path("bench-out")
     cache: Path | None = Path("db/bench-cache")
@@ -267,6 +273,53 @@ def _identification(opts: BenchOptions, report: dict) -> None:
         report["identification"][str(size)] = {**result.as_dict(), "gallery": made}
 
 
+def _booking(opts: BenchOptions, report: dict) -> None:
+    from .booking import booking_trials
+
+    mated, nonmated = opts.bookings, 5 * opts.bookings
+    _say(f"booking trials on a copy of {opts.gallery}: {mated} mated, {nonmated} non-mated")
+    result = booking_trials(
+        opts.gallery,
+        mated=mated,
+        nonmated=nonmated,
+        population=opts.population,
+        progress=_progress("bookings"),
+    )
+    m, n = result["mated"], result["nonmated"]
+    _say(
+        f"  mated (enrolled, fresh impressions): HIT with the right subject "
+        f"{m['right_hit']}/{m['trials']} ({100 * m['rate']:.1f} %), dispositions "
+        f"{m['dispositions']}; top fused score min {m['top_score_min']:.3f}, "
+        f"median {m['top_score_median']:.3f}"
+    )
+    _say(
+        f"  non-mated (never enrolled): NO HIT {n['no_hit']}/{n['trials']} "
+        f"({100 * n['rate']:.2f} %), dispositions {n['dispositions']}; "
+        f"top fused score max {n['top_score_max']:.3f}"
+    )
+    _say(
+        f"  {result['seconds']:.0f} s on {result['workers']} processes: "
+        f"{result['seconds_per_booking']:.2f} s per booking (render, extract, search, store)"
+    )
+    report["booking"] = result
+
+
+def _startup(opts: BenchOptions, report: dict) -> None:
+    from .booking import startup
+
+    size = max(opts.galleries)
+    _say(f"start-up of a {size}-subject gallery (built from benchmark templates)")
+    workdir = Path(tempfile.mkdtemp(prefix="station-startup-"))
+    result = startup(size, cache_dir=opts.cache, workdir=workdir, progress=_progress("templates"))
+    _say(
+        f"  {result['subjects']} subjects, {result['templates']} templates: searchable "
+        f"{result['start_with_cache_s']:.2f} s after process start with the descriptor cache "
+        f"(median of 3), {result['start_without_cache_s']:.1f} s without, "
+        f"{result['start_writing_cache_s']:.1f} s the first time (writes the cache)"
+    )
+    report["startup"] = result
+
+
 def run(opts: BenchOptions) -> int:
     """Run the benchmark; print the table, write JSON and plots if asked. Returns 0."""
     report: dict = {}
@@ -277,6 +330,10 @@ def run(opts: BenchOptions) -> int:
         _fvc_verification(opts.fvc, opts, report)
     if opts.identification:
         _identification(opts, report)
+    if opts.booking:
+        _booking(opts, report)
+    if opts.startup:
+        _startup(opts, report)
     _say(f"done in {time.monotonic() - started:.0f} s")
     if opts.json_out is not None:
         opts.json_out.parent.mkdir(parents=True, exist_ok=True)

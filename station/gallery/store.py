@@ -13,6 +13,7 @@ readable message.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 from . import checks, codecs
 from .base import guarded
 from .bookings import BookingStore
+from .errors import GalleryError
 from .schema import BOOKING_STATUSES, DISPOSITIONS, REPOSITORIES
 from .subjects import SubjectStore
 
@@ -189,6 +191,25 @@ class Gallery(SubjectStore, BookingStore):
         from .maintenance import check
 
         return check(self, images=images)
+
+    @guarded
+    def copy_to(self, dest: str | Path) -> Path:
+        """Write a consistent copy of the gallery (a snapshot, WAL included) to a new file.
+
+        Raises
+        ------
+        GalleryError
+            ``dest`` exists, or cannot be written.
+        """
+        dest = Path(dest)
+        if dest.exists():
+            raise GalleryError(f"{dest} exists: copy the gallery to a new file")
+        target = sqlite3.connect(dest)
+        try:
+            self._conn.backup(target)
+        finally:
+            target.close()
+        return dest
 
     def export(self, out_dir: str | Path) -> Path:
         """Write the gallery as JSON and PNG files into an empty or new directory.

@@ -19,6 +19,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from ..core.fingers import FINGERS
+from ..core.sequence import SLAP_FINGERS
 
 __all__ = [
     "CAPTURE_ORDER",
@@ -40,16 +41,9 @@ __all__ = [
 #: Impression types a source can be asked for (live-scan rolled, live-scan plain).
 IMPRESSIONS: tuple[str, ...] = ("rolled", "flat")
 
-#: The fingers of each slap, left to right as they appear in the image. Slap images, like ink
-#: cards, show the pads as seen from below the platen: the right hand lies with its thumb side
-#: to the left, so the right index is leftmost and the right little finger rightmost; the left
-#: hand is its mirror (little finger leftmost, index rightmost). The thumb slap shows the
-#: left thumb on the left and the right thumb on the right, as on the FBI FD-249 card.
-SLAPS: dict[str, tuple[str, ...]] = {
-    "RS": ("R2", "R3", "R4", "R5"),
-    "LS": ("L5", "L4", "L3", "L2"),
-    "TS": ("L1", "R1"),
-}
+#: The fingers of each slap, left to right as they appear in the image (seen from below the
+#: platen, as on an ink card; defined with the sequence check that relies on it).
+SLAPS: dict[str, tuple[str, ...]] = SLAP_FINGERS
 
 #: ANSI/NIST-ITL finger position codes of the slaps (plain four fingers, both thumbs).
 SLAP_FGP: dict[str, int] = {"RS": 13, "LS": 14, "TS": 15}

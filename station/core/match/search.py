@@ -63,10 +63,29 @@ class _Finger:
     def __init__(self, dim: int) -> None:
         self.rows = np.zeros(0, np.int64)  # subject row of each entry
         self.vectors = np.zeros((0, dim), np.float32)
-        self.templates: list[Template] = []
+        self.templates: list[Template | bytes] = []  # bytes: serialised, parsed on first use
         self._size = 0
 
-    def add(self, row: int, vector: np.ndarray, template: Template) -> None:
+    def template(self, slot: int) -> Template:
+        item = self.templates[slot]
+        if isinstance(item, bytes):
+            item = Template.from_bytes(item)
+            self.templates[slot] = item
+        return item
+
+    def extend(
+        self, rows: np.ndarray, vectors: np.ndarray, templates: list[Template | bytes]
+    ) -> int:
+        """Append many entries at once; returns the first new slot."""
+        first = self._size
+        n = len(rows)
+        self.rows = np.concatenate([self.rows[:first], np.asarray(rows, np.int64)])
+        self.vectors = np.concatenate([self.vectors[:first], np.asarray(vectors, np.float32)])
+        self.templates.extend(templates)
+        self._size = first + n
+        return first
+
+    def add(self, row: int, vector: np.ndarray, template: Template | bytes) -> None:
         if self._size == len(self.rows):
             grow = max(1024, len(self.rows))
             self.rows = np.concatenate([self.rows, np.full(grow, -1, np.int64)])
@@ -129,23 +148,41 @@ class SearchGallery:
     def template_count(self) -> int:
         return len(self._where)
 
-    def add(
-        self,
-        subject: Hashable,
-        finger: str,
-        template: Template,
-        *,
-        vector: np.ndarray | None = None,
-    ) -> None:
-        """Enrol one finger of a subject (``vector``: its precomputed stage-1 descriptor)."""
-        finger = validate_finger(finger)
-        if not isinstance(template, Template):
-            raise TypeError(f"expected a Template, got {type(template).__name__}")
+    def _subject_row(self, subject: Hashable) -> int:
         row = self._row.get(subject)
         if row is None:
             row = len(self._subjects)
             self._subjects.append(subject)
             self._row[subject] = row
+        return row
+
+    def add(
+        self,
+        subject: Hashable,
+        finger: str,
+        template: Template | bytes,
+        *,
+        vector: np.ndarray | None = None,
+    ) -> None:
+        """Enrol one finger of a subject.
+
+        Parameters
+        ----------
+        subject : hashable
+        finger : str
+        template : Template or bytes
+            The template, or its serialisation (parsed when the search first needs it;
+            then ``vector`` is required).
+        vector : ndarray, optional
+            Its precomputed stage-1 descriptor.
+        """
+        finger = validate_finger(finger)
+        if isinstance(template, bytes):
+            if vector is None:
+                raise ValueError("a serialised template needs its precomputed vector")
+        elif not isinstance(template, Template):
+            raise TypeError(f"expected a Template, got {type(template).__name__}")
+        row = self._subject_row(subject)
         if vector is None:
             vector = descriptor(template, self.params)
         if vector.shape != (self._dim,):
@@ -159,11 +196,45 @@ class SearchGallery:
             index.vectors[slot] = vector
             index.templates[slot] = template
 
+    def add_many(
+        self,
+        subjects: list[Hashable],
+        fingers: list[str],
+        templates: list[Template | bytes],
+        vectors: np.ndarray,
+    ) -> None:
+        """Enrol many fingers at once (the gallery's start-up path).
+
+        The same as calling :meth:`add` for each entry, in order, with its vector; much
+        faster for large galleries.
+        """
+        if not len(subjects) == len(fingers) == len(templates) == len(vectors):
+            raise ValueError("subjects, fingers, templates and vectors must have one length")
+        vectors = np.asarray(vectors, np.float32).reshape(len(subjects), self._dim)
+        rows = np.array([self._subject_row(s) for s in subjects], np.int64)
+        codes = [validate_finger(f) for f in fingers]
+        last: dict[tuple[int, str], int] = {}  # a repeated finger: the later entry wins
+        for n, key in enumerate(zip(rows.tolist(), codes, strict=True)):
+            last[key] = n
+        fresh: dict[str, list[int]] = {f: [] for f in FINGERS}
+        for (row, finger), n in last.items():
+            if (row, finger) in self._where:
+                self.add(subjects[n], finger, templates[n], vector=vectors[n])
+            else:
+                fresh[finger].append(n)
+        for finger, picks in fresh.items():
+            if not picks:
+                continue
+            index = self._fingers[finger]
+            first = index.extend(rows[picks], vectors[picks], [templates[n] for n in picks])
+            for k, n in enumerate(picks):
+                self._where[(int(rows[n]), finger)] = first + k
+
     def template(self, subject: Hashable, finger: str) -> Template | None:
         """The enrolled template of one finger, or None."""
         row = self._row.get(subject)
         slot = self._where.get((row, validate_finger(finger))) if row is not None else None
-        return None if slot is None else self._fingers[finger].templates[slot]
+        return None if slot is None else self._fingers[finger].template(slot)
 
     def fingers(self, subject: Hashable) -> dict[str, Template]:
         """All enrolled fingers of a subject."""

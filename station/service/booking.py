@@ -1,0 +1,626 @@
+"""The booking transaction, from opening to enrolment — the one path the CLI and GUI share.
+
+A booking goes::
+
+    open_booking → add_capture / annotate (ten rolled prints, the 4-4-2 slaps)
+                 → sequence (slap segments against the rolled prints)
+                 → submit: quality gate → search → response (HIT, NO HIT, REVIEW, RECAPTURE,
+                   ERROR)
+                 → decide (an examiner confirms or rejects a candidate)
+                 → enrol (a new subject on NO HIT, a new encounter on HIT)
+
+and every step appends to the gallery's audit trail. The service holds the gallery connection,
+so its methods run on the thread that opened the gallery; the slow, pure parts —
+:func:`process_capture` (extraction) and :func:`run_search` — take and return plain data and
+may run on a worker thread (the GUI does that), with the ``prepare_*``/``finish_*`` halves on
+the gallery's thread.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from station.core.disposition import DispositionPolicy, FingerStatus, dispose, quality_gate
+from station.core.extract import extract
+from station.core.fingers import FINGER_NAMES, FINGERS
+from station.core.match import Candidate, SearchGallery, search, threshold
+from station.core.sequence import SLAP_FINGERS, SequenceResult, sequence_check, slap_crops
+from station.core.slap import segment_slap
+from station.core.template import Template
+from station.gallery import ANNOTATIONS, DEMOGRAPHIC_FIELDS, Gallery, GalleryError
+from station.scanner.base import Capture
+
+__all__ = [
+    "SEQUENCE_FMR",
+    "BookingService",
+    "ProcessedCapture",
+    "SearchJob",
+    "process_capture",
+    "run_search",
+]
+
+log = logging.getLogger(__name__)
+
+#: False match rate of the sequence check's per-finger threshold: a rolled print and a slap
+#: segment of different fingers pass as one finger about once in 10 000 comparisons.
+SEQUENCE_FMR = 1e-4
+
+_tcn_counter = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class ProcessedCapture:
+    """A capture with its features, ready to store (plain data: safe to pass between threads).
+
+    Attributes
+    ----------
+    capture : Capture
+    template : Template or None
+        The rolled or flat print's template; ``None`` for a slap.
+    segments : mapping of str to Template
+        For a slap: finger → template of its fingertip cut from the slap.
+    crops : mapping of str to ndarray
+        For a slap: finger → fingertip image.
+    error : str or None
+        Why a slap could not be segmented (the slap is still stored).
+    seconds : float
+        Time spent extracting.
+    """
+
+    capture: Capture
+    template: Template | None = None
+    segments: Mapping[str, Template] = field(default_factory=dict)
+    crops: Mapping[str, np.ndarray] = field(default_factory=dict)
+    error: str | None = None
+    seconds: float = 0.0
+
+
+def process_capture(capture: Capture, absent: Iterable[str] = ()) -> ProcessedCapture:
+    """Extract a capture's features (pure: no gallery; may run on a worker thread).
+
+    Parameters
+    ----------
+    capture : Capture
+        A finger (rolled or flat) or a slap (``RS``, ``LS``, ``TS``).
+    absent : iterable of str
+        Fingers annotated as missing: they are not expected on a slap.
+
+    Returns
+    -------
+    ProcessedCapture
+    """
+    start = time.perf_counter()
+    if capture.finger not in SLAP_FINGERS:
+        template = extract(capture.image)
+        return ProcessedCapture(capture, template, seconds=time.perf_counter() - start)
+    missing = [f for f in SLAP_FINGERS[capture.finger] if f in set(absent)]
+    present = len(SLAP_FINGERS[capture.finger]) - len(missing)
+    try:
+        if present == 0:
+            return ProcessedCapture(capture, seconds=time.perf_counter() - start)
+        boxes = [box for _, box in capture.segments] or segment_slap(capture.image, present)
+        crops = slap_crops(capture.image, capture.finger, boxes, missing)
+    except ValueError as exc:
+        return ProcessedCapture(capture, error=str(exc), seconds=time.perf_counter() - start)
+    segments = {f: extract(crop) for f, crop in crops.items()}
+    return ProcessedCapture(
+        capture, segments=segments, crops=crops, seconds=time.perf_counter() - start
+    )
+
+
+@dataclass(frozen=True)
+class SearchJob:
+    """What a search needs (plain data): the probe fingers and the policy."""
+
+    booking_id: int
+    tcn: str
+    probe: Mapping[str, Template]
+    policy: DispositionPolicy
+
+
+def run_search(job: SearchJob, index: SearchGallery) -> tuple[list[Candidate], float]:
+    """Search the index with the job's probe (pure; may run on a worker thread).
+
+    Returns
+    -------
+    candidates : list of Candidate
+        Best first, at most ``policy.candidates``.
+    milliseconds : float
+        Search time.
+    """
+    start = time.perf_counter()
+    candidates = search(job.probe, index, limit=job.policy.candidates)
+    return candidates, (time.perf_counter() - start) * 1e3
+
+
+def new_tcn(station_id: str) -> str:
+    """A Transaction Control Number: station, UTC time to the millisecond, and a counter."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")[:-3]
+    safe = "".join(c for c in station_id if c.isalnum() or c in "-_.") or "BS"
+    return f"{safe}-{stamp}-{next(_tcn_counter) % 1000:03d}"
+
+
+class BookingService:
+    """Bookings against one gallery and its in-memory search index.
+
+    Parameters
+    ----------
+    gallery : Gallery
+        Open for writing, on the calling thread.
+    index : SearchGallery, optional
+        The gallery's search index (:func:`station.service.index.load_index`); loaded on
+        first use when not given.
+    policy : DispositionPolicy, optional
+    station_id, operator : str
+        Written into every booking and audit entry.
+    """
+
+    def __init__(
+        self,
+        gallery: Gallery,
+        *,
+        index: SearchGallery | None = None,
+        policy: DispositionPolicy | None = None,
+        station_id: str = "BS-01",
+        operator: str = "officer",
+    ) -> None:
+        self.gallery = gallery
+        self._index = index
+        self.policy = policy or DispositionPolicy()
+        self.station_id = station_id
+        self.operator = operator
+        self.sequence_threshold = threshold(SEQUENCE_FMR)
+
+    # --- index ----------------------------------------------------------------------------
+
+    @property
+    def index(self) -> SearchGallery:
+        """The search index (loaded from the gallery on first use)."""
+        if self._index is None:
+            from .index import load_index
+
+            self._index = load_index(self.gallery)
+        return self._index
+
+    @index.setter
+    def index(self, index: SearchGallery) -> None:
+        self._index = index
+
+    # --- open and capture -----------------------------------------------------------------
+
+    def open_booking(
+        self,
+        demographics: Mapping[str, Any],
+        *,
+        tcn: str | None = None,
+        transaction_type: str = "CAR",
+    ) -> int:
+        """Start a booking; returns its id (TCN generated when not given)."""
+        tcn = tcn or new_tcn(self.station_id)
+        with self.gallery.transaction():
+            booking_id = self.gallery.open_booking(
+                tcn=tcn,
+                operator=self.operator,
+                station_id=self.station_id,
+                transaction_type=transaction_type,
+                demographics=demographics,
+            )
+            self.gallery.audit(
+                "open booking",
+                actor=self.operator,
+                booking_id=booking_id,
+                detail={"tcn": tcn, "transaction_type": transaction_type},
+            )
+        return booking_id
+
+    def _absent(self, booking_id: int) -> list[str]:
+        return [
+            p["finger"]
+            for p in self.gallery.booking_prints(booking_id)
+            if p["annotation"] is not None and p["finger"] in FINGERS
+        ]
+
+    def add_capture(self, booking_id: int, processed: ProcessedCapture) -> dict[str, Any]:
+        """Store a processed capture (replacing an earlier one of the same slot).
+
+        Returns
+        -------
+        result : dict
+            ``finger, impression, attempt, quality, level, reason`` (for a finger) or
+            ``segments`` (finger → level) and ``error`` (for a slap), and ``sequence`` (the
+            sequence check as far as it can go, once a slap is stored).
+        """
+        capture = processed.capture
+        with self.gallery.transaction():
+            if capture.finger in SLAP_FINGERS:
+                print_id = self.gallery.add_booking_print(
+                    booking_id,
+                    capture.finger,
+                    "flat",
+                    capture.image,
+                    device=capture.device,
+                    captured_at=capture.captured_at,
+                )
+                for finger, template in processed.segments.items():
+                    self.gallery.add_booking_print(
+                        booking_id,
+                        finger,
+                        "flat",
+                        processed.crops[finger],
+                        template=template,
+                        device=f"{capture.device} ({capture.finger} segment)",
+                        captured_at=capture.captured_at,
+                    )
+                result: dict[str, Any] = {
+                    "finger": capture.finger,
+                    "impression": "flat",
+                    "segments": {f: t.level for f, t in processed.segments.items()},
+                    "error": processed.error,
+                }
+            else:
+                template = processed.template
+                print_id = self.gallery.add_booking_print(
+                    booking_id,
+                    capture.finger,
+                    capture.impression,
+                    capture.image,
+                    template=template,
+                    device=capture.device,
+                    captured_at=capture.captured_at,
+                )
+                result = {
+                    "finger": capture.finger,
+                    "impression": capture.impression,
+                    "quality": None if template is None else template.quality,
+                    "level": None if template is None else template.level,
+                    "reason": None if template is None else template.reason,
+                    "minutiae": 0 if template is None else len(template),
+                }
+            attempt = next(
+                p["attempt"] for p in self.gallery.booking_prints(booking_id) if p["id"] == print_id
+            )
+            result["attempt"] = attempt
+            self.gallery.audit(
+                "capture",
+                actor=self.operator,
+                booking_id=booking_id,
+                detail={k: v for k, v in result.items() if k != "segments"},
+            )
+        if capture.finger in SLAP_FINGERS:
+            result["sequence"] = self.sequence(booking_id).as_dict()
+        return result
+
+    def capture(self, booking_id: int, capture: Capture) -> dict[str, Any]:
+        """Process and store a capture in one call (headless use)."""
+        return self.add_capture(
+            booking_id, process_capture(capture, absent=self._absent(booking_id))
+        )
+
+    def annotate(self, booking_id: int, finger: str, annotation: str) -> None:
+        """Mark a finger amputated (``XX``) or unable to print (``UP``) instead of capturing it."""
+        if annotation not in ANNOTATIONS:
+            raise ValueError(
+                f"annotation must be XX (amputated) or UP (unable to print), got {annotation!r}"
+            )
+        if finger not in FINGERS:
+            raise ValueError(f"unknown finger code {finger!r}: use one of {', '.join(FINGERS)}")
+        with self.gallery.transaction():
+            self.gallery.add_booking_print(
+                booking_id, finger, "rolled", None, annotation=annotation, device="officer"
+            )
+            self.gallery.audit(
+                "annotate",
+                actor=self.operator,
+                booking_id=booking_id,
+                detail={"finger": finger, "annotation": annotation},
+            )
+
+    # --- checks ---------------------------------------------------------------------------
+
+    def finger_status(self, booking_id: int) -> list[FingerStatus]:
+        """The latest state of each rolled finger slot that was captured or annotated."""
+        templates = self.gallery.booking_templates(booking_id, impression="rolled")
+        return [
+            FingerStatus(
+                finger=p["finger"],
+                level=p["level"],
+                attempts=p["attempt"],
+                annotation=p["annotation"],
+                reason=templates[p["finger"]].reason if p["finger"] in templates else "",
+            )
+            for p in self.gallery.booking_prints(booking_id)
+            if p["finger"] in FINGERS and p["impression"] == "rolled"
+        ]
+
+    def sequence(self, booking_id: int) -> SequenceResult:
+        """Compare the rolled prints with the fingers segmented from the slaps."""
+        rolled = self.gallery.booking_templates(booking_id, impression="rolled")
+        plain = self.gallery.booking_templates(booking_id, impression="flat")
+        plain = {f: t for f, t in plain.items() if len(t) > 0}
+        return sequence_check(rolled, plain, threshold=self.sequence_threshold)
+
+    # --- submit ---------------------------------------------------------------------------
+
+    def prepare_submit(self, booking_id: int) -> SearchJob | dict[str, Any]:
+        """Run the quality gate; return the search job, or the final RECAPTURE/ERROR response.
+
+        A RECAPTURE or ERROR response is stored (and audited) here; the booking stays open
+        for recapture after a RECAPTURE.
+        """
+        booking = self.gallery.booking(booking_id)
+        if booking["status"] != "open":
+            raise GalleryError(
+                f"booking {booking['tcn']} was already submitted ({booking['status']})"
+            )
+        statuses = self.finger_status(booking_id)
+        recapture, usable = quality_gate(statuses, self.policy)
+        probe_all = self.gallery.booking_templates(booking_id, impression="rolled")
+        probe = {f: probe_all[f] for f in usable if f in probe_all and len(probe_all[f]) > 0}
+        if recapture:
+            payload = {
+                "reason": "quality too low on "
+                + ", ".join(s.finger for s in recapture)
+                + ": recapture these fingers",
+                "recapture": [
+                    {
+                        "finger": s.finger,
+                        "name": FINGER_NAMES[s.finger],
+                        "level": s.level,
+                        "attempts": s.attempts,
+                        "reason": s.reason,
+                    }
+                    for s in recapture
+                ],
+            }
+            return self._respond(booking_id, "RECAPTURE", payload, status="open")
+        if len(probe) < self.policy.min_fingers:
+            captured = sum(1 for s in statuses if s.annotation is None)
+            reason = (
+                "no usable fingerprints to search with"
+                if captured
+                else "no fingers were captured: capture the rolled prints before submitting"
+            )
+            return self._respond(booking_id, "ERROR", {"reason": reason}, status="error")
+        with self.gallery.transaction():
+            self.gallery.set_booking_status(booking_id, "submitted")
+            self.gallery.audit(
+                "submit",
+                actor=self.operator,
+                booking_id=booking_id,
+                detail={"fingers": sorted(probe, key=FINGERS.index)},
+            )
+        return SearchJob(booking_id, booking["tcn"], probe, self.policy)
+
+    def finish_submit(
+        self, job: SearchJob, candidates: list[Candidate], milliseconds: float
+    ) -> dict[str, Any]:
+        """Turn search candidates into the booking's response, store it and return it."""
+        holdings = {c.subject: self._repositories(int(c.subject)) for c in candidates}
+        verdict = dispose([(c.subject, c.score) for c in candidates], holdings, job.policy)
+        payload: dict[str, Any] = {
+            "fingers_searched": sorted(job.probe, key=FINGERS.index),
+            "search_ms": round(milliseconds, 1),
+            "candidates": [self._candidate(c, holdings[c.subject]) for c in candidates],
+        }
+        status = "responded"
+        if verdict.word == "HIT":
+            payload["subject"] = self.subject_summary(int(verdict.subject))
+            payload["repositories_hit"] = list(verdict.repositories)
+            self.gallery.link_booking_subject(job.booking_id, int(verdict.subject))
+        elif verdict.word == "REVIEW":
+            payload["review"] = [int(s) for s in verdict.review]
+            payload["reason"] = "a candidate needs an examiner's decision"
+        return self._respond(job.booking_id, verdict.word, payload, status=status)
+
+    def submit(self, booking_id: int) -> dict[str, Any]:
+        """Quality gate, search and response in one call (headless use)."""
+        job = self.prepare_submit(booking_id)
+        if not isinstance(job, SearchJob):
+            return job
+        try:
+            candidates, ms = run_search(job, self.index)
+        except Exception as exc:  # a search must always end in a response the officer sees
+            log.exception("search failed for booking %s", job.tcn)
+            return self._respond(
+                booking_id, "ERROR", {"reason": f"search failed: {exc}"}, status="error"
+            )
+        return self.finish_submit(job, candidates, ms)
+
+    def _respond(
+        self, booking_id: int, disposition: str, payload: dict[str, Any], *, status: str
+    ) -> dict[str, Any]:
+        booking = self.gallery.booking(booking_id)
+        payload = {
+            "tcn": booking["tcn"],
+            "disposition": disposition,
+            "subject": None,
+            "candidates": [],
+            **payload,
+        }
+        sequence = self.sequence(booking_id)
+        if sequence.scores or sequence.mismatched:
+            payload["sequence"] = sequence.as_dict()
+        with self.gallery.transaction():
+            response_id = self.gallery.add_response(booking_id, disposition, payload)
+            self.gallery.set_booking_status(booking_id, status)
+            self.gallery.audit(
+                "response",
+                actor="station",
+                booking_id=booking_id,
+                detail={"disposition": disposition, "response_id": response_id},
+            )
+        payload["response_id"] = response_id
+        return payload
+
+    def _repositories(self, subject_id: int) -> list[str]:
+        return sorted({r["repository"] for r in self.gallery.records(subject_id)})
+
+    def _candidate(self, c: Candidate, repositories: list[str]) -> dict[str, Any]:
+        subject = self.gallery.subject(int(c.subject))
+        return {
+            "rank": c.rank,
+            "subject_id": int(c.subject),
+            "name": f"{subject.get('last_name') or '?'}, {subject.get('first_name') or '?'}",
+            "synthetic_id": subject.get("synthetic_id"),
+            "score": round(float(c.score), 4),
+            "finger_scores": {f: round(float(s), 4) for f, s in c.finger_scores.items()},
+            "repositories": repositories,
+        }
+
+    def subject_summary(self, subject_id: int) -> dict[str, Any]:
+        """A subject as a response shows it: demographics, records and highest offence level."""
+        subject = self.gallery.subject(subject_id)
+        records = self.gallery.records(subject_id)
+        levels = [r["offence_level"] for r in records if r.get("offence_level")]
+        keep = ("repository", "record_number", "offence_level", "charge")
+        return {
+            "subject_id": subject_id,
+            **{k: v for k, v in subject.items() if k not in ("id", "created_at")},
+            "repositories": sorted({r["repository"] for r in records}),
+            "records": [{k: r.get(k) for k in keep} for r in records],
+            "highest_offence_level": min(levels) if levels else None,
+        }
+
+    # --- examiner and enrolment -----------------------------------------------------------
+
+    def latest_response(self, booking_id: int) -> dict[str, Any]:
+        responses = self.gallery.responses(booking_id)
+        if not responses:
+            raise GalleryError("the booking has no response yet: submit it first")
+        return responses[-1]
+
+    def decide(
+        self,
+        booking_id: int,
+        *,
+        decision: str,
+        subject_id: int | None,
+        examiner: str,
+        note: str | None = None,
+    ) -> dict[str, Any]:
+        """Record an examiner's decision on a REVIEW (or HIT) candidate.
+
+        Returns
+        -------
+        outcome : dict
+            ``disposition`` after the decision (``HIT`` when a candidate is confirmed, ``NO
+            HIT`` when every candidate under review is rejected, else still ``REVIEW``) and
+            ``subject`` on a confirmed HIT.
+        """
+        response = self.latest_response(booking_id)
+        with self.gallery.transaction():
+            self.gallery.add_decision(
+                booking_id,
+                response["id"],
+                examiner=examiner,
+                subject_id=subject_id,
+                decision=decision,
+                note=note,
+            )
+            self.gallery.audit(
+                f"{decision} candidate",
+                actor=examiner,
+                booking_id=booking_id,
+                subject_id=subject_id,
+                detail={"response_id": response["id"], "note": note},
+            )
+            outcome = self.outcome(booking_id)
+            if outcome["disposition"] == "HIT":
+                self.gallery.link_booking_subject(booking_id, outcome["subject"]["subject_id"])
+            if outcome["disposition"] != "REVIEW":
+                self.gallery.set_booking_status(booking_id, "decided")
+        return outcome
+
+    def outcome(self, booking_id: int) -> dict[str, Any]:
+        """The booking's disposition now: its latest response amended by examiner decisions."""
+        response = self.latest_response(booking_id)
+        payload = response["payload"]
+        word = response["disposition"]
+        decisions = [
+            d for d in self.gallery.decisions(booking_id) if d["response_id"] == response["id"]
+        ]
+        confirmed = [d for d in decisions if d["decision"] == "confirm"]
+        if confirmed:
+            return {
+                "disposition": "HIT",
+                "subject": self.subject_summary(confirmed[-1]["subject_id"]),
+                "confirmed": True,
+            }
+        rejected = {d["subject_id"] for d in decisions if d["decision"] == "reject"}
+        if word == "HIT" and payload["subject"]["subject_id"] in rejected:
+            return {"disposition": "NO HIT", "subject": None, "rejected": sorted(rejected)}
+        if word == "REVIEW" and set(payload.get("review", [])) <= rejected:
+            return {"disposition": "NO HIT", "subject": None, "rejected": sorted(rejected)}
+        return {"disposition": word, "subject": payload.get("subject")}
+
+    def enrol(self, booking_id: int) -> int:
+        """Enrol the booking: a new subject on NO HIT, a new encounter of the subject on HIT.
+
+        The booking's rolled prints (with templates) are added to the gallery and to the
+        in-memory index, and a ``local`` record is written for this booking.
+
+        Returns
+        -------
+        subject_id : int
+        """
+        outcome = self.outcome(booking_id)
+        booking = self.gallery.booking(booking_id)
+        if booking["status"] == "enrolled":
+            raise GalleryError(f"booking {booking['tcn']} is already enrolled")
+        if outcome["disposition"] not in ("HIT", "NO HIT"):
+            raise GalleryError(
+                f"a {outcome['disposition']} booking cannot be enrolled: "
+                + (
+                    "an examiner must decide first"
+                    if outcome["disposition"] == "REVIEW"
+                    else "resubmit it first"
+                )
+            )
+        prints = [
+            p
+            for p in self.gallery.booking_prints(booking_id, with_images=True)
+            if p["finger"] in FINGERS and p["impression"] == "rolled" and p["image"] is not None
+        ]
+        templates = self.gallery.booking_templates(booking_id, impression="rolled")
+        demographics = {k: booking.get(k) for k in DEMOGRAPHIC_FIELDS}
+        with self.gallery.transaction():
+            if outcome["disposition"] == "HIT":
+                subject_id = int(outcome["subject"]["subject_id"])
+                action = "enrol encounter"
+            else:
+                subject_id = self.gallery.add_subject(demographics)
+                action = "enrol new subject"
+            for p in prints:
+                self.gallery.add_print(
+                    subject_id,
+                    p["finger"],
+                    "rolled",
+                    p["image"],
+                    template=templates.get(p["finger"]),
+                    device=p["device"],
+                    captured_at=p["captured_at"],
+                    booking_id=booking_id,
+                )
+            self.gallery.add_record(subject_id, "local", f"{self.station_id}-{booking['tcn']}"[:60])
+            if outcome["disposition"] == "NO HIT":
+                self.gallery.link_booking_subject(booking_id, subject_id)
+            self.gallery.set_booking_status(booking_id, "enrolled")
+            self.gallery.audit(
+                action,
+                actor=self.operator,
+                booking_id=booking_id,
+                subject_id=subject_id,
+                detail={"prints": len(prints)},
+            )
+        if self._index is not None:
+            for finger, template in templates.items():
+                self._index.add(subject_id, finger, template)
+        return subject_id

@@ -1,0 +1,215 @@
+"""Seeding a gallery from the synthetic population: who is enrolled, with which records.
+
+Every synthetic subject ``k`` of a population has a fixed fate (:func:`holdings`): most are
+held by one or more repositories (the jail's own ``local`` records, the ``state``
+repository, the FBI's criminal repository, DHS's immigration repository — Secure Communities,
+2009), some by none: those exist in the population but never enter the gallery, so booking
+them gives NO HIT. :func:`seed` enrols the first ``n`` subjects that have records, rendering
+their ten rolled prints (impression 0; bookings use fresh impressions) and extracting them
+with the station's own extractor, in parallel processes. Each subject is written in one
+transaction, so an interrupted seed resumes cleanly: subjects already enrolled are skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from station.core import synth
+from station.core.extract import extract
+from station.core.fingers import FINGERS
+from station.core.synth.population import demographics
+from station.core.template import Template
+from station.gallery import Gallery, open_gallery
+
+__all__ = ["Holding", "SeedReport", "holdings", "in_gallery", "seed"]
+
+log = logging.getLogger(__name__)
+
+#: Share of the population held by no repository (never enrolled).
+NONE_SHARE = 0.2
+#: Chance that a held subject has a record in each repository.
+REPOSITORY_SHARES: dict[str, float] = {
+    "local": 0.6,
+    "state": 0.45,
+    "federal-criminal": 0.35,
+    "federal-immigration": 0.15,
+}
+#: Offence levels of criminal records (Secure Communities, 2009: Level 1 the most serious)
+#: with their chance, and example charges.
+OFFENCE_LEVELS: dict[int, tuple[float, tuple[str, ...]]] = {
+    1: (0.15, ("homicide", "rape", "kidnapping", "armed robbery")),
+    2: (0.35, ("burglary", "grand larceny", "fraud", "auto theft")),
+    3: (0.50, ("petty theft", "vandalism", "trespass", "disorderly conduct")),
+}
+_PREFIX = {"local": "LOC", "state": "SID", "federal-criminal": "FBI", "federal-immigration": "FIN"}
+_DEVICE = "synthetic enrolment (station seed)"
+
+
+@dataclass(frozen=True)
+class Holding:
+    """A record of a subject in one repository."""
+
+    repository: str
+    record_number: str
+    offence_level: int | None = None
+    charge: str | None = None
+
+
+def holdings(subject: int, population: int = 0) -> list[Holding]:
+    """The repository records of synthetic subject ``subject`` (empty: not in the gallery).
+
+    Deterministic in ``(population, subject)``.
+    """
+    rng = np.random.default_rng([population, subject, 0x5EED])
+    if rng.random() < NONE_SHARE:
+        return []
+    held = [r for r, share in REPOSITORY_SHARES.items() if rng.random() < share]
+    if not held:
+        held = ["local"]
+    out = []
+    for repo in held:
+        number = f"{_PREFIX[repo]}-{population:02d}{subject:07d}"
+        level = charge = None
+        if repo in ("state", "federal-criminal"):
+            levels = list(OFFENCE_LEVELS)
+            level = int(rng.choice(levels, p=[OFFENCE_LEVELS[v][0] for v in levels]))
+            charge = str(rng.choice(OFFENCE_LEVELS[level][1]))
+        out.append(Holding(repo, number, level, charge))
+    return out
+
+
+def in_gallery(count: int, population: int = 0, *, start: int = 0) -> Iterator[int]:
+    """The first ``count`` synthetic ids from ``start`` that have records (seeding order)."""
+    k, found = start, 0
+    while found < count:
+        if holdings(k, population):
+            found += 1
+            yield k
+        k += 1
+
+
+def _render_subject(args: tuple[int, int]) -> tuple[int, list[tuple[str, np.ndarray, bytes]]]:
+    """Worker: the ten rolled prints of a subject, rendered and extracted."""
+    subject, population = args
+    prints = []
+    for finger in FINGERS:
+        image, _ = synth.impression(subject, finger, 0, population=population, kind="rolled")
+        prints.append((finger, image, extract(image).to_bytes()))
+    return subject, prints
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    """What a seed run did."""
+
+    requested: int
+    already: int
+    enrolled: int
+    prints: int
+    seconds: float
+
+    @property
+    def prints_per_second(self) -> float:
+        return self.prints / self.seconds if self.seconds > 0 else 0.0
+
+
+def _enrol(gallery: Gallery, subject: int, population: int, prints: list) -> None:
+    with gallery.transaction():
+        sid = gallery.add_subject(
+            demographics(subject, population=population),
+            synthetic_id=subject,
+            population=population,
+        )
+        for h in holdings(subject, population):
+            gallery.add_record(
+                sid, h.repository, h.record_number, offence_level=h.offence_level, charge=h.charge
+            )
+        for finger, image, blob in prints:
+            gallery.add_print(
+                sid, finger, "rolled", image, template=Template.from_bytes(blob), device=_DEVICE
+            )
+        gallery.audit(
+            "seed subject",
+            actor="station seed",
+            subject_id=sid,
+            detail={"synthetic_id": subject, "population": population},
+        )
+
+
+def seed(
+    path: str | Path,
+    subjects: int,
+    *,
+    population: int = 0,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> SeedReport:
+    """Enrol the first ``subjects`` held synthetic subjects into the gallery at ``path``.
+
+    Parameters
+    ----------
+    path : str or Path
+        Gallery file (created if missing).
+    subjects : int
+        Subjects the gallery should hold from this population when done.
+    population : int
+        Population seed.
+    workers : int, optional
+        Render/extract processes (default: all cores).
+    progress : callable, optional
+        ``progress(done, total)`` in subjects, called as each subject is committed.
+    cancelled : callable, optional
+        Polled between subjects; returning True stops early (what is committed stays).
+
+    Returns
+    -------
+    SeedReport
+    """
+    if isinstance(subjects, bool) or not isinstance(subjects, int) or subjects < 1:
+        raise ValueError(f"--subjects must be a whole number of at least 1, got {subjects!r}")
+    start = time.perf_counter()
+    wanted = list(in_gallery(subjects, population))
+    with open_gallery(path, create=True) as gallery:
+        todo = [k for k in wanted if gallery.subject_by_synthetic(k, population) is None]
+        already = len(wanted) - len(todo)
+        done = already
+        if progress:
+            progress(done, len(wanted))
+        workers = workers or os.cpu_count() or 1
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            pending: set[Future] = set()
+            queue = iter(todo)
+            for k in queue:  # keep a few jobs per worker in flight, no more (memory)
+                pending.add(pool.submit(_render_subject, (k, population)))
+                if len(pending) >= 2 * workers:
+                    break
+            try:
+                while pending:
+                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        subject, prints = future.result()
+                        _enrol(gallery, subject, population, prints)
+                        done += 1
+                        if progress:
+                            progress(done, len(wanted))
+                    if cancelled is not None and cancelled():
+                        break
+                    for k in queue:
+                        pending.add(pool.submit(_render_subject, (k, population)))
+                        if len(pending) >= 2 * workers:
+                            break
+            finally:
+                for future in pending:
+                    future.cancel()
+    seconds = time.perf_counter() - start
+    enrolled = done - already
+    return SeedReport(len(wanted), already, enrolled, enrolled * len(FINGERS), seconds)
