@@ -1,4 +1,4 @@
-"""The layers stay apart: the core and the gallery never load Qt."""
+"""The layers stay apart: the core, the gallery, the scanner and the services never load Qt."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ def test_core_and_gallery_do_not_import_qt() -> None:
         "import sys\n"
         "import station.core, station.core.synth, station.core.extract, station.core.template\n"
         "import station.core.overlay, station.core.image, station.gallery, station.settings\n"
+        "import station.service, station.scanner.mock, station.scanner.files\n"
         "from station.core.synth import impression\n"
         "from station.core.extract import extract\n"
         "extract(impression(1, 'R2', 0, kind='flat')[0])\n"

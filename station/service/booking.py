@@ -35,7 +35,7 @@ from station.core.match import Candidate, SearchGallery, search, threshold
 from station.core.sequence import SLAP_FINGERS, SequenceResult, sequence_check, slap_crops
 from station.core.slap import segment_slap
 from station.core.template import Template
-from station.gallery import ANNOTATIONS, DEMOGRAPHIC_FIELDS, Gallery, GalleryError
+from station.gallery import ANNOTATIONS, Gallery, GalleryError
 from station.scanner.base import Capture
 
 __all__ = [
@@ -356,7 +356,10 @@ class BookingService:
         for recapture after a RECAPTURE.
         """
         booking = self.gallery.booking(booking_id)
-        if booking["status"] != "open":
+        # "submitted" without a response: the station stopped mid-search; submit again.
+        if booking["status"] not in ("open", "submitted") or (
+            booking["status"] == "submitted" and self.gallery.responses(booking_id)
+        ):
             raise GalleryError(
                 f"booking {booking['tcn']} was already submitted ({booking['status']})"
             )
@@ -523,7 +526,7 @@ class BookingService:
                 examiner=examiner,
                 subject_id=subject_id,
                 decision=decision,
-                note=note,
+                note=note or "",
             )
             self.gallery.audit(
                 f"{decision} candidate",
@@ -590,7 +593,7 @@ class BookingService:
             if p["finger"] in FINGERS and p["impression"] == "rolled" and p["image"] is not None
         ]
         templates = self.gallery.booking_templates(booking_id, impression="rolled")
-        demographics = {k: booking.get(k) for k in DEMOGRAPHIC_FIELDS}
+        demographics = booking["demographics"]
         with self.gallery.transaction():
             if outcome["disposition"] == "HIT":
                 subject_id = int(outcome["subject"]["subject_id"])

@@ -48,7 +48,7 @@ def _params_key(params: MatchParameters) -> str:
 def _read_cache(path: Path, key: str, dim: int) -> dict[tuple[int, int, int], np.ndarray]:
     """``{(subject, finger index, crc): vector}`` from a cache file, or empty if unusable."""
     try:
-        with np.load(path, allow_pickle=False) as data:
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:
             if str(data["key"]) != key or data["vectors"].shape[1:] != (dim,):
                 log.info("search cache %s is for other matcher parameters; rebuilding", path)
                 return {}

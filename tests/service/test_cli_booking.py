@@ -1,0 +1,159 @@
+"""``station book``, ``station gallery`` and ``station seed``: JSON out, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from station.cli import main
+from station.core import image as imageio
+from station.core.fingers import FINGERS
+from station.core.synth import impression
+from station.core.synth.population import demographics
+from station.gallery import open_gallery
+
+
+def _bookings(path: Path) -> int:
+    with open_gallery(path, readonly=True) as g:
+        return len(g.bookings())
+
+
+def _error_line(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    return err[0]
+
+
+def test_book_subject_prints_the_response_as_json(
+    gallery_copy: Path, enrolled: list[int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    k = enrolled[2]
+    code = main(["book", "--subject", str(k), "--no-slaps", "--gallery", str(gallery_copy)])
+    assert code == 0
+    response = json.loads(capsys.readouterr().out)
+    assert response["disposition"] == "HIT"
+    assert response["subject"]["synthetic_id"] == k
+    assert response["candidates"][0]["rank"] == 1
+    assert response["booked"] == {"synthetic_id": k, "population": 0}
+
+
+@pytest.fixture
+def prints_dir(tmp_path: Path, enrolled: list[int]) -> tuple[Path, Path]:
+    k = enrolled[0]
+    folder = tmp_path / "prints"
+    folder.mkdir()
+    for finger in FINGERS[:6]:  # four fingers "unable to print"
+        imageio.save(folder / f"{finger}.png", impression(k, finger, 7, kind="rolled")[0])
+    demo = tmp_path / "demographics.json"
+    demo.write_text(json.dumps(demographics(k).as_dict()))
+    return folder, demo
+
+
+def test_book_from_image_files(
+    gallery_copy: Path,
+    prints_dir: tuple[Path, Path],
+    enrolled: list[int],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    folder, demo = prints_dir
+    args = ["book", "--prints", str(folder), "--demographics", str(demo)]
+    assert main([*args, "--gallery", str(gallery_copy)]) == 0
+    response = json.loads(capsys.readouterr().out)
+    assert response["disposition"] == "HIT"
+    assert response["subject"]["synthetic_id"] == enrolled[0]
+    assert response["fingers_searched"] == list(FINGERS[:6])
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda d: (d / "R6.png").write_bytes((d / "R1.png").read_bytes()), "R6"),
+        (lambda d: (d / "R2.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage"), "R2"),
+        (lambda d: (d / "R3.png").write_bytes(b""), "R3"),
+    ],
+    ids=["unknown-finger-code", "corrupt-image", "empty-image"],
+)
+def test_bad_print_files_write_nothing(
+    gallery_copy: Path,
+    prints_dir: tuple[Path, Path],
+    capsys: pytest.CaptureFixture[str],
+    damage,
+    message: str,
+) -> None:
+    folder, demo = prints_dir
+    damage(folder)
+    before = _bookings(gallery_copy)
+    code = main(
+        [
+            "book",
+            "--prints",
+            str(folder),
+            "--demographics",
+            str(demo),
+            "--gallery",
+            str(gallery_copy),
+        ]
+    )
+    assert code == 2
+    line = _error_line(capsys)
+    assert line.startswith("station: error:") and message in line
+    assert _bookings(gallery_copy) == before
+
+
+def test_missing_inputs_are_one_line_errors(
+    gallery_copy: Path, prints_dir: tuple[Path, Path], tmp_path: Path, capsys
+) -> None:
+    folder, demo = prints_dir
+    cases = [
+        (["--prints", str(tmp_path / "nope"), "--demographics", str(demo)], "not found"),
+        (["--prints", str(folder), "--demographics", str(tmp_path / "no.json")], "not found"),
+        (["--prints", str(folder)], "--demographics"),
+    ]
+    for extra, message in cases:
+        assert main(["book", *extra, "--gallery", str(gallery_copy)]) == 2
+        assert message in _error_line(capsys)
+    assert main(["book", "--subject", "1", "--gallery", str(tmp_path / "none.sqlite")]) == 2
+    assert "station seed" in _error_line(capsys)
+    assert not (tmp_path / "none.sqlite").exists()
+
+
+def test_a_file_that_is_not_a_gallery_is_refused_untouched(tmp_path: Path, capsys) -> None:
+    fake = tmp_path / "notes.sqlite"
+    fake.write_text("these are not the droids\n")
+    before = fake.read_bytes()
+    for argv in (["book", "--subject", "1"], ["gallery", "stats"], ["seed", "--subjects", "1"]):
+        assert main([*argv, "--gallery", str(fake)]) == 2
+        assert "not a SQLite database" in _error_line(capsys)
+    assert fake.read_bytes() == before
+
+
+def test_a_gallery_from_a_newer_schema_is_refused(gallery_copy: Path, capsys) -> None:
+    with sqlite3.connect(gallery_copy) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    before = gallery_copy.read_bytes()
+    assert main(["book", "--subject", "1", "--gallery", str(gallery_copy)]) == 2
+    assert "newer" in _error_line(capsys)
+    assert gallery_copy.read_bytes() == before
+
+
+def test_gallery_stats_check_and_export(gallery_copy: Path, tmp_path: Path, capsys) -> None:
+    assert main(["gallery", "stats", "--gallery", str(gallery_copy)]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["subjects"] == 3 and stats["prints"] == 30 and stats["templates"] == 30
+    assert main(["gallery", "check", "--quick", "--gallery", str(gallery_copy)]) == 0
+    assert "ok" in capsys.readouterr().out
+    out = tmp_path / "export"
+    assert main(["gallery", "export", str(out), "--gallery", str(gallery_copy)]) == 0
+    assert len(json.loads((out / "subjects.json").read_text())) == 3
+    assert main(["gallery", "export", str(out), "--gallery", str(gallery_copy)]) == 2
+    assert "not empty" in _error_line(capsys)
+
+
+def test_seed_resumes_without_repeating_work(gallery_copy: Path, capsys) -> None:
+    assert main(["seed", "--subjects", "3", "--gallery", str(gallery_copy)]) == 0
+    out = capsys.readouterr().out
+    assert "0 subjects enrolled now" in out and "3 already there" in out

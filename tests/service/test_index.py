@@ -1,0 +1,79 @@
+"""The search index: loaded from the gallery, its descriptors cached beside the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import station.service.index as index_module
+from station.core.fingers import FINGERS
+from station.core.match import SearchGallery, search
+from station.gallery import open_gallery
+from station.service import cache_path, load_index
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls = [0]
+    real = index_module.descriptor
+
+    def descriptor(template, params):
+        calls[0] += 1
+        return real(template, params)
+
+    monkeypatch.setattr(index_module, "descriptor", descriptor)
+    return calls
+
+
+def test_cache_is_written_then_reused(gallery_copy: Path, counted: list[int]) -> None:
+    first = load_index(gallery_copy)
+    assert counted[0] == first.template_count == 30
+    assert cache_path(gallery_copy).is_file()
+    counted[0] = 0
+    second = load_index(gallery_copy)
+    assert counted[0] == 0
+    assert second.subjects == first.subjects
+    probe = {f: t for f in FINGERS if (t := first.template(first.subjects[1], f)) is not None}
+    assert search(probe, second)[0].subject == first.subjects[1]
+
+
+def test_a_new_print_is_described_alone(gallery_copy: Path, counted: list[int]) -> None:
+    index = load_index(gallery_copy)
+    template = index.template(index.subjects[0], "R1")
+    with open_gallery(gallery_copy) as g:
+        sid = g.add_subject({"last_name": "New"})
+        g.add_print(
+            sid, "R1", "rolled", np.full((32, 32), 200, np.uint8), template=template, device="t"
+        )
+    counted[0] = 0
+    again = load_index(gallery_copy)
+    assert counted[0] == 1
+    assert sid in again
+
+
+@pytest.mark.parametrize("junk", [b"", b"not a zip file", b"PK\x03\x04broken"])
+def test_a_damaged_cache_is_rebuilt(gallery_copy: Path, counted: list[int], junk: bytes) -> None:
+    cache_path(gallery_copy).write_bytes(junk)
+    index = load_index(gallery_copy)
+    assert counted[0] == index.template_count
+    counted[0] = 0
+    load_index(gallery_copy)
+    assert counted[0] == 0
+
+
+def test_lazy_templates_match_eager_ones(gallery_copy: Path) -> None:
+    eager = SearchGallery()
+    with open_gallery(gallery_copy, readonly=True) as g:
+        from station.core.template import Template
+
+        for subject, finger, blob in g.iter_templates():
+            eager.add(subject, finger, Template.from_bytes(blob))
+    lazy = load_index(gallery_copy)
+    for subject in eager.subjects:
+        probe = eager.fingers(subject)
+        a, b = search(probe, eager), search(probe, lazy)
+        assert [(c.subject, round(c.score, 5)) for c in a] == [
+            (c.subject, round(c.score, 5)) for c in b
+        ]
