@@ -1,7 +1,7 @@
 """The ``station`` command.
 
-``station`` alone is meant to open the booking window (the GUI issue); until that lands it
-lists the headless subcommands. Every subcommand calls the same core as the GUI and exits
+``station`` alone opens the booking window (``station --offscreen-shot DIR`` saves pictures
+of its pages instead). Every subcommand calls the same core as the GUI and exits
 non-zero with one readable line on bad input.
 """
 
@@ -41,6 +41,12 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Booking Station: a live-scan fingerprint booking station emulator.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser.add_argument(
+        "--offscreen-shot",
+        type=Path,
+        metavar="DIR",
+        help="book a subject in an offscreen window and save screenshots of its pages to DIR",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     synth = sub.add_parser(
@@ -493,6 +499,27 @@ def _cmd_gallery(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_window(args: argparse.Namespace) -> int:
+    """``station`` alone opens the booking window; ``--offscreen-shot DIR`` takes pictures."""
+    if args.offscreen_shot is not None:
+        import os
+
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from .gui.demo import offscreen_shots
+
+        try:
+            paths = offscreen_shots(args.offscreen_shot)
+        except (OSError, TimeoutError) as exc:
+            print(f"station: error: {exc}", file=sys.stderr)
+            return 2
+        for path in paths:
+            print(f"wrote {path}")
+        return 0
+    from .gui import run
+
+    return run(sys.argv[:1])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``station`` command; returns the exit code."""
     from .gallery.errors import GalleryError
@@ -502,9 +529,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
     if args.command is None:
-        parser.print_help()
-        print("\nThe booking window is not part of this build yet; the commands above work.")
-        return 0
+        return _open_window(args)
     try:
         commands = {
             "synth": _cmd_synth,

@@ -1,0 +1,589 @@
+"""Step 2, Capture: hand diagram, live preview, quality, annotations, scanner panel.
+
+The page renders the :class:`~station.gui.session.BookingSession` and drives the
+:class:`~station.gui.scanner_driver.ScannerDriver`: Capture starts the selected slot, a
+stable preview frame is taken automatically, the print's quality is shown and the next slot is
+selected (and started, when "Continue automatically" is on). Errors of the device appear in
+the panel under the preview with what to do, and a Reconnect button after a disconnect.
+"""
+
+from __future__ import annotations
+
+import logging
+from itertools import pairwise
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from station.core.fingers import FINGERS
+from station.scanner import ScannerError
+from station.scanner.base import SLAPS
+from station.service import ProcessedCapture
+
+from . import theme
+from .scanner_driver import PLATEN_CHOICES, ScannerDriver
+from .session import BookingSession, slot_name
+from .widgets import HandDiagram, ImageCanvas, QualityBar
+
+__all__ = ["CapturePage", "prompt_for"]
+
+log = logging.getLogger(__name__)
+
+ANNOTATIONS = (
+    ("", "Annotate missing finger…"),
+    ("XX", "XX — amputated"),
+    ("UP", "UP — unable to print"),
+)
+
+
+def prompt_for(code: str, impression: str) -> str:
+    """The large instruction for a slot, e.g. ``'Roll the RIGHT INDEX finger'``."""
+    if code == "TS":
+        return "Press BOTH THUMBS flat on the platen"
+    if code in SLAPS:
+        hand = "RIGHT" if code == "RS" else "LEFT"
+        return f"Press the {hand} FOUR FINGERS flat on the platen"
+    verb = "Roll" if impression == "rolled" else "Press"
+    return f"{verb} the {slot_name(code).upper()} finger" + (
+        "" if impression == "rolled" else " flat"
+    )
+
+
+class CapturePage(QWidget):
+    """The capture step.
+
+    Parameters
+    ----------
+    session : BookingSession
+    driver : ScannerDriver
+    parent : QWidget, optional
+
+    Signals
+    -------
+    problem(str)
+        Something the window should show in its alert bar (a gallery error …).
+    state_changed()
+        Slots changed (the window updates its Next/Submit buttons).
+    """
+
+    problem = Signal(str)
+    state_changed = Signal()
+
+    def __init__(
+        self, session: BookingSession, driver: ScannerDriver, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("capturePage")
+        self.session = session
+        self.driver = driver
+
+        self.prompt = QLabel("Roll the RIGHT THUMB finger")
+        self.prompt.setObjectName("promptLabel")
+        font = self.prompt.font()
+        font.setPointSizeF(font.pointSizeF() * 1.8)
+        self.prompt.setFont(font)
+        self.prompt.setWordWrap(True)
+
+        self.diagram = HandDiagram()
+        self.diagram.slot_clicked.connect(self._select)
+
+        self.preview = ImageCanvas(placeholder="Live preview")
+        self.preview.setObjectName("livePreview")
+        self.preview.setMinimumSize(300, 300)
+        self.preview.setAccessibleName("Live preview")
+
+        self.quality = QualityBar()
+        self.slot_label = QLabel()
+        self.slot_label.setObjectName("slotDetailLabel")
+        self.slot_label.setWordWrap(True)
+        self.sequence_label = QLabel("Sequence check: after the slaps")
+        self.sequence_label.setObjectName("sequenceLabel")
+        self.sequence_label.setWordWrap(True)
+
+        self.capture_button = QPushButton("&Capture  (Space / F5)")
+        self.capture_button.setObjectName("captureButton")
+        self.capture_button.setToolTip("Capture the highlighted finger (Space or F5)")
+        self.capture_button.clicked.connect(self.capture)
+        self.recapture_button = QPushButton("&Recapture  (F6)")
+        self.recapture_button.setObjectName("recaptureButton")
+        self.recapture_button.setToolTip("Capture the last finger again (F6)")
+        self.recapture_button.clicked.connect(self.recapture)
+        self.cancel_button = QPushButton("Cancel  (Esc)")
+        self.cancel_button.setObjectName("cancelCaptureButton")
+        self.cancel_button.setToolTip("Stop the capture in progress (Esc)")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.annotate = QComboBox()
+        self.annotate.setObjectName("annotateCombo")
+        for code, label in ANNOTATIONS:
+            self.annotate.addItem(label, code)
+        self.annotate.setToolTip(
+            "Skip the highlighted finger with an annotation: XX amputated, UP unable to print (F7)"
+        )
+        self._annotating = False
+        self.annotate.currentIndexChanged.connect(self._annotate_chosen)
+        self.continuous = QCheckBox("Continue with the next finger automatically")
+        self.continuous.setObjectName("continuousCheck")
+        self.continuous.setChecked(True)
+        self.slaps = QCheckBox("Take the 4-4-2 slaps")
+        self.slaps.setObjectName("slapsCheck")
+        self.slaps.setChecked(True)
+        self.slaps.setToolTip("Slaps are needed for the sequence check")
+        self.slaps.toggled.connect(self._slaps_toggled)
+
+        # scanner error panel
+        self.error_panel = QFrame()
+        self.error_panel.setObjectName("scannerErrorPanel")
+        el = QHBoxLayout(self.error_panel)
+        self.error_label = QLabel()
+        self.error_label.setObjectName("scannerErrorLabel")
+        self.error_label.setWordWrap(True)
+        self.reconnect_button = QPushButton("Reco&nnect scanner")
+        self.reconnect_button.setObjectName("reconnectButton")
+        self.reconnect_button.setToolTip("Open the scanner again, then press Capture (Ctrl+R)")
+        self.reconnect_button.clicked.connect(self.reconnect)
+        el.addWidget(self.error_label, 1)
+        el.addWidget(self.reconnect_button)
+        self.error_panel.hide()
+
+        # scanner panel
+        scanner_box = QGroupBox("Scanner")
+        scanner_box.setObjectName("scannerBox")
+        sg = QGridLayout(scanner_box)
+        self.source = QComboBox()
+        self.source.setObjectName("scannerSourceCombo")
+        self.source.addItem("Mock scanner (MockScan LS-500)", "mock")
+        self.source.addItem("Image files (folder)", "files")
+        self.source.currentIndexChanged.connect(self._source_chosen)
+        self.platen = QComboBox()
+        self.platen.setObjectName("platenSubjectCombo")
+        for key, label in PLATEN_CHOICES.items():
+            self.platen.addItem(label, key)
+        self.platen.setToolTip("Who is on the mock scanner's platen (training)")
+        self.platen_id = QSpinBox()
+        self.platen_id.setObjectName("platenIdSpin")
+        self.platen_id.setRange(0, 10_000_000)
+        self.platen_id.setToolTip("Synthetic subject number on the platen")
+        self.platen.currentIndexChanged.connect(self._platen_chosen)
+        self.platen_id.valueChanged.connect(self._platen_chosen)
+        self.clean_button = QPushButton("Clean platen")
+        self.clean_button.setObjectName("cleanPlatenButton")
+        self.clean_button.clicked.connect(self._clean)
+        self.folder = QLineEdit()
+        self.folder.setObjectName("folderEdit")
+        self.folder.setPlaceholderText("Folder of R1.png … L5.png (RS, LS, TS)")
+        self.folder.returnPressed.connect(self.load_folder)
+        self.browse = QPushButton("Browse…")
+        self.browse.setObjectName("browseFolderButton")
+        self.browse.clicked.connect(self._browse)
+        self.load_button = QPushButton("Load")
+        self.load_button.setObjectName("loadFolderButton")
+        self.load_button.clicked.connect(self.load_folder)
+        self.files_label = QLabel()
+        self.files_label.setObjectName("filesLabel")
+        self.files_label.setWordWrap(True)
+        self.connection_label = QLabel()
+        self.connection_label.setObjectName("scannerConnectionLabel")
+        sg.addWidget(QLabel("Source"), 0, 0)
+        sg.addWidget(self.source, 0, 1, 1, 3)
+        sg.addWidget(QLabel("On the platen"), 1, 0)
+        sg.addWidget(self.platen, 1, 1, 1, 2)
+        sg.addWidget(self.platen_id, 1, 3)
+        sg.addWidget(self.clean_button, 2, 1)
+        sg.addWidget(self.connection_label, 2, 2, 1, 2)
+        sg.addWidget(QLabel("Folder"), 3, 0)
+        sg.addWidget(self.folder, 3, 1)
+        sg.addWidget(self.browse, 3, 2)
+        sg.addWidget(self.load_button, 3, 3)
+        sg.addWidget(self.files_label, 4, 0, 1, 4)
+
+        # layout
+        left = QVBoxLayout()
+        left.addWidget(self.diagram, 3)
+        quality_box = QGroupBox("Quality")
+        ql = QVBoxLayout(quality_box)
+        ql.addWidget(self.slot_label)
+        ql.addWidget(self.quality)
+        ql.addWidget(self.sequence_label)
+        left.addWidget(quality_box)
+        left.addWidget(scanner_box)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.capture_button)
+        buttons.addWidget(self.recapture_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.annotate)
+        options = QHBoxLayout()
+        options.addWidget(self.continuous)
+        options.addWidget(self.slaps)
+        options.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(self.prompt)
+        right.addWidget(self.preview, 1)
+        right.addWidget(self.error_panel)
+        right.addLayout(buttons)
+        right.addLayout(options)
+
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 2)
+        layout.addLayout(right, 3)
+
+        order = [
+            self.capture_button,
+            self.recapture_button,
+            self.cancel_button,
+            self.annotate,
+            self.continuous,
+            self.slaps,
+            self.reconnect_button,
+            self.diagram,
+            self.source,
+            self.platen,
+            self.platen_id,
+            self.clean_button,
+            self.folder,
+            self.browse,
+            self.load_button,
+        ]
+        for a, b in pairwise(order):
+            QWidget.setTabOrder(a, b)
+
+        for keys, slot in (
+            ("F5", self.capture),
+            ("F6", self.recapture),
+            ("Escape", self.cancel),
+            ("F7", self._focus_annotate),
+            ("Ctrl+R", self.reconnect),
+        ):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
+
+        driver.frame.connect(self._frame)
+        driver.captured.connect(self._captured)
+        driver.failed.connect(self._failed)
+        driver.status.connect(self._status)
+        driver.busy_changed.connect(lambda _busy: self.refresh())
+        driver.connection_changed.connect(lambda _c: self.refresh())
+        session.slots_changed.connect(self.refresh)
+        session.sequence_changed.connect(self._sequence)
+        session.reset_done.connect(self._reset)
+        self._source_chosen()
+        self.refresh()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        # Space captures unless the focused control uses it (a button, a box, a text field).
+        if event.key() == Qt.Key.Key_Space and not event.modifiers():
+            self.capture()
+            return
+        super().keyPressEvent(event)
+
+    # --- rendering ------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Render the session's slots, the selected slot and the buttons' state."""
+        s = self.session
+        code = s.current
+        slot = s.slots[code]
+        self.diagram.set_state(s.slots, s.order, code)
+        busy = self.driver.busy
+        is_mock = self.driver.source_kind == "mock"
+        finished = s.complete() and not s.recapture_queue and code == s.last_captured and not busy
+        self.prompt.setText(
+            "All prints taken — review them (Ctrl+N) or submit (Ctrl+Return)"
+            if finished
+            else prompt_for(code, slot.impression)
+        )
+        if slot.status == "captured" and slot.is_slap:
+            detail = ", ".join(f"{f}: {lvl}" for f, lvl in slot.segments.items()) or "no segments"
+            self.slot_label.setText(f"{code} — {slot_name(code)}: segments {detail}")
+            self.quality.set_quality(
+                None if slot.level is None else 100 - 20 * (slot.level - 1),
+                slot.level,
+                f"Slap: worst segment level {slot.level}"
+                + (f" — {slot.error}" if slot.error else ""),
+            )
+        elif slot.status == "captured":
+            self.slot_label.setText(
+                f"{code} — {slot_name(code)}: attempt {slot.attempt}, {slot.minutiae} minutiae"
+            )
+            self.quality.set_quality(
+                slot.quality,
+                slot.level,
+                f"Quality {slot.quality} — level {slot.level} ({theme.level_word(slot.level)})"
+                + (f": {slot.reason}" if slot.reason and slot.reason != "good" else ""),
+            )
+        elif slot.status == "annotated":
+            label = "amputated" if slot.annotation == "XX" else "unable to print"
+            self.slot_label.setText(f"{code} — {slot_name(code)}: {slot.annotation} ({label})")
+            self.quality.set_quality(None, None, f"Annotated {slot.annotation}: {label}")
+        else:
+            self.slot_label.setText(f"{code} — {slot_name(code)}: not captured yet")
+            self.quality.set_quality(None, None, "No print yet")
+        has_booking = s.booking_id is not None and s.response is None
+        self.capture_button.setEnabled(has_booking and not busy and self.driver.connected)
+        self.recapture_button.setEnabled(
+            has_booking and not busy and (s.last_captured is not None or slot.done)
+        )
+        self.cancel_button.setEnabled(busy)
+        self.annotate.setEnabled(has_booking and code in FINGERS)
+        self.platen.setEnabled(is_mock)
+        self.platen_id.setEnabled(is_mock)
+        self.clean_button.setEnabled(is_mock)
+        for w in (self.folder, self.browse, self.load_button):
+            w.setEnabled(not is_mock and not busy)
+        connected = self.driver.connected
+        self.connection_label.setText(
+            ("● Connected" if connected else "● Not connected")
+            if is_mock
+            else ("● Folder loaded" if connected else "● No folder")
+        )
+        self.connection_label.setStyleSheet(
+            f"color: {theme.GREEN if connected else theme.RED}; font-weight: bold;"
+        )
+        self.state_changed.emit()
+
+    def _reset(self) -> None:
+        self.preview.set_image(None)
+        self.preview.set_caption("")
+        self.sequence_label.setText("Sequence check: after the slaps")
+        self.sequence_label.setStyleSheet("")
+        self.error_panel.hide()
+
+    def _frame(self, frame: object) -> None:
+        self.preview.set_image(frame.image)  # type: ignore[attr-defined]
+
+    def _status(self, text: str) -> None:
+        colour = theme.GREEN if text.startswith("Captured") else "#10161d"
+        self.preview.set_caption(text, colour)
+
+    def _sequence(self, result: dict) -> None:
+        passed = bool(result.get("passed"))
+        text = str(result.get("message") or "")
+        self.sequence_label.setText(("✓ " if passed else "✗ ") + text)
+        self.sequence_label.setStyleSheet(
+            f"color: {theme.GREEN if passed else theme.RED}; font-weight: bold;"
+        )
+
+    # --- actions --------------------------------------------------------------------------
+
+    def capture(self) -> None:
+        """Capture the selected slot (Space / F5)."""
+        s = self.session
+        if s.booking_id is None or s.response is not None or self.driver.busy:
+            return
+        if not self.driver.connected:
+            self._failed(
+                "The scanner is not connected — press Reconnect"
+                if self.driver.source_kind == "mock"
+                else "No folder loaded — type or browse to a folder of prints and press Load",
+                "disconnected" if self.driver.source_kind == "mock" else "scanner",
+            )
+            return
+        self.error_panel.hide()
+        slot = s.slots[s.current]
+        if slot.is_slap and not s.slap_needed(slot.finger):
+            self._status(f"{slot.finger}: every finger on it is annotated — nothing to capture")
+            self._advance()
+            return
+        if self.driver.source_kind == "mock":
+            self.preview.set_image(None)
+        self.driver.capture(slot.finger, slot.impression, s.absent())
+
+    def recapture(self) -> None:
+        """Capture the last finger again (F6); a selected captured slot is recaptured first."""
+        s = self.session
+        if s.booking_id is None or self.driver.busy:
+            return
+        target = s.current if s.slots[s.current].done else s.last_captured
+        if target is None:
+            return
+        s.select(target)
+        self.capture()
+
+    def cancel(self) -> None:
+        """Stop the capture in progress (Esc)."""
+        if self.driver.busy:
+            self.driver.cancel()
+            self._status("Capture cancelled — press Capture to start again")
+
+    def reconnect(self) -> None:
+        """Open the scanner again after a disconnect."""
+        if self.driver.reconnect():
+            self.error_panel.hide()
+            self._status("Scanner connected — press Capture")
+        else:
+            self._failed("The scanner is still not connected — check the cable", "disconnected")
+        self.refresh()
+
+    def _select(self, code: str) -> None:
+        if self.driver.busy:
+            self.driver.cancel()
+        self.session.select(code)
+
+    def _focus_annotate(self) -> None:
+        self.annotate.setFocus()
+        self.annotate.showPopup()
+
+    def _annotate_chosen(self, index: int) -> None:
+        if self._annotating or index <= 0:
+            return
+        code = self.annotate.itemData(index)
+        finger = self.session.current
+        self._annotating = True
+        try:
+            self.annotate.setCurrentIndex(0)
+        finally:
+            self._annotating = False
+        if finger not in FINGERS or self.session.booking_id is None:
+            return
+        self.driver.cancel()
+        try:
+            self.session.annotate(finger, code)
+        except Exception as exc:  # shown to the officer; the booking stays as it was
+            log.exception("annotate %s %s failed", finger, code)
+            self.problem.emit(f"Could not annotate {finger}: {exc}")
+            return
+        self.error_panel.hide()
+        self._status(f"{finger} annotated {code}")
+        self._advance()
+
+    def _captured(self, processed: ProcessedCapture) -> None:
+        try:
+            result = self.session.store(processed)
+        except Exception as exc:
+            log.exception("storing %s failed", processed.capture.finger)
+            self.problem.emit(
+                f"The {processed.capture.finger} print could not be saved ({exc}) — "
+                "capture it again; if it keeps failing, check the gallery in Settings"
+            )
+            return
+        level = result.get("level")
+        if processed.capture.finger in SLAPS:
+            caption = f"{processed.capture.finger} captured"
+            if result.get("error"):
+                caption += f" — {result['error']}"
+            self._status(caption)
+        else:
+            colour = theme.level_colour(level).name()
+            word = theme.level_word(level)
+            self.preview.set_caption(
+                f"{processed.capture.finger} captured — quality level {level} ({word})", colour
+            )
+        if processed.capture.annotation:
+            self.problem.emit(f"Scanner note: {processed.capture.annotation}")
+        self.preview.set_image(processed.capture.image)
+        self._advance()
+
+    def _advance(self) -> None:
+        nxt = self.session.advance()
+        self.refresh()
+        if nxt is not None and self.continuous.isChecked():
+            QTimer.singleShot(0, self._continue)
+
+    def _continue(self) -> None:
+        s = self.session
+        if s.booking_id is not None and not s.slots[s.current].done and self.isVisible():
+            self.capture()
+
+    def _failed(self, message: str, kind: str) -> None:
+        what = {
+            "disconnected": "Reconnect the scanner (Ctrl+R), then press Capture.",
+            "timeout": "Ask the subject to hold still and press Capture again.",
+            "empty": "If the finger is missing, choose XX or UP in the annotation list (F7).",
+            "scanner": "Fix the cause and press Capture again.",
+            "internal": "Press Capture to try again.",
+        }.get(kind, "")
+        self.error_label.setText(f"<b>{message}</b><br>{what}")
+        self.reconnect_button.setVisible(kind == "disconnected")
+        self.error_panel.show()
+        self.preview.set_caption("Capture stopped", theme.RED)
+        self.refresh()
+        if kind == "disconnected":
+            self.reconnect_button.setFocus()
+
+    # --- scanner panel --------------------------------------------------------------------
+
+    def _source_chosen(self) -> None:
+        kind = str(self.source.currentData())
+        self.driver.set_source(kind)
+        self.error_panel.hide()
+        self.refresh()
+
+    def _platen_chosen(self) -> None:
+        try:
+            self.driver.set_platen(str(self.platen.currentData()), self.platen_id.value())
+        except ValueError as exc:
+            self.problem.emit(str(exc))
+        self.refresh()
+
+    def set_platen(self, key: str, synthetic_id: int) -> None:
+        """Choose who is on the platen (from the New booking page's generator)."""
+        self.platen.blockSignals(True)
+        self.platen_id.blockSignals(True)
+        self.platen.setCurrentIndex(max(0, self.platen.findData(key)))
+        self.platen_id.setValue(synthetic_id)
+        self.platen.blockSignals(False)
+        self.platen_id.blockSignals(False)
+        self._platen_chosen()
+
+    def _clean(self) -> None:
+        self.driver.clean_platen()
+        self._status("Platen cleaned")
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder of prints", self.folder.text())
+        if folder:
+            self.folder.setText(folder)
+            self.load_folder()
+
+    def load_folder(self) -> None:
+        """Assign the files of the folder in the folder box to slots."""
+        text = self.folder.text().strip()
+        if not text:
+            self.files_label.setText("Type or browse to a folder first.")
+            return
+        try:
+            source = self.driver.load_folder(Path(text))
+        except ScannerError as exc:
+            self.files_label.setText(str(exc))
+            self.problem.emit(str(exc))
+            self.refresh()
+            return
+        assigned = sorted(source.assignments, key=lambda slot: slot[0])
+        names = ", ".join(
+            f"{f}{'' if i == 'rolled' or f in SLAPS else ' flat'}" for f, i in assigned
+        )
+        text = f"{len(assigned)} file(s) assigned: {names or 'none'}."
+        if source.unassigned:
+            text += " Not used: " + "; ".join(
+                f"{u.path.name} ({u.reason})" for u in source.unassigned
+            )
+        if not any((code, "flat") in source.assignments for code in SLAPS):
+            self.slaps.setChecked(False)
+            text += " No slap files: slaps are skipped."
+        self.files_label.setText(text)
+        self.error_panel.hide()
+        self.refresh()
+
+    def _slaps_toggled(self, on: bool) -> None:
+        self.session.take_slaps = on
+        if not on and self.session.current in SLAPS:
+            self.session.advance()
+        self.refresh()

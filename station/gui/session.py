@@ -1,0 +1,347 @@
+"""The booking in progress, as the window shows it: slots, their state, the response.
+
+:class:`BookingSession` wraps the :class:`~station.service.BookingService` (which owns the
+gallery connection, so every call here runs on the GUI thread) and keeps what the pages
+render: one :class:`SlotState` per capture slot, the selected slot, the sequence check and
+the latest response. It computes nothing itself: extraction and search run in workers and
+hand their plain results to :meth:`BookingSession.store` and :meth:`finish_submit`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from station.core.fingers import FINGER_NAMES, FINGERS
+from station.core.template import Template
+from station.scanner.base import CAPTURE_ORDER, SLAPS
+from station.service import BookingService, ProcessedCapture, SearchJob
+
+__all__ = ["SLOT_NAMES", "BookingSession", "SlotState", "slot_name"]
+
+log = logging.getLogger(__name__)
+
+#: Officer-facing names of the slaps.
+SLOT_NAMES: dict[str, str] = {
+    **FINGER_NAMES,
+    "RS": "right four-finger slap",
+    "LS": "left four-finger slap",
+    "TS": "two-thumb slap",
+}
+
+
+def slot_name(code: str) -> str:
+    """Plain name of a slot, e.g. ``'right index'`` for ``R2``."""
+    return SLOT_NAMES.get(code, code)
+
+
+@dataclass
+class SlotState:
+    """What the station knows about one capture slot of the booking.
+
+    Attributes
+    ----------
+    finger : str
+        ``R1``–``L5`` or ``RS``, ``LS``, ``TS``.
+    impression : {'rolled', 'flat'}
+    status : {'pending', 'captured', 'annotated'}
+    level, quality : int or None
+        NFIQ-style level 1 (best) … 5, and quality 0-100 (fingers only).
+    reason : str
+        Why the quality is low ("good" otherwise).
+    minutiae : int
+    attempt : int
+        Captures of this slot so far.
+    annotation : {'XX', 'UP'} or None
+    segments : dict of str to int
+        For a slap: finger → quality level of its segment.
+    error : str or None
+        For a slap: why it could not be segmented.
+    image : ndarray or None
+        The captured print (full resolution).
+    template : Template or None
+    """
+
+    finger: str
+    impression: str
+    status: str = "pending"
+    level: int | None = None
+    quality: int | None = None
+    reason: str = ""
+    minutiae: int = 0
+    attempt: int = 0
+    annotation: str | None = None
+    segments: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+    image: np.ndarray | None = None
+    template: Template | None = None
+
+    @property
+    def done(self) -> bool:
+        """Captured or annotated."""
+        return self.status != "pending"
+
+    @property
+    def is_slap(self) -> bool:
+        """True for ``RS``, ``LS``, ``TS``."""
+        return self.finger in SLAPS
+
+
+class BookingSession(QObject):
+    """The booking the officer is working on (GUI thread only).
+
+    Parameters
+    ----------
+    service : BookingService
+        Holds the gallery connection opened on this thread.
+    parent : QObject, optional
+
+    Signals
+    -------
+    slots_changed()
+        A slot's state or the selected slot changed.
+    sequence_changed(dict)
+        A new sequence-check result (``SequenceResult.as_dict()``).
+    response_changed(dict)
+        A new response (or outcome after an examiner's decision / enrolment).
+    reset_done()
+        A new booking was started.
+    """
+
+    slots_changed = Signal()
+    sequence_changed = Signal(dict)
+    response_changed = Signal(dict)
+    reset_done = Signal()
+
+    def __init__(self, service: BookingService, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.take_slaps = True
+        self.reset()
+
+    # --- state ----------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget the booking in progress (an open one stays open in the gallery)."""
+        self.booking_id: int | None = None
+        self.tcn: str | None = None
+        self.demographics: dict[str, Any] = {}
+        self.slots: dict[str, SlotState] = {f: SlotState(f, imp) for f, imp in CAPTURE_ORDER}
+        self.current: str = CAPTURE_ORDER[0][0]
+        self.last_captured: str | None = None
+        self.recapture_queue: list[str] = []
+        self._queued_attempt: dict[str, int] = {}
+        self.sequence: dict[str, Any] | None = None
+        self.response: dict[str, Any] | None = None
+        self.outcome: dict[str, Any] | None = None
+        self.enrolled_subject: int | None = None
+        self.reset_done.emit()
+        self.slots_changed.emit()
+
+    @property
+    def order(self) -> list[str]:
+        """Slots in capture order (slaps left out when the officer does not take them)."""
+        return [f for f, _ in CAPTURE_ORDER if self.take_slaps or f not in SLAPS]
+
+    def absent(self) -> list[str]:
+        """Fingers annotated missing (XX or UP)."""
+        return [f for f in FINGERS if self.slots[f].status == "annotated"]
+
+    def rolled_done(self) -> bool:
+        """Every rolled finger is captured or annotated."""
+        return all(self.slots[f].done for f in FINGERS)
+
+    def slap_needed(self, code: str) -> bool:
+        """A slap is wanted unless all its fingers are annotated missing."""
+        return not all(self.slots[f].status == "annotated" for f in SLAPS[code])
+
+    def pending(self) -> list[str]:
+        """Slots still to capture, in order."""
+        return [
+            f
+            for f in self.order
+            if not self.slots[f].done and (f not in SLAPS or self.slap_needed(f))
+        ]
+
+    def complete(self) -> bool:
+        """Everything in :attr:`order` is done (slaps of missing fingers excepted)."""
+        return not self.pending()
+
+    def select(self, finger: str) -> None:
+        """Make ``finger`` the slot the next capture fills."""
+        if finger not in self.slots:
+            raise ValueError(f"unknown slot {finger!r}")
+        self.current = finger
+        self.slots_changed.emit()
+
+    def advance(self) -> str | None:
+        """Select the next slot to capture (the recapture list first); ``None`` when done."""
+        while self.recapture_queue:
+            nxt = self.recapture_queue[0]
+            if self.slots[nxt].attempt <= self._queued_attempt.get(nxt, 0):
+                self.select(nxt)
+                return nxt
+            self.recapture_queue.pop(0)
+        pending = self.pending()
+        if not pending:
+            self.slots_changed.emit()
+            return None
+        order = self.order
+        start = order.index(self.current) if self.current in order else 0
+        for f in order[start:] + order[:start]:
+            if f in pending:
+                self.select(f)
+                return f
+        return None
+
+    # --- booking steps (gallery writes: GUI thread) ---------------------------------------
+
+    def open(self, demographics: dict[str, Any], transaction_type: str = "CAR") -> int:
+        """Open the booking in the gallery with the officer's demographics."""
+        self.reset()
+        self.demographics = dict(demographics)
+        self.booking_id = self.service.open_booking(
+            self.demographics, transaction_type=transaction_type
+        )
+        self.tcn = self.service.gallery.booking(self.booking_id)["tcn"]
+        log.info("opened booking %s", self.tcn)
+        self.slots_changed.emit()
+        return self.booking_id
+
+    def store(self, processed: ProcessedCapture) -> dict[str, Any]:
+        """Store a processed capture and update its slot; returns the service's result."""
+        if self.booking_id is None:
+            raise RuntimeError("no booking is open")
+        result = self.service.add_capture(self.booking_id, processed)
+        capture = processed.capture
+        slot = self.slots[capture.finger]
+        slot.status = "captured"
+        slot.annotation = None
+        slot.attempt = int(result.get("attempt", slot.attempt + 1))
+        slot.image = capture.image
+        slot.template = processed.template
+        if slot.is_slap:
+            slot.segments = dict(result.get("segments") or {})
+            slot.error = result.get("error")
+            levels = list(slot.segments.values())
+            slot.level = max(levels) if levels else 5
+            slot.reason = slot.error or ""
+        else:
+            slot.level = result.get("level")
+            slot.quality = result.get("quality")
+            slot.reason = result.get("reason") or ""
+            slot.minutiae = int(result.get("minutiae") or 0)
+        self.last_captured = capture.finger
+        if "sequence" in result:
+            self.sequence = result["sequence"]
+            self.sequence_changed.emit(self.sequence)
+        self.slots_changed.emit()
+        return result
+
+    def annotate(self, finger: str, code: str) -> None:
+        """Mark a rolled finger amputated (``XX``) or unable to print (``UP``)."""
+        if self.booking_id is None:
+            raise RuntimeError("no booking is open")
+        self.service.annotate(self.booking_id, finger, code)
+        slot = self.slots[finger]
+        slot.status = "annotated"
+        slot.annotation = code
+        slot.level = slot.quality = None
+        slot.image = slot.template = None
+        slot.attempt += 1
+        self.last_captured = finger
+        self.slots_changed.emit()
+
+    def queue_recapture(self, fingers: list[str]) -> None:
+        """After a RECAPTURE response: capture these fingers again, in this order."""
+        self._queued_attempt = {f: self.slots[f].attempt for f in fingers}
+        self.recapture_queue = [f for f in fingers if f in self.slots]
+        self.response = None
+        if self.recapture_queue:
+            self.select(self.recapture_queue[0])
+
+    def prepare_submit(self) -> SearchJob | dict[str, Any]:
+        """The quality gate: a search job, or the final RECAPTURE/ERROR response."""
+        if self.booking_id is None:
+            raise RuntimeError("no booking is open")
+        job = self.service.prepare_submit(self.booking_id)
+        if not isinstance(job, SearchJob):
+            self._set_response(job)
+        return job
+
+    def finish_submit(self, job: SearchJob, candidates: list, milliseconds: float) -> dict:
+        """Store the search result as the booking's response."""
+        response = self.service.finish_submit(job, candidates, milliseconds)
+        self._set_response(response)
+        return response
+
+    def fail_submit(self, reason: str) -> dict[str, Any]:
+        """The search failed: store an ERROR response with the reason."""
+        if self.booking_id is None:
+            raise RuntimeError("no booking is open")
+        response = self.service._respond(
+            self.booking_id, "ERROR", {"reason": reason}, status="error"
+        )
+        self._set_response(response)
+        return response
+
+    def decide(self, decision: str, subject_id: int, examiner: str) -> dict[str, Any]:
+        """An examiner confirms or rejects a candidate; returns the new outcome."""
+        if self.booking_id is None:
+            raise RuntimeError("no booking is open")
+        self.outcome = self.service.decide(
+            self.booking_id, decision=decision, subject_id=subject_id, examiner=examiner
+        )
+        if self.response is not None:
+            self.response_changed.emit(self.response)
+        return self.outcome
+
+    def enrol(self) -> int:
+        """Enrol the booking (new subject on NO HIT, new encounter on HIT)."""
+        if self.booking_id is None:
+            raise RuntimeError("no booking is open")
+        self.enrolled_subject = self.service.enrol(self.booking_id)
+        if self.response is not None:
+            self.response_changed.emit(self.response)
+        return self.enrolled_subject
+
+    def reopen(self, booking_id: int) -> dict[str, Any]:
+        """Show a past booking's latest response (from the booking log)."""
+        gallery = self.service.gallery
+        booking = gallery.booking(booking_id)
+        responses = gallery.responses(booking_id)
+        self.reset()
+        self.booking_id = booking_id
+        self.tcn = booking["tcn"]
+        self.demographics = {k: booking.get(k) for k in ("last_name", "first_name")}
+        if not responses:
+            raise ValueError(f"booking {booking['tcn']} has no response yet")
+        response = dict(responses[-1]["payload"])
+        response.setdefault("response_id", responses[-1]["id"])
+        self.enrolled_subject = (
+            booking.get("subject_id") if booking["status"] == "enrolled" else None
+        )
+        self._set_response(response)
+        return response
+
+    def _set_response(self, response: dict[str, Any]) -> None:
+        self.response = response
+        self.outcome = None
+        if self.booking_id is not None and response.get("disposition") in ("HIT", "REVIEW"):
+            try:
+                self.outcome = self.service.outcome(self.booking_id)
+            except Exception:  # an outcome is a nicety; the response itself is shown
+                log.exception("could not read the outcome of booking %s", self.tcn)
+        self.response_changed.emit(response)
+
+    def disposition(self) -> str:
+        """The disposition word now (examiner decisions applied)."""
+        if self.outcome is not None:
+            return str(self.outcome["disposition"])
+        if self.response is not None:
+            return str(self.response["disposition"])
+        return ""

@@ -1,0 +1,646 @@
+"""The station window: header, step bar, the five booking pages, booking log and gallery.
+
+The window composes; it does not compute. It opens the gallery on the GUI thread (the
+connection lives here), loads the search index on a worker, and routes the officer from page
+to page. Every failure ends in the alert bar with what to do next, never in a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from station.core.synth.population import demographics as synthetic_demographics
+from station.gallery import Gallery, open_gallery
+from station.scanner import MockSettings
+from station.service import BookingService, SearchJob, holdings, load_index, run_search
+from station.settings import Settings, get_settings, set_settings
+
+from . import theme
+from .capture_page import CapturePage
+from .demographics_page import DemographicsPage
+from .response_page import ResponsePage
+from .review_page import ReviewPage
+from .scanner_driver import ScannerDriver
+from .session import BookingSession
+from .submit_page import SubmitPage
+from .widgets import AlertBar, StepBar
+from .workers import TaskRunner
+
+__all__ = ["STEPS", "StationWindow"]
+
+log = logging.getLogger(__name__)
+
+STEPS = ("New booking", "Capture", "Review", "Submit", "Response")
+NEW, CAPTURE, REVIEW, SUBMIT, RESPONSE = range(5)
+
+SHORTCUT_HINT = (
+    "Space/F5 capture · F6 recapture · F7 annotate · Esc cancel · Ctrl+N next · "
+    "Ctrl+Return submit · Ctrl+Shift+N new booking"
+)
+
+
+class StationWindow(QMainWindow):
+    """The booking station's main window.
+
+    Parameters
+    ----------
+    gallery_path : Path
+        Gallery file (created empty if missing).
+    settings : Settings
+        Station, scanner and disposition settings.
+    parent : QWidget, optional
+
+    Signals
+    -------
+    index_loaded()
+        The search index is ready (submissions no longer wait).
+    response_shown(str)
+        A response is on screen (its disposition word).
+    """
+
+    index_loaded = Signal()
+    response_shown = Signal(str)
+
+    def __init__(
+        self, gallery_path: Path, settings: Settings, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("stationWindow")
+        self.setWindowTitle(f"Booking Station — {settings.station.station_id}")
+        self.settings = settings
+        self.gallery_path = Path(gallery_path)
+        self.gallery: Gallery = open_gallery(self.gallery_path, create=True)
+        self.service = BookingService(
+            self.gallery,
+            index=None,
+            policy=settings.disposition,
+            station_id=settings.station.station_id,
+            operator=settings.station.operator,
+        )
+        self.index_ready = False
+        self._pending_submit = False
+        self.tasks = TaskRunner(self)
+        self.session = BookingSession(self.service, self)
+        self.driver = ScannerDriver(self.tasks, seed=settings.scanner.seed, parent=self)
+        self.driver.set_faults(
+            dirty_platen=settings.scanner.dirty_platen, timeout=settings.scanner.timeout
+        )
+        self._rng = random.Random()
+
+        self.setStyleSheet(theme.STYLE_SHEET)
+        self._build()
+        self._actions()
+        self._go(NEW)
+        self.refresh_stats()
+        self._load_index()
+
+    # --- construction ---------------------------------------------------------------------
+
+    def _build(self) -> None:
+        s = self.settings
+        header = QWidget()
+        header.setObjectName("headerBar")
+        header.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        hl = QHBoxLayout(header)
+        hl.setContentsMargins(12, 8, 12, 8)
+        product = QLabel("◉ BOOKING STATION")
+        product.setObjectName("productLabel")
+        font = product.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        product.setFont(font)
+        self.station_label = QLabel(
+            f"Station <b>{s.station.station_id}</b> · Operator <b>{s.station.operator}</b>"
+        )
+        self.station_label.setObjectName("stationLabel")
+        self.stats_label = QLabel()
+        self.stats_label.setObjectName("galleryStatsLabel")
+        self.scanner_label = QLabel()
+        self.scanner_label.setObjectName("scannerStatusLabel")
+        self.booking_label = QLabel()
+        self.booking_label.setObjectName("bookingLabel")
+        hl.addWidget(product)
+        hl.addSpacing(20)
+        hl.addWidget(self.station_label)
+        hl.addStretch(1)
+        hl.addWidget(self.booking_label)
+        hl.addSpacing(16)
+        hl.addWidget(self.stats_label)
+        hl.addSpacing(16)
+        hl.addWidget(self.scanner_label)
+
+        self.alert = AlertBar()
+        self.steps = StepBar(STEPS)
+
+        self.new_page = DemographicsPage()
+        self.capture_page = CapturePage(self.session, self.driver)
+        self.review_page = ReviewPage(self.session, self.tasks)
+        self.submit_page = SubmitPage()
+        self.response_page = ResponsePage(
+            self.session, self.tasks, examiner=self.settings.station.operator
+        )
+        self.pages = QStackedWidget()
+        self.pages.setObjectName("pageStack")
+        self.pages.currentChanged.connect(self.steps.set_current)
+        for page in (
+            self.new_page,
+            self.capture_page,
+            self.review_page,
+            self.submit_page,
+            self.response_page,
+        ):
+            self.pages.addWidget(page)
+
+        self.back_button = QPushButton("◂ &Back")
+        self.back_button.setObjectName("backButton")
+        self.back_button.setToolTip("Previous step (Alt+B)")
+        self.back_button.clicked.connect(self.back)
+        self.next_button = QPushButton("Next ▸")
+        self.next_button.setObjectName("nextButton")
+        self.next_button.setToolTip("Next step (Ctrl+N)")
+        self.next_button.clicked.connect(self.next)
+        self.submit_button = QPushButton("Submit ⏎")
+        self.submit_button.setObjectName("submitButton")
+        self.submit_button.setToolTip(
+            "Submit the booking for search (Ctrl+Return); needs all ten fingers captured or "
+            "annotated"
+        )
+        self.submit_button.clicked.connect(self.submit)
+        nav = QHBoxLayout()
+        nav.addWidget(self.back_button)
+        self.hint_label = QLabel(SHORTCUT_HINT)
+        self.hint_label.setObjectName("shortcutHintLabel")
+        self.hint_label.setStyleSheet("color: #6b7785;")
+        nav.addWidget(self.hint_label, 1, Qt.AlignmentFlag.AlignCenter)
+        nav.addWidget(self.next_button)
+        nav.addWidget(self.submit_button)
+
+        booking = QWidget()
+        booking.setObjectName("bookingFlow")
+        bl = QVBoxLayout(booking)
+        bl.addWidget(self.steps)
+        bl.addWidget(self.pages, 1)
+        bl.addLayout(nav)
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("mainTabs")
+        self.tabs.addTab(booking, "Booking")
+        self.log_page, self.gallery_page = self._aux_pages()
+        self.tabs.addTab(self.log_page, "Booking log")
+        self.tabs.addTab(self.gallery_page, "Gallery")
+        self.tabs.currentChanged.connect(self._tab_changed)
+
+        central = QWidget()
+        cl = QVBoxLayout(central)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.setSpacing(0)
+        cl.addWidget(header)
+        body = QVBoxLayout()
+        body.setContentsMargins(8, 8, 8, 8)
+        body.addWidget(self.alert)
+        body.addWidget(self.tabs, 1)
+        cl.addLayout(body, 1)
+        self.setCentralWidget(central)
+        self.statusBar().setObjectName("statusBar")
+        self.statusBar().showMessage(SHORTCUT_HINT)
+        self.resize(1280, 860)
+
+        self.new_page.generate_requested.connect(self.generate_subject)
+        self.capture_page.problem.connect(self.show_error)
+        self.capture_page.state_changed.connect(self._update_nav)
+        self.review_page.recapture_requested.connect(lambda code: self.recapture([code]))
+        self.response_page.problem.connect(self.show_error)
+        self.response_page.recapture_requested.connect(self.recapture)
+        self.response_page.new_booking_requested.connect(self.new_booking)
+        self.session.response_changed.connect(lambda _r: self._response_changed())
+        self.driver.connection_changed.connect(lambda _c: self._update_scanner_label())
+        self.driver.busy_changed.connect(lambda _b: self._update_nav())
+        self._update_scanner_label()
+
+    def _aux_pages(self) -> tuple[QWidget, QWidget]:
+        """The booking log and gallery browser (their own modules)."""
+        try:
+            from .log_page import BookingLogPage
+
+            log_page: QWidget = BookingLogPage(self.gallery)
+            log_page.setObjectName(log_page.objectName() or "bookingLogPage")
+            log_page.reopen.connect(self.reopen)
+        except ImportError:
+            log.warning("booking log page not available", exc_info=True)
+            log_page = QLabel("The booking log is not available in this build.")
+            log_page.setObjectName("bookingLogPage")
+        try:
+            from .gallery_page import GalleryPage
+
+            gallery_page: QWidget = GalleryPage(self.gallery)
+            gallery_page.setObjectName(gallery_page.objectName() or "galleryPage")
+        except ImportError:
+            log.warning("gallery page not available", exc_info=True)
+            gallery_page = QLabel("The gallery browser is not available in this build.")
+            gallery_page.setObjectName("galleryPage")
+        return log_page, gallery_page
+
+    def _actions(self) -> None:
+        menu = self.menuBar().addMenu("&Station")
+        self.new_action = QAction("&New booking", self)
+        self.new_action.setObjectName("newBookingAction")
+        self.new_action.setShortcut(QKeySequence("Ctrl+Shift+N"))
+        self.new_action.triggered.connect(self.new_booking)
+        self.settings_action = QAction("&Settings…", self)
+        self.settings_action.setObjectName("settingsAction")
+        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.settings_action.triggered.connect(self.open_settings)
+        quit_action = QAction("&Quit", self)
+        quit_action.setObjectName("quitAction")
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        for action in (self.new_action, self.settings_action, quit_action):
+            menu.addAction(action)
+        view = self.menuBar().addMenu("&View")
+        for i, name in enumerate(("Booking", "Booking log", "Gallery")):
+            action = QAction(name, self)
+            action.setObjectName(f"view{name.replace(' ', '')}Action")
+            action.setShortcut(QKeySequence(f"Alt+{i + 1}"))
+            action.triggered.connect(lambda _checked=False, i=i: self.tabs.setCurrentIndex(i))
+            view.addAction(action)
+        for keys, slot in (
+            ("Ctrl+N", self.next),
+            ("Ctrl+Return", self.submit),
+            ("Ctrl+Enter", self.submit),
+            ("Ctrl+G", self.new_page.generate.click),
+            ("Ctrl+E", self.response_page.enroll.click),
+            ("Ctrl+Shift+C", self.response_page.confirm.click),
+            ("Ctrl+Shift+J", self.response_page.reject.click),
+        ):
+            QShortcut(QKeySequence(keys), self, activated=slot)
+
+    # --- services -------------------------------------------------------------------------
+
+    def _load_index(self) -> None:
+        path = self.gallery_path
+        self.statusBar().showMessage("Loading the search index …")
+        self.tasks.submit(
+            lambda: load_index(path),
+            self._index_done,
+            self._index_failed,
+            name="load index",
+        )
+
+    def _index_done(self, index: Any) -> None:
+        self.service.index = index
+        self.index_ready = True
+        self.statusBar().showMessage(
+            f"Search index ready ({len(index)} subjects) · {SHORTCUT_HINT}"
+        )
+        self.index_loaded.emit()
+        if self._pending_submit:
+            self._pending_submit = False
+            self._search()
+
+    def _index_failed(self, exc: BaseException) -> None:
+        self.show_error(
+            f"The search index could not be loaded ({exc}). Bookings can be captured; "
+            "submitting will load it again."
+        )
+        if self._pending_submit:
+            self._pending_submit = False
+            self._respond_error(f"the gallery index could not be loaded: {exc}")
+
+    def set_mock_settings(self, settings: MockSettings) -> None:
+        """Tune the mock scanner (frame rate, settle frames): for trainers and tests."""
+        self.driver.set_mock_settings(settings)
+
+    def refresh_stats(self) -> None:
+        """Gallery counts in the header."""
+        try:
+            stats = self.gallery.stats()
+        except Exception as exc:
+            log.exception("gallery stats failed")
+            self.stats_label.setText("Gallery: unavailable")
+            self.show_error(f"The gallery cannot be read ({exc}) — check the file in Settings")
+            return
+        bookings = sum(stats["bookings"].values())
+        self.stats_label.setText(
+            f"Gallery <b>{stats['subjects']}</b> subjects · <b>{stats['prints']}</b> prints · "
+            f"<b>{bookings}</b> bookings"
+        )
+
+    def _update_scanner_label(self) -> None:
+        if self.driver.source_kind == "files":
+            text = "Source: image files" + ("" if self.driver.connected else " (no folder)")
+        else:
+            text = "Scanner: " + ("● connected" if self.driver.connected else "● DISCONNECTED")
+        self.scanner_label.setText(text)
+
+    def show_error(self, text: str) -> None:
+        """Show a problem (with what to do) in the alert bar and the log."""
+        log.warning("shown to the officer: %s", text)
+        self.alert.show_message(text, level="error")
+
+    def show_info(self, text: str) -> None:
+        """Show a note in the alert bar."""
+        self.alert.show_message(text, level="info")
+
+    # --- navigation -----------------------------------------------------------------------
+
+    @property
+    def page(self) -> int:
+        """Index of the booking page on screen (0 New booking … 4 Response)."""
+        return self.pages.currentIndex()
+
+    def _go(self, index: int) -> None:
+        self.pages.setCurrentIndex(index)
+        self.steps.set_current(index)
+        self.tabs.setCurrentIndex(0)
+        if index == REVIEW:
+            self.review_page.refresh()
+        if index == NEW:
+            self.new_page.last_name.setFocus()
+        elif index == CAPTURE:
+            self.capture_page.refresh()
+            self.capture_page.capture_button.setFocus()
+        elif index == RESPONSE:
+            self.response_page.candidates.setFocus()
+        self._update_nav()
+
+    def _update_nav(self) -> None:
+        s = self.session
+        page = self.page
+        busy = self.driver.busy
+        ready = s.booking_id is not None and s.rolled_done() and s.response is None
+        self.back_button.setEnabled(page == REVIEW)
+        self.next_button.setVisible(page in (NEW, CAPTURE, REVIEW))
+        self.next_button.setEnabled(
+            page == NEW or (page == CAPTURE and ready and not busy) or (page == REVIEW and ready)
+        )
+        self.submit_button.setVisible(page in (CAPTURE, REVIEW))
+        self.submit_button.setEnabled(page in (CAPTURE, REVIEW) and ready and not busy)
+        self.booking_label.setText(f"TCN <b>{s.tcn}</b>" if s.tcn else "No booking open")
+
+    def next(self) -> None:
+        """Go to the next step (Ctrl+N); from New booking this opens the booking."""
+        if self.tabs.currentIndex() != 0:
+            return
+        page = self.page
+        if page == NEW:
+            self._open_booking()
+        elif page == CAPTURE and self.next_button.isEnabled():
+            if not self.session.complete():
+                self.show_info(
+                    "Slaps still missing: "
+                    + ", ".join(self.session.pending())
+                    + " — you may submit without them (no sequence check)."
+                )
+            self._go(REVIEW)
+        elif page == REVIEW and self.next_button.isEnabled():
+            self.submit()
+
+    def back(self) -> None:
+        """Back from Review to Capture."""
+        if self.page == REVIEW:
+            self._go(CAPTURE)
+
+    def _open_booking(self) -> None:
+        data = self.new_page.validate()
+        if data is None:
+            return
+        try:
+            self.session.open(data, transaction_type=self.settings.station.transaction_type)
+        except Exception as exc:
+            log.exception("opening the booking failed")
+            self.show_error(f"The booking could not be opened: {exc} — correct the form and retry")
+            return
+        self.alert.hide()
+        self._go(CAPTURE)
+        self.statusBar().showMessage(f"Booking {self.session.tcn} open · {SHORTCUT_HINT}")
+
+    def new_booking(self) -> None:
+        """Abandon what is on screen and start a new booking (Ctrl+Shift+N)."""
+        self.driver.cancel()
+        self.session.reset()
+        self.new_page.clear()
+        self.alert.hide()
+        self.refresh_stats()
+        self._go(NEW)
+
+    def recapture(self, fingers: list[str]) -> None:
+        """Back to Capture for these fingers (after RECAPTURE, or from Review)."""
+        if self.session.booking_id is None:
+            return
+        if self.session.response is not None and self.session.disposition() != "RECAPTURE":
+            self.show_error("This booking was already answered — start a new booking instead")
+            return
+        self.session.queue_recapture(fingers)
+        self._go(CAPTURE)
+        self.show_info(
+            "Recapture " + ", ".join(fingers) + ": press Capture (Space) for each, then submit."
+        )
+
+    def reopen(self, booking_id: int) -> None:
+        """Show a past booking's response (from the booking log)."""
+        try:
+            self.driver.cancel()
+            self.session.reopen(int(booking_id))
+        except Exception as exc:
+            log.exception("reopening booking %s failed", booking_id)
+            self.show_error(f"That booking cannot be shown: {exc}")
+            return
+        self._go(RESPONSE)
+
+    def _tab_changed(self, index: int) -> None:
+        widget = self.tabs.widget(index)
+        refresh = getattr(widget, "refresh", None)
+        if index > 0 and callable(refresh):
+            try:
+                refresh()
+            except Exception as exc:
+                log.exception("refreshing %s failed", widget.objectName())
+                self.show_error(f"Could not refresh {self.tabs.tabText(index)}: {exc}")
+
+    # --- synthetic subjects ---------------------------------------------------------------
+
+    def generate_subject(self, kind: str, synthetic_id: int) -> None:
+        """Fill the form from a synthetic subject and put them on the mock scanner."""
+        population = self.settings.synth.population
+        try:
+            k = self._pick_subject(kind, synthetic_id, population)
+        except Exception as exc:
+            log.exception("generate subject failed")
+            self.show_error(str(exc))
+            return
+        if k is None:
+            return
+        data = synthetic_demographics(k, population=population).as_dict()
+        self.new_page.fill(data, synthetic_id=k)
+        self.capture_page.set_platen(kind, k)
+        self.alert.hide()
+        self.statusBar().showMessage(
+            f"Synthetic subject #{k} on the platen ({kind}) — check the form, then Next (Ctrl+N)"
+        )
+
+    def _pick_subject(self, kind: str, k: int, population: int) -> int | None:
+        enrolled = self.gallery.subject_by_synthetic
+        if kind == "new":
+            if k >= 0:
+                return k
+            for _ in range(1000):
+                k = self._rng.randrange(100_000, 1_000_000)
+                if not holdings(k, population) and enrolled(k, population) is None:
+                    return k
+            raise ValueError("no unused synthetic subject found — type a number instead")
+        if k >= 0:
+            if kind == "gallery" and enrolled(k, population) is None:
+                self.show_error(
+                    f"Synthetic subject #{k} is not in this gallery — choose another number, "
+                    "'any', or a new subject"
+                )
+                return None
+            return k
+        rows = [
+            r
+            for r in self.gallery.subjects(limit=1000)
+            if r.get("synthetic_id") is not None and r.get("population") == population
+        ]
+        if not rows:
+            self.show_error(
+                "The gallery holds no synthetic subjects — seed it (station seed) or book a "
+                "new subject"
+            )
+            return None
+        return int(self._rng.choice(rows)["synthetic_id"])
+
+    # --- submit ---------------------------------------------------------------------------
+
+    def submit(self) -> None:
+        """Submit the booking (Ctrl+Return): quality gate, search on a worker, response."""
+        if not self.submit_button.isEnabled() or self.tabs.currentIndex() != 0:
+            return
+        self.driver.cancel()
+        self.alert.hide()
+        s = self.session
+        try:
+            job = s.prepare_submit()
+        except Exception as exc:
+            log.exception("submit failed")
+            self.show_error(f"The booking could not be submitted: {exc}")
+            return
+        if not isinstance(job, SearchJob):
+            self._show_response()
+            return
+        self._job = job
+        self._go(SUBMIT)
+        self.submit_page.start(
+            "Searching the gallery …",
+            f"TCN {job.tcn} · {len(job.probe)} fingers: {', '.join(sorted(job.probe))}",
+        )
+        if not self.index_ready:
+            self.submit_page.start(
+                "Loading the search index …", "The search starts as soon as it is ready"
+            )
+            self._pending_submit = True
+            return
+        self._search()
+
+    def _search(self) -> None:
+        job, index = self._job, self.service.index
+        self.tasks.submit(
+            lambda: run_search(job, index),
+            lambda result: self._searched(job, *result),
+            lambda exc: self._respond_error(f"search failed: {exc}"),
+            name="search",
+        )
+
+    def _searched(self, job: SearchJob, candidates: list, milliseconds: float) -> None:
+        self.submit_page.stop()
+        try:
+            self.session.finish_submit(job, candidates, milliseconds)
+        except Exception as exc:
+            log.exception("finishing the submission failed")
+            self._respond_error(f"the response could not be stored: {exc}")
+            return
+        self._show_response()
+
+    def _respond_error(self, reason: str) -> None:
+        self.submit_page.stop()
+        try:
+            self.session.fail_submit(reason)
+        except Exception as exc:
+            log.exception("storing the error response failed")
+            self.show_error(f"The booking failed ({reason}) and could not be recorded: {exc}")
+            self._go(CAPTURE)
+            return
+        self._show_response()
+
+    def _show_response(self) -> None:
+        self._go(RESPONSE)
+        self.refresh_stats()
+        self.response_shown.emit(self.session.disposition())
+
+    def _response_changed(self) -> None:
+        self.refresh_stats()
+        self._update_nav()
+
+    # --- settings and lifetime ------------------------------------------------------------
+
+    def open_settings(self) -> None:
+        """The settings dialog; accepted settings apply at once (the gallery on restart)."""
+        try:
+            from .settings_dialog import SettingsDialog
+
+            dialog = SettingsDialog(self.settings, self)
+            if not dialog.exec():
+                return
+            self.apply_settings(dialog.settings())
+        except Exception as exc:
+            log.exception("settings failed")
+            self.show_error(f"The settings could not be changed: {exc}")
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Put new settings in force: policy, station identity, scanner faults."""
+        old = self.settings
+        self.settings = settings
+        set_settings(settings)
+        self.service.policy = settings.disposition
+        self.service.station_id = settings.station.station_id
+        self.service.operator = settings.station.operator
+        self.response_page.examiner = settings.station.operator
+        self.driver.set_faults(
+            dirty_platen=settings.scanner.dirty_platen, timeout=settings.scanner.timeout
+        )
+        self.station_label.setText(
+            f"Station <b>{settings.station.station_id}</b> · "
+            f"Operator <b>{settings.station.operator}</b>"
+        )
+        if Path(settings.paths.gallery) != Path(old.paths.gallery):
+            self.show_info(f"The new gallery {settings.paths.gallery} is used from the next start.")
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        self.driver.cancel()
+        self.tasks.shutdown()
+        try:
+            self.gallery.close()
+        except Exception:
+            log.exception("closing the gallery failed")
+        super().closeEvent(event)
+
+
+def build_window(gallery: str | Path | None = None) -> StationWindow:
+    """The station window on ``gallery`` (default: the settings' gallery path)."""
+    settings = get_settings()
+    path = Path(gallery) if gallery is not None else Path(settings.paths.gallery)
+    return StationWindow(path, settings)

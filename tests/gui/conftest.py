@@ -1,0 +1,176 @@
+"""Fixtures of the GUI suite: one small seeded gallery per session, a copy per test, and an
+officer who drives the real window with clicks and keys (pytest-qt)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QTableWidget, QWidget
+
+from station.gallery import open_gallery
+from station.scanner import MockSettings
+from station.service import holdings, in_gallery, seed
+from station.settings import Settings, set_settings
+
+SUBJECTS = 4
+#: A fast mock scanner: 200 fps preview, the print settles after 2-3 frames.
+FAST = MockSettings(
+    fps=200.0, approach_frames=1, press_frames=1, settle_frames=(2, 3), empty_frames=4
+)
+WAIT = 30_000  # ms: generous for a loaded CI machine
+
+
+@pytest.fixture(scope="session")
+def seeded_gallery(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A gallery of the first four held synthetic subjects (built once)."""
+    path = tmp_path_factory.mktemp("seeded") / "gallery.sqlite"
+    seed(path, SUBJECTS, population=0, workers=2)
+    return path
+
+
+@pytest.fixture(scope="session")
+def enrolled_ids() -> list[int]:
+    """Synthetic ids of the seeded subjects."""
+    return list(in_gallery(SUBJECTS, 0))
+
+
+@pytest.fixture(scope="session")
+def unknown_id() -> int:
+    """A synthetic subject never enrolled by seeding (booking them gives NO HIT)."""
+    k = 500_000
+    while holdings(k, 0):
+        k += 1
+    return k
+
+
+@pytest.fixture
+def gallery_path(seeded_gallery: Path, tmp_path: Path) -> Path:
+    """A private copy of the seeded gallery."""
+    dest = tmp_path / "gallery.sqlite"
+    with open_gallery(seeded_gallery, create=False) as gallery:
+        gallery.copy_to(dest)
+    return dest
+
+
+@pytest.fixture
+def settings() -> Iterator[Settings]:
+    """Default settings in force for the test (a test may replace them before ``window``)."""
+    set_settings(Settings())
+    yield Settings()
+    set_settings(None)
+
+
+class Officer:
+    """Drives the station window as an officer would: clicks, typing, keys."""
+
+    def __init__(self, qtbot, window) -> None:
+        self.qtbot = qtbot
+        self.window = window
+
+    def find(self, kind: type, name: str):
+        widget = self.window.findChild(kind, name)
+        assert widget is not None, f"no {kind.__name__} named {name}"
+        return widget
+
+    def button(self, name: str) -> QPushButton:
+        return self.find(QPushButton, name)
+
+    def combo(self, name: str) -> QComboBox:
+        return self.find(QComboBox, name)
+
+    def click(self, name: str) -> None:
+        button = self.button(name)
+        self.qtbot.waitUntil(lambda: button.isEnabled() and button.isVisible(), timeout=WAIT)
+        self.qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+    def choose(self, name: str, data: str) -> None:
+        combo = self.combo(name)
+        index = combo.findData(data)
+        assert index >= 0, f"{name} has no item {data!r}"
+        combo.setFocus()
+        combo.setCurrentIndex(index)
+
+    def banner(self) -> str:
+        return self.find(QLabel, "dispositionBanner").text()
+
+    def generate(self, kind: str, synthetic_id: int) -> None:
+        """Generate a synthetic subject of ``kind`` with number ``synthetic_id``."""
+        self.choose("generateKindCombo", kind)
+        spin = self.find(QWidget, "syntheticIdSpin")
+        spin.setValue(synthetic_id)
+        self.click("generateSubjectButton")
+        assert self.find(QWidget, "lastNameEdit").text()
+
+    def start_booking(self, kind: str, synthetic_id: int, *, slaps: bool = False) -> None:
+        """Generate the subject, open the booking, set the slaps option."""
+        self.generate(kind, synthetic_id)
+        self.click("nextButton")
+        self.qtbot.waitUntil(lambda: self.window.page == 1, timeout=WAIT)
+        check = self.find(QWidget, "slapsCheck")
+        if check.isChecked() != slaps:
+            self.qtbot.mouseClick(check, Qt.MouseButton.LeftButton)
+        assert check.isChecked() == slaps
+
+    def capture_all(self) -> None:
+        """Press Capture and wait until every slot is captured or an error shows."""
+        self.click("captureButton")
+        self.wait_capture_done()
+
+    def wait_capture_done(self) -> None:
+        panel = self.find(QWidget, "scannerErrorPanel")
+        session = self.window.session
+        self.qtbot.waitUntil(
+            lambda: (session.complete() and not self.window.driver.busy) or panel.isVisible(),
+            timeout=WAIT,
+        )
+
+    def submit(self) -> str:
+        """Submit (the button) and wait for the response banner; returns its text."""
+        with self.qtbot.waitSignal(self.window.response_shown, timeout=WAIT):
+            self.click("submitButton")
+        return self.banner()
+
+    def candidate_rows(self) -> list[list[str]]:
+        table = self.find(QTableWidget, "candidateTable")
+        return [
+            [table.item(r, c).text() for c in range(table.columnCount())]
+            for r in range(table.rowCount())
+        ]
+
+
+def open_window(qtbot, gallery_path: Path):
+    """The station window on ``gallery_path`` with the fast scanner, index loaded."""
+    from station.gui import main_window
+
+    win = main_window(gallery_path)
+    qtbot.addWidget(win)
+    win.set_mock_settings(FAST)
+    win.show()
+    qtbot.waitUntil(lambda: win.index_ready, timeout=WAIT)
+    return win
+
+
+@pytest.fixture
+def window(qtbot, gallery_path: Path, settings: Settings):
+    """The station window on a private gallery copy, fast scanner, index loaded."""
+    return open_window(qtbot, gallery_path)
+
+
+@pytest.fixture
+def officer_with(qtbot, gallery_path: Path) -> Iterator:
+    """``officer_with(policy)``: an officer at a window whose settings use ``policy``."""
+
+    def make(policy) -> Officer:
+        set_settings(Settings(disposition=policy))
+        return Officer(qtbot, open_window(qtbot, gallery_path))
+
+    yield make
+    set_settings(None)
+
+
+@pytest.fixture
+def officer(qtbot, window) -> Officer:
+    return Officer(qtbot, window)
