@@ -1,8 +1,10 @@
 """Conversions between Python values and what the gallery stores.
 
 Timestamps are ISO-8601 UTC text with millisecond precision and a ``Z``
-(``2026-01-01T12:00:00.000Z``), so text order is time order. Images are stored as PNG
-(lossless, zlib level 6). JSON accepts numpy scalars and arrays.
+(``2026-01-01T12:00:00.000Z``), so text order is time order. Images are stored as 8-bit grey
+PNG (lossless; every row Sub-filtered, zlib run-length strategy: about as small as zlib level
+6 with adaptive filters and several times faster to write). JSON accepts numpy scalars and
+arrays.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import struct
+import zlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,7 +34,12 @@ __all__ = [
     "to_json",
 ]
 
-_PNG_LEVEL = 6
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+#: Deflate settings of the image data: level 1 with the run-length strategy. Sensor noise
+#: leaves the deflate matcher little to find, so this is within a few per cent of level 6.
+_PNG_LEVEL = 1
+_PNG_STRATEGY = zlib.Z_RLE
+_PNG_FILTER_SUB = 1  # PNG filter type: each byte minus the byte to its left
 
 
 def now() -> str:
@@ -100,11 +109,31 @@ def encode_png(image: np.ndarray, name: str = "image") -> tuple[bytes, int, int]
         raise ValueError(f"{name} has no pixels")
     if height * width > MAX_PIXELS:
         raise ValueError(f"{name} is too large: {width}x{height} pixels")
-    buffer = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(image)).save(
-        buffer, format="PNG", compress_level=_PNG_LEVEL
+    return _png_grey(image), width, height
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _png_grey(image: np.ndarray) -> bytes:
+    """A PNG file of an (M, N) uint8 image: 8-bit greyscale, not interlaced, Sub filter."""
+    height, width = image.shape
+    rows = np.empty((height, width + 1), np.uint8)
+    rows[:, 0] = _PNG_FILTER_SUB
+    rows[:, 1] = image[:, 0]
+    np.subtract(image[:, 1:], image[:, :-1], out=rows[:, 2:])  # modulo 256
+    deflate = zlib.compressobj(_PNG_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS, 8, _PNG_STRATEGY)
+    data = deflate.compress(rows.data) + deflate.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit grey
+    return b"".join(
+        [
+            _PNG_SIGNATURE,
+            _png_chunk(b"IHDR", header),
+            _png_chunk(b"IDAT", data),
+            _png_chunk(b"IEND", b""),
+        ]
     )
-    return buffer.getvalue(), width, height
 
 
 def decode_png(data: bytes) -> np.ndarray:

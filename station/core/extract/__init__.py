@@ -31,6 +31,32 @@ def _no_trace(name: str, array: np.ndarray) -> None:
     return None
 
 
+_LEVELS = 256  # whole grey levels of 8-bit input
+
+
+def _percentiles(values: np.ndarray, q: list[float]) -> np.ndarray:
+    """``np.percentile(values, q)`` (linear method) of grey levels.
+
+    When every value is a whole level 0–255 (8-bit input), the order statistics are read
+    from a histogram instead of a partition, several times faster, and interpolated as
+    numpy does (``a + (b - a) * t``, or ``b - (b - a) * (1 - t)`` from ``t = 0.5`` on).
+    """
+    levels = values.astype(np.uint8)
+    if values.size < 2 or not np.array_equal(levels, values):
+        return np.percentile(values, q)
+    cumulative = np.cumsum(np.bincount(levels.ravel(), minlength=_LEVELS))
+    virtual = (values.size - 1) * (np.asarray(q, float) / 100)
+    below = np.floor(virtual)
+    gamma = virtual - below
+    first = below.astype(np.intp)
+    second = np.minimum(first + 1, values.size - 1)
+    # The k-th smallest value is the first level whose cumulative count exceeds k.
+    a = np.searchsorted(cumulative, first, side="right").astype(values.dtype)
+    b = np.searchsorted(cumulative, second, side="right").astype(values.dtype)
+    diff = b - a
+    return np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
+
+
 def extract(
     image: np.ndarray,
     dpi: int = 500,
@@ -69,7 +95,7 @@ def extract(
     trace("input", grey)
     field = orientation_field(grey, params)
     trace("orientation", field.theta)
-    spectra = block_spectra(grey, float(np.median(grey)), params.window)
+    spectra = block_spectra(grey, float(_percentiles(grey, [50])[0]), params.window)
     band = ridge_band(spectra, field, params)
     trace("clarity", band.clarity)
     mask = segment(grey, field, band.clarity, params)
@@ -123,7 +149,8 @@ def _assess(grey, mask, field, enhanced, spectra, quality):
     cx = np.clip(spectra.centres_x.astype(int), 0, mask.shape[1] - 1)
     inside_blocks = mask[cy, cx]
     fg = grey[mask]
-    middle = 0.5 * (np.percentile(fg, 5) + np.percentile(fg, 95))
+    low, high = _percentiles(fg, [5, 95])
+    middle = 0.5 * (low + high)
     return assess(
         area=float(mask.sum()),
         coherence=float(field.coherence[small].mean()) if small.any() else 0.0,

@@ -33,14 +33,15 @@ class RidgeBand:
         Share of a block's AC energy in the oriented ridge band, 0..1 (noise: low).
     strength : (R, C) ndarray
         Weight of the period estimate (band energy, square-rooted).
-    angular : (R, C, W, W//2+1) ndarray
-        Angular weight of every spectrum sample around the block's ridge normal.
+    normal : (R, C) ndarray of float32
+        Direction of the ridge normal at each block centre (rad), the centre of the angular
+        weight (see :func:`angular_weight`).
     """
 
     period: np.ndarray
     clarity: np.ndarray
     strength: np.ndarray
-    angular: np.ndarray
+    normal: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,8 @@ class Enhanced:
     Attributes
     ----------
     ridges : (M, N) ndarray of float32
-        Band-passed ridge signal, positive on ridges (dark in the input).
+        Band-passed ridge signal, positive on ridges (dark in the input); 0 where no block
+        touches the foreground (those blocks are not filtered).
     period : (R, C) ndarray
         Ridge period per block (px), smoothed over the foreground.
     clarity : (R, C) ndarray
@@ -60,6 +62,39 @@ class Enhanced:
     ridges: np.ndarray
     period: np.ndarray
     clarity: np.ndarray
+
+
+def angular_weight(
+    normal: np.ndarray, fu: np.ndarray, fv: np.ndarray, params: ExtractParameters
+) -> np.ndarray:
+    """Angular weight of spectrum samples ``(fu, fv)`` around each block's ridge normal.
+
+    Modulo pi (the spectrum has two lobes): the von Mises form
+    ``exp((cos 2d - 1) / (4 s^2)) ~ exp(-d^2 / (2 s^2))`` for small ``d``, with ``cos 2d``
+    from products of precomputed cosines and sines (no per-sample angles).
+
+    Parameters
+    ----------
+    normal : (...) ndarray of float32
+        Ridge normal per block (rad).
+    fu, fv : (K...) ndarray
+        Frequencies of the samples along x and y.
+    params : ExtractParameters
+        Uses ``angular_sigma``.
+
+    Returns
+    -------
+    weight : (..., K...) ndarray of float32
+    """
+    direction = np.arctan2(fv, fu)
+    c2 = np.cos(2 * direction).astype(np.float32)
+    s2 = np.sin(2 * direction).astype(np.float32)
+    extra = (None,) * c2.ndim
+    weight = c2 * np.cos(2 * normal)[(..., *extra)]
+    weight += s2 * np.sin(2 * normal)[(..., *extra)]  # cos 2d
+    weight -= np.float32(1.0)
+    weight *= np.float32(1.0 / (4 * params.angular_sigma**2))
+    return np.exp(weight, out=weight)
 
 
 def ridge_band(spec: BlockSpectra, field: OrientationField, params: ExtractParameters) -> RidgeBand:
@@ -81,42 +116,64 @@ def ridge_band(spec: BlockSpectra, field: OrientationField, params: ExtractParam
     theta = field.at(spec.centres_x, spec.centres_y)
     normal = (theta + np.pi / 2).astype(np.float32)
     radius = np.hypot(spec.fu, spec.fv).astype(np.float32)
-    direction = np.arctan2(spec.fv, spec.fu)
     lo, hi = 1.0 / params.period_range[1], 1.0 / params.period_range[0]
-    in_band = ((radius >= lo) & (radius <= hi)).astype(np.float32)
-    # Angular weight around the ridge normal, modulo pi (the spectrum has two lobes): the
-    # von Mises form exp((cos 2d - 1) / (4 s^2)) ~ exp(-d^2 / (2 s^2)) for small d, with
-    # cos 2d from products of precomputed cosines and sines (no per-sample angles).
-    c2 = np.cos(2 * direction).astype(np.float32)
-    s2 = np.sin(2 * direction).astype(np.float32)
-    cos2d = c2 * np.cos(2 * normal)[..., None, None] + s2 * np.sin(2 * normal)[..., None, None]
-    angular = np.exp((cos2d - 1.0) * np.float32(1.0 / (4 * params.angular_sigma**2)))
-    power = spec.spectra.real**2 + spec.spectra.imag**2
-    weight = power * angular * in_band
-    sq = (weight**2).sum(axis=(2, 3))
-    freq = np.where(sq > 0, (weight**2 * radius).sum(axis=(2, 3)) / np.maximum(sq, 1e-30), 0.0)
+    # Only the samples in the ridge band carry weight: work on those alone.
+    in_band = np.nonzero(((radius >= lo) & (radius <= hi)).ravel())[0]
+    n_r, n_c = normal.shape
+    flat = spec.spectra.reshape(n_r, n_c, -1)
+    band = flat[:, :, in_band]
+    angular = angular_weight(normal, spec.fu.ravel()[in_band], spec.fv.ravel()[in_band], params)
+    weight = band.real**2 + band.imag**2
+    weight *= angular
+    squared = weight**2
+    sq = squared.sum(axis=2)
+    squared *= radius.ravel()[in_band]
+    freq = np.where(sq > 0, squared.sum(axis=2) / np.maximum(sq, 1e-30), 0.0)
     period = np.where(freq > 0, 1.0 / np.maximum(freq, 1e-9), np.nan)
     # rfft2 holds each frequency once except the first column: count the rest twice.
-    total = 2 * power.sum(axis=(2, 3)) - power[..., 0].sum(axis=2) - power[..., 0, 0]
-    clarity = np.clip(2 * weight.sum(axis=(2, 3)) / np.maximum(total, 1e-12), 0.0, 1.0)
-    return RidgeBand(period, clarity, np.sqrt(np.maximum(weight.sum(axis=(2, 3)), 0.0)), angular)
+    parts = flat.view(np.float32)
+    first = spec.spectra[..., 0]
+    total = (
+        2 * np.einsum("rck,rck->rc", parts, parts)
+        - (first.real**2 + first.imag**2).sum(axis=2)
+        - (first[..., 0].real ** 2 + first[..., 0].imag ** 2)
+    )
+    energy = weight.sum(axis=2)
+    clarity = np.clip(2 * energy / np.maximum(total, 1e-12), 0.0, 1.0)
+    return RidgeBand(period, clarity, np.sqrt(np.maximum(energy, 0.0)), normal)
+
+
+def _touching(spec: BlockSpectra, mask: np.ndarray) -> np.ndarray:
+    """Blocks whose window overlaps the mask, (R, C) bool.
+
+    Block ``(i, j)`` covers the half-window cells ``i - 1 … i`` and ``j - 1 … j``.
+    """
+    half = spec.window.shape[0] // 2
+    n_r, n_c = spec.centres_x.shape
+    rows, cols = mask.shape
+    padded = np.zeros(((n_r + 1) * half, (n_c + 1) * half), bool)
+    padded[half : half + rows, half : half + cols] = mask
+    cells = padded.reshape(n_r + 1, half, n_c + 1, half).any(axis=(1, 3))
+    return cells[:-1, :-1] | cells[1:, :-1] | cells[:-1, 1:] | cells[1:, 1:]
 
 
 def enhance(
     spec: BlockSpectra, band: RidgeBand, mask: np.ndarray, params: ExtractParameters
 ) -> Enhanced:
-    """Filter every block with an oriented band-pass and add the blocks back.
+    """Filter every block that touches the foreground with an oriented band-pass and add the
+    blocks back.
 
     Parameters
     ----------
     spec : BlockSpectra
         Spectra of overlapping blocks.
     band : RidgeBand
-        Their ridge period, clarity and angular weights.
+        Their ridge period, clarity and ridge normals.
     mask : (M, N) ndarray of bool
-        Foreground: the period is smoothed over foreground blocks only.
+        Foreground: the period is smoothed over foreground blocks only, and only blocks that
+        overlap it are filtered (every foreground pixel gets all its blocks).
     params : ExtractParameters
-        Uses ``period_range`` and ``radial_sigma``.
+        Uses ``period_range``, ``radial_sigma`` and ``angular_sigma``.
 
     Returns
     -------
@@ -133,9 +190,17 @@ def enhance(
     period = np.where(den > 1e-12, num / np.maximum(den, 1e-12), typical)
     period = np.clip(period, *params.period_range)
 
+    where = np.nonzero(_touching(spec, mask))
     radius = np.hypot(spec.fu, spec.fv).astype(np.float32)
-    f0 = (1.0 / period).astype(np.float32)[..., None, None]
-    spread = np.float32(-0.5 / params.radial_sigma**2)
-    gain = np.exp(spread * ((radius - f0) / f0) ** 2) * band.angular
-    ridges = -overlap_add(spec, spec.spectra * gain)
-    return Enhanced(ridges=ridges.astype(np.float32), period=period, clarity=band.clarity)
+    f0 = (1.0 / period[where]).astype(np.float32)[:, None, None]
+    gain = radius - f0  # Gaussian in the relative distance to the ridge frequency
+    gain /= f0
+    gain *= gain
+    gain *= np.float32(-0.5 / params.radial_sigma**2)
+    np.exp(gain, out=gain)
+    gain *= angular_weight(band.normal[where], spec.fu, spec.fv, params)
+    filtered = spec.spectra[where]
+    filtered *= gain
+    ridges = overlap_add(spec, filtered, where)
+    np.negative(ridges, out=ridges)
+    return Enhanced(ridges=ridges, period=period, clarity=band.clarity)

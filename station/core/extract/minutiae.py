@@ -8,6 +8,8 @@ an ending points along its ridge, a bifurcation along the valley between its two
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from scipy import ndimage
 from skimage.morphology import remove_small_holes, remove_small_objects, skeletonize
@@ -39,28 +41,65 @@ def skeleton(ridges: np.ndarray, mask: np.ndarray) -> np.ndarray:
     -------
     skel : (M, N) ndarray of bool
     """
-    binary = (ridges > 0) & mask
+    skel = np.zeros(mask.shape, bool)
+    rows = np.nonzero(mask.any(axis=1))[0]
+    cols = np.nonzero(mask.any(axis=0))[0]
+    if rows.size == 0:
+        return skel
+    # Work on the mask's bounding box with a one-pixel frame of background: the frame keeps
+    # every background region that reaches the box's edge connected to the outside, as in
+    # the whole image, so hole filling and thinning give the same pixels.
+    box = (
+        slice(max(int(rows[0]) - 1, 0), int(rows[-1]) + 2),
+        slice(max(int(cols[0]) - 1, 0), int(cols[-1]) + 2),
+    )
+    binary = (ridges[box] > 0) & mask[box]
     binary = remove_small_objects(binary, max_size=20)
     binary = remove_small_holes(binary, max_size=20)
-    return skeletonize(binary)
+    skel[box] = skeletonize(binary)
+    return skel
 
 
-def _crossing_number(skel: np.ndarray) -> np.ndarray:
-    p = np.pad(skel, 1).astype(np.int8)
-    rows, cols = skel.shape
-    ring = [p[1 + dr : 1 + dr + rows, 1 + dc : 1 + dc + cols] for dr, dc in _RING]
-    cn = np.zeros(skel.shape, np.int8)
+def _crossing_number(skel: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Crossing number of the skeleton pixels ``(rows, cols)``: half the number of on/off
+    changes around their 8 neighbours (1 ending, 2 ridge, 3 bifurcation)."""
+    width = skel.shape[1] + 2
+    flat = np.pad(skel, 1).astype(np.int8).ravel()
+    centre = (rows + 1) * width + cols + 1
+    ring = [flat[centre + (dr * width + dc)] for dr, dc in _RING]
+    cn = np.zeros(rows.shape, np.int8)
     for a, b in zip(ring, ring[1:] + ring[:1], strict=True):
         cn += np.abs(a - b)
-    return np.where(skel, cn // 2, 0)
+    return cn // 2
 
 
-def _branch_starts(skel: np.ndarray, r: int, c: int) -> list[tuple[int, int]]:
+class _Skeleton:
+    """A skeleton and its feature pixels, for walking it pixel by pixel.
+
+    The skeleton is kept as a flat byte string with a one-pixel frame of zeros: indexing
+    bytes with an int costs a fraction of indexing an array with a tuple, and the frame
+    stands for "outside the image", so no bounds checks are needed.
+    """
+
+    def __init__(self, skel: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> None:
+        self.width = skel.shape[1] + 2
+        self.on = np.pad(skel, 1).astype(np.uint8).tobytes()
+        self.offsets = [dr * self.width + dc for dr, dc in _RING]
+        #: Label (1-based index) of every feature pixel.
+        self.labels = {
+            (int(r), int(c)): i + 1 for i, (r, c) in enumerate(zip(rows, cols, strict=True))
+        }
+
+    def neighbours(self, r: int, c: int) -> list[bool]:
+        """Which of the 8 neighbours of (r, c) are skeleton pixels, in ``_RING`` order."""
+        base = (r + 1) * self.width + c + 1
+        on = self.on
+        return [on[base + off] != 0 for off in self.offsets]
+
+
+def _branch_starts(skel: _Skeleton, r: int, c: int) -> list[tuple[int, int]]:
     """One neighbour pixel per skeleton branch leaving (r, c)."""
-    rows, cols = skel.shape
-    on = [
-        0 <= r + dr < rows and 0 <= c + dc < cols and bool(skel[r + dr, c + dc]) for dr, dc in _RING
-    ]
+    on = skel.neighbours(r, c)
     starts = []
     for i in range(8):
         if on[i] and not on[i - 1]:
@@ -78,8 +117,7 @@ def _branch_starts(skel: np.ndarray, r: int, c: int) -> list[tuple[int, int]]:
 
 
 def _trace(
-    skel: np.ndarray,
-    feature: np.ndarray,
+    skel: _Skeleton,
     start: tuple[int, int],
     first: tuple[int, int],
     length: int,
@@ -89,37 +127,44 @@ def _trace(
     Returns ``(row, col, steps, hit)`` where ``hit`` is the label of another feature pixel
     met on the way (0 if none).
     """
-    rows, cols = skel.shape
+    labels = skel.labels
     prev, cur = start, first
     visited = {start, first}
     steps = 1
     while steps < length:
-        label = feature[cur]
+        label = labels.get(cur, 0)
         if label and steps > 1:
-            return cur[0], cur[1], steps, int(label)
+            return cur[0], cur[1], steps, label
         nxt = None
         far = -1
-        for dr, dc in _RING:
-            q = (cur[0] + dr, cur[1] + dc)
-            if 0 <= q[0] < rows and 0 <= q[1] < cols and skel[q] and q not in visited:
-                dist = (q[0] - prev[0]) ** 2 + (q[1] - prev[1]) ** 2
-                if dist > far:
-                    nxt, far = q, dist
+        for (dr, dc), on in zip(_RING, skel.neighbours(*cur), strict=True):
+            if on:
+                q = (cur[0] + dr, cur[1] + dc)
+                if q not in visited:
+                    dist = (q[0] - prev[0]) ** 2 + (q[1] - prev[1]) ** 2
+                    if dist > far:
+                        nxt, far = q, dist
         if nxt is None:
-            return cur[0], cur[1], steps, int(feature[cur]) if steps > 1 else 0
+            return cur[0], cur[1], steps, labels.get(cur, 0) if steps > 1 else 0
         visited.add(nxt)
         prev, cur = cur, nxt
         steps += 1
-    label = feature[cur]
-    return cur[0], cur[1], steps, int(label)
+    return cur[0], cur[1], steps, labels.get(cur, 0)
 
 
-def _border_distance(mask: np.ndarray, step: int) -> np.ndarray:
-    """Distance to the foreground edge (px), computed on a ``step`` grid and read back."""
+def _border_distance(mask: np.ndarray, step: int) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """Distance to the foreground edge (px), computed on a ``step`` grid.
+
+    Returns a function giving it at pixels ``(rows, cols)`` (0 outside the mask): each pixel
+    reads its grid cell.
+    """
     small = mask[::step, ::step]
     dist = ndimage.distance_transform_edt(np.pad(small, 1))[1:-1, 1:-1] * step
-    full = np.repeat(np.repeat(dist, step, axis=0), step, axis=1)
-    return full[: mask.shape[0], : mask.shape[1]] * mask
+
+    def at(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        return dist[rows // step, cols // step] * mask[rows, cols]
+
+    return at
 
 
 def find_minutiae(
@@ -148,15 +193,15 @@ def find_minutiae(
     border_distance : (K,) ndarray
         Distance of each minutia to the foreground edge (px).
     """
-    cn = _crossing_number(skel)
+    rows, cols = np.nonzero(skel)
+    cn = _crossing_number(skel, rows, cols)
     distance = _border_distance(mask, field.step)
-    cand = ((cn == 1) | (cn == 3)) & (distance >= params.border_margin * 0.5)
-    rows, cols = np.nonzero(cand)
+    cand = ((cn == 1) | (cn == 3)) & (distance(rows, cols) >= params.border_margin * 0.5)
+    rows, cols, cn = rows[cand], cols[cand], cn[cand]
     if rows.size == 0:
         return np.zeros((0, 4)), np.zeros(0)
-    feature = np.zeros(skel.shape, np.int32)
-    feature[rows, cols] = np.arange(1, rows.size + 1)
-    kinds = np.where(cn[rows, cols] == 3, BIFURCATION, ENDING)
+    walker = _Skeleton(skel, rows, cols)
+    kinds = np.where(cn == 3, BIFURCATION, ENDING)
     n = rows.size
     spurious = np.zeros(n, bool)
     traced = np.full(n, np.nan)
@@ -164,8 +209,8 @@ def find_minutiae(
     for i in range(n):
         start = (int(rows[i]), int(cols[i]))
         vectors = []
-        for first in _branch_starts(skel, *start):
-            r, c, steps, hit = _trace(skel, feature, start, first, reach)
+        for first in _branch_starts(walker, *start):
+            r, c, steps, hit = _trace(walker, start, first, reach)
             if hit and hit != i + 1 and steps <= params.short_ridge:
                 spurious[i] = True
                 spurious[hit - 1] = True
@@ -188,7 +233,7 @@ def find_minutiae(
     axis = field.at(x, y)
     flip = np.cos(traced - axis) < 0
     angle = np.mod(np.where(flip, axis + np.pi, axis), 2 * np.pi)
-    border = distance[rows, cols]
+    border = distance(rows, cols)
     keep = border >= params.border_margin
     x, y, angle, kinds, border = x[keep], y[keep], angle[keep], kinds[keep], border[keep]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from .orientation import OrientationField
+from .orientation import OrientationField, cell_mean
 from .params import ExtractParameters
 
 __all__ = ["segment"]
@@ -14,9 +14,9 @@ __all__ = ["segment"]
 def _local_spread(image: np.ndarray, step: int, size: float) -> np.ndarray:
     """Local standard deviation of grey levels (over about ``size`` px), on a ``step`` grid."""
     rows, cols = image.shape[0] // step * step, image.shape[1] // step * step
-    cells = image[:rows, :cols].reshape(rows // step, step, cols // step, step)
-    mean = ndimage.gaussian_filter(cells.mean(axis=(1, 3)), size / step)
-    mean_sq = ndimage.gaussian_filter((cells * cells).mean(axis=(1, 3)), size / step)
+    cells = image[:rows, :cols]
+    mean = ndimage.gaussian_filter(cell_mean(cells, step), size / step)
+    mean_sq = ndimage.gaussian_filter(cell_mean(cells * cells, step), size / step)
     return np.sqrt(np.maximum(mean_sq - mean * mean, 0.0))
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from ..angles import wrap_angle
 from .orientation import OrientationField
 
 __all__ = ["singular_points"]
@@ -42,16 +41,23 @@ def singular_points(
         ``x, y, kind`` with kind +1 core, -1 delta; pixels.
     """
     step = field.step
-    vec = np.exp(2j * field.theta) * field.coherence
-    vec = ndimage.gaussian_filter(vec.real, 2.0) + 1j * ndimage.gaussian_filter(vec.imag, 2.0)
-    doubled = np.angle(vec)
+    twice = 2 * field.theta
+    smooth_cos = ndimage.gaussian_filter(np.cos(twice) * field.coherence, 2.0)
+    smooth_sin = ndimage.gaussian_filter(np.sin(twice) * field.coherence, 2.0)
+    doubled = np.arctan2(smooth_sin, smooth_cos)
     rows, cols = doubled.shape
     p = np.pad(doubled, 2, mode="edge")
-    total = np.zeros_like(doubled)
     ring = [p[2 + dr : 2 + dr + rows, 2 + dc : 2 + dc + cols] for dr, dc in _PATH]
+    # The steps b - a around the closed path add up to 0, so their sum wrapped into
+    # [-pi, pi) is 2 pi times the net number of wraps: count those (each step lies in
+    # [-2 pi, 2 pi], one wrap either way at most).
+    wraps = np.zeros(doubled.shape, np.int8)
+    turn = np.empty_like(doubled)
     for a, b in zip(ring, ring[1:] + ring[:1], strict=True):
-        total += wrap_angle(b - a)
-    index = total / 2  # back from doubled angles
+        np.subtract(b, a, out=turn)
+        wraps += turn < -np.pi
+        wraps -= turn >= np.pi
+    index = np.pi * wraps  # the total turn / 2, back from doubled angles
     small_mask = mask[::step, ::step][:rows, :cols]
     inner = ndimage.distance_transform_edt(np.pad(small_mask, 1))[1:-1, 1:-1] * step >= margin
     points = []

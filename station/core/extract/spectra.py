@@ -9,6 +9,7 @@ Pattern Recognition 40, 2007).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,10 +46,13 @@ class BlockSpectra:
     shape: tuple[int, int]
 
 
+@functools.lru_cache(maxsize=4)
 def _root_hann(size: int) -> np.ndarray:
     n = np.arange(size)
     h = 0.5 - 0.5 * np.cos(2 * np.pi * n / size)  # periodic Hann: 50 % overlaps sum to 1
-    return np.sqrt(np.outer(h, h))
+    win = np.sqrt(np.outer(h, h)).astype(np.float32)
+    win.setflags(write=False)
+    return win
 
 
 def block_spectra(image: np.ndarray, fill: float, window: int) -> BlockSpectra:
@@ -73,30 +77,54 @@ def block_spectra(image: np.ndarray, fill: float, window: int) -> BlockSpectra:
     pc = half + (-(cols + 2 * half) % half)
     padded = np.pad(image.astype(np.float32), [(half, pr), (half, pc)], constant_values=fill)
     blocks = sliding_window_view(padded, (window, window))[::half, ::half]
-    blocks = blocks - blocks.mean(axis=(2, 3), keepdims=True)
-    win = _root_hann(window).astype(np.float32)
-    spectra = fft.rfft2(blocks * win, axes=(2, 3))
     n_r, n_c = blocks.shape[:2]
+    # Block means from the sums of the half-window cells each block is made of.
+    cells = padded.reshape(n_r + 1, half, n_c + 1, half).sum(axis=(1, 3), dtype=np.float64)
+    sums = cells[:-1, :-1] + cells[1:, :-1] + cells[:-1, 1:] + cells[1:, 1:]
+    mean = (sums / (window * window)).astype(np.float32)
+    centred = np.subtract(blocks, mean[:, :, None, None])
+    centred *= _root_hann(window)
+    spectra = fft.rfft2(centred, axes=(2, 3), overwrite_x=True, workers=1)
     # Block (i, j) covers padded rows i*half … i*half+window, i.e. image rows from
     # i*half - half; its centre is at image row i*half.
     centres_y = np.broadcast_to(np.arange(n_r)[:, None] * float(half), (n_r, n_c))
     centres_x = np.broadcast_to(np.arange(n_c)[None, :] * float(half), (n_r, n_c))
     fv = np.fft.fftfreq(window)[:, None] * np.ones((1, half + 1))
     fu = np.fft.rfftfreq(window)[None, :] * np.ones((window, 1))
-    return BlockSpectra(spectra, centres_x, centres_y, fu, fv, win, (rows, cols))
+    return BlockSpectra(spectra, centres_x, centres_y, fu, fv, _root_hann(window), (rows, cols))
 
 
-def overlap_add(spec: BlockSpectra, filtered: np.ndarray) -> np.ndarray:
-    """Inverse transform filtered block spectra and add the blocks back into an image."""
+def overlap_add(
+    spec: BlockSpectra, filtered: np.ndarray, where: tuple[np.ndarray, np.ndarray]
+) -> np.ndarray:
+    """Inverse transform filtered block spectra and add the blocks back into an image.
+
+    Parameters
+    ----------
+    spec : BlockSpectra
+        The spectra the blocks were cut with (window, grid, image shape).
+    filtered : (B, W, W//2+1) ndarray of complex
+        Filtered spectra of the blocks at grid positions ``where``.
+    where : tuple of (B,) ndarray of int
+        Block rows and columns, each block at most once; blocks not listed add nothing.
+
+    Returns
+    -------
+    image : (M, N) ndarray of float32
+    """
     window = spec.window.shape[0]
     half = window // 2
-    blocks = fft.irfft2(filtered, s=(window, window), axes=(2, 3)) * spec.window
-    n_r, n_c = blocks.shape[:2]
+    blocks = fft.irfft2(filtered, s=(window, window), axes=(1, 2), overwrite_x=True, workers=1)
+    blocks *= spec.window
+    n_r, n_c = spec.centres_x.shape
     tiles = np.zeros((n_r + 1, n_c + 1, half, half), np.float32)
-    tiles[:-1, :-1] += blocks[:, :, :half, :half]
-    tiles[:-1, 1:] += blocks[:, :, :half, half:]
-    tiles[1:, :-1] += blocks[:, :, half:, :half]
-    tiles[1:, 1:] += blocks[:, :, half:, half:]
+    # Each quarter of a block lands on its own tile: the (row, col) pairs of one quarter are
+    # distinct, so one fancy-indexed addition per quarter is exact.
+    i, j = where
+    tiles[i, j] += blocks[:, :half, :half]
+    tiles[i, j + 1] += blocks[:, :half, half:]
+    tiles[i + 1, j] += blocks[:, half:, :half]
+    tiles[i + 1, j + 1] += blocks[:, half:, half:]
     image = tiles.transpose(0, 2, 1, 3).reshape((n_r + 1) * half, (n_c + 1) * half)
     rows, cols = spec.shape
     return image[half : half + rows, half : half + cols]

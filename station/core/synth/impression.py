@@ -169,21 +169,68 @@ class _Placement:
 
 
 _COARSE = 4  # px: grid on which the smooth geometry of an impression is computed
+_STRIP = 16  # coarse rows per strip of the full-resolution pass (keeps its temporaries in cache)
+_CONTACT = 3  # index of the contact weight among the skin layers (see _CoarseLayers)
 
 
 def _upsample(coarse: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Exact bilinear upsampling of a field sampled at every ``_COARSE``-th output pixel.
 
-    ``zoom`` with ``grid_mode=False`` maps output sample ``i`` to input ``i * (n - 1) /
-    (n_out - 1)``; asking for ``n_out = (n - 1) * _COARSE + 1`` samples makes that exactly
-    ``i / _COARSE``, so output pixel ``i`` reads coarse sample ``i / _COARSE``.
+    Output pixel ``(r, c)`` reads coarse sample ``(r / _COARSE, c / _COARSE)``: between two
+    samples the weights are ``k / _COARSE``, ``k = 0 … _COARSE - 1``, so each axis is one
+    broadcast of the sample differences against those weights.
+
+    Parameters
+    ----------
+    coarse : (..., M, N) ndarray
+        Samples at output pixels ``(i * _COARSE, j * _COARSE)``; leading axes are layers,
+        upsampled together.
+    shape : tuple of int
+        Output (rows, cols), starting at coarse sample ``[0, 0]``.
+
+    Returns
+    -------
+    fine : (..., rows, cols) ndarray of float32
+        A view of a slightly taller array.
     """
     rows, cols = shape
-    factors = [((n - 1) * _COARSE + 1) / n for n in coarse.shape]
-    fine = ndimage.zoom(coarse, factors, order=1, grid_mode=False, mode="nearest")
-    if fine.shape[0] < rows or fine.shape[1] < cols:
+    n_r, n_c = coarse.shape[-2:]
+    if (n_r - 1) * _COARSE + 1 < rows or (n_c - 1) * _COARSE + 1 < cols:
         raise ValueError(f"coarse grid {coarse.shape} does not cover {shape}")
-    return fine[:rows, :cols]
+    lead = coarse.shape[:-2]
+    weights = [np.float32(k / _COARSE) for k in range(_COARSE)]
+    # Interval j of an axis fills outputs j*_COARSE … j*_COARSE + _COARSE - 1, and the sample
+    # after the last interval is the last coarse sample itself. Columns first, on the coarse
+    # rows only, then rows, so the long axis is the innermost one of every operation.
+    m_r = min(-(-rows // _COARSE), n_r - 1)
+    m_c = min(-(-cols // _COARSE), n_c - 1)
+    a = np.asarray(coarse[..., : m_r + 1, : m_c + 1], np.float32)
+    wide = np.empty((*lead, m_r + 1, m_c + 1, _COARSE), np.float32)
+    step = a[..., 1:] - a[..., :-1]
+    for k, w in enumerate(weights):
+        np.multiply(step, w, out=wide[..., :m_c, k])
+        wide[..., :m_c, k] += a[..., :-1]
+    wide[..., m_c, 0] = a[..., m_c]
+    wide = wide.reshape(*lead, m_r + 1, -1)[..., :cols]
+    tall = np.empty((*lead, m_r + 1, _COARSE, cols), np.float32)
+    step = wide[..., 1:, :] - wide[..., :-1, :]
+    for k, w in enumerate(weights):
+        np.multiply(step, w, out=tall[..., :m_r, k, :])
+        tall[..., :m_r, k, :] += wide[..., :-1, :]
+    tall[..., m_r, 0, :] = wide[..., m_r, :]
+    return tall.reshape(*lead, -1, cols)[..., :rows, :]
+
+
+def _bilinear_at(coarse: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The value :func:`_upsample` gives at output pixels ``(x, y)``, in float64."""
+    fy = np.clip(np.asarray(y, float) / _COARSE, 0, coarse.shape[0] - 1)
+    fx = np.clip(np.asarray(x, float) / _COARSE, 0, coarse.shape[1] - 1)
+    r0 = np.minimum(fy.astype(int), coarse.shape[0] - 2)
+    c0 = np.minimum(fx.astype(int), coarse.shape[1] - 2)
+    wy, wx = fy - r0, fx - c0
+    top = coarse[r0, c0] * (1 - wx) + coarse[r0, c0 + 1] * wx
+    bottom = coarse[r0 + 1, c0] * (1 - wx) + coarse[r0 + 1, c0 + 1] * wx
+    return top * (1 - wy) + bottom * wy
 
 
 def _coarse_grid(shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -228,6 +275,103 @@ def _contact(
     return weight
 
 
+@dataclass(frozen=True)
+class _CoarseLayers:
+    """Everything smooth about an impression, on the coarse grid.
+
+    Bilinear upsampling is linear, so sums and scalings of smooth fields are formed here and
+    upsampled once; only the non-linear steps run at full resolution. ``skin`` stacks, in
+    float32, the layers read under the skin: master x and y of each output pixel, the ridge
+    threshold (pressure), the contact weight 0..1, then the dry-skin breaks (ink kept where
+    above 0, clipped to 0..1) and the wet-skin blots (valleys inked where below 0) when the
+    skin is dry or wet. ``paper`` is the grey level of the platen without skin.
+    """
+
+    skin: np.ndarray
+    dry: bool
+    wet: bool
+    paper: np.ndarray
+
+
+def _ink_strip(
+    master: MasterPrint,
+    layers: _CoarseLayers,
+    rows: slice,
+    cols: slice,
+    shape: tuple[int, int],
+) -> np.ndarray:
+    """Ink 0..1 of the output pixels ``shape`` whose top-left corner is coarse sample
+    ``(rows.start, cols.start)``; ``rows`` and ``cols`` are the coarse samples they read."""
+    fine = _upsample(layers.skin[:, rows, cols], shape)
+    mx, my, threshold, contact = fine[:4]
+    ridge = sample_ridge_signal(master, mx, my)
+    # Pressure: a lower threshold on cos(psi) makes thicker ridges.
+    ridge -= threshold
+    ridge *= np.float32(1.0 / 0.44)
+    ink = np.tanh(ridge, out=ridge)
+    ink *= np.float32(0.5)
+    ink += np.float32(0.5)
+    extra = iter(fine[4:])
+    if layers.dry:
+        ink *= np.clip(next(extra), 0.0, 1.0)
+    if layers.wet:
+        np.maximum(ink, np.clip(-next(extra), 0.0, 1.0) * np.float32(0.9), out=ink)
+    # Pressure is highest in the middle of the contact: contact fades the ink at its edges.
+    ink *= np.sqrt(contact)
+    return ink
+
+
+def _paint(master: MasterPrint, layers: _CoarseLayers, settings: ImpressionSettings) -> np.ndarray:
+    """Grey image (float32) before blur and noise, strip by strip.
+
+    Outside the contact area (weight 0) there is no ink, so the ridge signal is sampled only
+    over the columns of each strip that touch it.
+    """
+    rows, cols = settings.size
+    image = np.empty((rows, cols), np.float32)
+    strip = _STRIP * _COARSE
+    contrast = np.float32(settings.contrast)
+    for top in range(0, rows, strip):
+        height = min(strip, rows - top)
+        j0 = top // _COARSE
+        coarse_rows = slice(j0, j0 + -(-(height - 1) // _COARSE) + 1)
+        image[top : top + height] = _upsample(layers.paper[coarse_rows], (height, cols))
+        touched = np.nonzero(layers.skin[_CONTACT, coarse_rows].any(axis=0))[0]
+        if touched.size == 0:
+            continue
+        c_lo = max(int(touched[0]) - 1, 0)
+        c_hi = min(int(touched[-1]) + 1, layers.skin.shape[2] - 1)
+        left, right = c_lo * _COARSE, min(c_hi * _COARSE + 1, cols)
+        ink = _ink_strip(master, layers, coarse_rows, slice(c_lo, c_hi + 1), (height, right - left))
+        ink *= contrast
+        image[top : top + height, left:right] -= ink
+    return image
+
+
+def _expose(
+    rng: np.random.Generator, image: np.ndarray, settings: ImpressionSettings
+) -> np.ndarray:
+    """Sensor noise and 8-bit quantisation, strip by strip.
+
+    The noise is drawn in row order, so the values are those of one
+    ``rng.normal(0, settings.noise, image.shape)`` draw.
+    """
+    rows, cols = image.shape
+    out = np.empty((rows, cols), np.uint8)
+    strip = _STRIP * _COARSE
+    noise = np.empty((strip, cols))
+    for top in range(0, rows, strip):
+        height = min(strip, rows - top)
+        buf = noise[:height]
+        rng.standard_normal(out=buf)
+        buf *= settings.noise
+        buf += image[top : top + height]
+        np.rint(buf, out=buf)
+        np.clip(buf, 0, 255, out=buf)
+        out[top : top + height] = buf
+    return out
+
+
 def render_impression(
     rng: np.random.Generator,
     master: MasterPrint,
@@ -248,30 +392,24 @@ def render_impression(
     # Smooth quantities live on a coarse grid and are upsampled exactly (bilinear).
     cx, cy = _coarse_grid(shape)
     cmx, cmy = place.to_master(cx, cy)
-    contact_coarse = _contact(rng, master, settings, params, cx, cy, cmx, cmy, place)
-    mx, my = _upsample(cmx, shape), _upsample(cmy, shape)
-    contact = _upsample(contact_coarse, shape)
-    ridge = sample_ridge_signal(master, mx, my)
+    contact = _contact(rng, master, settings, params, cx, cy, cmx, cmy, place)
 
     def field(scale_px: float) -> np.ndarray:
-        return _upsample(smooth_noise(rng, cx.shape, scale_px / _COARSE), shape)
+        return smooth_noise(rng, cx.shape, scale_px / _COARSE)
 
-    # Pressure: a lower threshold on cos(psi) makes thicker ridges.
-    threshold = -settings.pressure + 0.15 * field(120.0)
-    ink = 0.5 + 0.5 * np.tanh((ridge - threshold) / 0.44)
+    skin = [cmx, cmy, 0.15 * field(120.0) - settings.pressure, contact]
     if settings.dryness > 0:
-        breaks = field(14.0) + 4.0 - 5.0 * settings.dryness**2
-        ink *= np.clip(breaks, 0.0, 1.0)
+        skin.append(field(14.0) + (4.0 - 5.0 * settings.dryness**2))
     if settings.wetness > 0:
-        blots = field(22.0) + 2.7 - 2.4 * settings.wetness
-        ink = np.maximum(ink, np.clip(-blots, 0.0, 1.0) * 0.9)
-    # Pressure is highest in the middle of the contact: contact fades the ink at its edges.
-    ink *= np.sqrt(contact)
-    image = settings.background - 12.0 * field(200.0) - settings.contrast * ink
+        skin.append(field(22.0) + (2.7 - 2.4 * settings.wetness))
+    paper = settings.background - 12.0 * field(200.0)
+    layers = _CoarseLayers(
+        np.array(skin, np.float32), settings.dryness > 0, settings.wetness > 0, paper
+    )
+    image = _paint(master, layers, settings)
     if settings.blur > 0:
         image = ndimage.gaussian_filter(image, settings.blur, truncate=3.0)
-    image += rng.normal(0.0, settings.noise, image.shape)
-    image = np.clip(np.rint(image), 0, 255).astype(np.uint8)
+    image = _expose(rng, image, settings)
 
     truth = _carry_truth(master, place, contact, settings)
     return image, truth
@@ -280,20 +418,27 @@ def render_impression(
 def _carry_truth(
     master: MasterPrint, place: _Placement, contact: np.ndarray, settings: ImpressionSettings
 ) -> list[Minutia]:
-    """Master minutiae mapped to the impression and clipped to the contact area."""
+    """Master minutiae mapped to the impression and clipped to the contact area.
+
+    ``contact`` is the contact weight on the coarse grid, read at the nearest output pixel.
+    """
     if len(master.minutiae) == 0:
         return []
     mx, my, ang, kind = (master.minutiae[:, i] for i in range(4))
-    ox, oy = place.to_output(mx, my)
     eps = 3.0
-    tx, ty = place.to_output(mx + eps * np.cos(ang), my + eps * np.sin(ang))
+    # Minutiae and points a little along their direction, mapped in one batch.
+    both_x, both_y = place.to_output(
+        np.concatenate([mx, mx + eps * np.cos(ang)]), np.concatenate([my, my + eps * np.sin(ang)])
+    )
+    n = len(mx)
+    ox, oy, tx, ty = both_x[:n], both_y[:n], both_x[n:], both_y[n:]
     out_angle = np.arctan2(ty - oy, tx - ox)
     rows, cols = settings.size
     inside = (ox >= 0) & (oy >= 0) & (ox <= cols - 1) & (oy <= rows - 1)
     keep = np.zeros(len(mx), bool)
     ri = np.clip(np.rint(oy).astype(int), 0, rows - 1)
     ci = np.clip(np.rint(ox).astype(int), 0, cols - 1)
-    keep[inside] = contact[ri[inside], ci[inside]] >= 0.5
+    keep[inside] = _bilinear_at(contact, ci[inside], ri[inside]) >= 0.5
     return [
         Minutia(float(ox[i]), float(oy[i]), float(out_angle[i]), int(kind[i]))
         for i in np.nonzero(keep)[0]

@@ -19,7 +19,13 @@ from .fields import smooth_noise
 from .orientation import orientation_field
 from .params import DEFAULT_PARAMETERS, SynthParameters
 from .pattern import PadShape, SingularPoint, place_singular_points, sample_class
-from .phase import continuous_phase, needed_minutiae, place_minutiae, spiral_field
+from .phase import (
+    continuous_phase,
+    edge_field,
+    needed_minutiae,
+    place_minutiae,
+    spiral_field,
+)
 
 __all__ = ["MasterPrint", "make_master", "master_print"]
 
@@ -69,16 +75,54 @@ class MasterPrint:
         y, x = np.mgrid[0:rows, 0:cols].astype(float)
         return sample_ridge_signal(self, x, y)
 
+    @functools.cached_property
+    def _planes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``psi`` and the real and imaginary parts of ``spiral``, flat float32, for sampling."""
+        return (
+            self.psi.ravel(),
+            np.ascontiguousarray(self.spiral.real).ravel(),
+            np.ascontiguousarray(self.spiral.imag).ravel(),
+        )
+
 
 def sample_ridge_signal(master: MasterPrint, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``cos(psi_c + psi_s)`` at master pixel coordinates ``(x, y)`` (bilinear on the grid)."""
-    coords = np.stack([np.asarray(y, float) / master.step, np.asarray(x, float) / master.step])
-    psi = ndimage.map_coordinates(master.psi, coords, order=1, mode="nearest")
-    s_re = ndimage.map_coordinates(master.spiral.real, coords, order=1, mode="nearest")
-    s_im = ndimage.map_coordinates(master.spiral.imag, coords, order=1, mode="nearest")
+    """``cos(psi_c + psi_s)`` at master pixel coordinates ``(x, y)`` (bilinear on the grid).
+
+    ``psi`` and ``spiral`` are interpolated separately, coordinates beyond the grid clamped to
+    its edge (as ``scipy.ndimage.map_coordinates(..., order=1, mode='nearest')``); float32.
+    """
+    rows, cols = master.psi.shape
+    inv = np.float32(1.0 / master.step)
+    fy = np.clip(np.asarray(y, np.float32) * inv, 0, rows - 1)
+    fx = np.clip(np.asarray(x, np.float32) * inv, 0, cols - 1)
+    r0 = np.minimum(np.floor(fy), rows - 2)
+    c0 = np.minimum(np.floor(fx), cols - 2)
+    at = (r0 * cols + c0).astype(np.intp)  # exact: the grid has far fewer than 2**24 samples
+    wy = np.subtract(fy, r0, out=fy)
+    wx = np.subtract(fx, c0, out=fx)
+    corners = (at, at + 1, at + cols, at + (cols + 1))
+
+    def lerp(plane: np.ndarray) -> np.ndarray:
+        a, b, c, d = (plane.take(i) for i in corners)
+        b -= a
+        b *= wx
+        a += b  # top edge
+        d -= c
+        d *= wx
+        c += d  # bottom edge
+        c -= a
+        c *= wy
+        a += c
+        return a
+
+    psi, s_re, s_im = (lerp(plane) for plane in master._planes)
     # Re(exp(i psi) * S / |S|)
-    norm = np.maximum(np.hypot(s_re, s_im), 1e-6)
-    return (np.cos(psi) * s_re - np.sin(psi) * s_im) / norm
+    norm = np.sqrt(s_re * s_re + s_im * s_im)
+    np.maximum(norm, np.float32(1e-6), out=norm)
+    signal = np.cos(psi) * s_re
+    signal -= np.sin(psi) * s_im
+    signal /= norm
+    return signal
 
 
 def _fold_mask(theta: np.ndarray) -> np.ndarray:
@@ -141,7 +185,8 @@ def make_master(rng: np.random.Generator, finger: str, params: SynthParameters) 
         if p.kind == "core":
             r2 = (x - p.x) ** 2 + (y - p.y) ** 2
             period *= 1.0 - (1.0 - params.core_period_factor) * np.exp(-r2 / (2 * 70.0**2))
-    psi = continuous_phase(theta, period, step)
+    edges = edge_field(theta, period, step)
+    psi = continuous_phase(theta, period, step, edges=edges)
 
     level = pad.level(x, y)
     in_pad = level <= 1.0
@@ -170,7 +215,7 @@ def make_master(rng: np.random.Generator, finger: str, params: SynthParameters) 
         period=base_period,
         bifurcation_share=params.bifurcation_share,
         passes=params.type_passes,
-        needed=needed_minutiae(theta, period, step) * in_pad,
+        needed=needed_minutiae(theta, period, step, edges=edges) * in_pad,
         required_allowed=required_ok,
     )
     spiral = spiral_field(x, y, minutiae)

@@ -45,8 +45,15 @@ class PadShape:
         """Shape function: < 1 inside the pad, 1 on its outline, > 1 outside."""
         u, v = self.normalised(np.asarray(x, float), np.asarray(y, float))
         top = np.hypot(u, v)  # half-ellipse at the fingertip
-        bottom = (np.abs(u) ** 3 + np.clip(v, 0, None) ** 8) ** (1 / 3)  # squarer at the crease
-        return np.where(v < 0, top, np.maximum(bottom, np.abs(u)))
+        # Squarer at the crease: (|u|**3 + max(v, 0)**8) ** (1/3), by products and a cube
+        # root (np.power with these exponents is several times slower).
+        a = np.abs(u)
+        c = np.clip(v, 0, None)
+        c *= c
+        c *= c
+        c *= c
+        bottom = np.cbrt(a * a * a + c)
+        return np.where(v < 0, top, np.maximum(bottom, a))
 
     def inside(self, x: np.ndarray, y: np.ndarray, margin: float = 0.0) -> np.ndarray:
         """Boolean mask of points at least about ``margin`` px inside the outline."""
