@@ -40,3 +40,30 @@ def test_bad_files_are_refused_with_the_reason(tmp_path: Path, text: str, messag
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="does not exist"):
         load_settings(tmp_path / "nope.toml")
+
+
+def test_the_readme_settings_block_loads_as_the_defaults(tmp_path: Path) -> None:
+    import re
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Settings") :]
+    block = re.search(r"```toml\n(.*?)```", section, re.S)
+    assert block is not None
+    f = tmp_path / "s.toml"
+    f.write_text(block.group(1))
+    assert load_settings(f) == Settings()
+
+
+def test_disposition_thresholds_per_repository(tmp_path: Path) -> None:
+    f = tmp_path / "s.toml"
+    f.write_text(
+        "[disposition]\nhit = 2\n[disposition.repositories.federal-immigration]\n"
+        "hit = 4.0\nreview = 0.5\n"
+    )
+    policy = load_settings(f).disposition
+    assert policy.hit == 2.0
+    assert policy.thresholds("federal-immigration").hit == 4.0
+    assert policy.thresholds("local").review == 0.25
+    f.write_text("[disposition]\nhit = 0.1\nreview = 0.5\n")
+    with pytest.raises(ValueError, match="review <= hit"):
+        load_settings(f)

@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtWidgets import QApplication, QMainWindow
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
+
+from station.gallery import GalleryError
 
 __all__ = ["main_window", "run"]
 
@@ -84,7 +86,18 @@ def run(argv: Sequence[str] | None = None) -> int:
         return 1
     windows: list[QMainWindow] = []
     sys.excepthook = _excepthook(windows)
-    window = main_window(path)
+    try:
+        window = main_window(path)
+    except GalleryError as exc:  # not a gallery, newer schema, locked or damaged
+        log.error("cannot open gallery %s: %s", path, exc)
+        QMessageBox.critical(
+            None,
+            "Booking Station",
+            f"The gallery cannot be opened:\n\n{exc}\n\nClose any other program using it, "
+            "or point [paths] gallery in the settings file at another gallery "
+            "(a missing file is built afresh).",
+        )
+        return 2
     windows.append(window)
     window.show()
     return int(app.exec())

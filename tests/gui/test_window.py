@@ -52,3 +52,21 @@ def test_no_gallery_file_gives_an_empty_gallery(qtbot, tmp_path, settings):
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: window.index_ready, timeout=30_000)
     assert "0</b> subjects" in window.stats_label.text()
+
+
+def test_a_file_that_is_not_a_gallery_is_explained_not_raised(qapp, tmp_path, monkeypatch) -> None:
+    import station.gui as gui
+    from station.settings import PathSettings, Settings, set_settings
+
+    fake = tmp_path / "notes.sqlite"
+    fake.write_text("not a database\n")
+    shown: list[str] = []
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # run() installs its own
+    monkeypatch.setattr(gui.QMessageBox, "critical", lambda *a, **k: shown.append(a[2]))
+    set_settings(Settings(paths=PathSettings(gallery=fake)))
+    try:
+        assert gui.run([]) == 2
+    finally:
+        set_settings(None)
+    assert len(shown) == 1 and "not a SQLite database" in shown[0]
+    assert fake.read_text() == "not a database\n"
