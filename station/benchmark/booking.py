@@ -38,6 +38,8 @@ __all__ = ["booking_trials", "startup"]
 
 log = logging.getLogger(__name__)
 
+#: Bookings per worker job (each job opens the gallery copy and loads its index once).
+_CHUNK = 25
 #: Impression number of the trials' captures (never enrolled: seeding uses impression 0).
 TRIAL_IMPRESSION = 1000
 
@@ -55,7 +57,7 @@ def _trial_chunk(args: tuple[str, list[int], int]) -> list[tuple[int, str, int |
     with open_gallery(path, create=False, timeout=60.0) as gallery:
         service = BookingService(
             gallery,
-            index=load_index(gallery, cache=False),
+            index=load_index(gallery),  # the gallery's descriptor cache, copied with it
             policy=settings.disposition,
             station_id="BENCH",
         )
@@ -99,6 +101,7 @@ def booking_trials(
         score ranges, and the time per booking.
     """
     from ..gallery import open_gallery
+    from ..service import cache_path, load_index
 
     if not gallery.exists():
         raise ValueError(f"no gallery at {gallery}: seed one first (station seed --subjects N)")
@@ -123,6 +126,8 @@ def booking_trials(
         copy = Path(tmp) / "gallery.sqlite"
         with open_gallery(gallery, readonly=True) as g:
             g.copy_to(copy)
+        load_index(gallery)  # make sure the gallery's descriptor cache is current, then share it
+        shutil.copyfile(cache_path(gallery), cache_path(copy))
         everyone = [(s, True) for s in mates] + [(s, False) for s in strangers]
         chunks = [everyone[n::workers] for n in range(workers)]
         start = time.perf_counter()
@@ -130,8 +135,8 @@ def booking_trials(
         with ProcessPoolExecutor(max_workers=workers) as pool:
             jobs = []
             for chunk in chunks:  # small pieces so progress moves
-                for n in range(0, len(chunk), 10):
-                    piece = [s for s, _ in chunk[n : n + 10]]
+                for n in range(0, len(chunk), _CHUNK):
+                    piece = [s for s, _ in chunk[n : n + _CHUNK]]
                     jobs.append(pool.submit(_trial_chunk, (str(copy), piece, population)))
             done = 0
             for job in jobs:
