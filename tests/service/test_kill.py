@@ -25,6 +25,7 @@ def _start(*args: str) -> subprocess.Popen:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=ENV,
+        start_new_session=True,  # its own process group: kill it with its worker processes
     )
 
 
@@ -40,7 +41,7 @@ def _wait_for(predicate, child: subprocess.Popen, timeout: float = 120.0) -> Non
         except Exception:  # the file may not exist or be mid-creation yet
             pass
         time.sleep(0.02)
-    child.kill()
+    os.killpg(child.pid, signal.SIGKILL)
     pytest.fail("timed out waiting for the child")
 
 
@@ -59,7 +60,7 @@ def test_kill_during_seeding_then_resume(tmp_path: Path) -> None:
             return g.stats()["subjects"] >= 1
 
     _wait_for(one_subject, child)
-    os.kill(child.pid, signal.SIGKILL)
+    os.killpg(child.pid, signal.SIGKILL)  # the seeder and its render processes, as kill -9 -PGID
     child.wait(timeout=30)
     stats = _sound(path)
     assert 1 <= stats["subjects"] < 4
