@@ -74,6 +74,7 @@ def test_lazy_templates_match_eager_ones(gallery_copy: Path) -> None:
     for subject in eager.subjects:
         probe = eager.fingers(subject)
         a, b = search(probe, eager), search(probe, lazy)
-        assert [(c.subject, round(c.score, 5)) for c in a] == [
-            (c.subject, round(c.score, 5)) for c in b
-        ]
+        # Same candidates in the same order; scores equal up to float32 summation order
+        # (BLAS kernels may pick another order for arrays at another alignment).
+        assert [c.subject for c in a] == [c.subject for c in b]
+        assert [c.score for c in a] == pytest.approx([c.score for c in b], rel=1e-5, abs=1e-6)

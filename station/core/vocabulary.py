@@ -1,0 +1,300 @@
+"""The station's vocabulary: fingers, slaps, capture order, impressions, minutiae, outcomes.
+
+One home for every code that more than one layer speaks. The members are :class:`enum.StrEnum`
+(or :class:`enum.IntEnum` for numeric codes), so a member *is* its stored value: ``Finger.R1 ==
+"R1"``, ``Disposition.NO_HIT == "NO HIT"`` and ``MinutiaType.BIFURCATION == 1`` hold, a member
+goes into SQLite, JSON and f-strings as its value, and a value read back converts with
+``Disposition("NO HIT")``.
+
+Codes follow ANSI/NIST-ITL 1-2011:
+
+- Table 8 (finger positions, FGP): 1–5 right thumb … little, 6–10 left thumb … little,
+  13 plain right four fingers, 14 plain left four fingers, 15 left and right thumbs.
+- Table 7 (impression types, IMP): 0 live-scan plain, 1 live-scan rolled.
+- Field 14.018 (amputated or bandaged, AMP): ``XX`` amputation, ``UP`` unable to print.
+
+Transaction types are FBI EBTS's (``CAR`` criminal tenprint submission, answer required;
+``CNA`` no answer necessary).
+
+Examples
+--------
+>>> Finger("r2")
+<Finger.R2: 'R2'>
+>>> Finger.R2.fgp, Finger.L1.description
+(2, 'left thumb')
+>>> [str(f) for f in Slap.TS.fingers]
+['L1', 'R1']
+>>> Disposition.NO_HIT == "NO HIT"
+True
+>>> " ".join(f"{code}/{imp}" for code, imp in CAPTURE_ORDER[9:])
+'L5/rolled RS/flat LS/flat TS/flat'
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum, StrEnum
+from typing import Self
+
+__all__ = [
+    "ANNOTATIONS",
+    "BOOKING_STATUSES",
+    "CAPTURE_ORDER",
+    "DECISIONS",
+    "DISPOSITIONS",
+    "FINGERS",
+    "FINGER_NAMES",
+    "IMPRESSIONS",
+    "OFFENCE_REPOSITORIES",
+    "REPOSITORIES",
+    "SLAPS",
+    "SLAP_FINGERS",
+    "TRANSACTION_TYPES",
+    "Annotation",
+    "BookingStatus",
+    "Decision",
+    "Disposition",
+    "Finger",
+    "Impression",
+    "MinutiaType",
+    "Repository",
+    "Slap",
+    "TransactionType",
+    "fgp",
+    "finger_index",
+    "validate_finger",
+]
+
+
+class _Code(StrEnum):
+    """A string code that parses case-insensitively and refuses unknown values clearly."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> Self | None:
+        if isinstance(value, str):
+            wanted = value.strip()
+            for member in cls:
+                if member.value.casefold() == wanted.casefold():
+                    return member
+        return None
+
+    @classmethod
+    def parse(cls, value: object, *, what: str | None = None) -> Self:
+        """The member for ``value``, or ``ValueError`` naming the valid codes.
+
+        Parameters
+        ----------
+        value : object
+            A member or its value (any case, surrounding blanks ignored).
+        what : str, optional
+            What the value is, for the message (default: the class name, lower case).
+        """
+        try:
+            return cls(value)
+        except ValueError:
+            label = what or cls.__name__.lower()
+            valid = ", ".join(m.value for m in cls)
+            raise ValueError(f"unknown {label} {value!r}: use one of {valid}") from None
+
+
+class Finger(_Code):
+    """One of the ten fingers, ``R1``–``R5`` and ``L1``–``L5`` (1 = thumb), in capture order."""
+
+    R1 = "R1"
+    R2 = "R2"
+    R3 = "R3"
+    R4 = "R4"
+    R5 = "R5"
+    L1 = "L1"
+    L2 = "L2"
+    L3 = "L3"
+    L4 = "L4"
+    L5 = "L5"
+
+    @property
+    def order(self) -> int:
+        """Position 0–9 in capture order (``R1`` = 0 … ``L5`` = 9)."""
+        return _FINGER_LIST.index(self)
+
+    @property
+    def fgp(self) -> int:
+        """ANSI/NIST-ITL finger position code, 1–10."""
+        return self.order + 1
+
+    @property
+    def description(self) -> str:
+        """Plain words, e.g. ``'right index'``."""
+        return FINGER_NAMES[self]
+
+    @property
+    def hand(self) -> str:
+        """``'right'`` or ``'left'``."""
+        return "right" if self.value[0] == "R" else "left"
+
+
+_FINGER_LIST: list[Finger] = list(Finger)
+
+
+class Slap(_Code):
+    """The plain "4-4-2" slaps: right four fingers, left four fingers, both thumbs."""
+
+    RS = "RS"
+    LS = "LS"
+    TS = "TS"
+
+    @property
+    def fgp(self) -> int:
+        """ANSI/NIST-ITL finger position code: 13, 14 or 15."""
+        return {"RS": 13, "LS": 14, "TS": 15}[self.value]
+
+    @property
+    def fingers(self) -> tuple[Finger, ...]:
+        """The slap's fingers, left to right as they lie in the image."""
+        return SLAP_FINGERS[self]
+
+    @property
+    def description(self) -> str:
+        """Plain words, e.g. ``'right four fingers'``."""
+        return {"RS": "right four fingers", "LS": "left four fingers", "TS": "both thumbs"}[
+            self.value
+        ]
+
+
+class Impression(_Code):
+    """How a print was taken: rolled nail to nail, or flat (plain) on the platen."""
+
+    ROLLED = "rolled"
+    FLAT = "flat"
+
+    @property
+    def imp(self) -> int:
+        """ANSI/NIST-ITL impression type code of a live-scan capture (1 rolled, 0 plain)."""
+        return 1 if self is Impression.ROLLED else 0
+
+
+class MinutiaType(IntEnum):
+    """A minutia's type as stored in templates: a ridge ending or a bifurcation."""
+
+    ENDING = 0
+    BIFURCATION = 1
+
+
+class Annotation(_Code):
+    """Why a finger was not captured (ANSI/NIST-ITL AMP)."""
+
+    XX = "XX"  # amputated
+    UP = "UP"  # unable to print (bandaged, injured)
+
+    @property
+    def description(self) -> str:
+        """Plain words: ``'amputated'`` or ``'unable to print'``."""
+        return "amputated" if self is Annotation.XX else "unable to print"
+
+
+class Disposition(_Code):
+    """What a booking's submission came back with."""
+
+    HIT = "HIT"
+    NO_HIT = "NO HIT"
+    REVIEW = "REVIEW"
+    RECAPTURE = "RECAPTURE"
+    ERROR = "ERROR"
+
+
+class TransactionType(_Code):
+    """FBI EBTS tenprint transaction types a station sends."""
+
+    CAR = "CAR"  # criminal tenprint submission, answer required
+    CNA = "CNA"  # criminal tenprint submission, no answer necessary
+
+
+class BookingStatus(_Code):
+    """Where a booking stands."""
+
+    OPEN = "open"
+    SUBMITTED = "submitted"
+    RESPONDED = "responded"
+    DECIDED = "decided"
+    ENROLLED = "enrolled"
+    ERROR = "error"
+    CANCELLED = "cancelled"
+
+
+class Decision(_Code):
+    """An examiner's decision on one candidate."""
+
+    CONFIRM = "confirm"
+    REJECT = "reject"
+
+
+class Repository(_Code):
+    """Repositories that can hold a record of a subject.
+
+    Secure Communities (2009): the jail's own records, the state identification bureau's, the
+    FBI's criminal repository (IAFIS, now NGI) and DHS's immigration repository (IDENT).
+    """
+
+    LOCAL = "local"
+    STATE = "state"
+    FEDERAL_CRIMINAL = "federal-criminal"
+    FEDERAL_IMMIGRATION = "federal-immigration"
+
+
+FINGER_NAMES: dict[str, str] = {
+    "R1": "right thumb",
+    "R2": "right index",
+    "R3": "right middle",
+    "R4": "right ring",
+    "R5": "right little",
+    "L1": "left thumb",
+    "L2": "left index",
+    "L3": "left middle",
+    "L4": "left ring",
+    "L5": "left little",
+}
+
+#: The ten fingers in capture order (right thumb → right little, left thumb → left little).
+FINGERS: tuple[Finger, ...] = tuple(Finger)
+#: The slap codes in capture order.
+SLAPS: tuple[Slap, ...] = tuple(Slap)
+#: The fingers of each slap, left to right as they lie in the image (seen from below the
+#: platen, as on an ink card).
+SLAP_FINGERS: dict[Slap, tuple[Finger, ...]] = {
+    Slap.RS: (Finger.R2, Finger.R3, Finger.R4, Finger.R5),
+    Slap.LS: (Finger.L5, Finger.L4, Finger.L3, Finger.L2),
+    Slap.TS: (Finger.L1, Finger.R1),
+}
+#: Booking capture order: the ten rolled prints, then the three slaps (plain).
+CAPTURE_ORDER: tuple[tuple[Finger | Slap, Impression], ...] = tuple(
+    (f, Impression.ROLLED) for f in FINGERS
+) + tuple((s, Impression.FLAT) for s in SLAPS)
+
+IMPRESSIONS: tuple[Impression, ...] = tuple(Impression)
+ANNOTATIONS: tuple[Annotation, ...] = tuple(Annotation)
+DISPOSITIONS: tuple[Disposition, ...] = tuple(Disposition)
+TRANSACTION_TYPES: tuple[TransactionType, ...] = tuple(TransactionType)
+BOOKING_STATUSES: tuple[BookingStatus, ...] = tuple(BookingStatus)
+DECISIONS: tuple[Decision, ...] = tuple(Decision)
+REPOSITORIES: tuple[Repository, ...] = tuple(Repository)
+#: Repositories whose records carry an offence level (1 most serious … 3).
+OFFENCE_REPOSITORIES: tuple[Repository, ...] = (Repository.STATE, Repository.FEDERAL_CRIMINAL)
+
+
+def validate_finger(code: object) -> Finger:
+    """The finger for ``code`` (any case), or ``ValueError`` naming the valid codes.
+
+    Examples
+    --------
+    >>> validate_finger(" l5 ")
+    <Finger.L5: 'L5'>
+    """
+    return Finger.parse(code, what="finger code")
+
+
+def finger_index(code: object) -> int:
+    """Index 0–9 of a finger code in capture order (``R1`` = 0 … ``L5`` = 9)."""
+    return validate_finger(code).order
+
+
+def fgp(code: object) -> int:
+    """ANSI/NIST-ITL finger position code (FGP 1–10) of a finger code."""
+    return validate_finger(code).fgp
