@@ -439,7 +439,7 @@ def _service(path: Path, gallery):
 
 def _cmd_book(args: argparse.Namespace) -> int:
     from .gallery import open_gallery
-    from .scanner.mock import PlatenSubject
+    from .scanner.scenarios import PlatenSubject
     from .service.drive import book_files, book_synthetic
 
     path = _gallery_path(args)

@@ -21,7 +21,8 @@ from .base import (
     ScannerTimeout,
 )
 from .files import ImageFileSource
-from .mock import SCENARIOS, MockScanner, MockSettings, PlatenSubject, ScannerFaults, setup_scenario
+from .mock import MockScanner, MockSettings, ScannerFaults
+from .scenarios import SCENARIOS, PlatenSubject, setup_scenario
 
 __all__ = [
     "CAPTURE_ORDER",

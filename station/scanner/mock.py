@@ -8,12 +8,15 @@ full-resolution print once a frame says ``stable`` — the auto-capture of a liv
 placement; the preview frames are cheap transforms of a downsampled copy (pressure ramping
 up the ridge contrast, the finger slipping and settling), so a GUI timer can poll at 15 fps.
 
-Who is on the platen is a :class:`PlatenSubject` (an enrolled subject, a new one, or a
-scenario that exercises the booking's checks); what goes wrong with the device is a
-:class:`ScannerFaults`.
+This module is the device: its settings, its faults (:class:`ScannerFaults`) and the state
+machine of connection, placement, frames and capture. Who is on the platen is a
+:class:`~station.scanner.scenarios.PlatenSubject` (an enrolled subject, a new one, or a
+scenario that exercises the booking's checks); the images are composed by the pure
+functions of :mod:`station.scanner.platen`.
 
 Examples
 --------
+>>> from station.scanner.scenarios import PlatenSubject
 >>> scanner = MockScanner(PlatenSubject.new(7), seed=1)
 >>> scanner.connect()
 >>> capture = scanner.capture("R1", "rolled")
@@ -25,15 +28,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import NamedTuple
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-from scipy import ndimage
 
-from ..core.fingers import FINGERS, validate_finger
 from ..core.synth import impression as render
 from ..core.synth.params import DEFAULT_PARAMETERS as SYNTH
+from . import platen
 from .base import (
     SLAPS,
     Box,
@@ -47,31 +49,18 @@ from .base import (
     validate_slot,
 )
 
+if TYPE_CHECKING:  # scenarios.py builds on this module (faults and settings of a scenario)
+    from .scenarios import PlatenSubject
+
 __all__ = [
-    "SCENARIOS",
     "CaptureLog",
     "MockScanner",
     "MockSettings",
-    "PlatenSubject",
     "Rendered",
     "ScannerFaults",
-    "setup_scenario",
 ]
 
 logger = logging.getLogger(__name__)
-
-#: Named situations for the scanner panel. The first four are about the person on the platen
-#: (:meth:`PlatenSubject.scenario`), the others about the device (:class:`ScannerFaults`).
-SCENARIOS: tuple[str, ...] = (
-    "normal",
-    "swapped",
-    "poor-finger",
-    "amputated",
-    "dirty-platen",
-    "timeout",
-    "disconnect",
-)
-_SUBJECT_SCENARIOS = ("normal", "swapped", "poor-finger", "amputated")
 
 
 @dataclass(frozen=True)
@@ -156,105 +145,6 @@ DEFAULT_SETTINGS = MockSettings()
 
 
 @dataclass(frozen=True)
-class PlatenSubject:
-    """The synthetic person whose fingers the mock scanner prints.
-
-    Attributes
-    ----------
-    subject, population : int
-        Seeds of the synthetic subject (see :func:`station.core.synth.impression`).
-    origin : str
-        ``'gallery'``, ``'new'`` or the scenario name, for display.
-    swap : tuple of str or None
-        Two fingers whose rolled prints come out swapped (the officer rolled them out of
-        order); their slaps are correct, so the sequence check must flag them.
-    poor_finger : str or None
-        A finger whose first capture is badly degraded and partial.
-    absent : frozenset of str
-        Fingers that are missing (amputated): nothing is placed on the platen for them.
-    """
-
-    subject: int
-    population: int = 0
-    origin: str = "new"
-    swap: tuple[str, str] | None = None
-    poor_finger: str | None = None
-    absent: frozenset[str] = field(default_factory=frozenset)
-
-    def __post_init__(self) -> None:
-        for name, value in (("subject", self.subject), ("population", self.population)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{name} must be a non-negative whole number, got {value!r}")
-        if self.swap is not None:
-            a, b = (validate_finger(f) for f in self.swap)
-            if a == b:
-                raise ValueError(f"swap needs two different fingers, got {self.swap!r}")
-            object.__setattr__(self, "swap", (a, b))
-        if self.poor_finger is not None:
-            object.__setattr__(self, "poor_finger", validate_finger(self.poor_finger))
-        object.__setattr__(self, "absent", frozenset(validate_finger(f) for f in self.absent))
-        if len(self.absent) == len(FINGERS):
-            raise ValueError("a subject needs at least one finger")
-
-    @classmethod
-    def gallery(cls, subject: int, population: int = 0) -> PlatenSubject:
-        """An enrolled subject (the caller enrolled ``subject`` in its gallery)."""
-        return cls(subject, population, origin="gallery")
-
-    @classmethod
-    def new(cls, subject: int, population: int = 0) -> PlatenSubject:
-        """A subject unknown to the gallery (the caller picks a ``subject`` it did not enrol)."""
-        return cls(subject, population, origin="new")
-
-    @classmethod
-    def scenario(
-        cls, name: str, subject: int, population: int = 0, *, finger: str | None = None
-    ) -> PlatenSubject:
-        """A subject set up for one of the booking scenarios.
-
-        Parameters
-        ----------
-        name : {'normal', 'swapped', 'poor-finger', 'amputated'}
-            ``'swapped'``: the rolled prints of ``R2`` and ``R3`` come out swapped.
-            ``'poor-finger'``: the first capture of ``finger`` (default ``R2``) is badly
-            degraded and partial; later ones are normal. ``'amputated'``: ``finger`` (default
-            ``L4``) is missing. (A dirty platen is a scanner fault: see :class:`ScannerFaults`.)
-        subject, population : int
-            Seeds of the synthetic subject.
-        finger : str, optional
-            The finger the scenario is about; for ``'swapped'`` the first of the pair, which
-            is swapped with its neighbour on the same hand.
-        """
-        if name not in _SUBJECT_SCENARIOS:
-            hint = (
-                " — it is a scanner fault: use ScannerFaults or setup_scenario()"
-                if name in SCENARIOS
-                else ""
-            )
-            raise ValueError(
-                f"unknown subject scenario {name!r}{hint}; use one of "
-                f"{', '.join(_SUBJECT_SCENARIOS)}"
-            )
-        if name == "normal":
-            return cls(subject, population, origin=name)
-        if name == "swapped":
-            first = validate_finger(finger or "R2")
-            hand, number = first[0], int(first[1])
-            second = f"{hand}{number + 1 if number < 5 else number - 1}"
-            return cls(subject, population, origin=name, swap=(first, second))
-        if name == "poor-finger":
-            return cls(subject, population, origin=name, poor_finger=finger or "R2")
-        return cls(subject, population, origin=name, absent=frozenset({finger or "L4"}))
-
-    def placed(self, finger: str, impression: str) -> str:
-        """The finger actually placed when ``finger`` is asked for (differs if swapped)."""
-        if self.swap is not None and impression == "rolled" and finger in self.swap:
-            a, b = self.swap
-            return b if finger == a else a
-        return finger
-
-
-@dataclass(frozen=True)
 class ScannerFaults:
     """Faults of the emulated device.
 
@@ -279,22 +169,6 @@ class ScannerFaults:
     def __post_init__(self) -> None:
         if self.disconnect_after is not None and self.disconnect_after < 0:
             raise ValueError(f"disconnect_after must be >= 0, got {self.disconnect_after}")
-
-
-def setup_scenario(
-    name: str, subject: int, population: int = 0
-) -> tuple[PlatenSubject, ScannerFaults]:
-    """The subject and faults for a named scenario of :data:`SCENARIOS` (for the GUI menu)."""
-    if name in _SUBJECT_SCENARIOS:
-        return PlatenSubject.scenario(name, subject, population), ScannerFaults()
-    faults = {
-        "dirty-platen": ScannerFaults(dirty_platen=True),
-        "timeout": ScannerFaults(timeout=True),
-        "disconnect": ScannerFaults(disconnect_after=DEFAULT_SETTINGS.approach_frames + 2),
-    }
-    if name not in faults:
-        raise ValueError(f"unknown scenario {name!r}: use one of {', '.join(SCENARIOS)}")
-    return PlatenSubject(subject, population, origin=name), faults[name]
 
 
 class Rendered(NamedTuple):
@@ -340,43 +214,6 @@ class _Placement:
     poor: bool
     index: int = 0
     last_stable: bool = False
-
-
-def _downsample(image: np.ndarray, scale: int) -> np.ndarray:
-    """Block mean by ``scale`` (the edge rows/cols that do not fill a block are dropped)."""
-    if scale == 1:
-        return image.astype(np.float32)
-    rows, cols = (side // scale for side in image.shape)
-    blocks = image[: rows * scale, : cols * scale].reshape(rows, scale, cols, scale)
-    return blocks.mean(axis=(1, 3), dtype=np.float32)
-
-
-def _shifted(image: np.ndarray, dy: int, dx: int, fill: float) -> np.ndarray:
-    """``image`` moved by ``(dy, dx)`` pixels, uncovered pixels set to ``fill``."""
-    out = np.full_like(image, fill)
-    rows, cols = image.shape
-    src_r = slice(max(0, -dy), rows - max(0, dy))
-    src_c = slice(max(0, -dx), cols - max(0, dx))
-    dst_r = slice(max(0, dy), rows - max(0, -dy))
-    dst_c = slice(max(0, dx), cols - max(0, -dx))
-    out[dst_r, dst_c] = image[src_r, src_c]
-    return out
-
-
-def _contact(
-    image: np.ndarray, blur: float, sigma: float, levels: tuple[float, float]
-) -> np.ndarray:
-    """Contact weight 0..1 of a single print: high where ridges are, 0 on the empty platen."""
-    smooth = ndimage.gaussian_filter(image.astype(np.float64), blur)
-    mean = ndimage.gaussian_filter(smooth, sigma)
-    spread = np.sqrt(np.maximum(ndimage.gaussian_filter(smooth**2, sigma) - mean**2, 0.0))
-    lo, hi = levels
-    return np.clip((spread - lo) / (hi - lo), 0.0, 1.0)
-
-
-def _background(image: np.ndarray) -> float:
-    """Grey level of the empty platen in a synthetic impression (its bright tail)."""
-    return float(np.percentile(image, 97))
 
 
 class MockScanner:
@@ -588,7 +425,7 @@ class MockScanner:
             raise ScannerError("The print has not settled yet — hold the finger still")
         image = p.image
         if self.faults.dirty_platen:
-            image = np.rint(image * (1.0 - self._dirt_mask(image.shape))).astype(np.uint8)
+            image = platen.through_dirt(image, self._dirt_mask(image.shape))
         capture = Capture(
             image=image,
             finger=p.finger,
@@ -659,17 +496,19 @@ class MockScanner:
         shift: np.ndarray | tuple[int, int],
         stable: bool,
     ) -> Frame:
-        bg = np.float32(p.background)
-        if p.preview is None or contrast <= 0.0:
-            rows, cols = (side // self.settings.preview_scale for side in p.shape)
-            view = np.full((rows, cols), bg, np.float32)
+        scale = self.settings.preview_scale
+        if p.preview is None:
+            rows, cols = (side // scale for side in p.shape)
+            view = np.full((rows, cols), np.float32(p.background), np.float32)
         else:
-            dy, dx = (int(np.rint(v / self.settings.preview_scale)) for v in shift)
-            view = _shifted(p.preview, dy, dx, float(bg))
-            view = bg - np.float32(contrast) * (bg - view)
+            dy, dx = (int(np.rint(v / scale)) for v in shift)
+            view = platen.pressed(
+                p.preview, contrast=contrast, offset=(dy, dx), background=p.background
+            )
         if self.faults.dirty_platen:
-            view = view * (1.0 - self._dirt_preview(p.shape))
-        image = np.clip(np.rint(view), 0, 255).astype(np.uint8)
+            image = platen.through_dirt(view, self._dirt_preview(p.shape))
+        else:
+            image = platen.quantize(view)
         return Frame(image, present, stable, float(contrast), t)
 
     def _placement_for(
@@ -689,14 +528,14 @@ class MockScanner:
     ) -> _Placement:
         s = self.settings
         if background is None:
-            background = s.platen_level if image is None else _background(image)
+            background = s.platen_level if image is None else platen.background_level(image)
         angle = rng.uniform(0.0, 2.0 * np.pi)
         return _Placement(
             subject=subject,
             finger=finger,
             impression=impression,
             image=image,
-            preview=None if image is None else _downsample(image, s.preview_scale),
+            preview=None if image is None else platen.downsample(image, s.preview_scale),
             background=background,
             shape=shape,
             settle=int(rng.integers(s.settle_frames[0], s.settle_frames[1] + 1)),
@@ -732,25 +571,11 @@ class MockScanner:
             degradation=degradation,
         )
         if poor:
-            image = self._partial(image, rng)
+            image = platen.partial_contact(image, rng, share=s.poor_contact, noise=s.platen_noise)
         rendered = (Rendered(placed, number, impression, None, degradation),)
         return self._placement_for(
             subject, finger, impression, image, image.shape, rng, rendered=rendered, poor=poor
         )
-
-    def _partial(self, image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Keep a small patch of the print: the finger barely touched the platen."""
-        rows, cols = image.shape
-        share = self.settings.poor_contact
-        cy = rows * rng.uniform(0.35, 0.65)
-        cx = cols * rng.uniform(0.35, 0.65)
-        yy, xx = np.ogrid[0:rows, 0:cols]
-        level = np.hypot((yy - cy) / (0.5 * share * rows), (xx - cx) / (0.5 * share * cols))
-        keep = np.clip((1.0 - level) / 0.1, 0.0, 1.0)
-        bg = _background(image)
-        empty = bg + rng.normal(0.0, self.settings.platen_noise, image.shape)
-        out = empty - keep * (empty - image.astype(np.float64))
-        return np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
     def _slap(
         self, subject: PlatenSubject, code: str, number: int, rng: np.random.Generator
@@ -758,7 +583,6 @@ class MockScanner:
         s = self.settings
         fingers = SLAPS[code]
         rows, cols = s.slap_size
-        canvas = np.full((rows, cols), s.platen_level, np.float64)
         if code == "TS":
             size = s.thumb_size
             tops = [s.thumb_top] * len(fingers)
@@ -769,7 +593,7 @@ class MockScanner:
             tops = [stagger[int(f[1])] for f in fingers]
             gap = (cols - len(fingers) * size[1]) // (len(fingers) + 1)
             lefts = [gap + i * (size[1] + gap) for i in range(len(fingers))]
-        segments: list[tuple[str, Box]] = []
+        prints: list[tuple[str, np.ndarray, tuple[int, int]]] = []
         rendered: list[Rendered] = []
         missing = [f for f in fingers if f in subject.absent]
         for finger, top, left in zip(fingers, tops, lefts, strict=True):
@@ -785,13 +609,18 @@ class MockScanner:
                 size=size,
             )
             rendered.append(Rendered(finger, number, "flat", size, None))
-            r0 = int(np.clip(top + dy, 0, rows - size[0]))
-            c0 = int(np.clip(left + dx, 0, cols - size[1]))
-            box = self._paste(canvas, image, r0, c0)
-            if box is not None:
-                segments.append((finger, box))
-        canvas += rng.normal(0.0, s.platen_noise, canvas.shape)
-        slap = np.clip(np.rint(canvas), 0, 255).astype(np.uint8)
+            prints.append((finger, image, (top + dy, left + dx)))
+        slap, segments = platen.compose_slap(
+            prints,
+            rng,
+            size=(rows, cols),
+            level=s.platen_level,
+            noise=s.platen_noise,
+            blur=s.contact_blur,
+            sigma=s.contact_sigma,
+            levels=s.contact_levels,
+            margin=s.segment_margin,
+        )
         # Missing (amputated) fingers leave a gap on the slap; the device notes it.
         annotation = f"{', '.join(missing)} not on the platen" if missing else None
         return self._placement_for(
@@ -801,34 +630,10 @@ class MockScanner:
             slap if segments else None,
             (rows, cols),
             rng,
-            segments=tuple(segments),
+            segments=segments,
             rendered=tuple(rendered),
             annotation=annotation,
             background=s.platen_level,
-        )
-
-    def _paste(self, canvas: np.ndarray, image: np.ndarray, r0: int, c0: int) -> Box | None:
-        """Lay a finger's print on the canvas at ``(r0, c0)``; return its contact box.
-
-        Only the contact area is laid down (where the ridge texture is), so the impression's
-        own background does not show as a rectangle on the slap.
-        """
-        s = self.settings
-        contact = _contact(image, s.contact_blur, s.contact_sigma, s.contact_levels)
-        ink = _background(image) - image.astype(np.float64)
-        region = canvas[r0 : r0 + image.shape[0], c0 : c0 + image.shape[1]]
-        region -= ink * contact
-        inside = contact >= 0.5
-        rows_in = np.flatnonzero(inside.any(axis=1))
-        cols_in = np.flatnonzero(inside.any(axis=0))
-        if rows_in.size == 0:
-            return None
-        m = s.segment_margin
-        return (
-            r0 + max(0, int(rows_in[0]) - m),
-            c0 + max(0, int(cols_in[0]) - m),
-            r0 + min(image.shape[0], int(rows_in[-1]) + 1 + m),
-            c0 + min(image.shape[1], int(cols_in[-1]) + 1 + m),
         )
 
     def _dirt_mask(self, shape: tuple[int, int]) -> np.ndarray:
@@ -836,34 +641,20 @@ class MockScanner:
         shape = (int(shape[0]), int(shape[1]))
         if shape not in self._dirt:
             s = self.settings
-            rng = np.random.default_rng([self.seed, *shape, 7])
-            rows, cols = shape
-            dirt = np.zeros(shape)
-            for _ in range(s.dirt_blots):
-                cy, cx = rng.uniform(0, rows), rng.uniform(0, cols)
-                sy, sx = rng.uniform(*s.dirt_sizes, 2)
-                theta = rng.uniform(0, np.pi)
-                darkness = rng.uniform(0.4, 1.0)
-                reach = 4.0 * max(sy, sx)  # the blot is negligible beyond 4 sigma
-                r0, r1 = int(max(0, cy - reach)), int(min(rows, cy + reach + 1))
-                c0, c1 = int(max(0, cx - reach)), int(min(cols, cx + reach + 1))
-                if r0 >= r1 or c0 >= c1:
-                    continue
-                yy, xx = np.ogrid[r0:r1, c0:c1]
-                u = (yy - cy) * np.cos(theta) + (xx - cx) * np.sin(theta)
-                v = -(yy - cy) * np.sin(theta) + (xx - cx) * np.cos(theta)
-                blot = darkness * np.exp(-0.5 * ((u / sy) ** 2 + (v / sx) ** 2))
-                np.maximum(dirt[r0:r1, c0:c1], blot, out=dirt[r0:r1, c0:c1])
-            specks = np.zeros(shape)
-            specks[rng.integers(0, rows, s.dirt_specks), rng.integers(0, cols, s.dirt_specks)] = 1
-            specks = ndimage.gaussian_filter(specks, 1.5) * 14.0
-            self._dirt[shape] = np.clip(s.dirt_opacity * np.maximum(dirt, specks), 0.0, 1.0)
+            self._dirt[shape] = platen.dirt_mask(
+                shape,
+                np.random.default_rng([self.seed, *shape, 7]),
+                blots=s.dirt_blots,
+                specks=s.dirt_specks,
+                opacity=s.dirt_opacity,
+                sizes=s.dirt_sizes,
+            )
         return self._dirt[shape]
 
     def _dirt_preview(self, shape: tuple[int, int]) -> np.ndarray:
         """The dirt mask at preview resolution (cached)."""
         key = (int(shape[0]), int(shape[1]))
         if key not in self._dirt_preview_cache:
-            mask = _downsample(self._dirt_mask(key), self.settings.preview_scale)
+            mask = platen.downsample(self._dirt_mask(key), self.settings.preview_scale)
             self._dirt_preview_cache[key] = mask
         return self._dirt_preview_cache[key]

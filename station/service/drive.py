@@ -17,7 +17,8 @@ from station.core.sequence import SLAP_FINGERS
 from station.core.synth.population import demographics
 from station.scanner.base import CAPTURE_ORDER, Capture, ScannerError
 from station.scanner.files import ImageFileSource
-from station.scanner.mock import MockScanner, PlatenSubject
+from station.scanner.mock import MockScanner
+from station.scanner.scenarios import PlatenSubject
 
 from .booking import BookingService, process_capture
 

@@ -124,6 +124,7 @@ def test_scanner_package_does_not_import_qt() -> None:
     code = (
         "import sys\n"
         "import station.scanner, station.scanner.mock, station.scanner.files, station.core.slap\n"
+        "import station.scanner.platen, station.scanner.scenarios\n"
         "assert not any(m.startswith('PySide6') for m in sys.modules), 'Qt was imported'\n"
         "print('ok')\n"
     )

@@ -8,7 +8,8 @@ import pytest
 from station.core.synth.population import demographics
 from station.gallery import GalleryError
 from station.scanner.base import Capture, utc_now
-from station.scanner.mock import MockScanner, PlatenSubject
+from station.scanner.mock import MockScanner
+from station.scanner.scenarios import PlatenSubject
 from station.service import BookingService, holdings
 from station.service.drive import book_synthetic
 

@@ -74,7 +74,8 @@ def test_kill_during_seeding_then_resume(tmp_path: Path) -> None:
 SUBMIT_CHILD = """
 import sys, time
 from station.gallery import open_gallery
-from station.scanner.mock import MockScanner, PlatenSubject
+from station.scanner.mock import MockScanner
+from station.scanner.scenarios import PlatenSubject
 from station.service import BookingService, process_capture, run_search
 
 with open_gallery(sys.argv[1]) as gallery:
