@@ -80,7 +80,8 @@ class Template:
     height: int
     dpi: int = 500
     minutiae: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.float32))
-    minutia_quality: np.ndarray | None = None
+    # None (all ones) is accepted at construction; __post_init__ always stores an array.
+    minutia_quality: np.ndarray = None  # type: ignore[assignment]
     singular_points: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), np.float32))
     quality: int = 0
     level: int = 5
@@ -235,9 +236,9 @@ class Template:
                 d["width"],
                 d["height"],
                 d["dpi"],
-                minutiae,
-                mq,
-                sp,
+                np.array(minutiae, np.float32),
+                np.array(mq, np.float32),
+                np.array(sp, np.float32),
                 d["quality"],
                 d["level"],
                 d["reason"],

@@ -89,7 +89,7 @@ class _Code(StrEnum):
             What the value is, for the message (default: the class name, lower case).
         """
         try:
-            return cls(value)
+            return cls(value)  # type: ignore[arg-type]  # any value: _missing_ refuses it
         except ValueError:
             label = what or cls.__name__.lower()
             valid = ", ".join(m.value for m in cls)

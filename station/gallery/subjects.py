@@ -110,7 +110,8 @@ class SubjectStore(GalleryBase):
             subject id.
         """
         offset, limit = checks.count(offset, "offset"), checks.count(limit, "limit")
-        where, params = [], []
+        where: list[str] = []
+        params: list[str | int] = []
         if search is not None and not isinstance(search, str):
             raise ValueError(f"search must be text, got {search!r}")
         for term in re.split(r"[\s,]+", (search or "").strip()):

@@ -153,7 +153,7 @@ def _touching(spec: BlockSpectra, mask: np.ndarray) -> np.ndarray:
     rows, cols = mask.shape
     padded = np.zeros(((n_r + 1) * half, (n_c + 1) * half), bool)
     padded[half : half + rows, half : half + cols] = mask
-    cells = padded.reshape(n_r + 1, half, n_c + 1, half).any(axis=(1, 3))
+    cells: np.ndarray = padded.reshape(n_r + 1, half, n_c + 1, half).any(axis=(1, 3))  # type: ignore[assignment]
     return cells[:-1, :-1] | cells[1:, :-1] | cells[:-1, 1:] | cells[1:, 1:]
 
 

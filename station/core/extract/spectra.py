@@ -95,7 +95,7 @@ def block_spectra(image: np.ndarray, fill: float, window: int) -> BlockSpectra:
 
 
 def overlap_add(
-    spec: BlockSpectra, filtered: np.ndarray, where: tuple[np.ndarray, np.ndarray]
+    spec: BlockSpectra, filtered: np.ndarray, where: tuple[np.ndarray, ...]
 ) -> np.ndarray:
     """Inverse transform filtered block spectra and add the blocks back into an image.
 

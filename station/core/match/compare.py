@@ -38,7 +38,7 @@ class Comparison:
 _EMPTY = Comparison(0.0, np.zeros((0, 2), int), np.zeros(0))
 
 
-def _falling(v: np.ndarray, mu: float, tau: float) -> np.ndarray:
+def _falling(v: np.ndarray | float, mu: float, tau: float) -> np.ndarray:
     """Sigmoid that falls from 1 to 0 around ``mu`` with steepness ``tau``."""
     return 1.0 / (1.0 + np.exp(np.clip(tau * (v - mu), -50, 50)))
 

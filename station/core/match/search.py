@@ -184,7 +184,7 @@ class SearchGallery:
             raise TypeError(f"expected a Template, got {type(template).__name__}")
         row = self._subject_row(subject)
         if vector is None:
-            vector = descriptor(template, self.params)
+            vector = descriptor(template, self.params)  # type: ignore[arg-type]  # not bytes
         if vector.shape != (self._dim,):
             raise ValueError(f"descriptor must have {self._dim} values, got {vector.shape}")
         index = self._fingers[finger]

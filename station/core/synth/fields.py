@@ -42,7 +42,8 @@ def smooth_noise(
         field = _linear_zoom(base, shape)
     else:
         zoom = ((shape[0] - 1) / (coarse[0] - 1), (shape[1] - 1) / (coarse[1] - 1))
-        field = ndimage.zoom(base, zoom, order=order, mode="nearest", grid_mode=False)
+        # order is an int 0-5 at run time; the stubs want a Literal
+        field = ndimage.zoom(base, zoom, order=order, mode="nearest", grid_mode=False)  # type: ignore[call-overload]
         field = field[: shape[0], : shape[1]]
         if field.shape != shape:  # zoom can round one sample short
             field = np.pad(

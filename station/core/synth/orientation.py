@@ -135,7 +135,7 @@ def orientation_field(
             )
         fr = np.clip((np.asarray(ys, float) - y00) / step_y, 0, rows - 1.000001)
         fc = np.clip((np.asarray(xs, float) - x00) / step_x, 0, cols - 1.000001)
-        r0, c0 = fr.astype(int), fc.astype(int)
+        r0, c0 = fr.astype(int), fc.astype(int)  # type: ignore[assignment]  # arrays here
         wr, wc = fr - r0, fc - c0
         return (
             grid[r0, c0] * (1 - wr) * (1 - wc)
