@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from .booking import BookingService, ProcessedCapture, SearchJob, process_capture, run_search
 from .index import cache_path, load_index
-from .seed import holdings, in_gallery, seed
+from .seed import in_gallery, seed
 
 __all__ = [
     "BookingService",
     "ProcessedCapture",
     "SearchJob",
     "cache_path",
-    "holdings",
     "in_gallery",
     "load_index",
     "process_capture",
