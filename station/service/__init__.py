@@ -1,6 +1,6 @@
 """The booking station's services: booking transactions, the search index, seeding.
 
-Between the pure core (:mod:`station.core`) and the gallery (:mod:`station.gallery`) on one
+Between the core (:mod:`station.core`) and the gallery (:mod:`station.gallery`) on one
 side and the user interfaces (:mod:`station.cli`, :mod:`station.gui`) on the other: both
 interfaces drive bookings through the same :class:`BookingService`. No Qt here (a test
 checks it).
