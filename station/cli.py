@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import statistics
 import sys
 import time
 from collections.abc import Sequence
@@ -197,7 +196,12 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
     population = _population(args)
     if args.bench:
-        return _synth_bench(args.count, population)
+        from .benchmark.synthesis import format_synthesis, synthesis_bench
+
+        if args.count < 1:
+            raise CommandError("--count must be at least 1")
+        print(format_synthesis(synthesis_bench(args.count, population=population)))
+        return 0
     if args.sheet:
         from .core.synth.sheet import contact_sheet
 
@@ -249,44 +253,18 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     return 0
 
 
-def _synth_bench(count: int, population: int) -> int:
-    """Median time of one 512 x 512 flat impression, cold (new finger) and warm (known finger)."""
-    from .core import synth
-    from .core.synth.master import master_print
-
-    if count < 1:
-        raise CommandError("--count must be at least 1")
-    fingers = synth.FINGERS
-    cold, warm, minutiae = [], [], []
-    base = 10_000  # subjects far from the ones other commands touch, so nothing is cached
-    for n in range(count):
-        subject, finger = base + n, fingers[n % len(fingers)]
-        start = time.perf_counter()
-        _, _truth = synth.impression(subject, finger, 0, population=population, kind="flat")
-        cold.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        synth.impression(subject, finger, 1, population=population, kind="flat")
-        warm.append(time.perf_counter() - start)
-        minutiae.append(len(master_print(subject, finger, population=population).minutiae))
-    print(f"synthetic impressions, 512x512 flat, {count} fingers, one core")
-    print(f"  median, new finger (master + impression): {statistics.median(cold) * 1e3:7.1f} ms")
-    print(f"  median, known finger (impression only):   {statistics.median(warm) * 1e3:7.1f} ms")
-    print(
-        f"  minutiae per master: median {statistics.median(minutiae):.0f}, "
-        f"range {min(minutiae)}-{max(minutiae)}"
-    )
-    return 0
-
-
 def _cmd_extract(args: argparse.Namespace) -> int:
     from .core import image as imageio
     from .core.extract import extract
     from .core.overlay import draw_overlay
 
     if args.bench:
-        from .bench_extract import run as bench
+        from .benchmark.extraction import extraction_bench, format_extraction
 
-        return bench(args.count)
+        if args.count < 2:
+            raise CommandError("--count must be at least 2")
+        print(format_extraction(extraction_bench(args.count)))
+        return 0
     if args.image is None:
         raise CommandError("name an image file to extract (or use --bench)")
     image = imageio.load(args.image)
@@ -312,6 +290,7 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
+    from .benchmark.plots import PlotsUnavailableError
     from .benchmark.run import BenchOptions, run
 
     try:
@@ -331,6 +310,9 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     if args.only == "fvc" and args.fvc is None:
         raise CommandError("--only fvc needs --fvc DIR")
     only = args.only or ("fvc" if args.fvc is not None else None)  # --fvc alone: that folder
+    gallery = _gallery_path(args)
+    if only == "booking" and not gallery.exists():
+        raise CommandError(f"no gallery at {gallery}: seed one first (station seed --subjects N)")
     opts = BenchOptions(
         fingers=args.fingers,
         impressions=args.impressions,
@@ -342,7 +324,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         identification=only in (None, "identification"),
         booking=only == "booking",
         startup=only == "startup",
-        gallery=_gallery_path(args),
+        gallery=gallery,
         bookings=args.bookings,
         population=_population(args),
         calibrate=args.calibrate,
@@ -350,7 +332,10 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         plots=None if args.no_plots else args.plots,
         cache=None if args.no_cache else args.cache,
     )
-    return run(opts)
+    try:
+        return run(opts)
+    except PlotsUnavailableError as exc:
+        raise CommandError(f"{exc} (or pass --no-plots)") from None
 
 
 def _gallery_path(args: argparse.Namespace) -> Path:

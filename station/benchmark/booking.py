@@ -104,7 +104,7 @@ def booking_trials(
     from ..service import cache_path, load_index
 
     if not gallery.exists():
-        raise ValueError(f"no gallery at {gallery}: seed one first (station seed --subjects N)")
+        raise ValueError(f"no gallery at {gallery}: seed one first")
     with open_gallery(gallery, readonly=True) as g:
         enrolled = sorted(
             int(s["synthetic_id"])

@@ -8,16 +8,18 @@ import numpy as np
 
 from ..core.match.metrics import rate_curves
 
-__all__ = ["det_plot", "histogram_plot"]
+__all__ = ["PlotsUnavailableError", "det_plot", "histogram_plot"]
+
+
+class PlotsUnavailableError(RuntimeError):
+    """matplotlib (the ``bench`` extra) is not installed, so no plot can be drawn."""
 
 
 def _pyplot():
     try:
         import matplotlib
     except ImportError:  # pragma: no cover - depends on the environment
-        raise RuntimeError(
-            "plots need matplotlib: pip install -e '.[bench]' (or pass --no-plots)"
-        ) from None
+        raise PlotsUnavailableError("plots need matplotlib: pip install -e '.[bench]'") from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

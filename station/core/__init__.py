@@ -1,4 +1,7 @@
-"""Pure-numpy core: synthetic prints, extraction, templates, matching, disposition rules.
+"""The core: synthetic prints and holdings, extraction, templates, matching, disposition rules.
 
-Nothing here imports Qt or talks SQL; every function is usable headless.
+Computation on arrays with numpy, scipy, scikit-image and Pillow. Nothing here imports Qt or
+talks SQL, and no file is read or written but those a caller names (the image codecs of
+:mod:`station.core.image`, a calibration table written on request) and the matcher's own
+packaged calibration table; every function is usable headless.
 """

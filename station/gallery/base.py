@@ -120,6 +120,7 @@ class GalleryBase:
 
     @property
     def _conn(self) -> sqlite3.Connection:
+        """The open connection, for the parts of :class:`Gallery` (``GalleryError`` if closed)."""
         if self._connection is None:
             raise GalleryError(f"gallery {self.path} is closed")
         return self._connection
@@ -189,6 +190,7 @@ class GalleryBase:
                 conn.execute("COMMIT")
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """All rows of a query as ``{column: value}`` dicts."""
         cursor = self._conn.cursor()
         cursor.row_factory = dict_row
         try:
@@ -197,10 +199,12 @@ class GalleryBase:
             cursor.close()
 
     def _row(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
+        """The first row of a query as a dict, or None."""
         rows = self._rows(sql, params)
         return rows[0] if rows else None
 
     def _scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The first column of the first row of a query, or None."""
         row = self._conn.execute(sql, params).fetchone()
         return None if row is None else row[0]
 

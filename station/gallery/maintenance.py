@@ -1,4 +1,4 @@
-"""Health check and export of a gallery (called through ``Gallery.check`` / ``Gallery.export``)."""
+"""Health check, backup copy and export of a gallery (part of :class:`Gallery`)."""
 
 from __future__ import annotations
 
@@ -6,44 +6,165 @@ import json
 import logging
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from station.core.template import Template, TemplateError
 
 from . import codecs
-from .connection import integrity_lines, translate
+from .base import guarded
+from .bookings import BookingStore
+from .connection import integrity_lines
 from .errors import GalleryError
 from .schema import APPLICATION_ID, SCHEMA_VERSION
+from .subjects import SubjectStore
 
-if TYPE_CHECKING:
-    from .store import Gallery
-
-__all__ = ["check", "export"]
+__all__ = ["MaintenanceStore"]
 
 log = logging.getLogger(__name__)
 
 _FETCH = 64
 
 
-def check(gallery: Gallery, *, images: bool = True) -> list[str]:
-    """Problems found in ``gallery``, one sentence each; ``[]`` when healthy.
+class MaintenanceStore(SubjectStore, BookingStore):
+    """Check, copy and export a gallery (part of :class:`Gallery`).
 
-    Parameters
-    ----------
-    gallery : Gallery
-    images : bool
-        Also decode every stored image.
+    Built on the subject and booking parts because an export writes out what they read.
     """
-    conn = gallery._conn
-    problems = _integrity(conn)
-    try:
-        with gallery._snapshot():
-            problems += _check_rows(conn, images=images)
-    except sqlite3.DatabaseError as exc:
-        problems.append(f"reading the gallery failed: {exc}")
-    for problem in problems:
-        log.warning("gallery %s: %s", gallery.path, problem)
-    return problems
+
+    def check(self, *, images: bool = True) -> list[str]:
+        """Look for damage; ``[]`` when the gallery is healthy.
+
+        Runs ``PRAGMA integrity_check`` and ``foreign_key_check``, loads every template and,
+        with ``images``, decodes every image (slow on a large gallery).
+
+        Parameters
+        ----------
+        images : bool
+            Also decode every stored image.
+
+        Returns
+        -------
+        problems : list of str
+            One plain sentence each.
+        """
+        conn = self._conn
+        problems = _integrity(conn)
+        try:
+            with self._snapshot():
+                problems += _check_rows(conn, images=images)
+        except sqlite3.DatabaseError as exc:
+            problems.append(f"reading the gallery failed: {exc}")
+        for problem in problems:
+            log.warning("gallery %s: %s", self.path, problem)
+        return problems
+
+    @guarded
+    def copy_to(self, dest: str | Path) -> Path:
+        """Write a consistent copy of the gallery (a snapshot, WAL included) to a new file.
+
+        Raises
+        ------
+        GalleryError
+            ``dest`` exists, or cannot be written.
+        """
+        dest = Path(dest)
+        if dest.exists():
+            raise GalleryError(f"{dest} exists: copy the gallery to a new file")
+        target = sqlite3.connect(dest)
+        try:
+            self._conn.backup(target)
+        finally:
+            target.close()
+        return dest
+
+    @guarded
+    def export(self, out_dir: str | Path) -> Path:
+        """Write the gallery as JSON and PNG files into an empty or new directory.
+
+        Layout: ``subjects.json`` (with each subject's prints' metadata and file names),
+        ``records.json``, ``bookings.json`` (with prints, responses and decisions),
+        ``audit.json``, ``prints/<subject>_<finger>_<impression>.png`` (``_2``, ``_3`` … for
+        further encounters of the same finger) with a ``.tpl`` template beside it when there
+        is one, and ``bookings/<TCN>/<finger>_<impression>.png``.
+
+        Returns
+        -------
+        out_dir : pathlib.Path
+
+        Raises
+        ------
+        GalleryError
+            ``out_dir`` exists and is not an empty directory, or it cannot be written.
+        """
+        out_dir = Path(out_dir)
+        if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
+            raise GalleryError(f"export directory {out_dir} is not empty")
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            with self._snapshot():
+                counts = self._export_files(out_dir)
+        except OSError as exc:
+            raise GalleryError(f"cannot write export to {out_dir}: {exc}") from None
+        log.info("gallery %s exported to %s: %s", self.path, out_dir, counts)
+        return out_dir
+
+    def _export_files(self, out_dir: Path) -> dict[str, int]:
+        """Write every table into ``out_dir`` (inside a read snapshot); what was written."""
+        conn = self._conn
+        prints_dir = out_dir / "prints"
+        prints_dir.mkdir()
+        subjects = self._rows("SELECT * FROM subjects ORDER BY id")
+        n_prints = 0
+        for subject in subjects:
+            subject["prints"] = self.prints(subject["id"])
+            seen: dict[str, int] = {}
+            for meta in subject["prints"]:
+                stem = f"{subject['id']}_{meta['finger']}_{meta['impression']}"
+                seen[stem] = seen.get(stem, 0) + 1
+                if seen[stem] > 1:
+                    stem += f"_{seen[stem]}"
+                png, blob = conn.execute(
+                    "SELECT i.png, p.template FROM prints p JOIN images i ON i.id = p.image_id "
+                    "WHERE p.id = ?",
+                    (meta["id"],),
+                ).fetchone()
+                (prints_dir / f"{stem}.png").write_bytes(png)
+                meta["file"] = f"prints/{stem}.png"
+                if blob is not None:
+                    (prints_dir / f"{stem}.tpl").write_bytes(blob)
+                    meta["template_file"] = f"prints/{stem}.tpl"
+                n_prints += 1
+        _write_json(out_dir / "subjects.json", subjects)
+        _write_json(out_dir / "records.json", self._rows("SELECT * FROM records ORDER BY id"))
+
+        bookings = self._rows("SELECT id FROM bookings ORDER BY id")
+        exported = []
+        for (booking_id,) in (tuple(b.values()) for b in bookings):
+            booking = self.booking(booking_id)
+            folder = out_dir / "bookings" / booking["tcn"]
+            booking["prints"] = self.booking_prints(booking_id)
+            for meta in booking["prints"]:
+                if meta["annotation"] is not None:
+                    continue
+                (png,) = conn.execute(
+                    "SELECT i.png FROM booking_prints p JOIN images i ON i.id = p.image_id "
+                    "WHERE p.id = ?",
+                    (meta["id"],),
+                ).fetchone()
+                folder.mkdir(parents=True, exist_ok=True)
+                name = f"{meta['finger']}_{meta['impression']}.png"
+                (folder / name).write_bytes(png)
+                meta["file"] = f"bookings/{booking['tcn']}/{name}"
+            booking["responses"] = self.responses(booking_id)
+            booking["decisions"] = self.decisions(booking_id)
+            exported.append(booking)
+        _write_json(out_dir / "bookings.json", exported)
+
+        audit = self._rows("SELECT * FROM audit ORDER BY id")
+        for row in audit:
+            row["detail"] = codecs.from_json(row["detail"])
+        _write_json(out_dir / "audit.json", audit)
+        return {"subjects": len(subjects), "prints": n_prints, "bookings": len(exported)}
 
 
 def _integrity(conn: sqlite3.Connection) -> list[str]:
@@ -117,83 +238,3 @@ def _check_rows(conn: sqlite3.Connection, *, images: bool) -> list[str]:
 
 def _write_json(path: Path, value: Any) -> None:
     path.write_text(json.dumps(value, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def export(gallery: Gallery, out_dir: Path) -> Path:
-    """Write ``gallery`` into ``out_dir`` as JSON and PNG files (see ``Gallery.export``).
-
-    Raises
-    ------
-    GalleryError
-        ``out_dir`` exists and is not an empty directory, or it cannot be written.
-    """
-    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
-        raise GalleryError(f"export directory {out_dir} is not empty")
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        with gallery._snapshot():
-            counts = _export(gallery, out_dir)
-    except sqlite3.Error as exc:
-        raise translate(exc, gallery.path, gallery._connection) from exc
-    except OSError as exc:
-        raise GalleryError(f"cannot write export to {out_dir}: {exc}") from None
-    log.info("gallery %s exported to %s: %s", gallery.path, out_dir, counts)
-    return out_dir
-
-
-def _export(gallery: Gallery, out_dir: Path) -> dict[str, int]:
-    conn = gallery._conn
-    prints_dir = out_dir / "prints"
-    prints_dir.mkdir()
-    subjects = gallery._rows("SELECT * FROM subjects ORDER BY id")
-    n_prints = 0
-    for subject in subjects:
-        subject["prints"] = gallery.prints(subject["id"])
-        seen: dict[str, int] = {}
-        for meta in subject["prints"]:
-            stem = f"{subject['id']}_{meta['finger']}_{meta['impression']}"
-            seen[stem] = seen.get(stem, 0) + 1
-            if seen[stem] > 1:
-                stem += f"_{seen[stem]}"
-            png, blob = conn.execute(
-                "SELECT i.png, p.template FROM prints p JOIN images i ON i.id = p.image_id "
-                "WHERE p.id = ?",
-                (meta["id"],),
-            ).fetchone()
-            (prints_dir / f"{stem}.png").write_bytes(png)
-            meta["file"] = f"prints/{stem}.png"
-            if blob is not None:
-                (prints_dir / f"{stem}.tpl").write_bytes(blob)
-                meta["template_file"] = f"prints/{stem}.tpl"
-            n_prints += 1
-    _write_json(out_dir / "subjects.json", subjects)
-    _write_json(out_dir / "records.json", gallery._rows("SELECT * FROM records ORDER BY id"))
-
-    bookings = gallery._rows("SELECT id FROM bookings ORDER BY id")
-    exported = []
-    for (booking_id,) in (tuple(b.values()) for b in bookings):
-        booking = gallery.booking(booking_id)
-        folder = out_dir / "bookings" / booking["tcn"]
-        booking["prints"] = gallery.booking_prints(booking_id)
-        for meta in booking["prints"]:
-            if meta["annotation"] is not None:
-                continue
-            (png,) = conn.execute(
-                "SELECT i.png FROM booking_prints p JOIN images i ON i.id = p.image_id "
-                "WHERE p.id = ?",
-                (meta["id"],),
-            ).fetchone()
-            folder.mkdir(parents=True, exist_ok=True)
-            name = f"{meta['finger']}_{meta['impression']}.png"
-            (folder / name).write_bytes(png)
-            meta["file"] = f"bookings/{booking['tcn']}/{name}"
-        booking["responses"] = gallery.responses(booking_id)
-        booking["decisions"] = gallery.decisions(booking_id)
-        exported.append(booking)
-    _write_json(out_dir / "bookings.json", exported)
-
-    audit = gallery._rows("SELECT * FROM audit ORDER BY id")
-    for row in audit:
-        row["detail"] = codecs.from_json(row["detail"])
-    _write_json(out_dir / "audit.json", audit)
-    return {"subjects": len(subjects), "prints": n_prints, "bookings": len(exported)}

@@ -1,9 +1,10 @@
 """The gallery: enrolled subjects and their prints, bookings and their outcome, the audit trail.
 
 :class:`Gallery` is composed of :class:`~station.gallery.base.GalleryBase` (connection and
-transactions), :class:`~station.gallery.subjects.SubjectStore` and
-:class:`~station.gallery.bookings.BookingStore`; this module adds the audit trail and the
-maintenance methods.
+transactions), :class:`~station.gallery.subjects.SubjectStore`,
+:class:`~station.gallery.bookings.BookingStore` and
+:class:`~station.gallery.maintenance.MaintenanceStore` (check, copy, export); this module adds
+the audit trail and the counts.
 
 Bad arguments raise ``ValueError`` before anything is written; a missing row raises
 :class:`NotFoundError`; anything the file itself refuses raises :class:`GalleryError` with one
@@ -13,7 +14,6 @@ readable message.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from typing import Any
 from . import checks, codecs
 from .base import guarded
 from .bookings import BookingStore
-from .errors import GalleryError
+from .maintenance import MaintenanceStore
 from .schema import BOOKING_STATUSES, DISPOSITIONS, REPOSITORIES
 from .subjects import SubjectStore
 
@@ -30,7 +30,7 @@ __all__ = ["Gallery", "open_gallery"]
 log = logging.getLogger(__name__)
 
 
-class Gallery(SubjectStore, BookingStore):
+class Gallery(MaintenanceStore, SubjectStore, BookingStore):
     """An open gallery file; use :func:`open_gallery` to get one.
 
     Parameters
@@ -139,7 +139,7 @@ class Gallery(SubjectStore, BookingStore):
 
     @guarded
     def stats(self) -> dict[str, Any]:
-        """Counts for a status line or ``station gallery --stats``.
+        """Counts for a status line or ``station gallery stats``.
 
         Returns
         -------
@@ -176,57 +176,6 @@ class Gallery(SubjectStore, BookingStore):
                 "decisions": count("SELECT count(*) FROM decisions"),
                 "audit": count("SELECT count(*) FROM audit"),
             }
-
-    def check(self, *, images: bool = True) -> list[str]:
-        """Look for damage; ``[]`` when the gallery is healthy.
-
-        Runs ``PRAGMA integrity_check`` and ``foreign_key_check``, loads every template and,
-        with ``images``, decodes every image (slow on a large gallery).
-
-        Returns
-        -------
-        problems : list of str
-            One plain sentence each.
-        """
-        from .maintenance import check
-
-        return check(self, images=images)
-
-    @guarded
-    def copy_to(self, dest: str | Path) -> Path:
-        """Write a consistent copy of the gallery (a snapshot, WAL included) to a new file.
-
-        Raises
-        ------
-        GalleryError
-            ``dest`` exists, or cannot be written.
-        """
-        dest = Path(dest)
-        if dest.exists():
-            raise GalleryError(f"{dest} exists: copy the gallery to a new file")
-        target = sqlite3.connect(dest)
-        try:
-            self._conn.backup(target)
-        finally:
-            target.close()
-        return dest
-
-    def export(self, out_dir: str | Path) -> Path:
-        """Write the gallery as JSON and PNG files into an empty or new directory.
-
-        Layout: ``subjects.json`` (with each subject's prints' metadata and file names),
-        ``records.json``, ``bookings.json`` (with prints, responses and decisions),
-        ``audit.json``, ``prints/<subject>_<finger>_<impression>.png`` (``_2``, ``_3`` … for
-        further encounters of the same finger) with a ``.tpl`` template beside it when there
-        is one, and ``bookings/<TCN>/<finger>_<impression>.png``.
-
-        Returns
-        -------
-        out_dir : pathlib.Path
-        """
-        from .maintenance import export
-
-        return export(self, Path(out_dir))
 
 
 def open_gallery(

@@ -25,10 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from station.core.synth.holdings import holdings
 from station.core.synth.population import demographics as synthetic_demographics
 from station.gallery import Gallery, open_gallery
 from station.scanner import MockSettings
-from station.service import BookingService, SearchJob, holdings, load_index, run_search
+from station.service import BookingService, SearchJob, load_index, run_search
 from station.settings import Settings, get_settings, set_settings
 
 from . import theme

@@ -1,6 +1,6 @@
 """Capture sources behind one interface: the emulated live-scan scanner and image files.
 
-Pure Python and numpy, no Qt: the GUI drives a source from a timer or a worker thread.
+Python, numpy and scipy, no Qt: the GUI drives a source from a timer or a worker thread.
 :class:`~station.scanner.base.CaptureSource` is the interface; :class:`MockScanner` emulates
 a live-scan device with a synthetic subject on the platen and scripted faults;
 :class:`ImageFileSource` reads a folder of prints assigned to slots by file name.

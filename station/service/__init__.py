@@ -1,6 +1,6 @@
 """The booking station's services: booking transactions, the search index, seeding.
 
-Between the pure core (:mod:`station.core`) and the gallery (:mod:`station.gallery`) on one
+Between the core (:mod:`station.core`) and the gallery (:mod:`station.gallery`) on one
 side and the user interfaces (:mod:`station.cli`, :mod:`station.gui`) on the other: both
 interfaces drive bookings through the same :class:`BookingService`. No Qt here (a test
 checks it).
@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from .booking import BookingService, ProcessedCapture, SearchJob, process_capture, run_search
 from .index import cache_path, load_index
-from .seed import holdings, in_gallery, seed
+from .seed import in_gallery, seed
 
 __all__ = [
     "BookingService",
     "ProcessedCapture",
     "SearchJob",
     "cache_path",
-    "holdings",
     "in_gallery",
     "load_index",
     "process_capture",

@@ -1,10 +1,9 @@
 """Seeding a gallery from the synthetic population: who is enrolled, with which records.
 
-Every synthetic subject ``k`` of a population has a fixed fate (:func:`holdings`): most are
-held by one or more repositories (the jail's own ``local`` records, the ``state``
-repository, the FBI's criminal repository, DHS's immigration repository — Secure Communities,
-2009), some by none: those exist in the population but never enter the gallery, so booking
-them gives NO HIT. :func:`seed` enrols the first ``n`` subjects that have records, rendering
+Every synthetic subject ``k`` of a population has a fixed fate, the synthetic ground truth of
+:func:`station.core.synth.holdings.holdings`: most are held by one or more repositories, some
+by none: those exist in the population but never enter the gallery, so booking them gives
+NO HIT. :func:`seed` enrols the first ``n`` subjects that have records, rendering
 their ten rolled prints (impression 0; bookings use fresh impressions) and extracting them
 with the station's own extractor, in parallel processes. Each subject is written in one
 transaction, so an interrupted seed resumes cleanly: subjects already enrolled are skipped.
@@ -25,65 +24,16 @@ import numpy as np
 from station.core import synth
 from station.core.extract import extract
 from station.core.fingers import FINGERS
+from station.core.synth.holdings import holdings
 from station.core.synth.population import demographics
 from station.core.template import Template
 from station.gallery import Gallery, open_gallery
 
-__all__ = ["Holding", "SeedReport", "holdings", "in_gallery", "seed"]
+__all__ = ["SeedReport", "in_gallery", "seed"]
 
 log = logging.getLogger(__name__)
 
-#: Share of the population held by no repository (never enrolled).
-NONE_SHARE = 0.2
-#: Chance that a held subject has a record in each repository.
-REPOSITORY_SHARES: dict[str, float] = {
-    "local": 0.6,
-    "state": 0.45,
-    "federal-criminal": 0.35,
-    "federal-immigration": 0.15,
-}
-#: Offence levels of criminal records (Secure Communities, 2009: Level 1 the most serious)
-#: with their chance, and example charges.
-OFFENCE_LEVELS: dict[int, tuple[float, tuple[str, ...]]] = {
-    1: (0.15, ("homicide", "rape", "kidnapping", "armed robbery")),
-    2: (0.35, ("burglary", "grand larceny", "fraud", "auto theft")),
-    3: (0.50, ("petty theft", "vandalism", "trespass", "disorderly conduct")),
-}
-_PREFIX = {"local": "LOC", "state": "SID", "federal-criminal": "FBI", "federal-immigration": "FIN"}
 _DEVICE = "synthetic enrolment (station seed)"
-
-
-@dataclass(frozen=True)
-class Holding:
-    """A record of a subject in one repository."""
-
-    repository: str
-    record_number: str
-    offence_level: int | None = None
-    charge: str | None = None
-
-
-def holdings(subject: int, population: int = 0) -> list[Holding]:
-    """The repository records of synthetic subject ``subject`` (empty: not in the gallery).
-
-    Deterministic in ``(population, subject)``.
-    """
-    rng = np.random.default_rng([population, subject, 0x5EED])
-    if rng.random() < NONE_SHARE:
-        return []
-    held = [r for r, share in REPOSITORY_SHARES.items() if rng.random() < share]
-    if not held:
-        held = ["local"]
-    out = []
-    for repo in held:
-        number = f"{_PREFIX[repo]}-{population:02d}{subject:07d}"
-        level = charge = None
-        if repo in ("state", "federal-criminal"):
-            levels = list(OFFENCE_LEVELS)
-            level = int(rng.choice(levels, p=[OFFENCE_LEVELS[v][0] for v in levels]))
-            charge = str(rng.choice(OFFENCE_LEVELS[level][1]))
-        out.append(Holding(repo, number, level, charge))
-    return out
 
 
 def in_gallery(count: int, population: int = 0, *, start: int = 0) -> Iterator[int]:
@@ -175,7 +125,7 @@ def seed(
     SeedReport
     """
     if isinstance(subjects, bool) or not isinstance(subjects, int) or subjects < 1:
-        raise ValueError(f"--subjects must be a whole number of at least 1, got {subjects!r}")
+        raise ValueError(f"subjects must be a whole number of at least 1, got {subjects!r}")
     start = time.perf_counter()
     wanted = list(in_gallery(subjects, population))
     with open_gallery(path, create=True) as gallery:

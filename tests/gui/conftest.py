@@ -10,9 +10,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QTableWidget, QWidget
 
+from station.core.synth.holdings import holdings
 from station.gallery import open_gallery
 from station.scanner import MockSettings
-from station.service import holdings, in_gallery, seed
+from station.service import in_gallery, seed
 from station.settings import Settings, set_settings
 
 SUBJECTS = 4

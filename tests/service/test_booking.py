@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from station.core.synth.holdings import holdings
 from station.core.synth.population import demographics
 from station.gallery import GalleryError
 from station.scanner.base import Capture, utc_now
 from station.scanner.mock import MockScanner
 from station.scanner.scenarios import PlatenSubject
-from station.service import BookingService, holdings
+from station.service import BookingService
 from station.service.drive import book_synthetic
 
 
