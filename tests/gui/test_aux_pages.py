@@ -7,6 +7,7 @@ waiting for signals — never sleeping.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,7 +34,7 @@ from station.gui.log_page import BookingLogPage
 from station.gui.settings_dialog import SettingsDialog, to_toml
 from station.gui.shots import save_screenshots
 from station.service import BookingService, cache_path
-from station.settings import PathSettings, Settings, load_settings
+from station.settings import PathSettings, Settings, StationSettings, load_settings
 
 #: (demographics, records as (repository, number, offence level), prints as (k, finger)).
 SUBJECTS = [
@@ -307,6 +308,28 @@ def test_settings_toml_round_trip(qtbot, tmp_path: Path) -> None:
     # the defaults round-trip as well
     (tmp_path / "defaults.toml").write_text(to_toml(Settings()), encoding="utf-8")
     assert load_settings(tmp_path / "defaults.toml") == Settings()
+
+
+def test_settings_toml_round_trips_quotes_backslashes_and_unicode(tmp_path: Path) -> None:
+    odd = 'O\'Brien "North" \\ Ä'
+    settings = Settings(
+        paths=PathSettings(gallery=Path("db") / odd / "gallery.sqlite"),
+        station=StationSettings(station_id=odd, operator="Sgt.\tÅsa\nline two"),
+        disposition=DispositionPolicy(repositories={"état \"x\"": Thresholds(1.5, 0.125)}),
+    )
+    text = to_toml(settings)
+    assert text.startswith("# Booking Station settings")
+    path = tmp_path / "odd.toml"
+    path.write_text(text, encoding="utf-8")
+    loaded = load_settings(path)
+    assert loaded == settings
+    assert loaded.station.station_id == odd
+
+
+def test_settings_toml_refuses_a_non_finite_threshold() -> None:
+    settings = Settings(disposition=DispositionPolicy(hit=math.inf))
+    with pytest.raises(ValueError, match=r"\[disposition\] hit = inf cannot be written"):
+        to_toml(settings)
 
 
 # --- first start ---------------------------------------------------------------------------
