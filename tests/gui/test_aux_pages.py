@@ -315,7 +315,7 @@ def test_settings_toml_round_trips_quotes_backslashes_and_unicode(tmp_path: Path
     settings = Settings(
         paths=PathSettings(gallery=Path("db") / odd / "gallery.sqlite"),
         station=StationSettings(station_id=odd, operator="Sgt.\tÅsa\nline two"),
-        disposition=DispositionPolicy(repositories={"état \"x\"": Thresholds(1.5, 0.125)}),
+        disposition=DispositionPolicy(repositories={'état "x"': Thresholds(1.5, 0.125)}),
     )
     text = to_toml(settings)
     assert text.startswith("# Booking Station settings")
