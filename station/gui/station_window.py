@@ -237,7 +237,7 @@ class StationWindow(QMainWindow):
         """The booking log and gallery browser (their own modules)."""
         log_page = BookingLogPage(self.gallery)
         log_page.reopen.connect(self.reopen)
-        gallery_page = GalleryPage(self.gallery)
+        gallery_page = GalleryPage(self.gallery, tasks=self.tasks)
         return log_page, gallery_page
 
     def _actions(self) -> None:
@@ -280,7 +280,7 @@ class StationWindow(QMainWindow):
         path = self.gallery_path
         self.statusBar().showMessage("Loading the search index …")
         self.tasks.submit(
-            lambda: load_index(path),
+            lambda _token: load_index(path),
             self._index_done,
             self._index_failed,
             name="load index",
@@ -520,7 +520,7 @@ class StationWindow(QMainWindow):
     def _search(self) -> None:
         job, index = self._job, self.service.index
         self.tasks.submit(
-            lambda: run_search(job, index),
+            lambda _token: run_search(job, index),
             lambda result: self._searched(job, *result),
             lambda exc: self._respond_error(f"search failed: {exc}"),
             name="search",

@@ -369,6 +369,50 @@ def test_ensure_gallery_builds_a_missing_gallery(qtbot, tmp_path: Path) -> None:
     assert not marker_path(path).exists()
 
 
+@pytest.mark.slow
+def test_a_cancelled_build_stops_and_the_next_start_resumes_it(qtbot, tmp_path: Path) -> None:
+    path = tmp_path / "db" / "gallery.sqlite"
+    builder = first_run.GalleryBuilder(path, 3)
+    reports: list[tuple[int, int]] = []
+    failures: list[str] = []
+    builder.failed.connect(failures.append)
+
+    def on_progress(done: int, total: int) -> None:
+        reports.append((done, total))
+        builder.cancel()  # at the first report (0 of 3), before any subject is rendered
+
+    builder.progress.connect(on_progress)
+    with qtbot.waitSignal(builder.finished, timeout=120_000) as finished:
+        builder.start()
+    assert finished.args == [False]
+    assert reports == [(0, 3)] and failures == []
+    assert not builder.running
+    assert marker_path(path).exists()
+    with open_gallery(path, readonly=True) as g:
+        kept = g.stats()["subjects"]
+    assert 1 <= kept < 3  # what was committed before the seed saw the cancel stays
+
+    seen: list[str] = []
+
+    def look() -> None:
+        dialogs = _seed_dialogs()
+        if dialogs and not seen:
+            seen.append(dialogs[0].labelText())
+
+    timer = QTimer()
+    timer.timeout.connect(look)
+    timer.start(20)
+    try:
+        assert ensure_gallery(path, subjects=3) is True
+    finally:
+        timer.stop()
+    assert seen and seen[0].startswith("Completing the default gallery: 3 synthetic subjects…")
+    with open_gallery(path, readonly=True) as g:
+        assert g.stats()["subjects"] == 3
+    assert cache_path(path).exists()
+    assert not marker_path(path).exists()
+
+
 def test_ensure_gallery_returns_at_once_when_the_gallery_exists(
     qtbot, gallery: Gallery, monkeypatch: pytest.MonkeyPatch
 ) -> None:
