@@ -17,6 +17,8 @@ from PySide6.QtWidgets import QApplication
 
 from station.scanner import MockSettings
 
+from .shots import save_screenshots
+
 __all__ = ["offscreen_shots"]
 
 log = logging.getLogger(__name__)
@@ -101,12 +103,7 @@ def offscreen_shots(out_dir: str | Path, gallery: str | Path | None = None) -> l
             rows.selectRow(0)
         _wait(lambda: not window.tasks.busy)
         saved.append(_grab(window, out / "response.png"))
-        try:
-            from .shots import save_screenshots
-
-            saved += save_screenshots(window, out)
-        except ImportError:
-            log.warning("shots module missing: only the capture and response pictures")
+        saved += save_screenshots(window, out)
     finally:
         window.close()
         app.processEvents()

@@ -1,22 +1,24 @@
 """First start: build the default gallery from synthetic subjects, with progress and cancel.
 
 :func:`ensure_gallery` returns at once when the gallery file exists. Otherwise it shows a
-modal progress dialog while :func:`station.service.seed` enrols synthetic subjects on a pool
-thread (the seed opens its own connection and renders prints in worker processes), then
-writes the search-index cache (:func:`station.service.load_index`) so the first search starts
-fast. Cancel stops after the subjects in progress: what is committed stays, and a marker file
-beside the gallery (``<gallery>.seeding``) makes the next start resume the build.
+modal progress dialog while :func:`station.service.seed` enrols synthetic subjects in a
+background task (:class:`~station.gui.workers.TaskRunner`; the seed opens its own connection
+and renders prints in worker processes), then writes the search-index cache
+(:func:`station.service.load_index`) so the first search starts fast. Cancel stops after
+the subjects in progress: what is committed stays, and a marker file beside the gallery
+(``<gallery>.seeding``) makes the next start resume the build.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QEventLoop, QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
+
+from .workers import CancelToken, Task, TaskRunner
 
 __all__ = ["GalleryBuilder", "build_gallery", "ensure_gallery", "marker_path"]
 
@@ -84,41 +86,12 @@ def build_gallery(
     return True
 
 
-class _BuildSignals(QObject):
-    progress = Signal(int, int)
-    stage = Signal(str)
-    finished = Signal(bool)
-    failed = Signal(str)
-
-
-class _BuildRunnable(QRunnable):
-    """Runs :func:`build_gallery` on a pool thread and reports through Qt signals."""
-
-    def __init__(self, path: Path, subjects: int, population: int) -> None:
-        super().__init__()
-        self.path, self.subjects, self.population = path, subjects, population
-        self.signals = _BuildSignals()
-        self.stop = threading.Event()
-
-    def run(self) -> None:
-        try:
-            done = build_gallery(
-                self.path,
-                self.subjects,
-                population=self.population,
-                progress=self.signals.progress.emit,
-                stage=self.signals.stage.emit,
-                cancelled=self.stop.is_set,
-            )
-        except Exception as exc:  # shown to the officer as text, never as a traceback
-            log.exception("building gallery %s failed", self.path)
-            self.signals.failed.emit(str(exc) or type(exc).__name__)
-        else:
-            self.signals.finished.emit(done)
-
-
 class GalleryBuilder(QObject):
-    """Build a gallery on a pool thread (non-blocking; :func:`ensure_gallery` wraps it).
+    """Build a gallery in the background (non-blocking; :func:`ensure_gallery` wraps it).
+
+    :func:`build_gallery` runs as a :class:`~station.gui.workers.TaskRunner` task: its
+    progress and stage reports reach these signals on the GUI thread, and :meth:`cancel`
+    sets the task's cancel token, which the seed polls between subjects.
 
     Parameters
     ----------
@@ -126,6 +99,8 @@ class GalleryBuilder(QObject):
     subjects : int
     population : int
     parent : QObject, optional
+    tasks : TaskRunner, optional
+        Where the build runs (by default the builder's own runner).
 
     Signals
     -------
@@ -134,7 +109,8 @@ class GalleryBuilder(QObject):
     stage(str)
         The step now running, as a sentence.
     finished(bool)
-        True when built and indexed, False when cancelled.
+        True when built and indexed; False when cancelled (emitted once the seed has
+        stopped: what was committed stays and the next build resumes it).
     failed(str)
         What went wrong.
     """
@@ -145,35 +121,67 @@ class GalleryBuilder(QObject):
     failed = Signal(str)
 
     def __init__(
-        self, path: Path, subjects: int, population: int = 0, parent: QObject | None = None
+        self,
+        path: Path,
+        subjects: int,
+        population: int = 0,
+        parent: QObject | None = None,
+        *,
+        tasks: TaskRunner | None = None,
     ) -> None:
         super().__init__(parent)
-        self._runnable = _BuildRunnable(Path(path), subjects, population)
-        signals = self._runnable.signals
-        signals.progress.connect(self.progress)
-        signals.stage.connect(self.stage)
-        signals.finished.connect(self._finish)
-        signals.failed.connect(self._fail)
+        self.path, self.subjects, self.population = Path(path), subjects, population
+        self._tasks = tasks if tasks is not None else TaskRunner(self, max_threads=1)
+        self._task: Task | None = None
         self.running = False
         self.cancelling = False
 
     def start(self) -> None:
-        """Start building on the global thread pool."""
+        """Start building in the background."""
+        path, subjects, population = self.path, self.subjects, self.population
+
+        def work(token: CancelToken) -> bool:
+            return build_gallery(
+                path,
+                subjects,
+                population=population,
+                progress=lambda done, total: token.progress((done, total)),
+                stage=token.progress,
+                cancelled=token,
+            )
+
         self.running = True
-        QThreadPool.globalInstance().start(self._runnable)
+        self._task = self._tasks.submit(
+            work, self._finish, self._fail, progress=self._report, name=f"build {path}"
+        )
+        self._task.ended.connect(self._ended)
 
     def cancel(self) -> None:
         """Stop after the subjects in progress (what is committed stays)."""
         self.cancelling = True
-        self._runnable.stop.set()
+        if self._task is not None:
+            self._task.cancel()
+
+    def _report(self, value: tuple[int, int] | str) -> None:
+        if isinstance(value, str):
+            self.stage.emit(value)
+        else:
+            self.progress.emit(*value)
 
     def _finish(self, done: bool) -> None:
         self.running = False
         self.finished.emit(bool(done))
 
-    def _fail(self, text: str) -> None:
+    def _fail(self, exc: BaseException) -> None:
+        # shown to the officer as text, never as a traceback (the runner logged it)
         self.running = False
-        self.failed.emit(text)
+        self.failed.emit(str(exc) or type(exc).__name__)
+
+    def _ended(self) -> None:
+        if self.running:  # cancelled: no result was delivered
+            self.running = False
+            log.info("build of %s stopped after cancel", self.path)
+            self.finished.emit(False)
 
 
 def ensure_gallery(path: Path, parent: QWidget | None = None, *, subjects: int = 200) -> bool:

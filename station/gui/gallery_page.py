@@ -9,13 +9,12 @@ placeholders until they arrive.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -36,6 +35,7 @@ from PySide6.QtWidgets import (
 from station.gallery import REPOSITORIES, Gallery, GalleryError, open_gallery
 
 from .log_page import fill_table, format_time, make_table, page_header, person_name
+from .workers import Task, TaskRunner
 
 __all__ = ["GalleryPage", "load_thumbnails"]
 
@@ -98,36 +98,6 @@ def load_thumbnails(
     return out
 
 
-class _LoaderSignals(QObject):
-    finished = Signal(object)
-    failed = Signal(str)
-
-
-class _ImageLoader(QRunnable):
-    """Runs :func:`load_thumbnails` on a pool thread; the result comes back by signal."""
-
-    def __init__(self, path: Path, print_ids: list[int], box: tuple[int, int]) -> None:
-        super().__init__()
-        self.path, self.print_ids, self.box = path, print_ids, box
-        self.signals = _LoaderSignals()
-        self.stop = threading.Event()
-
-    def cancel(self) -> None:
-        """Stop decoding after the current print (its result is then ignored anyway)."""
-        self.stop.set()
-
-    def run(self) -> None:
-        try:
-            images = load_thumbnails(
-                self.path, self.print_ids, self.box, cancelled=self.stop.is_set
-            )
-        except Exception as exc:  # shown in the page as text, never as a traceback
-            log.exception("loading prints from %s failed", self.path)
-            self.signals.failed.emit(str(exc) or type(exc).__name__)
-        else:
-            self.signals.finished.emit(images)
-
-
 def _pixmap(image: np.ndarray) -> QPixmap:
     """A QPixmap of an (M, N) uint8 grey image (GUI thread only)."""
     image = np.ascontiguousarray(image, dtype=np.uint8)
@@ -157,6 +127,9 @@ class GalleryPage(QWidget):
         Open on the GUI thread; subject pages are read through it. Print images are read by
         a worker through its own read-only connection to ``gallery.path``.
     parent : QWidget, optional
+    tasks : TaskRunner, optional
+        Where print images are decoded (the window's runner); by default the page's own,
+        one load at a time.
 
     Notes
     -----
@@ -168,7 +141,9 @@ class GalleryPage(QWidget):
     ``galleryErrorLabel``.
     """
 
-    def __init__(self, gallery: Gallery, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, gallery: Gallery, parent: QWidget | None = None, *, tasks: TaskRunner | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("galleryPage")
         self._gallery = gallery
@@ -176,10 +151,9 @@ class GalleryPage(QWidget):
         self._loaded = 0
         self._exhausted = False
         self._selected: int | None = None
-        self._token = 0  # which subject the thumbnails in flight belong to
-        self._worker: _ImageLoader | None = None
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)  # one subject's prints at a time; stale ones cancelled
+        # one subject's prints at a time: selecting another cancels the load in flight
+        self._tasks = tasks if tasks is not None else TaskRunner(self, max_threads=1)
+        self._loading: Task | None = None
         self._images: dict[int, np.ndarray] = {}
         self._preview_pixmap: QPixmap | None = None
 
@@ -413,10 +387,9 @@ class GalleryPage(QWidget):
 
     def _show_subject(self, subject_id: int | None) -> None:
         self._selected = subject_id
-        self._token += 1
-        if self._worker is not None:
-            self._worker.cancel()
-            self._worker = None
+        if self._loading is not None:
+            self._loading.cancel()  # its images are never delivered
+            self._loading = None
         self._images = {}
         self.prints_view.clear()
         self._preview_pixmap = None
@@ -496,18 +469,21 @@ class GalleryPage(QWidget):
         )
 
     def _load_images(self, print_ids: list[int], box: tuple[int, int]) -> None:
-        """Decode the prints on a worker; thumbnails and preview come from the same images."""
-        token = self._token
-        worker = _ImageLoader(Path(self._gallery.path), print_ids, box)
-        worker.signals.finished.connect(lambda images: self._images_loaded(token, images))
-        worker.signals.failed.connect(lambda text: self._images_failed(token, text))
-        self._worker = worker
-        self._pool.start(worker)
+        """Decode the prints on a worker; thumbnails and preview come from the same images.
 
-    def _images_loaded(self, token: int, images: dict[int, np.ndarray | str]) -> None:
-        if token != self._token:
-            return  # another subject was selected meanwhile
-        self._worker = None
+        The work opens its own read-only connection to the gallery file on the worker thread
+        (:func:`load_thumbnails`); this page's connection stays on the GUI thread.
+        """
+        path = Path(self._gallery.path)
+        self._loading = self._tasks.submit(
+            lambda token: load_thumbnails(path, print_ids, box, cancelled=token),
+            self._images_loaded,
+            self._images_failed,
+            name=f"thumbnails of {len(print_ids)} prints",
+        )
+
+    def _images_loaded(self, images: dict[int, np.ndarray | str]) -> None:
+        self._loading = None
         for row in range(self.prints_view.count()):
             item = self.prints_view.item(row)
             image = images.get(item.data(Qt.ItemDataRole.UserRole))
@@ -527,19 +503,18 @@ class GalleryPage(QWidget):
         if current is not None:
             self._print_selected(current)
 
-    def _images_failed(self, token: int, text: str) -> None:
-        if token != self._token:
-            return
-        self._worker = None
+    def _images_failed(self, exc: BaseException) -> None:
+        self._loading = None
         for row in range(self.prints_view.count()):
             self.prints_view.item(row).setIcon(QIcon(_placeholder(THUMBNAIL, "unavailable")))
         self._show_error(
-            f"The prints could not be shown: {text}. Check the gallery file, then press Refresh."
+            f"The prints could not be shown: {str(exc) or type(exc).__name__}. Check the "
+            "gallery file, then press Refresh."
         )
 
     def thumbnails_ready(self) -> bool:
         """True when the selected subject's print images have been decoded (for tests)."""
-        return self._worker is None and len(self._images) == self.prints_view.count()
+        return self._loading is None and len(self._images) == self.prints_view.count()
 
     def _print_selected(self, item: QListWidgetItem | None, _previous: Any = None) -> None:
         if item is None:

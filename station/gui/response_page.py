@@ -459,7 +459,7 @@ class ResponsePage(QWidget):
         self._generation += 1
         gen = self._generation
         self.tasks.submit(
-            lambda: match_pairs(probe_t, cand_t),
+            lambda _token: match_pairs(probe_t, cand_t),
             lambda result: self._compared(gen, probe_image, cand_image, result),
             lambda exc: self.problem.emit(f"The comparison failed: {exc}"),
             name="examiner comparison",

@@ -181,7 +181,7 @@ class ReviewPage(QWidget):
         gen = self._generation
         overlay = self.overlay.isChecked()
         self.tasks.submit(
-            lambda: render_thumbnails(prints, overlay),
+            lambda _token: render_thumbnails(prints, overlay),
             lambda thumbs: self._thumbs(gen, thumbs),
             lambda exc: log.error("thumbnails failed: %r", exc),
             name="thumbnails",

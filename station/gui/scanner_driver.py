@@ -230,7 +230,9 @@ class ScannerDriver(QObject):
             absent_now = list(self._absent)
             self.status.emit(f"Reading the {finger} file …")
             self.tasks.submit(
-                lambda: process_capture(source.capture(finger, impression), absent=absent_now),
+                lambda _token: process_capture(
+                    source.capture(finger, impression), absent=absent_now
+                ),
                 lambda processed: self._processed(gen, processed),
                 lambda exc: self._failed(gen, exc),
                 name=f"file {finger}",
@@ -242,7 +244,7 @@ class ScannerDriver(QObject):
         scanner = self.mock
         self.status.emit("Place the finger on the platen")
         self.tasks.submit(
-            lambda: scanner.start(finger, impression),
+            lambda _token: scanner.start(finger, impression),
             lambda _none: self._placed(gen),
             lambda exc: self._failed(gen, exc),
             name=f"place {finger}",
@@ -287,7 +289,7 @@ class ScannerDriver(QObject):
         gen = self._generation
         absent = list(self._absent)
         self.tasks.submit(
-            lambda: process_capture(capture, absent=absent),
+            lambda _token: process_capture(capture, absent=absent),
             lambda processed: self._processed(gen, processed),
             lambda exc: self._failed(gen, exc),
             name=f"extract {capture.finger}",

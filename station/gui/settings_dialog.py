@@ -12,6 +12,7 @@ import logging
 import math
 from pathlib import Path
 
+import tomli_w
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -44,53 +45,30 @@ __all__ = ["SettingsDialog", "to_toml"]
 
 log = logging.getLogger(__name__)
 
+#: The first line of a settings file the dialog writes.
+_HEADER = "# Booking Station settings (written by the station's Settings dialog)\n"
+
 _SOURCES = (("mock", "Mock live-scan scanner"), ("files", "Image files"))
 
 
-def _toml_string(text: str) -> str:
-    """A TOML basic string literal of ``text`` (quotes, backslashes, controls escaped)."""
-    out = []
-    for char in text:
-        if char in '"\\':
-            out.append("\\" + char)
-        elif char == "\n":
-            out.append("\\n")
-        elif char == "\t":
-            out.append("\\t")
-        elif char == "\r":
-            out.append("\\r")
-        elif ord(char) < 0x20 or ord(char) == 0x7F:
-            out.append(f"\\u{ord(char):04X}")
-        else:
-            out.append(char)
-    return '"' + "".join(out) + '"'
-
-
-def _toml_key(key: str) -> str:
-    """A TOML key: bare when it may be, quoted otherwise."""
-    if key and all(c.isascii() and (c.isalnum() or c in "-_") for c in key):
-        return key
-    return _toml_string(key)
-
-
-def _toml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"settings: {value} cannot be written to a settings file")
-        return repr(value)
+def _plain(value: object, where: str) -> object:
+    """A settings value as a TOML-writable Python value (paths as strings, floats finite)."""
     if isinstance(value, Path):
-        return _toml_string(str(value))
-    if isinstance(value, str):
-        return _toml_string(value)
-    raise ValueError(f"settings: cannot write a {type(value).__name__} to a settings file")
+        return str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"settings: {where} = {value} cannot be written to a settings file")
+    if isinstance(value, bool | int | float | str):
+        return value
+    raise ValueError(
+        f"settings: cannot write {where}, a {type(value).__name__}, to a settings file"
+    )
 
 
 def to_toml(settings: Settings) -> str:
     """The settings as the text of a settings file that ``load_settings`` reads back.
+
+    The TOML is written by ``tomli_w`` (quoting and escaping are the library's); a comment
+    line saying where the file came from heads it.
 
     Parameters
     ----------
@@ -102,25 +80,35 @@ def to_toml(settings: Settings) -> str:
         TOML: every section and key written out, per-repository thresholds as
         ``[disposition.repositories.<name>]`` tables.
 
+    Raises
+    ------
+    ValueError
+        A value cannot be written (a non-finite number).
+
     Examples
     --------
     >>> from station.settings import Settings
-    >>> print(to_toml(Settings()).splitlines()[1])
+    >>> print(to_toml(Settings()).splitlines()[2])
     [paths]
     """
-    lines = ["# Booking Station settings (written by the station's Settings dialog)"]
+    document: dict[str, dict[str, object]] = {}
     for section in dataclasses.fields(Settings):
         value = getattr(settings, section.name)
-        lines += ["", f"[{section.name}]"]
-        for item in dataclasses.fields(value):
-            if item.name == "repositories":
-                continue
-            lines.append(f"{item.name} = {_toml_value(getattr(value, item.name))}")
-    for repo, thresholds in settings.disposition.repositories.items():
-        lines += ["", f"[disposition.repositories.{_toml_key(repo)}]"]
-        lines.append(f"hit = {_toml_value(float(thresholds.hit))}")
-        lines.append(f"review = {_toml_value(float(thresholds.review))}")
-    return "\n".join(lines) + "\n"
+        document[section.name] = {
+            item.name: _plain(getattr(value, item.name), f"[{section.name}] {item.name}")
+            for item in dataclasses.fields(value)
+            if item.name != "repositories"
+        }
+    repositories = {
+        str(repo): {
+            "hit": _plain(float(t.hit), f"[disposition.repositories.{repo}] hit"),
+            "review": _plain(float(t.review), f"[disposition.repositories.{repo}] review"),
+        }
+        for repo, t in settings.disposition.repositories.items()
+    }
+    if repositories:
+        document["disposition"]["repositories"] = repositories
+    return _HEADER + "\n" + tomli_w.dumps(document)
 
 
 def _double_spin(name: str, low: float, high: float, step: float, tip: str) -> QDoubleSpinBox:

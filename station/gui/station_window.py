@@ -25,16 +25,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station.core.synth.holdings import holdings
-from station.core.synth.population import demographics as synthetic_demographics
 from station.gallery import Gallery, open_gallery
 from station.scanner import MockSettings
-from station.service import BookingService, SearchJob, load_index, run_search
+from station.service import BookingService, SearchJob, load_index, pick_subject, run_search
 from station.settings import Settings, get_settings, set_settings
 
 from . import theme
 from .capture_page import CapturePage
 from .demographics_page import DemographicsPage
+from .gallery_page import GalleryPage
+from .log_page import BookingLogPage
 from .response_page import ResponsePage
 from .review_page import ReviewPage
 from .scanner_driver import ScannerDriver
@@ -233,27 +233,11 @@ class StationWindow(QMainWindow):
         self.driver.busy_changed.connect(lambda _b: self._update_nav())
         self._update_scanner_label()
 
-    def _aux_pages(self) -> tuple[QWidget, QWidget]:
+    def _aux_pages(self) -> tuple[BookingLogPage, GalleryPage]:
         """The booking log and gallery browser (their own modules)."""
-        try:
-            from .log_page import BookingLogPage
-
-            log_page: QWidget = BookingLogPage(self.gallery)
-            log_page.setObjectName(log_page.objectName() or "bookingLogPage")
-            log_page.reopen.connect(self.reopen)
-        except ImportError:
-            log.warning("booking log page not available", exc_info=True)
-            log_page = QLabel("The booking log is not available in this build.")
-            log_page.setObjectName("bookingLogPage")
-        try:
-            from .gallery_page import GalleryPage
-
-            gallery_page: QWidget = GalleryPage(self.gallery)
-            gallery_page.setObjectName(gallery_page.objectName() or "galleryPage")
-        except ImportError:
-            log.warning("gallery page not available", exc_info=True)
-            gallery_page = QLabel("The gallery browser is not available in this build.")
-            gallery_page.setObjectName("galleryPage")
+        log_page = BookingLogPage(self.gallery)
+        log_page.reopen.connect(self.reopen)
+        gallery_page = GalleryPage(self.gallery, tasks=self.tasks)
         return log_page, gallery_page
 
     def _actions(self) -> None:
@@ -296,7 +280,7 @@ class StationWindow(QMainWindow):
         path = self.gallery_path
         self.statusBar().showMessage("Loading the search index …")
         self.tasks.submit(
-            lambda: load_index(path),
+            lambda _token: load_index(path),
             self._index_done,
             self._index_failed,
             name="load index",
@@ -476,54 +460,30 @@ class StationWindow(QMainWindow):
     # --- synthetic subjects ---------------------------------------------------------------
 
     def generate_subject(self, kind: str, synthetic_id: int) -> None:
-        """Fill the form from a synthetic subject and put them on the mock scanner."""
-        population = self.settings.synth.population
+        """Fill the form from a synthetic subject and put them on the mock scanner.
+
+        The choice is :func:`station.service.pick_subject`'s (``synthetic_id`` -1: any).
+        """
         try:
-            k = self._pick_subject(kind, synthetic_id, population)
-        except Exception as exc:
-            log.exception("generate subject failed")
+            subject = pick_subject(
+                self.gallery,
+                kind,
+                synthetic_id,
+                population=self.settings.synth.population,
+                rng=self._rng,
+            )
+        except Exception as exc:  # shown with what to do; a ValueError is the officer's choice
+            if not isinstance(exc, ValueError):
+                log.exception("generate subject failed")
             self.show_error(str(exc))
             return
-        if k is None:
-            return
-        data = synthetic_demographics(k, population=population).as_dict()
-        self.new_page.fill(data, synthetic_id=k)
-        self.capture_page.set_platen(kind, k)
+        k = subject.synthetic_id
+        self.new_page.fill(subject.demographics.as_dict(), synthetic_id=k)
+        self.capture_page.set_platen(subject.kind, k)
         self.alert.hide()
         self.statusBar().showMessage(
             f"Synthetic subject #{k} on the platen ({kind}) — check the form, then Next (Ctrl+N)"
         )
-
-    def _pick_subject(self, kind: str, k: int, population: int) -> int | None:
-        enrolled = self.gallery.subject_by_synthetic
-        if kind == "new":
-            if k >= 0:
-                return k
-            for _ in range(1000):
-                k = self._rng.randrange(100_000, 1_000_000)
-                if not holdings(k, population) and enrolled(k, population) is None:
-                    return k
-            raise ValueError("no unused synthetic subject found — type a number instead")
-        if k >= 0:
-            if kind == "gallery" and enrolled(k, population) is None:
-                self.show_error(
-                    f"Synthetic subject #{k} is not in this gallery — choose another number, "
-                    "'any', or a new subject"
-                )
-                return None
-            return k
-        rows = [
-            r
-            for r in self.gallery.subjects(limit=1000)
-            if r.get("synthetic_id") is not None and r.get("population") == population
-        ]
-        if not rows:
-            self.show_error(
-                "The gallery holds no synthetic subjects — seed it (station seed) or book a "
-                "new subject"
-            )
-            return None
-        return int(self._rng.choice(rows)["synthetic_id"])
 
     # --- submit ---------------------------------------------------------------------------
 
@@ -560,7 +520,7 @@ class StationWindow(QMainWindow):
     def _search(self) -> None:
         job, index = self._job, self.service.index
         self.tasks.submit(
-            lambda: run_search(job, index),
+            lambda _token: run_search(job, index),
             lambda result: self._searched(job, *result),
             lambda exc: self._respond_error(f"search failed: {exc}"),
             name="search",

@@ -11,14 +11,17 @@ from __future__ import annotations
 from .booking import BookingService, ProcessedCapture, SearchJob, process_capture, run_search
 from .index import cache_path, load_index
 from .seed import in_gallery, seed
+from .synthetic import SyntheticSubject, pick_subject
 
 __all__ = [
     "BookingService",
     "ProcessedCapture",
     "SearchJob",
+    "SyntheticSubject",
     "cache_path",
     "in_gallery",
     "load_index",
+    "pick_subject",
     "process_capture",
     "run_search",
     "seed",

@@ -7,6 +7,7 @@ waiting for signals — never sleeping.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,7 +34,7 @@ from station.gui.log_page import BookingLogPage
 from station.gui.settings_dialog import SettingsDialog, to_toml
 from station.gui.shots import save_screenshots
 from station.service import BookingService, cache_path
-from station.settings import PathSettings, Settings, load_settings
+from station.settings import PathSettings, Settings, StationSettings, load_settings
 
 #: (demographics, records as (repository, number, offence level), prints as (k, finger)).
 SUBJECTS = [
@@ -309,6 +310,28 @@ def test_settings_toml_round_trip(qtbot, tmp_path: Path) -> None:
     assert load_settings(tmp_path / "defaults.toml") == Settings()
 
 
+def test_settings_toml_round_trips_quotes_backslashes_and_unicode(tmp_path: Path) -> None:
+    odd = 'O\'Brien "North" \\ Ä'
+    settings = Settings(
+        paths=PathSettings(gallery=Path("db") / odd / "gallery.sqlite"),
+        station=StationSettings(station_id=odd, operator="Sgt.\tÅsa\nline two"),
+        disposition=DispositionPolicy(repositories={'état "x"': Thresholds(1.5, 0.125)}),
+    )
+    text = to_toml(settings)
+    assert text.startswith("# Booking Station settings")
+    path = tmp_path / "odd.toml"
+    path.write_text(text, encoding="utf-8")
+    loaded = load_settings(path)
+    assert loaded == settings
+    assert loaded.station.station_id == odd
+
+
+def test_settings_toml_refuses_a_non_finite_threshold() -> None:
+    settings = Settings(disposition=DispositionPolicy(hit=math.inf))
+    with pytest.raises(ValueError, match=r"\[disposition\] hit = inf cannot be written"):
+        to_toml(settings)
+
+
 # --- first start ---------------------------------------------------------------------------
 
 
@@ -342,6 +365,50 @@ def test_ensure_gallery_builds_a_missing_gallery(qtbot, tmp_path: Path) -> None:
     with open_gallery(path, readonly=True) as g:
         assert g.stats()["subjects"] == 2
         assert g.stats()["templates"] == 20
+    assert cache_path(path).exists()
+    assert not marker_path(path).exists()
+
+
+@pytest.mark.slow
+def test_a_cancelled_build_stops_and_the_next_start_resumes_it(qtbot, tmp_path: Path) -> None:
+    path = tmp_path / "db" / "gallery.sqlite"
+    builder = first_run.GalleryBuilder(path, 3)
+    reports: list[tuple[int, int]] = []
+    failures: list[str] = []
+    builder.failed.connect(failures.append)
+
+    def on_progress(done: int, total: int) -> None:
+        reports.append((done, total))
+        builder.cancel()  # at the first report (0 of 3), before any subject is rendered
+
+    builder.progress.connect(on_progress)
+    with qtbot.waitSignal(builder.finished, timeout=120_000) as finished:
+        builder.start()
+    assert finished.args == [False]
+    assert reports == [(0, 3)] and failures == []
+    assert not builder.running
+    assert marker_path(path).exists()
+    with open_gallery(path, readonly=True) as g:
+        kept = g.stats()["subjects"]
+    assert 1 <= kept < 3  # what was committed before the seed saw the cancel stays
+
+    seen: list[str] = []
+
+    def look() -> None:
+        dialogs = _seed_dialogs()
+        if dialogs and not seen:
+            seen.append(dialogs[0].labelText())
+
+    timer = QTimer()
+    timer.timeout.connect(look)
+    timer.start(20)
+    try:
+        assert ensure_gallery(path, subjects=3) is True
+    finally:
+        timer.stop()
+    assert seen and seen[0].startswith("Completing the default gallery: 3 synthetic subjects…")
+    with open_gallery(path, readonly=True) as g:
+        assert g.stats()["subjects"] == 3
     assert cache_path(path).exists()
     assert not marker_path(path).exists()
 
