@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from ..core import synth
-from ..core.fingers import FINGERS
 from ..core.synth.population import demographics
+from ..core.vocabulary import FINGERS
 from ..scanner.base import Capture, utc_now
 
 __all__ = ["booking_trials", "startup"]

@@ -21,7 +21,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from .fingers import FINGERS
+from .vocabulary import FINGERS
 
 __all__ = [
     "DISPOSITIONS",

@@ -16,18 +16,10 @@ from types import MappingProxyType
 
 import numpy as np
 
-from .fingers import FINGERS
 from .template import Template
+from .vocabulary import FINGERS, SLAP_FINGERS
 
-__all__ = ["SLAP_FINGERS", "SequenceResult", "sequence_check", "slap_crops"]
-
-#: The fingers of each slap, left to right as they lie in the image (seen from below the
-#: platen, as on an ink card): right four, left four, both thumbs.
-SLAP_FINGERS: dict[str, tuple[str, ...]] = {
-    "RS": ("R2", "R3", "R4", "R5"),
-    "LS": ("L5", "L4", "L3", "L2"),
-    "TS": ("L1", "R1"),
-}
+__all__ = ["SequenceResult", "sequence_check", "slap_crops"]
 
 
 def slap_crops(

@@ -8,10 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from station.core.fingers import FINGERS, validate_finger
 from station.core.template import Template
+from station.core.vocabulary import FINGERS, SLAPS, validate_finger
 
-from .schema import DEMOGRAPHIC_FIELDS, SLAPS
+from .schema import DEMOGRAPHIC_FIELDS
 
 __all__ = [
     "MAX_TEXT",

@@ -9,14 +9,19 @@ from typing import Any
 
 import numpy as np
 
-from station.core.fingers import validate_finger
 from station.core.template import Template
+from station.core.vocabulary import (
+    IMPRESSIONS,
+    OFFENCE_REPOSITORIES,
+    REPOSITORIES,
+    validate_finger,
+)
 
 from . import checks, codecs
 from .base import GalleryBase, finger_order, guarded
 from .connection import translate
 from .errors import GalleryError, NotFoundError
-from .schema import DEMOGRAPHIC_FIELDS, IMPRESSIONS, OFFENCE_REPOSITORIES, REPOSITORIES
+from .schema import DEMOGRAPHIC_FIELDS
 
 __all__ = ["SubjectStore"]
 

@@ -31,9 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station.core.fingers import FINGERS
+from station.core.vocabulary import FINGERS, SLAPS
 from station.scanner import ScannerError
-from station.scanner.base import SLAPS
 from station.service import ProcessedCapture
 
 from . import theme

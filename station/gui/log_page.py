@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station.gallery import BOOKING_STATUSES, Gallery, GalleryError
+from station.core.vocabulary import BOOKING_STATUSES
+from station.gallery import Gallery, GalleryError
 
 __all__ = [
     "DISPOSITION_COLOURS",

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station.core.fingers import FINGERS
+from station.core.vocabulary import FINGERS
 
 from . import theme
 from .examiner import MatchResult, MatchView, match_pairs

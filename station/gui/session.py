@@ -16,9 +16,8 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from station.core.fingers import FINGER_NAMES, FINGERS
 from station.core.template import Template
-from station.scanner.base import CAPTURE_ORDER, SLAPS
+from station.core.vocabulary import CAPTURE_ORDER, FINGER_NAMES, FINGERS, SLAP_FINGERS, SLAPS
 from station.service import BookingService, ProcessedCapture, SearchJob
 
 __all__ = ["SLOT_NAMES", "BookingSession", "SlotState", "slot_name"]
@@ -157,7 +156,7 @@ class BookingSession(QObject):
 
     def slap_needed(self, code: str) -> bool:
         """A slap is wanted unless all its fingers are annotated missing."""
-        return not all(self.slots[f].status == "annotated" for f in SLAPS[code])
+        return not all(self.slots[f].status == "annotated" for f in SLAP_FINGERS[code])
 
     def pending(self) -> list[str]:
         """Slots still to capture, in order."""

@@ -9,9 +9,6 @@ a live-scan device with a synthetic subject on the platen and scripted faults;
 from __future__ import annotations
 
 from .base import (
-    CAPTURE_ORDER,
-    IMPRESSIONS,
-    SLAPS,
     Capture,
     CaptureSource,
     Frame,
@@ -24,10 +21,7 @@ from .files import ImageFileSource
 from .mock import SCENARIOS, MockScanner, MockSettings, PlatenSubject, ScannerFaults, setup_scenario
 
 __all__ = [
-    "CAPTURE_ORDER",
-    "IMPRESSIONS",
     "SCENARIOS",
-    "SLAPS",
     "Capture",
     "CaptureSource",
     "Frame",

@@ -31,11 +31,10 @@ from typing import NamedTuple
 import numpy as np
 from scipy import ndimage
 
-from ..core.fingers import FINGERS, validate_finger
 from ..core.synth import impression as render
 from ..core.synth.params import DEFAULT_PARAMETERS as SYNTH
+from ..core.vocabulary import FINGERS, SLAP_FINGERS, SLAPS, validate_finger
 from .base import (
-    SLAPS,
     Box,
     Capture,
     Frame,
@@ -756,7 +755,7 @@ class MockScanner:
         self, subject: PlatenSubject, code: str, number: int, rng: np.random.Generator
     ) -> _Placement:
         s = self.settings
-        fingers = SLAPS[code]
+        fingers = SLAP_FINGERS[code]
         rows, cols = s.slap_size
         canvas = np.full((rows, cols), s.platen_level, np.float64)
         if code == "TS":

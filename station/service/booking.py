@@ -30,11 +30,11 @@ import numpy as np
 
 from station.core.disposition import DispositionPolicy, FingerStatus, dispose, quality_gate
 from station.core.extract import extract
-from station.core.fingers import FINGER_NAMES, FINGERS
 from station.core.match import Candidate, SearchGallery, search, threshold
-from station.core.sequence import SLAP_FINGERS, SequenceResult, sequence_check, slap_crops
+from station.core.sequence import SequenceResult, sequence_check, slap_crops
 from station.core.slap import segment_slap
 from station.core.template import Template
+from station.core.vocabulary import FINGER_NAMES, FINGERS, SLAP_FINGERS
 from station.gallery import ANNOTATIONS, Gallery, GalleryError
 from station.scanner.base import Capture
 

@@ -12,10 +12,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from station.core.fingers import FINGERS
-from station.core.sequence import SLAP_FINGERS
 from station.core.synth.population import demographics
-from station.scanner.base import CAPTURE_ORDER, Capture, ScannerError
+from station.core.vocabulary import CAPTURE_ORDER, FINGERS, SLAP_FINGERS
+from station.scanner.base import Capture, ScannerError
 from station.scanner.files import ImageFileSource
 from station.scanner.mock import MockScanner, PlatenSubject
 

@@ -24,8 +24,8 @@ from types import MappingProxyType
 
 import numpy as np
 
-from ..fingers import FINGERS, validate_finger
 from ..template import Template
+from ..vocabulary import FINGERS, validate_finger
 from .index import descriptor, descriptor_size
 from .params import DEFAULT_PARAMETERS, MatchParameters
 
