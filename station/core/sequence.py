@@ -110,6 +110,33 @@ class SequenceResult:
             "message": self.message(),
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> SequenceResult:
+        """The result :meth:`as_dict` gave (``passed`` and ``message`` are derived again).
+
+        Raises
+        ------
+        ValueError
+            ``data`` is not a mapping with ``scores``, ``mismatched``, ``swaps`` and
+            ``unchecked`` of the right shapes.
+
+        Examples
+        --------
+        >>> r = SequenceResult({"R2": 0.5}, unchecked=("R3",))
+        >>> SequenceResult.from_dict(r.as_dict()) == r
+        True
+        """
+        if not isinstance(data, Mapping):
+            raise ValueError(f"a sequence check result must be an object, got {data!r}")
+        try:
+            scores = {str(f): float(s) for f, s in dict(data["scores"]).items()}
+            swaps = tuple((str(a), str(b)) for a, b in data["swaps"])
+            mismatched = tuple(str(f) for f in data["mismatched"])
+            unchecked = tuple(str(f) for f in data["unchecked"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"malformed sequence check result {dict(data)!r}: {exc}") from None
+        return cls(scores, mismatched=mismatched, swaps=swaps, unchecked=unchecked)
+
 
 def sequence_check(
     rolled: Mapping[str, Template],

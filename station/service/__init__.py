@@ -10,12 +10,34 @@ from __future__ import annotations
 
 from .booking import BookingService, ProcessedCapture, SearchJob, process_capture, run_search
 from .index import cache_path, load_index
+from .results import (
+    BookingReport,
+    CandidateResult,
+    CaptureResult,
+    FingerCaptureResult,
+    Outcome,
+    RecaptureFinger,
+    RecordSummary,
+    Response,
+    SlapCaptureResult,
+    SubjectSummary,
+)
 from .seed import holdings, in_gallery, seed
 
 __all__ = [
+    "BookingReport",
     "BookingService",
+    "CandidateResult",
+    "CaptureResult",
+    "FingerCaptureResult",
+    "Outcome",
     "ProcessedCapture",
+    "RecaptureFinger",
+    "RecordSummary",
+    "Response",
     "SearchJob",
+    "SlapCaptureResult",
+    "SubjectSummary",
     "cache_path",
     "holdings",
     "in_gallery",
