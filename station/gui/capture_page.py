@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station.core.vocabulary import FINGERS, SLAPS
+from station.core.vocabulary import FINGERS, SLAPS, Impression
 from station.scanner import ScannerError
-from station.service import ProcessedCapture
+from station.service import ProcessedCapture, SlapCaptureResult
 
 from . import theme
 from .scanner_driver import PLATEN_CHOICES, ScannerDriver
@@ -58,9 +58,9 @@ def prompt_for(code: str, impression: str) -> str:
     if code in SLAPS:
         hand = "RIGHT" if code == "RS" else "LEFT"
         return f"Press the {hand} FOUR FINGERS flat on the platen"
-    verb = "Roll" if impression == "rolled" else "Press"
+    verb = "Roll" if impression == Impression.ROLLED else "Press"
     return f"{verb} the {slot_name(code).upper()} finger" + (
-        "" if impression == "rolled" else " flat"
+        "" if impression == Impression.ROLLED else " flat"
     )
 
 
@@ -473,13 +473,13 @@ class CapturePage(QWidget):
                 "capture it again; if it keeps failing, check the gallery in Settings"
             )
             return
-        level = result.get("level")
-        if processed.capture.finger in SLAPS:
+        if isinstance(result, SlapCaptureResult):
             caption = f"{processed.capture.finger} captured"
-            if result.get("error"):
-                caption += f" — {result['error']}"
+            if result.error:
+                caption += f" — {result.error}"
             self._status(caption)
         else:
+            level = result.level
             colour = theme.level_colour(level).name()
             word = theme.level_word(level)
             self.preview.set_caption(
@@ -567,14 +567,14 @@ class CapturePage(QWidget):
             return
         assigned = sorted(source.assignments, key=lambda slot: slot[0])
         names = ", ".join(
-            f"{f}{'' if i == 'rolled' or f in SLAPS else ' flat'}" for f, i in assigned
+            f"{f}{'' if i == Impression.ROLLED or f in SLAPS else ' flat'}" for f, i in assigned
         )
         text = f"{len(assigned)} file(s) assigned: {names or 'none'}."
         if source.unassigned:
             text += " Not used: " + "; ".join(
                 f"{u.path.name} ({u.reason})" for u in source.unassigned
             )
-        if not any((code, "flat") in source.assignments for code in SLAPS):
+        if not any((code, Impression.FLAT) in source.assignments for code in SLAPS):
             self.slaps.setChecked(False)
             text += " No slap files: slaps are skipped."
         self.files_label.setText(text)

@@ -41,7 +41,9 @@ def test_a_repository_can_demand_a_higher_score() -> None:
     strict = DispositionPolicy(
         hit=1.0, review=0.25, repositories={"federal-immigration": Thresholds(hit=4.0, review=0.5)}
     )
-    assert dispose([(1, 2.0)], {1: ["federal-immigration"]}, strict).disposition is Disposition.REVIEW
+    assert (
+        dispose([(1, 2.0)], {1: ["federal-immigration"]}, strict).disposition is Disposition.REVIEW
+    )
     verdict = dispose([(1, 2.0)], {1: ["federal-immigration", "local"]}, strict)
     assert verdict.disposition is Disposition.HIT
     assert verdict.repositories == ("local",)
