@@ -481,7 +481,8 @@ class BookingService:
         """Store ``response`` (with the sequence check, if one ran) and move the booking on."""
         sequence = self.sequence(booking_id)
         if sequence.scores or sequence.mismatched:
-            response = replace(response, sequence=sequence)
+            # As stored (scores to 4 decimals), so the response equals the one read back.
+            response = replace(response, sequence=SequenceResult.from_dict(sequence.as_dict()))
         with self.gallery.transaction():
             response_id = self.gallery.add_response(
                 booking_id, response.disposition, response.to_json()
