@@ -303,7 +303,9 @@ class BookingStore(GalleryBase):
         return rows
 
     @guarded
-    def booking_templates(self, booking_id: int, *, impression: str = "rolled") -> dict[str, Any]:
+    def booking_templates(
+        self, booking_id: int, *, impression: str = Impression.ROLLED
+    ) -> dict[str, Any]:
         """``{finger: Template}`` of the booking's captured prints of one impression type.
 
         Annotated fingers, slaps and prints without a template are left out: this is the

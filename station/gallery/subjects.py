@@ -14,6 +14,7 @@ from station.core.vocabulary import (
     IMPRESSIONS,
     OFFENCE_REPOSITORIES,
     REPOSITORIES,
+    Impression,
     validate_finger,
 )
 
@@ -359,7 +360,9 @@ class SubjectStore(GalleryBase):
             self._conn.execute("UPDATE prints SET template = ? WHERE id = ?", (blob, print_id))
 
     @guarded
-    def iter_templates(self, *, impression: str = "rolled") -> Iterator[tuple[int, str, bytes]]:
+    def iter_templates(
+        self, *, impression: str = Impression.ROLLED
+    ) -> Iterator[tuple[int, str, bytes]]:
         """Every enrolled subject's templates, for building a search index.
 
         Parameters

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station.core.vocabulary import FINGERS, SLAPS, Impression
+from station.core.vocabulary import FINGERS, SLAPS, Annotation, Impression
 from station.scanner import ScannerError
 from station.service import ProcessedCapture, SlapCaptureResult
 
@@ -46,8 +46,7 @@ log = logging.getLogger(__name__)
 
 ANNOTATIONS = (
     ("", "Annotate missing finger…"),
-    ("XX", "XX — amputated"),
-    ("UP", "UP — unable to print"),
+    *((a.value, f"{a} — {a.description}") for a in Annotation),
 )
 
 
@@ -329,7 +328,7 @@ class CapturePage(QWidget):
                 + (f": {slot.reason}" if slot.reason and slot.reason != "good" else ""),
             )
         elif slot.status == "annotated":
-            label = "amputated" if slot.annotation == "XX" else "unable to print"
+            label = Annotation(slot.annotation).description
             self.slot_label.setText(f"{code} — {slot_name(code)}: {slot.annotation} ({label})")
             self.quality.set_quality(None, None, f"Annotated {slot.annotation}: {label}")
         else:

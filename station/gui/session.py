@@ -23,6 +23,7 @@ from station.core.vocabulary import (
     FINGERS,
     SLAP_FINGERS,
     SLAPS,
+    BookingStatus,
     Disposition,
     TransactionType,
 )
@@ -338,7 +339,7 @@ class BookingSession(QObject):
             raise ValueError(f"booking {booking['tcn']} has no response yet")
         response = Response.from_json(responses[-1]["payload"], response_id=responses[-1]["id"])
         self.enrolled_subject = (
-            booking.get("subject_id") if booking["status"] == "enrolled" else None
+            booking.get("subject_id") if booking["status"] == BookingStatus.ENROLLED else None
         )
         self._set_response(response)
         return response
