@@ -423,6 +423,7 @@ def _service(path: Path, gallery):
 
 
 def _cmd_book(args: argparse.Namespace) -> int:
+    from .core.vocabulary import Disposition
     from .gallery import open_gallery
     from .scanner.scenarios import PlatenSubject
     from .service.drive import book_files, book_synthetic
@@ -440,13 +441,13 @@ def _cmd_book(args: argparse.Namespace) -> int:
     with open_gallery(path, create=False) as gallery:
         service = _service(path, gallery)
         if args.prints is not None:
-            response = book_files(service, args.prints, args.demographics)
+            report = book_files(service, args.prints, args.demographics)
         else:
             population = _population(args)
             platen = None
             if args.scenario:
                 platen = PlatenSubject.scenario(args.scenario, args.subject, population)
-            response = book_synthetic(
+            report = book_synthetic(
                 service,
                 args.subject,
                 population=population,
@@ -454,8 +455,8 @@ def _cmd_book(args: argparse.Namespace) -> int:
                 device_seed=args.device_seed,
                 platen=platen,
             )
-    print(json.dumps(response, indent=2))
-    return 1 if response["disposition"] == "ERROR" else 0
+    print(json.dumps(report.to_json(), indent=2))
+    return 1 if report.disposition is Disposition.ERROR else 0
 
 
 def _cmd_gallery(args: argparse.Namespace) -> int:

@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from ..core import synth
-from ..core.fingers import FINGERS
 from ..core.synth.population import demographics
+from ..core.vocabulary import FINGERS, Disposition
 from ..scanner.base import Capture, utc_now
 
 __all__ = ["booking_trials", "startup"]
@@ -70,14 +70,14 @@ def _trial_chunk(args: tuple[str, list[int], int]) -> list[tuple[int, str, int |
                 captures.append(Capture(image, finger, "rolled", "bench (synthetic)", utc_now()))
             response = book_captures(
                 service, demographics(k, population=population).as_dict(), captures
-            )
-            top = response["candidates"][0] if response["candidates"] else None
+            ).response
+            top = response.candidates[0] if response.candidates else None
             out.append(
                 (
                     k,
-                    response["disposition"],
-                    None if top is None else top["synthetic_id"],
-                    0.0 if top is None else float(top["score"]),
+                    response.disposition.value,
+                    None if top is None else top.synthetic_id,
+                    0.0 if top is None else float(top.score),
                 )
             )
     return out
@@ -156,7 +156,7 @@ def _report(mates, strangers, results, seconds, workers) -> dict:
             out[results[s][1]] = out.get(results[s][1], 0) + 1
         return out
 
-    right = sum(1 for s in mates if results[s][1] == "HIT" and results[s][2] == s)
+    right = sum(1 for s in mates if results[s][1] == Disposition.HIT and results[s][2] == s)
     mated_scores = [results[s][3] for s in mates]
     stranger_scores = [results[s][3] for s in strangers]
     total = len(mates) + len(strangers)
@@ -171,8 +171,10 @@ def _report(mates, strangers, results, seconds, workers) -> dict:
         },
         "nonmated": {
             "trials": len(strangers),
-            "no_hit": counts(strangers).get("NO HIT", 0),
-            "rate": counts(strangers).get("NO HIT", 0) / len(strangers) if strangers else 0.0,
+            "no_hit": counts(strangers).get(Disposition.NO_HIT, 0),
+            "rate": counts(strangers).get(Disposition.NO_HIT, 0) / len(strangers)
+            if strangers
+            else 0.0,
             "dispositions": counts(strangers),
             "top_score_max": max(stranger_scores) if strangers else None,
         },

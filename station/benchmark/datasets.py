@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.fingers import FINGERS
 from ..core.template import Template, TemplateError
+from ..core.vocabulary import FINGERS
 
 __all__ = [
     "PrintSpec",
@@ -36,7 +36,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _CODE_DIRS = ("core/synth", "core/extract")
-_CODE_FILES = ("core/template.py", "core/angles.py", "core/fingers.py")
+_CODE_FILES = ("core/template.py", "core/angles.py", "core/vocabulary.py")
 
 
 @dataclass(frozen=True)
@@ -252,10 +252,10 @@ def truth_template(spec: TruthSpec) -> Template:
     import dataclasses as dc
 
     from ..core.angles import wrap_angle
-    from ..core.fingers import finger_index
     from ..core.synth import rng as rngs
     from ..core.synth.master import make_master
     from ..core.synth.params import DEFAULT_PARAMETERS
+    from ..core.vocabulary import finger_index
 
     params = dc.replace(DEFAULT_PARAMETERS, master_step=TRUTH_MASTER_STEP)
     master = make_master(

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.fingers import FINGERS
 from ..core.template import Template
+from ..core.vocabulary import FINGERS
 from . import datasets
 from .identification import identify
 from .verification import VerificationResult, fvc_folder, verify

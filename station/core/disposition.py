@@ -21,20 +21,16 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from .fingers import FINGERS
+from .vocabulary import FINGERS, Disposition
 
 __all__ = [
-    "DISPOSITIONS",
-    "Disposition",
     "DispositionPolicy",
     "FingerStatus",
     "Thresholds",
+    "Verdict",
     "dispose",
     "quality_gate",
 ]
-
-#: Every disposition a response can carry.
-DISPOSITIONS: tuple[str, ...] = ("HIT", "NO HIT", "REVIEW", "RECAPTURE", "ERROR")
 
 
 @dataclass(frozen=True)
@@ -150,7 +146,7 @@ def quality_gate(
         searched as nothing).
     """
     recapture, usable = [], []
-    order = {f: n for n, f in enumerate(FINGERS)}
+    order: dict[str, int] = {f: n for n, f in enumerate(FINGERS)}
     for status in sorted(fingers, key=lambda s: order.get(s.finger, 99)):
         if status.annotation is not None or status.level is None:
             continue
@@ -162,13 +158,13 @@ def quality_gate(
 
 
 @dataclass(frozen=True)
-class Disposition:
+class Verdict:
     """What a search result means.
 
     Attributes
     ----------
-    word : str
-        ``'HIT'``, ``'NO HIT'`` or ``'REVIEW'``.
+    disposition : Disposition
+        ``HIT``, ``NO HIT`` or ``REVIEW``.
     subject : hashable or None
         The identified subject on a HIT.
     repositories : tuple of str
@@ -177,7 +173,7 @@ class Disposition:
         On REVIEW, the candidates an examiner must look at, best first.
     """
 
-    word: str
+    disposition: Disposition
     subject: Hashable | None = None
     repositories: tuple[str, ...] = ()
     review: tuple[Hashable, ...] = ()
@@ -187,7 +183,7 @@ def dispose(
     scores: Sequence[tuple[Hashable, float]],
     holdings: Mapping[Hashable, Sequence[str]],
     policy: DispositionPolicy,
-) -> Disposition:
+) -> Verdict:
     """Decide HIT, REVIEW or NO HIT from ranked candidates.
 
     Parameters
@@ -200,7 +196,7 @@ def dispose(
 
     Returns
     -------
-    Disposition
+    Verdict
         HIT when the top candidate reaches the HIT threshold of at least one of its
         repositories and no other candidate reaches a HIT threshold too (two would need an
         examiner); REVIEW when a candidate reaches a REVIEW threshold; NO HIT otherwise.
@@ -214,8 +210,8 @@ def dispose(
     if len(strong) == 1 and scores and strong[0] == scores[0][0]:
         top, score = scores[0]
         reached = tuple(r for r, t in limits(top) if r and score >= t.hit)
-        return Disposition("HIT", subject=top, repositories=reached)
+        return Verdict(Disposition.HIT, subject=top, repositories=reached)
     doubtful = tuple(s for s, score in scores if any(score >= t.review for _, t in limits(s)))
     if doubtful:
-        return Disposition("REVIEW", review=doubtful)
-    return Disposition("NO HIT")
+        return Verdict(Disposition.REVIEW, review=doubtful)
+    return Verdict(Disposition.NO_HIT)

@@ -13,21 +13,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
-from .fingers import FINGERS
 from .template import Template
+from .vocabulary import FINGERS, SLAP_FINGERS
 
-__all__ = ["SLAP_FINGERS", "SequenceResult", "sequence_check", "slap_crops"]
-
-#: The fingers of each slap, left to right as they lie in the image (seen from below the
-#: platen, as on an ink card): right four, left four, both thumbs.
-SLAP_FINGERS: dict[str, tuple[str, ...]] = {
-    "RS": ("R2", "R3", "R4", "R5"),
-    "LS": ("L5", "L4", "L3", "L2"),
-    "TS": ("L1", "R1"),
-}
+__all__ = ["SequenceResult", "sequence_check", "slap_crops"]
 
 
 def slap_crops(
@@ -118,6 +111,33 @@ class SequenceResult:
             "message": self.message(),
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SequenceResult:
+        """The result :meth:`as_dict` gave (``passed`` and ``message`` are derived again).
+
+        Raises
+        ------
+        ValueError
+            ``data`` is not a mapping with ``scores``, ``mismatched``, ``swaps`` and
+            ``unchecked`` of the right shapes.
+
+        Examples
+        --------
+        >>> r = SequenceResult({"R2": 0.5}, unchecked=("R3",))
+        >>> SequenceResult.from_dict(r.as_dict()) == r
+        True
+        """
+        if not isinstance(data, Mapping):
+            raise ValueError(f"a sequence check result must be an object, got {data!r}")
+        try:
+            scores = {str(f): float(s) for f, s in dict(data["scores"]).items()}
+            swaps = tuple((str(a), str(b)) for a, b in data["swaps"])
+            mismatched = tuple(str(f) for f in data["mismatched"])
+            unchecked = tuple(str(f) for f in data["unchecked"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"malformed sequence check result {dict(data)!r}: {exc}") from None
+        return cls(scores, mismatched=mismatched, swaps=swaps, unchecked=unchecked)
+
 
 def sequence_check(
     rolled: Mapping[str, Template],
@@ -145,7 +165,7 @@ def sequence_check(
 
     both = [f for f in FINGERS if f in rolled and f in plain]
     unchecked = tuple(f for f in FINGERS if (f in rolled) != (f in plain))
-    scores = {f: compare(rolled[f], plain[f]) for f in both}
+    scores: dict[str, float] = {f: compare(rolled[f], plain[f]) for f in both}
     mismatched = [f for f in both if scores[f] < threshold]
     swaps: list[tuple[str, str]] = []
     paired: set[str] = set()

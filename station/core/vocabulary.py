@@ -258,7 +258,7 @@ FINGERS: tuple[Finger, ...] = tuple(Finger)
 SLAPS: tuple[Slap, ...] = tuple(Slap)
 #: The fingers of each slap, left to right as they lie in the image (seen from below the
 #: platen, as on an ink card).
-SLAP_FINGERS: dict[Slap, tuple[Finger, ...]] = {
+SLAP_FINGERS: dict[str, tuple[Finger, ...]] = {
     Slap.RS: (Finger.R2, Finger.R3, Finger.R4, Finger.R5),
     Slap.LS: (Finger.L5, Finger.L4, Finger.L3, Finger.L2),
     Slap.TS: (Finger.L1, Finger.R1),

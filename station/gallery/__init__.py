@@ -16,33 +16,18 @@ Examples
 
 from __future__ import annotations
 
+# The gallery's codes live in station.core.vocabulary; these two are re-exported for the
+# settings dialog and the gallery page.
+from station.core.vocabulary import REPOSITORIES, TRANSACTION_TYPES
+
 from .errors import GalleryError, NotFoundError
-from .schema import (
-    ANNOTATIONS,
-    BOOKING_STATUSES,
-    DECISIONS,
-    DEMOGRAPHIC_FIELDS,
-    DISPOSITIONS,
-    IMPRESSIONS,
-    OFFENCE_REPOSITORIES,
-    REPOSITORIES,
-    SCHEMA_VERSION,
-    SLAPS,
-    TRANSACTION_TYPES,
-)
+from .schema import DEMOGRAPHIC_FIELDS, SCHEMA_VERSION
 from .store import Gallery, open_gallery
 
 __all__ = [
-    "ANNOTATIONS",
-    "BOOKING_STATUSES",
-    "DECISIONS",
     "DEMOGRAPHIC_FIELDS",
-    "DISPOSITIONS",
-    "IMPRESSIONS",
-    "OFFENCE_REPOSITORIES",
     "REPOSITORIES",
     "SCHEMA_VERSION",
-    "SLAPS",
     "TRANSACTION_TYPES",
     "Gallery",
     "GalleryError",

@@ -19,15 +19,14 @@ from typing import Any, ParamSpec, Self, TypeVar
 
 import numpy as np
 
-from station.core.fingers import FINGERS
 from station.core.template import Template, TemplateError
+from station.core.vocabulary import CAPTURE_ORDER
 
 from . import checks, codecs
 from .connection import check_file, connect, prepare, translate
 from .errors import GalleryError, NotFoundError
-from .schema import SLAPS
 
-__all__ = ["CAPTURE_ORDER", "GalleryBase", "dict_row", "finger_order", "guarded"]
+__all__ = ["GalleryBase", "dict_row", "finger_order", "guarded"]
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +35,12 @@ R = TypeVar("R")
 
 #: Every finger and slap code is two characters, so ``instr`` of this string sorts them in
 #: capture order: R1 … R5, L1 … L5, then the right, left and thumb slaps.
-CAPTURE_ORDER = "".join(FINGERS + SLAPS)
+_CAPTURE_ORDER_SQL = "".join(slot for slot, _ in CAPTURE_ORDER)
 
 
 def finger_order(column: str = "finger") -> str:
     """SQL expression sorting a finger code ``column`` in capture order."""
-    return f"instr('{CAPTURE_ORDER}', {column})"
+    return f"instr('{_CAPTURE_ORDER_SQL}', {column})"
 
 
 def guarded(method: Callable[P, R]) -> Callable[P, R]:

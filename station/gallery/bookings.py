@@ -10,22 +10,26 @@ from typing import Any
 
 import numpy as np
 
-from station.core.fingers import FINGERS
 from station.core.template import Template
+from station.core.vocabulary import (
+    ANNOTATIONS,
+    BOOKING_STATUSES,
+    DECISIONS,
+    DISPOSITIONS,
+    FINGERS,
+    IMPRESSIONS,
+    SLAPS,
+    TRANSACTION_TYPES,
+    BookingStatus,
+    Decision,
+    Impression,
+    TransactionType,
+)
 
 from . import checks, codecs
 from .base import GalleryBase, finger_order, guarded
 from .errors import GalleryError, NotFoundError
-from .schema import (
-    ANNOTATIONS,
-    BOOKING_STATUSES,
-    DECISIONS,
-    DEMOGRAPHIC_FIELDS,
-    DISPOSITIONS,
-    IMPRESSIONS,
-    SLAPS,
-    TRANSACTION_TYPES,
-)
+from .schema import DEMOGRAPHIC_FIELDS
 
 __all__ = ["BookingStore"]
 
@@ -64,7 +68,7 @@ class BookingStore(GalleryBase):
         tcn: str,
         operator: str,
         station_id: str,
-        transaction_type: str = "CAR",
+        transaction_type: str = TransactionType.CAR,
         demographics: Mapping[str, Any],
     ) -> int:
         """Start a booking transaction (status ``open``).
@@ -110,7 +114,7 @@ class BookingStore(GalleryBase):
                         "transaction_type": transaction_type,
                         "operator": operator,
                         "station_id": station_id,
-                        "status": "open",
+                        "status": BookingStatus.OPEN,
                         **row,
                         "created_at": stamp,
                         "updated_at": stamp,
@@ -159,7 +163,7 @@ class BookingStore(GalleryBase):
         status, tcn = self._conn.execute(
             "SELECT status, tcn FROM bookings WHERE id = ?", (booking_id,)
         ).fetchone()
-        if status != "open":
+        if status != BookingStatus.OPEN:
             raise GalleryError(
                 f"booking {tcn} is {status}: its prints can only change while it is open"
             )
@@ -214,7 +218,7 @@ class BookingStore(GalleryBase):
         """
         finger = checks.finger_or_slap(finger)
         impression = checks.choice(impression, IMPRESSIONS, "impression")
-        if finger in SLAPS and impression != "flat":
+        if finger in SLAPS and impression != Impression.FLAT:
             raise ValueError(f"slap {finger} is a flat impression")
         if annotation is not None:
             annotation = checks.choice(annotation, ANNOTATIONS, "annotation")
@@ -299,7 +303,9 @@ class BookingStore(GalleryBase):
         return rows
 
     @guarded
-    def booking_templates(self, booking_id: int, *, impression: str = "rolled") -> dict[str, Any]:
+    def booking_templates(
+        self, booking_id: int, *, impression: str = Impression.ROLLED
+    ) -> dict[str, Any]:
         """``{finger: Template}`` of the booking's captured prints of one impression type.
 
         Annotated fingers, slaps and prints without a template are left out: this is the
@@ -428,7 +434,7 @@ class BookingStore(GalleryBase):
         examiner = checks.text(examiner, "examiner")
         if not isinstance(note, str):
             raise ValueError(f"note must be text, got {note!r}")
-        if decision == "confirm" and subject_id is None:
+        if decision == Decision.CONFIRM and subject_id is None:
             raise ValueError("a confirmation names the subject it confirms")
         with self.transaction():
             booking_id = self._require("bookings", booking_id, "booking")

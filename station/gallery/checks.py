@@ -8,10 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from station.core.fingers import FINGERS, validate_finger
 from station.core.template import Template
+from station.core.vocabulary import FINGERS, SLAPS, validate_finger
 
-from .schema import DEMOGRAPHIC_FIELDS, SLAPS
+from .schema import DEMOGRAPHIC_FIELDS
 
 __all__ = [
     "MAX_TEXT",
@@ -89,7 +89,7 @@ def finger_or_slap(code: object) -> str:
     if isinstance(code, str) and code.strip().upper() in SLAPS:
         return code.strip().upper()
     try:
-        return validate_finger(code)  # type: ignore[arg-type]
+        return validate_finger(code)
     except ValueError:
         raise ValueError(
             f"unknown finger code {code!r}: use one of {', '.join(FINGERS + SLAPS)}"

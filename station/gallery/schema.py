@@ -5,8 +5,9 @@ version ``k - 1`` file into version ``k`` and runs in one transaction of its own
 always at exactly one version. The file is marked as a Booking Station gallery with
 ``PRAGMA application_id``.
 
-The value lists below are written into ``CHECK`` constraints when a migration runs: changing
-one of them needs a new migration, not an edit of an old one.
+The codes come from :mod:`station.core.vocabulary` and are written into ``CHECK`` constraints
+when a migration runs (the enums' values, in definition order): changing one of those enums
+needs a new migration, not an edit of an old one.
 """
 
 from __future__ import annotations
@@ -14,55 +15,30 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from station.core.fingers import FINGERS
+from station.core.vocabulary import (
+    ANNOTATIONS,
+    BOOKING_STATUSES,
+    DECISIONS,
+    DISPOSITIONS,
+    FINGERS,
+    IMPRESSIONS,
+    OFFENCE_REPOSITORIES,
+    REPOSITORIES,
+    SLAPS,
+    TRANSACTION_TYPES,
+    BookingStatus,
+    Decision,
+    Impression,
+)
 
 if TYPE_CHECKING:  # imported when a migration runs: it costs most of this package's import
     import sqlite_utils
 
-__all__ = [
-    "ANNOTATIONS",
-    "APPLICATION_ID",
-    "BOOKING_STATUSES",
-    "DECISIONS",
-    "DEMOGRAPHIC_FIELDS",
-    "DISPOSITIONS",
-    "IMPRESSIONS",
-    "MIGRATIONS",
-    "OFFENCE_REPOSITORIES",
-    "REPOSITORIES",
-    "SCHEMA_VERSION",
-    "SLAPS",
-    "TRANSACTION_TYPES",
-]
+__all__ = ["APPLICATION_ID", "DEMOGRAPHIC_FIELDS", "MIGRATIONS", "SCHEMA_VERSION"]
 
 #: ``PRAGMA application_id`` of a gallery file: ASCII "BSTG".
 APPLICATION_ID = 0x42535447
 
-#: Repositories that can hold a record of a subject (Secure Communities, 2009: the jail's own
-#: records, the state's, the FBI's criminal repository IAFIS, DHS's immigration repository).
-REPOSITORIES: tuple[str, ...] = ("local", "state", "federal-criminal", "federal-immigration")
-#: Repositories whose records carry an offence level (1 most serious … 3).
-OFFENCE_REPOSITORIES: tuple[str, ...] = ("state", "federal-criminal")
-
-IMPRESSIONS: tuple[str, ...] = ("rolled", "flat")
-#: Plain slap codes of the 4-4-2 capture: right four fingers (FGP 13), left four (FGP 14),
-#: both thumbs (FGP 15), ANSI/NIST-ITL 1-2011 Table 8.
-SLAPS: tuple[str, ...] = ("RS", "LS", "TS")
-#: Amputated, unable to print (ANSI/NIST-ITL 1-2011, AMP field).
-ANNOTATIONS: tuple[str, ...] = ("XX", "UP")
-#: FBI EBTS tenprint transaction types the station sends: criminal answer required / no answer.
-TRANSACTION_TYPES: tuple[str, ...] = ("CAR", "CNA")
-BOOKING_STATUSES: tuple[str, ...] = (
-    "open",
-    "submitted",
-    "responded",
-    "decided",
-    "enrolled",
-    "error",
-    "cancelled",
-)
-DISPOSITIONS: tuple[str, ...] = ("HIT", "NO HIT", "REVIEW", "RECAPTURE", "ERROR")
-DECISIONS: tuple[str, ...] = ("confirm", "reject")
 #: Descriptive fields of a subject or booking, as in
 #: :class:`station.core.synth.population.Demographics` (EBTS-style codes).
 DEMOGRAPHIC_FIELDS: tuple[str, ...] = (
@@ -157,7 +133,7 @@ CREATE TABLE bookings (
     transaction_type TEXT NOT NULL CHECK (transaction_type IN {_in(TRANSACTION_TYPES)}),
     operator TEXT NOT NULL CHECK (length(operator) > 0),
     station_id TEXT NOT NULL CHECK (length(station_id) > 0),
-    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN {_in(BOOKING_STATUSES)}),
+    status TEXT NOT NULL DEFAULT '{BookingStatus.OPEN}' CHECK (status IN {_in(BOOKING_STATUSES)}),
     subject_id INTEGER REFERENCES subjects (id) ON DELETE RESTRICT,{_DEMOGRAPHIC_COLUMNS}
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
@@ -201,7 +177,7 @@ CREATE TABLE booking_prints (
     UNIQUE (booking_id, finger, impression),
     CHECK ((annotation IS NULL) = (image_id IS NOT NULL)),
     CHECK (annotation IS NULL OR template IS NULL),
-    CHECK (finger NOT IN {_in(SLAPS)} OR impression = 'flat')
+    CHECK (finger NOT IN {_in(SLAPS)} OR impression = '{Impression.FLAT}')
 );
 
 CREATE TABLE responses (
@@ -226,7 +202,7 @@ CREATE TABLE decisions (
     decided_at TEXT NOT NULL,
     FOREIGN KEY (response_id, booking_id) REFERENCES responses (id, booking_id)
         ON DELETE RESTRICT,
-    CHECK (decision = 'reject' OR subject_id IS NOT NULL)
+    CHECK (decision = '{Decision.REJECT}' OR subject_id IS NOT NULL)
 );
 CREATE INDEX decisions_booking ON decisions (booking_id);
 CREATE INDEX decisions_response ON decisions (response_id, booking_id);

@@ -18,11 +18,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from station.core.vocabulary import BOOKING_STATUSES, DISPOSITIONS, REPOSITORIES
+
 from . import checks, codecs
 from .base import guarded
 from .bookings import BookingStore
 from .maintenance import MaintenanceStore
-from .schema import BOOKING_STATUSES, DISPOSITIONS, REPOSITORIES
 from .subjects import SubjectStore
 
 __all__ = ["Gallery", "open_gallery"]

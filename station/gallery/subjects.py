@@ -9,14 +9,20 @@ from typing import Any
 
 import numpy as np
 
-from station.core.fingers import validate_finger
 from station.core.template import Template
+from station.core.vocabulary import (
+    IMPRESSIONS,
+    OFFENCE_REPOSITORIES,
+    REPOSITORIES,
+    Impression,
+    validate_finger,
+)
 
 from . import checks, codecs
 from .base import GalleryBase, finger_order, guarded
 from .connection import translate
 from .errors import GalleryError, NotFoundError
-from .schema import DEMOGRAPHIC_FIELDS, IMPRESSIONS, OFFENCE_REPOSITORIES, REPOSITORIES
+from .schema import DEMOGRAPHIC_FIELDS
 
 __all__ = ["SubjectStore"]
 
@@ -355,7 +361,9 @@ class SubjectStore(GalleryBase):
             self._conn.execute("UPDATE prints SET template = ? WHERE id = ?", (blob, print_id))
 
     @guarded
-    def iter_templates(self, *, impression: str = "rolled") -> Iterator[tuple[int, str, bytes]]:
+    def iter_templates(
+        self, *, impression: str = Impression.ROLLED
+    ) -> Iterator[tuple[int, str, bytes]]:
         """Every enrolled subject's templates, for building a search index.
 
         Parameters

@@ -31,10 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station.core.fingers import FINGERS
+from station.core.vocabulary import FINGERS, SLAPS, Annotation, Impression
 from station.scanner import ScannerError
-from station.scanner.base import SLAPS
-from station.service import ProcessedCapture
+from station.service import ProcessedCapture, SlapCaptureResult
 
 from . import theme
 from .scanner_driver import PLATEN_CHOICES, ScannerDriver
@@ -47,8 +46,7 @@ log = logging.getLogger(__name__)
 
 ANNOTATIONS = (
     ("", "Annotate missing finger…"),
-    ("XX", "XX — amputated"),
-    ("UP", "UP — unable to print"),
+    *((a.value, f"{a} — {a.description}") for a in Annotation),
 )
 
 
@@ -59,9 +57,9 @@ def prompt_for(code: str, impression: str) -> str:
     if code in SLAPS:
         hand = "RIGHT" if code == "RS" else "LEFT"
         return f"Press the {hand} FOUR FINGERS flat on the platen"
-    verb = "Roll" if impression == "rolled" else "Press"
+    verb = "Roll" if impression == Impression.ROLLED else "Press"
     return f"{verb} the {slot_name(code).upper()} finger" + (
-        "" if impression == "rolled" else " flat"
+        "" if impression == Impression.ROLLED else " flat"
     )
 
 
@@ -330,7 +328,7 @@ class CapturePage(QWidget):
                 + (f": {slot.reason}" if slot.reason and slot.reason != "good" else ""),
             )
         elif slot.status == "annotated":
-            label = "amputated" if slot.annotation == "XX" else "unable to print"
+            label = Annotation(slot.annotation).description
             self.slot_label.setText(f"{code} — {slot_name(code)}: {slot.annotation} ({label})")
             self.quality.set_quality(None, None, f"Annotated {slot.annotation}: {label}")
         else:
@@ -474,13 +472,13 @@ class CapturePage(QWidget):
                 "capture it again; if it keeps failing, check the gallery in Settings"
             )
             return
-        level = result.get("level")
-        if processed.capture.finger in SLAPS:
+        if isinstance(result, SlapCaptureResult):
             caption = f"{processed.capture.finger} captured"
-            if result.get("error"):
-                caption += f" — {result['error']}"
+            if result.error:
+                caption += f" — {result.error}"
             self._status(caption)
         else:
+            level = result.level
             colour = theme.level_colour(level).name()
             word = theme.level_word(level)
             self.preview.set_caption(
@@ -568,14 +566,14 @@ class CapturePage(QWidget):
             return
         assigned = sorted(source.assignments, key=lambda slot: slot[0])
         names = ", ".join(
-            f"{f}{'' if i == 'rolled' or f in SLAPS else ' flat'}" for f, i in assigned
+            f"{f}{'' if i == Impression.ROLLED or f in SLAPS else ' flat'}" for f, i in assigned
         )
         text = f"{len(assigned)} file(s) assigned: {names or 'none'}."
         if source.unassigned:
             text += " Not used: " + "; ".join(
                 f"{u.path.name} ({u.reason})" for u in source.unassigned
             )
-        if not any((code, "flat") in source.assignments for code in SLAPS):
+        if not any((code, Impression.FLAT) in source.assignments for code in SLAPS):
             self.slaps.setChecked(False)
             text += " No slap files: slaps are skipped."
         self.files_label.setText(text)

@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station.gallery import BOOKING_STATUSES, Gallery, GalleryError
+from station.core.vocabulary import BOOKING_STATUSES, Decision, Disposition
+from station.gallery import Gallery, GalleryError
 
 __all__ = [
     "DISPOSITION_COLOURS",
@@ -47,11 +48,11 @@ log = logging.getLogger(__name__)
 
 #: Background colours of the disposition words (light, so black text stays readable).
 DISPOSITION_COLOURS: dict[str, str] = {
-    "HIT": "#f4c7c3",
-    "NO HIT": "#c8e6c9",
-    "REVIEW": "#ffe0b2",
-    "RECAPTURE": "#fff59d",
-    "ERROR": "#e0e0e0",
+    Disposition.HIT: "#f4c7c3",
+    Disposition.NO_HIT: "#c8e6c9",
+    Disposition.REVIEW: "#ffe0b2",
+    Disposition.RECAPTURE: "#fff59d",
+    Disposition.ERROR: "#e0e0e0",
 }
 
 #: Bookings read from the gallery per page.
@@ -168,14 +169,14 @@ def _outcome(responses: Sequence[Mapping[str, Any]], decisions: Sequence[Mapping
     word = latest["disposition"]
     payload = latest.get("payload") or {}
     mine = [d for d in decisions if d["response_id"] == latest["id"]]
-    if any(d["decision"] == "confirm" for d in mine):
-        return "HIT" if word == "HIT" else f"{word} → HIT"
-    rejected = {d["subject_id"] for d in mine if d["decision"] == "reject"}
+    if any(d["decision"] == Decision.CONFIRM for d in mine):
+        return str(Disposition.HIT) if word == Disposition.HIT else f"{word} → {Disposition.HIT}"
+    rejected = {d["subject_id"] for d in mine if d["decision"] == Decision.REJECT}
     subject = payload.get("subject") or {}
-    if word == "HIT" and subject.get("subject_id") in rejected:
-        return "HIT → NO HIT"
-    if word == "REVIEW" and rejected and set(payload.get("review", [])) <= rejected:
-        return "REVIEW → NO HIT"
+    if word == Disposition.HIT and subject.get("subject_id") in rejected:
+        return f"{Disposition.HIT} → {Disposition.NO_HIT}"
+    if word == Disposition.REVIEW and rejected and set(payload.get("review", [])) <= rejected:
+        return f"{Disposition.REVIEW} → {Disposition.NO_HIT}"
     return word
 
 

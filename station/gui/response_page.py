@@ -5,6 +5,7 @@ list with per-finger scores, the examiner's comparison with Confirm / Reject, an
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station.core.fingers import FINGERS
+from station.core.vocabulary import FINGERS, Decision, Disposition, Impression
+from station.service import CandidateResult, Outcome, Response, SubjectSummary
 
 from . import theme
 from .examiner import MatchResult, MatchView, match_pairs
@@ -43,60 +45,59 @@ REPOSITORY_NAMES = {
 }
 
 
-def _name(subject: dict[str, Any] | None) -> str:
-    if not subject:
+def _name(subject: SubjectSummary | None) -> str:
+    if subject is None:
         return "?"
-    return f"{subject.get('last_name') or '?'}, {subject.get('first_name') or '?'}"
+    demo = subject.demographics
+    return f"{demo.get('last_name') or '?'}, {demo.get('first_name') or '?'}"
 
 
-def _repos(repos: list[str] | None) -> str:
+def _repos(repos: Sequence[str] | None) -> str:
     return ", ".join(REPOSITORY_NAMES.get(r, r) for r in (repos or [])) or "no repository"
 
 
-def banner_text(
-    response: dict[str, Any], outcome: dict[str, Any] | None, enrolled: int | None = None
-) -> str:
+def banner_text(response: Response, outcome: Outcome | None, enrolled: int | None = None) -> str:
     """The banner: the disposition word first, then what it means and what to do.
 
     Parameters
     ----------
-    response : dict
-        The stored response (``disposition``, ``subject``, ``candidates`` …).
-    outcome : dict, optional
+    response : Response
+        The stored response.
+    outcome : Outcome, optional
         After an examiner's decision (``BookingService.outcome``).
     enrolled : int, optional
         Subject id the booking was enrolled as.
     """
-    word = str((outcome or response).get("disposition") or response.get("disposition"))
-    decided = outcome is not None and outcome.get("disposition") != response.get("disposition")
-    confirmed = bool(outcome and outcome.get("confirmed"))
-    if word == "HIT":
-        subject = (outcome or {}).get("subject") or response.get("subject") or {}
-        level = subject.get("highest_offence_level")
+    word = (outcome or response).disposition
+    decided = outcome is not None and outcome.disposition != response.disposition
+    confirmed = bool(outcome and outcome.confirmed)
+    if word is Disposition.HIT:
+        subject = (outcome.subject if outcome else None) or response.subject
+        level = subject.highest_offence_level if subject else None
         text = (
-            f"HIT — {_name(subject)} (subject #{subject.get('subject_id')}), "
-            f"{_repos(subject.get('repositories'))}"
+            f"HIT — {_name(subject)} (subject #{subject.subject_id if subject else None}), "
+            f"{_repos(subject.repositories if subject else None)}"
         )
         if level:
             text += f", highest offence level {level}"
         if confirmed:
             text += " — confirmed by the examiner"
-    elif word == "NO HIT":
+    elif word is Disposition.NO_HIT:
         if decided:
             text = "NO HIT — the examiner rejected every candidate; enrol the subject"
         else:
             text = "NO HIT — not found in the gallery; enrol the subject as new"
-    elif word == "REVIEW":
-        n = len(response.get("review") or []) or len(response.get("candidates") or [])
+    elif word is Disposition.REVIEW:
+        n = len(response.review or ()) or len(response.candidates)
         text = (
             f"REVIEW — {n} candidate(s) need an examiner: compare the prints, then "
             "Confirm or Reject"
         )
-    elif word == "RECAPTURE":
-        fingers = ", ".join(r["finger"] for r in response.get("recapture") or [])
+    elif word is Disposition.RECAPTURE:
+        fingers = ", ".join(r.finger for r in response.recapture or ())
         text = f"RECAPTURE — quality too low on {fingers}: recapture these fingers, then submit"
     else:
-        text = f"ERROR — {response.get('reason') or 'the booking failed'}"
+        text = f"ERROR — {response.reason or 'the booking failed'}"
         if "capture" not in text:
             text += "; check the prints and submit again, or start a new booking"
     if enrolled is not None:
@@ -205,11 +206,11 @@ class ResponsePage(QWidget):
         self.confirm = QPushButton("✓ &Confirm match")
         self.confirm.setObjectName("confirmMatchButton")
         self.confirm.setToolTip("The selected candidate is this person (Ctrl+Shift+C)")
-        self.confirm.clicked.connect(lambda: self._decide("confirm"))
+        self.confirm.clicked.connect(lambda: self._decide(Decision.CONFIRM))
         self.reject = QPushButton("✗ Re&ject")
         self.reject.setObjectName("rejectMatchButton")
         self.reject.setToolTip("The selected candidate is not this person (Ctrl+Shift+J)")
-        self.reject.clicked.connect(lambda: self._decide("reject"))
+        self.reject.clicked.connect(lambda: self._decide(Decision.REJECT))
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.confirm)
@@ -297,70 +298,71 @@ class ResponsePage(QWidget):
         self.banner.setStyleSheet(
             f"background: {colour}; color: white; border-radius: 4px; font-weight: bold;"
         )
-        parts = [f"TCN {response.get('tcn')}"]
-        if response.get("fingers_searched"):
-            parts.append(f"fingers searched: {', '.join(response['fingers_searched'])}")
-        if response.get("search_ms") is not None:
-            parts.append(f"search {response['search_ms']:.0f} ms")
-        sequence = response.get("sequence") or {}
-        if sequence.get("message"):
-            parts.append(str(sequence["message"]))
+        parts = [f"TCN {response.tcn}"]
+        if response.fingers_searched:
+            parts.append(f"fingers searched: {', '.join(response.fingers_searched)}")
+        if response.search_ms is not None:
+            parts.append(f"search {response.search_ms:.0f} ms")
+        if response.sequence is not None:
+            parts.append(response.sequence.message())
         self.detail.setText(" · ".join(parts))
-        subject = (s.outcome or {}).get("subject") or response.get("subject")
-        self.subject_box.setVisible(word == "HIT" and bool(subject))
-        if word == "HIT" and subject:
+        subject = (s.outcome.subject if s.outcome else None) or response.subject
+        self.subject_box.setVisible(word is Disposition.HIT and subject is not None)
+        if word is Disposition.HIT and subject is not None:
             self._render_subject(subject)
-        self.recapture_box.setVisible(word == "RECAPTURE")
-        if word == "RECAPTURE":
+        self.recapture_box.setVisible(word is Disposition.RECAPTURE)
+        if word is Disposition.RECAPTURE:
             self.recapture_label.setText(
                 "; ".join(
-                    f"{r['finger']} ({r['name']}): level {r['level']}, {r['reason']}, "
-                    f"{r['attempts']} attempt(s)"
-                    for r in response.get("recapture") or []
+                    f"{r.finger} ({r.name}): level {r.level}, {r.reason}, {r.attempts} attempt(s)"
+                    for r in response.recapture or ()
                 )
             )
-        self._render_candidates(response.get("candidates") or [], response.get("review") or [])
+        self._render_candidates(response.candidates, response.review or ())
         self._update_buttons()
 
-    def _render_subject(self, subject: dict[str, Any]) -> None:
+    def _render_subject(self, subject: SubjectSummary) -> None:
+        demo = subject.demographics
         lines = [
-            f"<b>{_name(subject)}</b> {subject.get('middle_initial') or ''} — subject "
-            f"#{subject.get('subject_id')}",
-            f"Born {subject.get('date_of_birth') or '?'}, sex {subject.get('sex') or '?'}, "
-            f"place of birth {subject.get('place_of_birth') or '?'}",
-            f"Repositories: {_repos(subject.get('repositories'))}",
+            f"<b>{_name(subject)}</b> {demo.get('middle_initial') or ''} — subject "
+            f"#{subject.subject_id}",
+            f"Born {demo.get('date_of_birth') or '?'}, sex {demo.get('sex') or '?'}, "
+            f"place of birth {demo.get('place_of_birth') or '?'}",
+            f"Repositories: {_repos(subject.repositories)}",
         ]
-        if subject.get("highest_offence_level"):
-            lines.append(f"Highest offence level: {subject['highest_offence_level']}")
+        if subject.highest_offence_level:
+            lines.append(f"Highest offence level: {subject.highest_offence_level}")
         self.subject_label.setText("<br>".join(lines))
-        records = subject.get("records") or []
+        records = subject.records
         self.records.setRowCount(len(records))
         for row, record in enumerate(records):
             values = [
-                REPOSITORY_NAMES.get(record.get("repository"), record.get("repository")),
-                record.get("record_number") or "",
-                "" if record.get("offence_level") is None else f"Level {record['offence_level']}",
-                record.get("charge") or "",
+                REPOSITORY_NAMES.get(record.repository, record.repository),
+                record.record_number or "",
+                "" if record.offence_level is None else f"Level {record.offence_level}",
+                record.charge or "",
             ]
             for col, value in enumerate(values):
                 self.records.setItem(row, col, QTableWidgetItem(str(value)))
 
-    def _render_candidates(self, candidates: list[dict[str, Any]], review: list[int]) -> None:
+    def _render_candidates(
+        self, candidates: Sequence[CandidateResult], review: Sequence[int]
+    ) -> None:
         self.candidates.blockSignals(True)
         self.candidates.setRowCount(len(candidates))
         for row, c in enumerate(candidates):
             values = [
-                str(c.get("rank")),
-                str(c.get("name")),
-                f"{float(c.get('score', 0.0)):.3f}",
-                _repos(c.get("repositories")),
-                f"#{c.get('subject_id')}" + (" (review)" if c.get("subject_id") in review else ""),
+                str(c.rank),
+                str(c.name),
+                f"{float(c.score):.3f}",
+                _repos(c.repositories),
+                f"#{c.subject_id}" + (" (review)" if c.subject_id in review else ""),
             ]
-            scores = c.get("finger_scores") or {}
+            scores = c.finger_scores
             values += [f"{scores[f]:.2f}" if f in scores else "—" for f in FINGERS]
             for col, value in enumerate(values):
                 item = QTableWidgetItem(value)
-                item.setData(Qt.ItemDataRole.UserRole, c.get("subject_id"))
+                item.setData(Qt.ItemDataRole.UserRole, c.subject_id)
                 self.candidates.setItem(row, col, item)
         self.candidates.blockSignals(False)
         if candidates:
@@ -372,24 +374,28 @@ class ResponsePage(QWidget):
     def _update_buttons(self) -> None:
         s = self.session
         word = s.disposition()
-        decided_final = s.outcome is not None and s.outcome.get("disposition") != (
-            s.response or {}
-        ).get("disposition")
+        decided_final = (
+            s.outcome is not None
+            and s.response is not None
+            and s.outcome.disposition != s.response.disposition
+        )
         has_candidate = self.selected_subject() is not None
         can_decide = (
-            word in ("REVIEW", "HIT")
+            word in (Disposition.REVIEW, Disposition.HIT)
             and has_candidate
             and s.enrolled_subject is None
             and not decided_final
-            and not (s.outcome or {}).get("confirmed")
+            and not (s.outcome is not None and s.outcome.confirmed)
         )
         self.confirm.setEnabled(can_decide)
         self.reject.setEnabled(can_decide)
-        self.enroll.setEnabled(word in ("HIT", "NO HIT") and s.enrolled_subject is None)
-        self.enroll.setText(
-            "&Enrol as a new encounter" if word == "HIT" else "&Enrol as a new subject"
+        self.enroll.setEnabled(
+            word in (Disposition.HIT, Disposition.NO_HIT) and s.enrolled_subject is None
         )
-        self.recapture_button.setEnabled(word == "RECAPTURE")
+        self.enroll.setText(
+            "&Enrol as a new encounter" if word == Disposition.HIT else "&Enrol as a new subject"
+        )
+        self.recapture_button.setEnabled(word == Disposition.RECAPTURE)
 
     # --- examiner -------------------------------------------------------------------------
 
@@ -404,14 +410,12 @@ class ResponsePage(QWidget):
     def _candidate_selected(self) -> None:
         self._update_buttons()
         row = self.candidates.currentRow()
-        response = self.session.response or {}
-        candidates = response.get("candidates") or []
+        response = self.session.response
+        candidates = response.candidates if response is not None else ()
         if not 0 <= row < len(candidates):
             return
-        scores = candidates[row].get("finger_scores") or {}
-        fingers = sorted(scores, key=lambda f: -scores[f]) or list(
-            response.get("fingers_searched") or []
-        )
+        scores = candidates[row].finger_scores
+        fingers = sorted(scores, key=lambda f: -scores[f]) or list(response.fingers_searched or ())
         self.finger.blockSignals(True)
         self.finger.clear()
         for f in fingers:
@@ -425,9 +429,11 @@ class ResponsePage(QWidget):
             booking_id = self.session.booking_id
             image = None
             for p in gallery.booking_prints(booking_id, with_images=True):
-                if p["finger"] == finger and p["impression"] == "rolled":
+                if p["finger"] == finger and p["impression"] == Impression.ROLLED:
                     image = p["image"]
-            template = gallery.booking_templates(booking_id, impression="rolled").get(finger)
+            template = gallery.booking_templates(booking_id, impression=Impression.ROLLED).get(
+                finger
+            )
             self._probe_cache[finger] = (image, template)
         return self._probe_cache[finger]
 
@@ -442,7 +448,9 @@ class ResponsePage(QWidget):
             prints = [
                 p
                 for p in gallery.prints(int(subject))
-                if p["finger"] == finger and p["impression"] == "rolled" and p["has_template"]
+                if p["finger"] == finger
+                and p["impression"] == Impression.ROLLED
+                and p["has_template"]
             ]
             if not prints or probe_t is None or probe_image is None:
                 self.view.set_prints(probe_image, None, None, f"No {finger} print to compare")
@@ -494,7 +502,7 @@ class ResponsePage(QWidget):
         self._update_buttons()
 
     def _recapture(self) -> None:
-        response = self.session.response or {}
-        fingers = [r["finger"] for r in response.get("recapture") or []]
+        response = self.session.response
+        fingers = [r.finger for r in (response.recapture if response else None) or ()]
         if fingers:
             self.recapture_requested.emit(fingers)

@@ -16,10 +16,26 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from station.core.fingers import FINGER_NAMES, FINGERS
 from station.core.template import Template
-from station.scanner.base import CAPTURE_ORDER, SLAPS
-from station.service import BookingService, ProcessedCapture, SearchJob
+from station.core.vocabulary import (
+    CAPTURE_ORDER,
+    FINGER_NAMES,
+    FINGERS,
+    SLAP_FINGERS,
+    SLAPS,
+    BookingStatus,
+    Disposition,
+    TransactionType,
+)
+from station.service import (
+    BookingService,
+    CaptureResult,
+    Outcome,
+    ProcessedCapture,
+    Response,
+    SearchJob,
+    SlapCaptureResult,
+)
 
 __all__ = ["SLOT_NAMES", "BookingSession", "SlotState", "slot_name"]
 
@@ -106,15 +122,16 @@ class BookingSession(QObject):
         A slot's state or the selected slot changed.
     sequence_changed(dict)
         A new sequence-check result (``SequenceResult.as_dict()``).
-    response_changed(dict)
-        A new response (or outcome after an examiner's decision / enrolment).
+    response_changed(object)
+        A new :class:`~station.service.Response` (also emitted again after an examiner's
+        decision or an enrolment changed the outcome).
     reset_done()
         A new booking was started.
     """
 
     slots_changed = Signal()
     sequence_changed = Signal(dict)
-    response_changed = Signal(dict)
+    response_changed = Signal(object)
     reset_done = Signal()
 
     def __init__(self, service: BookingService, parent: QObject | None = None) -> None:
@@ -136,8 +153,8 @@ class BookingSession(QObject):
         self.recapture_queue: list[str] = []
         self._queued_attempt: dict[str, int] = {}
         self.sequence: dict[str, Any] | None = None
-        self.response: dict[str, Any] | None = None
-        self.outcome: dict[str, Any] | None = None
+        self.response: Response | None = None
+        self.outcome: Outcome | None = None
         self.enrolled_subject: int | None = None
         self.reset_done.emit()
         self.slots_changed.emit()
@@ -157,7 +174,7 @@ class BookingSession(QObject):
 
     def slap_needed(self, code: str) -> bool:
         """A slap is wanted unless all its fingers are annotated missing."""
-        return not all(self.slots[f].status == "annotated" for f in SLAPS[code])
+        return not all(self.slots[f].status == "annotated" for f in SLAP_FINGERS[code])
 
     def pending(self) -> list[str]:
         """Slots still to capture, in order."""
@@ -200,7 +217,9 @@ class BookingSession(QObject):
 
     # --- booking steps (gallery writes: GUI thread) ---------------------------------------
 
-    def open(self, demographics: dict[str, Any], transaction_type: str = "CAR") -> int:
+    def open(
+        self, demographics: dict[str, Any], transaction_type: str = TransactionType.CAR
+    ) -> int:
         """Open the booking in the gallery with the officer's demographics."""
         self.reset()
         self.demographics = dict(demographics)
@@ -212,7 +231,7 @@ class BookingSession(QObject):
         self.slots_changed.emit()
         return self.booking_id
 
-    def store(self, processed: ProcessedCapture) -> dict[str, Any]:
+    def store(self, processed: ProcessedCapture) -> CaptureResult:
         """Store a processed capture and update its slot; returns the service's result."""
         if self.booking_id is None:
             raise RuntimeError("no booking is open")
@@ -221,23 +240,23 @@ class BookingSession(QObject):
         slot = self.slots[capture.finger]
         slot.status = "captured"
         slot.annotation = None
-        slot.attempt = int(result.get("attempt", slot.attempt + 1))
+        slot.attempt = int(result.attempt)
         slot.image = capture.image
         slot.template = processed.template
-        if slot.is_slap:
-            slot.segments = dict(result.get("segments") or {})
-            slot.error = result.get("error")
+        if isinstance(result, SlapCaptureResult):
+            slot.segments = dict(result.segments)
+            slot.error = result.error
             levels = list(slot.segments.values())
             slot.level = max(levels) if levels else 5
             slot.reason = slot.error or ""
         else:
-            slot.level = result.get("level")
-            slot.quality = result.get("quality")
-            slot.reason = result.get("reason") or ""
-            slot.minutiae = int(result.get("minutiae") or 0)
+            slot.level = result.level
+            slot.quality = result.quality
+            slot.reason = result.reason or ""
+            slot.minutiae = int(result.minutiae)
         self.last_captured = capture.finger
-        if "sequence" in result:
-            self.sequence = result["sequence"]
+        if isinstance(result, SlapCaptureResult) and result.sequence is not None:
+            self.sequence = result.sequence.as_dict()
             self.sequence_changed.emit(self.sequence)
         self.slots_changed.emit()
         return result
@@ -264,7 +283,7 @@ class BookingSession(QObject):
         if self.recapture_queue:
             self.select(self.recapture_queue[0])
 
-    def prepare_submit(self) -> SearchJob | dict[str, Any]:
+    def prepare_submit(self) -> SearchJob | Response:
         """The quality gate: a search job, or the final RECAPTURE/ERROR response."""
         if self.booking_id is None:
             raise RuntimeError("no booking is open")
@@ -273,23 +292,21 @@ class BookingSession(QObject):
             self._set_response(job)
         return job
 
-    def finish_submit(self, job: SearchJob, candidates: list, milliseconds: float) -> dict:
+    def finish_submit(self, job: SearchJob, candidates: list, milliseconds: float) -> Response:
         """Store the search result as the booking's response."""
         response = self.service.finish_submit(job, candidates, milliseconds)
         self._set_response(response)
         return response
 
-    def fail_submit(self, reason: str) -> dict[str, Any]:
+    def fail_submit(self, reason: str) -> Response:
         """The search failed: store an ERROR response with the reason."""
         if self.booking_id is None:
             raise RuntimeError("no booking is open")
-        response = self.service._respond(
-            self.booking_id, "ERROR", {"reason": reason}, status="error"
-        )
+        response = self.service.fail_submit(self.booking_id, reason)
         self._set_response(response)
         return response
 
-    def decide(self, decision: str, subject_id: int, examiner: str) -> dict[str, Any]:
+    def decide(self, decision: str, subject_id: int, examiner: str) -> Outcome:
         """An examiner confirms or rejects a candidate; returns the new outcome."""
         if self.booking_id is None:
             raise RuntimeError("no booking is open")
@@ -309,7 +326,7 @@ class BookingSession(QObject):
             self.response_changed.emit(self.response)
         return self.enrolled_subject
 
-    def reopen(self, booking_id: int) -> dict[str, Any]:
+    def reopen(self, booking_id: int) -> Response:
         """Show a past booking's latest response (from the booking log)."""
         gallery = self.service.gallery
         booking = gallery.booking(booking_id)
@@ -320,28 +337,30 @@ class BookingSession(QObject):
         self.demographics = {k: booking.get(k) for k in ("last_name", "first_name")}
         if not responses:
             raise ValueError(f"booking {booking['tcn']} has no response yet")
-        response = dict(responses[-1]["payload"])
-        response.setdefault("response_id", responses[-1]["id"])
+        response = Response.from_json(responses[-1]["payload"], response_id=responses[-1]["id"])
         self.enrolled_subject = (
-            booking.get("subject_id") if booking["status"] == "enrolled" else None
+            booking.get("subject_id") if booking["status"] == BookingStatus.ENROLLED else None
         )
         self._set_response(response)
         return response
 
-    def _set_response(self, response: dict[str, Any]) -> None:
+    def _set_response(self, response: Response) -> None:
         self.response = response
         self.outcome = None
-        if self.booking_id is not None and response.get("disposition") in ("HIT", "REVIEW"):
+        if self.booking_id is not None and response.disposition in (
+            Disposition.HIT,
+            Disposition.REVIEW,
+        ):
             try:
                 self.outcome = self.service.outcome(self.booking_id)
             except Exception:  # an outcome is a nicety; the response itself is shown
                 log.exception("could not read the outcome of booking %s", self.tcn)
         self.response_changed.emit(response)
 
-    def disposition(self) -> str:
-        """The disposition word now (examiner decisions applied)."""
+    def disposition(self) -> Disposition | None:
+        """The disposition now (examiner decisions applied); ``None`` before a response."""
         if self.outcome is not None:
-            return str(self.outcome["disposition"])
+            return self.outcome.disposition
         if self.response is not None:
-            return str(self.response["disposition"])
-        return ""
+            return self.response.disposition
+        return None

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from station.core.vocabulary import Disposition
 from station.gallery import Gallery, open_gallery
 from station.scanner import MockSettings
 from station.service import BookingService, SearchJob, load_index, pick_subject, run_search
@@ -427,7 +428,10 @@ class StationWindow(QMainWindow):
         """Back to Capture for these fingers (after RECAPTURE, or from Review)."""
         if self.session.booking_id is None:
             return
-        if self.session.response is not None and self.session.disposition() != "RECAPTURE":
+        if (
+            self.session.response is not None
+            and self.session.disposition() is not Disposition.RECAPTURE
+        ):
             self.show_error("This booking was already answered — start a new booking instead")
             return
         self.session.queue_recapture(fingers)
@@ -550,7 +554,7 @@ class StationWindow(QMainWindow):
     def _show_response(self) -> None:
         self._go(RESPONSE)
         self.refresh_stats()
-        self.response_shown.emit(self.session.disposition())
+        self.response_shown.emit(str(self.session.disposition() or ""))
 
     def _response_changed(self) -> None:
         self.refresh_stats()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor
 
+from station.core.vocabulary import Disposition
+
 __all__ = [
     "DISPOSITION_COLOURS",
     "GREEN",
@@ -28,11 +30,11 @@ HEADER_TEXT = "#e8eef5"
 
 #: Banner background of each disposition.
 DISPOSITION_COLOURS: dict[str, str] = {
-    "HIT": RED,
-    "NO HIT": GREEN,
-    "REVIEW": AMBER,
-    "RECAPTURE": "#d9731a",
-    "ERROR": "#6b1f2a",
+    Disposition.HIT: RED,
+    Disposition.NO_HIT: GREEN,
+    Disposition.REVIEW: AMBER,
+    Disposition.RECAPTURE: "#d9731a",
+    Disposition.ERROR: "#6b1f2a",
 }
 
 

@@ -9,9 +9,6 @@ a live-scan device with a synthetic subject on the platen and scripted faults;
 from __future__ import annotations
 
 from .base import (
-    CAPTURE_ORDER,
-    IMPRESSIONS,
-    SLAPS,
     Capture,
     CaptureSource,
     Frame,
@@ -25,10 +22,7 @@ from .mock import MockScanner, MockSettings, ScannerFaults
 from .scenarios import SCENARIOS, PlatenSubject, setup_scenario
 
 __all__ = [
-    "CAPTURE_ORDER",
-    "IMPRESSIONS",
     "SCENARIOS",
-    "SLAPS",
     "Capture",
     "CaptureSource",
     "Frame",

@@ -18,14 +18,9 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from ..core.fingers import FINGERS
-from ..core.sequence import SLAP_FINGERS
+from ..core.vocabulary import FINGERS, IMPRESSIONS, SLAP_FINGERS, SLAPS
 
 __all__ = [
-    "CAPTURE_ORDER",
-    "IMPRESSIONS",
-    "SLAPS",
-    "SLAP_FGP",
     "Box",
     "Capture",
     "CaptureSource",
@@ -37,21 +32,6 @@ __all__ = [
     "utc_now",
     "validate_slot",
 ]
-
-#: Impression types a source can be asked for (live-scan rolled, live-scan plain).
-IMPRESSIONS: tuple[str, ...] = ("rolled", "flat")
-
-#: The fingers of each slap, left to right as they appear in the image (seen from below the
-#: platen, as on an ink card; defined with the sequence check that relies on it).
-SLAPS: dict[str, tuple[str, ...]] = SLAP_FINGERS
-
-#: ANSI/NIST-ITL finger position codes of the slaps (plain four fingers, both thumbs).
-SLAP_FGP: dict[str, int] = {"RS": 13, "LS": 14, "TS": 15}
-
-#: Booking capture order: the ten rolled prints, right thumb to left little, then the slaps.
-CAPTURE_ORDER: tuple[tuple[str, str], ...] = tuple((f, "rolled") for f in FINGERS) + tuple(
-    (s, "flat") for s in SLAPS
-)
 
 #: A finger's box in a slap image: ``(row0, col0, row1, col1)`` in pixels, ends exclusive, so
 #: ``image[row0:row1, col0:col1]`` is the finger.
@@ -170,7 +150,7 @@ class Capture:
         rows, cols = image.shape
         segments = tuple((str(f), tuple(int(v) for v in box)) for f, box in self.segments)
         for code, (r0, c0, r1, c1) in segments:
-            if code not in SLAPS.get(finger, ()):
+            if code not in SLAP_FINGERS.get(finger, ()):
                 raise ValueError(f"segment {code!r} is not a finger of slap {finger}")
             if not (0 <= r0 < r1 <= rows and 0 <= c0 < c1 <= cols):
                 raise ValueError(f"segment {code} box {(r0, c0, r1, c1)} is outside the image")

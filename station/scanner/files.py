@@ -22,10 +22,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import NamedTuple
 
-from ..core.fingers import FINGERS
 from ..core.image import ImageError, load
 from ..core.slap import segment_slap
-from .base import CAPTURE_ORDER, SLAPS, Capture, ScannerError, utc_now, validate_slot
+from ..core.vocabulary import CAPTURE_ORDER, FINGERS, SLAP_FINGERS, SLAPS
+from .base import Capture, ScannerError, utc_now, validate_slot
 
 __all__ = [
     "FGP_SLOTS",
@@ -257,7 +257,7 @@ class ImageFileSource:
         segments: tuple[tuple[str, tuple[int, int, int, int]], ...] = ()
         annotation = None
         if slot[0] in SLAPS:
-            fingers = SLAPS[slot[0]]
+            fingers = SLAP_FINGERS[slot[0]]
             try:
                 boxes = segment_slap(image, len(fingers))
             except ValueError as exc:

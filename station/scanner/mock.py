@@ -35,9 +35,9 @@ import numpy as np
 
 from ..core.synth import impression as render
 from ..core.synth.params import DEFAULT_PARAMETERS as SYNTH
+from ..core.vocabulary import SLAP_FINGERS, SLAPS
 from . import platen
 from .base import (
-    SLAPS,
     Box,
     Capture,
     Frame,
@@ -581,7 +581,7 @@ class MockScanner:
         self, subject: PlatenSubject, code: str, number: int, rng: np.random.Generator
     ) -> _Placement:
         s = self.settings
-        fingers = SLAPS[code]
+        fingers = SLAP_FINGERS[code]
         rows, cols = s.slap_size
         if code == "TS":
             size = s.thumb_size

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..core.fingers import FINGERS, validate_finger
+from ..core.vocabulary import FINGERS, validate_finger
 from .mock import DEFAULT_SETTINGS, ScannerFaults
 
 __all__ = ["SCENARIOS", "PlatenSubject", "setup_scenario"]

@@ -10,13 +10,35 @@ from __future__ import annotations
 
 from .booking import BookingService, ProcessedCapture, SearchJob, process_capture, run_search
 from .index import cache_path, load_index
+from .results import (
+    BookingReport,
+    CandidateResult,
+    CaptureResult,
+    FingerCaptureResult,
+    Outcome,
+    RecaptureFinger,
+    RecordSummary,
+    Response,
+    SlapCaptureResult,
+    SubjectSummary,
+)
 from .seed import in_gallery, seed
 from .synthetic import SyntheticSubject, pick_subject
 
 __all__ = [
+    "BookingReport",
     "BookingService",
+    "CandidateResult",
+    "CaptureResult",
+    "FingerCaptureResult",
+    "Outcome",
     "ProcessedCapture",
+    "RecaptureFinger",
+    "RecordSummary",
+    "Response",
     "SearchJob",
+    "SlapCaptureResult",
+    "SubjectSummary",
     "SyntheticSubject",
     "cache_path",
     "in_gallery",

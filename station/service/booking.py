@@ -22,7 +22,7 @@ import itertools
 import logging
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,13 +30,36 @@ import numpy as np
 
 from station.core.disposition import DispositionPolicy, FingerStatus, dispose, quality_gate
 from station.core.extract import extract
-from station.core.fingers import FINGER_NAMES, FINGERS
 from station.core.match import Candidate, SearchGallery, search, threshold
-from station.core.sequence import SLAP_FINGERS, SequenceResult, sequence_check, slap_crops
+from station.core.sequence import SequenceResult, sequence_check, slap_crops
 from station.core.slap import segment_slap
 from station.core.template import Template
-from station.gallery import ANNOTATIONS, Gallery, GalleryError
+from station.core.vocabulary import (
+    ANNOTATIONS,
+    FINGER_NAMES,
+    FINGERS,
+    SLAP_FINGERS,
+    BookingStatus,
+    Decision,
+    Disposition,
+    Impression,
+    Repository,
+    TransactionType,
+)
+from station.gallery import Gallery, GalleryError
 from station.scanner.base import Capture
+
+from .results import (
+    CandidateResult,
+    CaptureResult,
+    FingerCaptureResult,
+    Outcome,
+    RecaptureFinger,
+    RecordSummary,
+    Response,
+    SlapCaptureResult,
+    SubjectSummary,
+)
 
 __all__ = [
     "SEQUENCE_FMR",
@@ -201,7 +224,7 @@ class BookingService:
         demographics: Mapping[str, Any],
         *,
         tcn: str | None = None,
-        transaction_type: str = "CAR",
+        transaction_type: str = TransactionType.CAR,
     ) -> int:
         """Start a booking; returns its id (TCN generated when not given)."""
         tcn = tcn or new_tcn(self.station_id)
@@ -228,23 +251,23 @@ class BookingService:
             if p["annotation"] is not None and p["finger"] in FINGERS
         ]
 
-    def add_capture(self, booking_id: int, processed: ProcessedCapture) -> dict[str, Any]:
+    def add_capture(self, booking_id: int, processed: ProcessedCapture) -> CaptureResult:
         """Store a processed capture (replacing an earlier one of the same slot).
 
         Returns
         -------
-        result : dict
-            ``finger, impression, attempt, quality, level, reason`` (for a finger) or
-            ``segments`` (finger → level) and ``error`` (for a slap), and ``sequence`` (the
-            sequence check as far as it can go, once a slap is stored).
+        result : FingerCaptureResult or SlapCaptureResult
+            The attempt, quality and level (for a finger), or the segments' levels, the
+            segmentation error and the sequence check as far as it can go (for a slap).
         """
         capture = processed.capture
+        is_slap = capture.finger in SLAP_FINGERS
         with self.gallery.transaction():
-            if capture.finger in SLAP_FINGERS:
+            if is_slap:
                 print_id = self.gallery.add_booking_print(
                     booking_id,
                     capture.finger,
-                    "flat",
+                    Impression.FLAT,
                     capture.image,
                     device=capture.device,
                     captured_at=capture.captured_at,
@@ -253,18 +276,12 @@ class BookingService:
                     self.gallery.add_booking_print(
                         booking_id,
                         finger,
-                        "flat",
+                        Impression.FLAT,
                         processed.crops[finger],
                         template=template,
                         device=f"{capture.device} ({capture.finger} segment)",
                         captured_at=capture.captured_at,
                     )
-                result: dict[str, Any] = {
-                    "finger": capture.finger,
-                    "impression": "flat",
-                    "segments": {f: t.level for f, t in processed.segments.items()},
-                    "error": processed.error,
-                }
             else:
                 template = processed.template
                 print_id = self.gallery.add_booking_print(
@@ -276,29 +293,38 @@ class BookingService:
                     device=capture.device,
                     captured_at=capture.captured_at,
                 )
-                result = {
-                    "finger": capture.finger,
-                    "impression": capture.impression,
-                    "quality": None if template is None else template.quality,
-                    "level": None if template is None else template.level,
-                    "reason": None if template is None else template.reason,
-                    "minutiae": 0 if template is None else len(template),
-                }
             attempt = next(
                 p["attempt"] for p in self.gallery.booking_prints(booking_id) if p["id"] == print_id
             )
-            result["attempt"] = attempt
+            result: CaptureResult
+            if is_slap:
+                result = SlapCaptureResult(
+                    finger=capture.finger,
+                    attempt=attempt,
+                    segments={f: t.level for f, t in processed.segments.items()},
+                    error=processed.error,
+                )
+            else:
+                result = FingerCaptureResult(
+                    finger=capture.finger,
+                    impression=Impression(capture.impression),
+                    attempt=attempt,
+                    quality=None if template is None else template.quality,
+                    level=None if template is None else template.level,
+                    reason=None if template is None else template.reason,
+                    minutiae=0 if template is None else len(template),
+                )
             self.gallery.audit(
                 "capture",
                 actor=self.operator,
                 booking_id=booking_id,
-                detail={k: v for k, v in result.items() if k != "segments"},
+                detail=result.audit_detail(),
             )
-        if capture.finger in SLAP_FINGERS:
-            result["sequence"] = self.sequence(booking_id).as_dict()
+        if isinstance(result, SlapCaptureResult):
+            result = replace(result, sequence=self.sequence(booking_id))
         return result
 
-    def capture(self, booking_id: int, capture: Capture) -> dict[str, Any]:
+    def capture(self, booking_id: int, capture: Capture) -> CaptureResult:
         """Process and store a capture in one call (headless use)."""
         return self.add_capture(
             booking_id, process_capture(capture, absent=self._absent(booking_id))
@@ -314,7 +340,7 @@ class BookingService:
             raise ValueError(f"unknown finger code {finger!r}: use one of {', '.join(FINGERS)}")
         with self.gallery.transaction():
             self.gallery.add_booking_print(
-                booking_id, finger, "rolled", None, annotation=annotation, device="officer"
+                booking_id, finger, Impression.ROLLED, None, annotation=annotation, device="officer"
             )
             self.gallery.audit(
                 "annotate",
@@ -327,7 +353,7 @@ class BookingService:
 
     def finger_status(self, booking_id: int) -> list[FingerStatus]:
         """The latest state of each rolled finger slot that was captured or annotated."""
-        templates = self.gallery.booking_templates(booking_id, impression="rolled")
+        templates = self.gallery.booking_templates(booking_id, impression=Impression.ROLLED)
         return [
             FingerStatus(
                 finger=p["finger"],
@@ -337,19 +363,19 @@ class BookingService:
                 reason=templates[p["finger"]].reason if p["finger"] in templates else "",
             )
             for p in self.gallery.booking_prints(booking_id)
-            if p["finger"] in FINGERS and p["impression"] == "rolled"
+            if p["finger"] in FINGERS and p["impression"] == Impression.ROLLED
         ]
 
     def sequence(self, booking_id: int) -> SequenceResult:
         """Compare the rolled prints with the fingers segmented from the slaps."""
-        rolled = self.gallery.booking_templates(booking_id, impression="rolled")
-        plain = self.gallery.booking_templates(booking_id, impression="flat")
+        rolled = self.gallery.booking_templates(booking_id, impression=Impression.ROLLED)
+        plain = self.gallery.booking_templates(booking_id, impression=Impression.FLAT)
         plain = {f: t for f, t in plain.items() if len(t) > 0}
         return sequence_check(rolled, plain, threshold=self.sequence_threshold)
 
     # --- submit ---------------------------------------------------------------------------
 
-    def prepare_submit(self, booking_id: int) -> SearchJob | dict[str, Any]:
+    def prepare_submit(self, booking_id: int) -> SearchJob | Response:
         """Run the quality gate; return the search job, or the final RECAPTURE/ERROR response.
 
         A RECAPTURE or ERROR response is stored (and audited) here; the booking stays open
@@ -357,33 +383,36 @@ class BookingService:
         """
         booking = self.gallery.booking(booking_id)
         # "submitted" without a response: the station stopped mid-search; submit again.
-        if booking["status"] not in ("open", "submitted") or (
-            booking["status"] == "submitted" and self.gallery.responses(booking_id)
+        submitted = booking["status"] == BookingStatus.SUBMITTED
+        if booking["status"] not in (BookingStatus.OPEN, BookingStatus.SUBMITTED) or (
+            submitted and self.gallery.responses(booking_id)
         ):
             raise GalleryError(
                 f"booking {booking['tcn']} was already submitted ({booking['status']})"
             )
         statuses = self.finger_status(booking_id)
         recapture, usable = quality_gate(statuses, self.policy)
-        probe_all = self.gallery.booking_templates(booking_id, impression="rolled")
+        probe_all = self.gallery.booking_templates(booking_id, impression=Impression.ROLLED)
         probe = {f: probe_all[f] for f in usable if f in probe_all and len(probe_all[f]) > 0}
         if recapture:
-            payload = {
-                "reason": "quality too low on "
+            response = Response(
+                tcn=booking["tcn"],
+                disposition=Disposition.RECAPTURE,
+                reason="quality too low on "
                 + ", ".join(s.finger for s in recapture)
                 + ": recapture these fingers",
-                "recapture": [
-                    {
-                        "finger": s.finger,
-                        "name": FINGER_NAMES[s.finger],
-                        "level": s.level,
-                        "attempts": s.attempts,
-                        "reason": s.reason,
-                    }
+                recapture=tuple(
+                    RecaptureFinger(
+                        finger=s.finger,
+                        name=FINGER_NAMES[s.finger],
+                        level=s.level,
+                        attempts=s.attempts,
+                        reason=s.reason,
+                    )
                     for s in recapture
-                ],
-            }
-            return self._respond(booking_id, "RECAPTURE", payload, status="open")
+                ),
+            )
+            return self._respond(booking_id, response, status=BookingStatus.OPEN)
         if len(probe) < self.policy.min_fingers:
             captured = sum(1 for s in statuses if s.annotation is None)
             reason = (
@@ -391,9 +420,9 @@ class BookingService:
                 if captured
                 else "no fingers were captured: capture the rolled prints before submitting"
             )
-            return self._respond(booking_id, "ERROR", {"reason": reason}, status="error")
+            return self.fail_submit(booking_id, reason)
         with self.gallery.transaction():
-            self.gallery.set_booking_status(booking_id, "submitted")
+            self.gallery.set_booking_status(booking_id, BookingStatus.SUBMITTED)
             self.gallery.audit(
                 "submit",
                 actor=self.operator,
@@ -404,26 +433,39 @@ class BookingService:
 
     def finish_submit(
         self, job: SearchJob, candidates: list[Candidate], milliseconds: float
-    ) -> dict[str, Any]:
+    ) -> Response:
         """Turn search candidates into the booking's response, store it and return it."""
         holdings = {c.subject: self._repositories(int(c.subject)) for c in candidates}
         verdict = dispose([(c.subject, c.score) for c in candidates], holdings, job.policy)
-        payload: dict[str, Any] = {
-            "fingers_searched": sorted(job.probe, key=FINGERS.index),
-            "search_ms": round(milliseconds, 1),
-            "candidates": [self._candidate(c, holdings[c.subject]) for c in candidates],
-        }
-        status = "responded"
-        if verdict.word == "HIT":
-            payload["subject"] = self.subject_summary(int(verdict.subject))
-            payload["repositories_hit"] = list(verdict.repositories)
+        response = Response(
+            tcn=job.tcn,
+            disposition=verdict.disposition,
+            candidates=tuple(self._candidate(c, holdings[c.subject]) for c in candidates),
+            fingers_searched=tuple(sorted(job.probe, key=FINGERS.index)),
+            search_ms=round(milliseconds, 1),
+        )
+        if verdict.disposition is Disposition.HIT:
+            response = replace(
+                response,
+                subject=self.subject_summary(int(verdict.subject)),
+                repositories_hit=tuple(verdict.repositories),
+            )
             self.gallery.link_booking_subject(job.booking_id, int(verdict.subject))
-        elif verdict.word == "REVIEW":
-            payload["review"] = [int(s) for s in verdict.review]
-            payload["reason"] = "a candidate needs an examiner's decision"
-        return self._respond(job.booking_id, verdict.word, payload, status=status)
+        elif verdict.disposition is Disposition.REVIEW:
+            response = replace(
+                response,
+                review=tuple(int(s) for s in verdict.review),
+                reason="a candidate needs an examiner's decision",
+            )
+        return self._respond(job.booking_id, response, status=BookingStatus.RESPONDED)
 
-    def submit(self, booking_id: int) -> dict[str, Any]:
+    def fail_submit(self, booking_id: int, reason: str) -> Response:
+        """Store an ERROR response saying ``reason`` (the booking cannot be searched)."""
+        booking = self.gallery.booking(booking_id)
+        response = Response(tcn=booking["tcn"], disposition=Disposition.ERROR, reason=reason)
+        return self._respond(booking_id, response, status=BookingStatus.ERROR)
+
+    def submit(self, booking_id: int) -> Response:
         """Quality gate, search and response in one call (headless use)."""
         job = self.prepare_submit(booking_id)
         if not isinstance(job, SearchJob):
@@ -432,73 +474,84 @@ class BookingService:
             candidates, ms = run_search(job, self.index)
         except Exception as exc:  # a search must always end in a response the officer sees
             log.exception("search failed for booking %s", job.tcn)
-            return self._respond(
-                booking_id, "ERROR", {"reason": f"search failed: {exc}"}, status="error"
-            )
+            return self.fail_submit(booking_id, f"search failed: {exc}")
         return self.finish_submit(job, candidates, ms)
 
-    def _respond(
-        self, booking_id: int, disposition: str, payload: dict[str, Any], *, status: str
-    ) -> dict[str, Any]:
-        booking = self.gallery.booking(booking_id)
-        payload = {
-            "tcn": booking["tcn"],
-            "disposition": disposition,
-            "subject": None,
-            "candidates": [],
-            **payload,
-        }
+    def _respond(self, booking_id: int, response: Response, *, status: BookingStatus) -> Response:
+        """Store ``response`` (with the sequence check, if one ran) and move the booking on."""
         sequence = self.sequence(booking_id)
         if sequence.scores or sequence.mismatched:
-            payload["sequence"] = sequence.as_dict()
+            # As stored (scores to 4 decimals), so the response equals the one read back.
+            response = replace(response, sequence=SequenceResult.from_dict(sequence.as_dict()))
         with self.gallery.transaction():
-            response_id = self.gallery.add_response(booking_id, disposition, payload)
+            response_id = self.gallery.add_response(
+                booking_id, response.disposition, response.to_json()
+            )
             self.gallery.set_booking_status(booking_id, status)
             self.gallery.audit(
                 "response",
                 actor="station",
                 booking_id=booking_id,
-                detail={"disposition": disposition, "response_id": response_id},
+                detail={"disposition": response.disposition, "response_id": response_id},
             )
-        payload["response_id"] = response_id
-        return payload
+        return response.stored(response_id)
 
     def _repositories(self, subject_id: int) -> list[str]:
         return sorted({r["repository"] for r in self.gallery.records(subject_id)})
 
-    def _candidate(self, c: Candidate, repositories: list[str]) -> dict[str, Any]:
+    def _candidate(self, c: Candidate, repositories: list[str]) -> CandidateResult:
         subject = self.gallery.subject(int(c.subject))
-        return {
-            "rank": c.rank,
-            "subject_id": int(c.subject),
-            "name": f"{subject.get('last_name') or '?'}, {subject.get('first_name') or '?'}",
-            "synthetic_id": subject.get("synthetic_id"),
-            "score": round(float(c.score), 4),
-            "finger_scores": {f: round(float(s), 4) for f, s in c.finger_scores.items()},
-            "repositories": repositories,
-        }
+        return CandidateResult(
+            rank=c.rank,
+            subject_id=int(c.subject),
+            name=f"{subject.get('last_name') or '?'}, {subject.get('first_name') or '?'}",
+            synthetic_id=subject.get("synthetic_id"),
+            score=round(float(c.score), 4),
+            finger_scores={f: round(float(s), 4) for f, s in c.finger_scores.items()},
+            repositories=tuple(repositories),
+        )
 
-    def subject_summary(self, subject_id: int) -> dict[str, Any]:
+    def subject_summary(self, subject_id: int) -> SubjectSummary:
         """A subject as a response shows it: demographics, records and highest offence level."""
         subject = self.gallery.subject(subject_id)
         records = self.gallery.records(subject_id)
         levels = [r["offence_level"] for r in records if r.get("offence_level")]
-        keep = ("repository", "record_number", "offence_level", "charge")
-        return {
-            "subject_id": subject_id,
-            **{k: v for k, v in subject.items() if k not in ("id", "created_at")},
-            "repositories": sorted({r["repository"] for r in records}),
-            "records": [{k: r.get(k) for k in keep} for r in records],
-            "highest_offence_level": min(levels) if levels else None,
-        }
+        skip = ("id", "created_at", "synthetic_id", "population")
+        return SubjectSummary(
+            subject_id=subject_id,
+            synthetic_id=subject.get("synthetic_id"),
+            population=subject.get("population"),
+            demographics={k: v for k, v in subject.items() if k not in skip},
+            repositories=tuple(sorted({r["repository"] for r in records})),
+            records=tuple(
+                RecordSummary(
+                    repository=r.get("repository"),
+                    record_number=r.get("record_number"),
+                    offence_level=r.get("offence_level"),
+                    charge=r.get("charge"),
+                )
+                for r in records
+            ),
+            highest_offence_level=min(levels) if levels else None,
+        )
 
     # --- examiner and enrolment -----------------------------------------------------------
 
-    def latest_response(self, booking_id: int) -> dict[str, Any]:
+    def latest_response(self, booking_id: int) -> Response:
+        """The booking's latest stored response, read back from the gallery.
+
+        Raises
+        ------
+        GalleryError
+            The booking has no response yet.
+        ValueError
+            The stored response is malformed (unknown disposition, missing fields).
+        """
         responses = self.gallery.responses(booking_id)
         if not responses:
             raise GalleryError("the booking has no response yet: submit it first")
-        return responses[-1]
+        row = responses[-1]
+        return Response.from_json(row["payload"], response_id=row["id"])
 
     def decide(
         self,
@@ -508,21 +561,21 @@ class BookingService:
         subject_id: int | None,
         examiner: str,
         note: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Outcome:
         """Record an examiner's decision on a REVIEW (or HIT) candidate.
 
         Returns
         -------
-        outcome : dict
-            ``disposition`` after the decision (``HIT`` when a candidate is confirmed, ``NO
+        outcome : Outcome
+            The disposition after the decision (``HIT`` when a candidate is confirmed, ``NO
             HIT`` when every candidate under review is rejected, else still ``REVIEW``) and
-            ``subject`` on a confirmed HIT.
+            the subject on a confirmed HIT.
         """
         response = self.latest_response(booking_id)
         with self.gallery.transaction():
             self.gallery.add_decision(
                 booking_id,
-                response["id"],
+                response.response_id,
                 examiner=examiner,
                 subject_id=subject_id,
                 decision=decision,
@@ -533,36 +586,37 @@ class BookingService:
                 actor=examiner,
                 booking_id=booking_id,
                 subject_id=subject_id,
-                detail={"response_id": response["id"], "note": note},
+                detail={"response_id": response.response_id, "note": note},
             )
             outcome = self.outcome(booking_id)
-            if outcome["disposition"] == "HIT":
-                self.gallery.link_booking_subject(booking_id, outcome["subject"]["subject_id"])
-            if outcome["disposition"] != "REVIEW":
-                self.gallery.set_booking_status(booking_id, "decided")
+            if outcome.disposition is Disposition.HIT:
+                self.gallery.link_booking_subject(booking_id, outcome.subject.subject_id)
+            if outcome.disposition is not Disposition.REVIEW:
+                self.gallery.set_booking_status(booking_id, BookingStatus.DECIDED)
         return outcome
 
-    def outcome(self, booking_id: int) -> dict[str, Any]:
+    def outcome(self, booking_id: int) -> Outcome:
         """The booking's disposition now: its latest response amended by examiner decisions."""
         response = self.latest_response(booking_id)
-        payload = response["payload"]
-        word = response["disposition"]
+        word = response.disposition
         decisions = [
-            d for d in self.gallery.decisions(booking_id) if d["response_id"] == response["id"]
+            d
+            for d in self.gallery.decisions(booking_id)
+            if d["response_id"] == response.response_id
         ]
-        confirmed = [d for d in decisions if d["decision"] == "confirm"]
+        confirmed = [d for d in decisions if d["decision"] == Decision.CONFIRM]
         if confirmed:
-            return {
-                "disposition": "HIT",
-                "subject": self.subject_summary(confirmed[-1]["subject_id"]),
-                "confirmed": True,
-            }
-        rejected = {d["subject_id"] for d in decisions if d["decision"] == "reject"}
-        if word == "HIT" and payload["subject"]["subject_id"] in rejected:
-            return {"disposition": "NO HIT", "subject": None, "rejected": sorted(rejected)}
-        if word == "REVIEW" and set(payload.get("review", [])) <= rejected:
-            return {"disposition": "NO HIT", "subject": None, "rejected": sorted(rejected)}
-        return {"disposition": word, "subject": payload.get("subject")}
+            return Outcome(
+                Disposition.HIT,
+                subject=self.subject_summary(confirmed[-1]["subject_id"]),
+                confirmed=True,
+            )
+        rejected = {d["subject_id"] for d in decisions if d["decision"] == Decision.REJECT}
+        if word is Disposition.HIT and response.subject.subject_id in rejected:
+            return Outcome(Disposition.NO_HIT, rejected=tuple(sorted(rejected)))
+        if word is Disposition.REVIEW and set(response.review or ()) <= rejected:
+            return Outcome(Disposition.NO_HIT, rejected=tuple(sorted(rejected)))
+        return Outcome(word, subject=response.subject)
 
     def enrol(self, booking_id: int) -> int:
         """Enrol the booking: a new subject on NO HIT, a new encounter of the subject on HIT.
@@ -576,27 +630,29 @@ class BookingService:
         """
         outcome = self.outcome(booking_id)
         booking = self.gallery.booking(booking_id)
-        if booking["status"] == "enrolled":
+        if booking["status"] == BookingStatus.ENROLLED:
             raise GalleryError(f"booking {booking['tcn']} is already enrolled")
-        if outcome["disposition"] not in ("HIT", "NO HIT"):
+        if outcome.disposition not in (Disposition.HIT, Disposition.NO_HIT):
             raise GalleryError(
-                f"a {outcome['disposition']} booking cannot be enrolled: "
+                f"a {outcome.disposition} booking cannot be enrolled: "
                 + (
                     "an examiner must decide first"
-                    if outcome["disposition"] == "REVIEW"
+                    if outcome.disposition is Disposition.REVIEW
                     else "resubmit it first"
                 )
             )
         prints = [
             p
             for p in self.gallery.booking_prints(booking_id, with_images=True)
-            if p["finger"] in FINGERS and p["impression"] == "rolled" and p["image"] is not None
+            if p["finger"] in FINGERS
+            and p["impression"] == Impression.ROLLED
+            and p["image"] is not None
         ]
-        templates = self.gallery.booking_templates(booking_id, impression="rolled")
+        templates = self.gallery.booking_templates(booking_id, impression=Impression.ROLLED)
         demographics = booking["demographics"]
         with self.gallery.transaction():
-            if outcome["disposition"] == "HIT":
-                subject_id = int(outcome["subject"]["subject_id"])
+            if outcome.disposition is Disposition.HIT:
+                subject_id = int(outcome.subject.subject_id)
                 action = "enrol encounter"
             else:
                 subject_id = self.gallery.add_subject(demographics)
@@ -605,17 +661,19 @@ class BookingService:
                 self.gallery.add_print(
                     subject_id,
                     p["finger"],
-                    "rolled",
+                    Impression.ROLLED,
                     p["image"],
                     template=templates.get(p["finger"]),
                     device=p["device"],
                     captured_at=p["captured_at"],
                     booking_id=booking_id,
                 )
-            self.gallery.add_record(subject_id, "local", f"{self.station_id}-{booking['tcn']}"[:60])
-            if outcome["disposition"] == "NO HIT":
+            self.gallery.add_record(
+                subject_id, Repository.LOCAL, f"{self.station_id}-{booking['tcn']}"[:60]
+            )
+            if outcome.disposition is Disposition.NO_HIT:
                 self.gallery.link_booking_subject(booking_id, subject_id)
-            self.gallery.set_booking_status(booking_id, "enrolled")
+            self.gallery.set_booking_status(booking_id, BookingStatus.ENROLLED)
             self.gallery.audit(
                 action,
                 actor=self.operator,

@@ -9,18 +9,19 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from station.core.fingers import FINGERS
-from station.core.sequence import SLAP_FINGERS
 from station.core.synth.population import demographics
-from station.scanner.base import CAPTURE_ORDER, Capture, ScannerError
+from station.core.vocabulary import CAPTURE_ORDER, FINGERS, SLAP_FINGERS, Annotation, Impression
+from station.scanner.base import Capture, ScannerError
 from station.scanner.files import ImageFileSource
 from station.scanner.mock import MockScanner
 from station.scanner.scenarios import PlatenSubject
 
 from .booking import BookingService, process_capture
+from .results import BookingReport
 
 __all__ = ["book_captures", "book_files", "book_synthetic", "read_demographics"]
 
@@ -34,7 +35,7 @@ def book_captures(
     *,
     annotations: Mapping[str, str] | None = None,
     tcn: str | None = None,
-) -> dict[str, Any]:
+) -> BookingReport:
     """Open a booking, store the captures and annotations, submit; returns the response.
 
     Features are extracted before the booking is opened, so a capture that cannot be
@@ -47,9 +48,7 @@ def book_captures(
         service.annotate(booking_id, finger, code)
     for item in processed:
         service.add_capture(booking_id, item)
-    response = service.submit(booking_id)
-    response["booking_id"] = booking_id
-    return response
+    return BookingReport(service.submit(booking_id), booking_id)
 
 
 def book_synthetic(
@@ -60,7 +59,7 @@ def book_synthetic(
     slaps: bool = True,
     device_seed: int = 0,
     platen: PlatenSubject | None = None,
-) -> dict[str, Any]:
+) -> BookingReport:
     """Book synthetic subject ``subject`` with fresh impressions from the mock scanner.
 
     Parameters
@@ -77,28 +76,27 @@ def book_synthetic(
 
     Returns
     -------
-    response : dict
-        The stored response, plus ``booked`` (who was on the platen).
+    report : BookingReport
+        The stored response, the booking id and ``booked`` (who was on the platen).
     """
     platen = platen or PlatenSubject(subject, population, origin="cli")
     scanner = MockScanner(platen, seed=device_seed)
     scanner.connect()
-    annotations = {f: "XX" for f in platen.absent}
+    annotations = {f: Annotation.XX for f in platen.absent}
     captures = []
     for slot, impression in CAPTURE_ORDER:
-        if slot in annotations or (impression == "flat" and not slaps):
+        if slot in annotations or (impression == Impression.FLAT and not slaps):
             continue
         if slot in SLAP_FINGERS and all(f in annotations for f in SLAP_FINGERS[slot]):
             continue
         captures.append(scanner.capture(slot, impression))
-    response = book_captures(
+    report = book_captures(
         service,
         demographics(subject, population=population).as_dict(),
         captures,
         annotations=annotations,
     )
-    response["booked"] = {"synthetic_id": subject, "population": population}
-    return response
+    return replace(report, booked={"synthetic_id": subject, "population": population})
 
 
 def read_demographics(path: Path) -> dict[str, Any]:
@@ -114,7 +112,7 @@ def read_demographics(path: Path) -> dict[str, Any]:
     return data
 
 
-def book_files(service: BookingService, folder: Path, demographics_file: Path) -> dict[str, Any]:
+def book_files(service: BookingService, folder: Path, demographics_file: Path) -> BookingReport:
     """Book from image files named by finger code (``R1.png`` … ``L5.png``, slaps ``RS`` …).
 
     Every file is read and checked before the booking opens: an unknown finger code, an
@@ -135,10 +133,10 @@ def book_files(service: BookingService, folder: Path, demographics_file: Path) -
             captures.append(source.capture(finger, impression))
         except ScannerError as exc:
             raise ValueError(str(exc)) from None
-    rolled = {c.finger for c in captures if c.impression == "rolled"}
+    rolled = {c.finger for c in captures if c.impression == Impression.ROLLED}
     if not rolled:
         raise ValueError(f"no rolled prints in {folder}: name the files R1.png … L5.png")
-    annotations = {f: "UP" for f in FINGERS if f not in rolled}
+    annotations = {f: Annotation.UP for f in FINGERS if f not in rolled}
     return book_captures(service, data, captures, annotations=annotations)
 
 

@@ -23,10 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-from station.core.fingers import FINGERS
 from station.core.match import DEFAULT_PARAMETERS, MatchParameters, SearchGallery
 from station.core.match.index import descriptor, descriptor_size
 from station.core.template import FORMAT_VERSION, Template
+from station.core.vocabulary import FINGERS
 from station.gallery import Gallery, open_gallery
 
 __all__ = ["cache_path", "load_index"]

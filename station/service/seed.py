@@ -23,10 +23,10 @@ import numpy as np
 
 from station.core import synth
 from station.core.extract import extract
-from station.core.fingers import FINGERS
 from station.core.synth.holdings import holdings
 from station.core.synth.population import demographics
 from station.core.template import Template
+from station.core.vocabulary import FINGERS
 from station.gallery import Gallery, open_gallery
 
 __all__ = ["SeedReport", "in_gallery", "seed"]

@@ -11,6 +11,7 @@ from station.core.disposition import (
     dispose,
     quality_gate,
 )
+from station.core.vocabulary import Disposition
 
 POLICY = DispositionPolicy(hit=1.0, review=0.25)
 
@@ -18,21 +19,21 @@ POLICY = DispositionPolicy(hit=1.0, review=0.25)
 def test_clear_top_candidate_is_a_hit_with_the_repositories_it_reached() -> None:
     holdings = {7: ["local", "federal-criminal"], 3: ["state"]}
     verdict = dispose([(7, 3.2), (3, 0.03)], holdings, POLICY)
-    assert verdict.word == "HIT"
+    assert verdict.disposition is Disposition.HIT
     assert verdict.subject == 7
     assert verdict.repositories == ("local", "federal-criminal")
 
 
 def test_middling_score_goes_to_review_and_low_scores_are_no_hit() -> None:
     assert dispose([(1, 0.6), (2, 0.1)], {}, POLICY).review == (1,)
-    assert dispose([(1, 0.6), (2, 0.1)], {}, POLICY).word == "REVIEW"
-    assert dispose([(1, 0.04), (2, 0.03)], {1: ["local"]}, POLICY).word == "NO HIT"
-    assert dispose([], {}, POLICY).word == "NO HIT"
+    assert dispose([(1, 0.6), (2, 0.1)], {}, POLICY).disposition is Disposition.REVIEW
+    assert dispose([(1, 0.04), (2, 0.03)], {1: ["local"]}, POLICY).disposition is Disposition.NO_HIT
+    assert dispose([], {}, POLICY).disposition is Disposition.NO_HIT
 
 
 def test_two_candidates_above_the_hit_threshold_need_an_examiner() -> None:
     verdict = dispose([(1, 2.5), (2, 1.4)], {}, POLICY)
-    assert verdict.word == "REVIEW"
+    assert verdict.disposition is Disposition.REVIEW
     assert verdict.review == (1, 2)
 
 
@@ -40,9 +41,11 @@ def test_a_repository_can_demand_a_higher_score() -> None:
     strict = DispositionPolicy(
         hit=1.0, review=0.25, repositories={"federal-immigration": Thresholds(hit=4.0, review=0.5)}
     )
-    assert dispose([(1, 2.0)], {1: ["federal-immigration"]}, strict).word == "REVIEW"
+    assert (
+        dispose([(1, 2.0)], {1: ["federal-immigration"]}, strict).disposition is Disposition.REVIEW
+    )
     verdict = dispose([(1, 2.0)], {1: ["federal-immigration", "local"]}, strict)
-    assert verdict.word == "HIT"
+    assert verdict.disposition is Disposition.HIT
     assert verdict.repositories == ("local",)
 
 

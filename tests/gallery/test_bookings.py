@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from station.gallery import BOOKING_STATUSES, Gallery, GalleryError, NotFoundError
+from station.core.vocabulary import BOOKING_STATUSES
+from station.gallery import Gallery, GalleryError, NotFoundError
 
 DEMO = {"last_name": "Mensah", "first_name": "Kwame", "sex": "M"}
 

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QWidget
 
 from station.core import image as imageio
 from station.core.disposition import DispositionPolicy
-from station.core.fingers import FINGERS
 from station.core.synth import impression
+from station.core.vocabulary import FINGERS
 
 from .conftest import WAIT
 

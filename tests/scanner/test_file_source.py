@@ -10,7 +10,8 @@ import pytest
 
 import station.scanner.files as files
 from station.core.image import save
-from station.scanner import CAPTURE_ORDER, ImageFileSource, ScannerError
+from station.core.vocabulary import CAPTURE_ORDER
+from station.scanner import ImageFileSource, ScannerError
 from station.scanner.files import MAX_FILE_BYTES, slot_from_name
 
 

@@ -15,8 +15,8 @@ import station.scanner.mock as mock
 from station.core.extract import extract
 from station.core.slap import segment_slap
 from station.core.synth import impression
+from station.core.vocabulary import SLAP_FINGERS
 from station.scanner import (
-    SLAPS,
     Capture,
     MockScanner,
     MockSettings,
@@ -257,7 +257,7 @@ def slaps() -> dict[str, Capture]:
         "TS": thumbs.capture("TS", "flat"),
     }
     # The swap is of rolled prints only: the slap shows each finger in its place.
-    assert [r.finger for r in right.history[-1].rendered] == list(SLAPS["RS"])
+    assert [r.finger for r in right.history[-1].rendered] == list(SLAP_FINGERS["RS"])
     return captures
 
 
@@ -265,7 +265,7 @@ def test_slaps_are_composed_with_boxes(slaps: dict[str, Capture]) -> None:
     for code, capture in slaps.items():
         assert capture.image.shape == SETTINGS.slap_size and capture.finger == code
         fingers = [f for f, _ in capture.segments]
-        assert fingers == [f for f in SLAPS[code] if not (code == "LS" and f == "L4")]
+        assert fingers == [f for f in SLAP_FINGERS[code] if not (code == "LS" and f == "L4")]
         lefts = [box[1] for _, box in capture.segments]
         assert lefts == sorted(lefts)
         for finger, _ in capture.segments:

@@ -9,10 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from station.core.fingers import FINGERS
+from station.core.vocabulary import CAPTURE_ORDER, FINGERS, SLAP_FINGERS
 from station.scanner import (
-    CAPTURE_ORDER,
-    SLAPS,
     Capture,
     CaptureSource,
     ImageFileSource,
@@ -31,8 +29,9 @@ def test_capture_order_is_ten_rolled_then_the_slaps() -> None:
 
 
 def test_slaps_hold_each_finger_once() -> None:
-    assert sorted(f for fingers in SLAPS.values() for f in fingers) == sorted(FINGERS)
-    assert SLAPS["RS"][0] == "R2" and SLAPS["LS"][-1] == "L2" and SLAPS["TS"] == ("L1", "R1")
+    assert sorted(f for fingers in SLAP_FINGERS.values() for f in fingers) == sorted(FINGERS)
+    assert SLAP_FINGERS["RS"][0] == "R2" and SLAP_FINGERS["LS"][-1] == "L2"
+    assert SLAP_FINGERS["TS"] == ("L1", "R1")
 
 
 @pytest.mark.parametrize(

@@ -10,9 +10,9 @@ import pytest
 
 from station.cli import main
 from station.core import image as imageio
-from station.core.fingers import FINGERS
 from station.core.synth import impression
 from station.core.synth.population import demographics
+from station.core.vocabulary import FINGERS
 from station.gallery import open_gallery
 
 

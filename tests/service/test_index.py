@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import station.service.index as index_module
-from station.core.fingers import FINGERS
 from station.core.match import SearchGallery, search
+from station.core.vocabulary import FINGERS
 from station.gallery import open_gallery
 from station.service import cache_path, load_index
 

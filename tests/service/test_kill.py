@@ -118,10 +118,10 @@ def test_kill_during_submit_loses_no_committed_booking(gallery_copy: Path, enrol
         child.stderr.close()
     _sound(gallery_copy)
     with open_gallery(gallery_copy, readonly=True) as g:
-        booking = g.booking_by_tcn(kept["tcn"])
+        booking = g.booking_by_tcn(kept.response.tcn)
         assert booking["status"] == "responded"
         assert [r["disposition"] for r in g.responses(booking["id"])] == ["HIT"]
         assert len(g.booking_prints(booking["id"])) == 10
-        killed = [b for b in g.bookings() if b["tcn"] != kept["tcn"]]
+        killed = [b for b in g.bookings() if b["tcn"] != kept.response.tcn]
         assert [b["status"] for b in killed] == ["submitted"]  # the half-written response is gone
         assert g.responses(killed[0]["id"]) == []

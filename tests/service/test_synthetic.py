@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from station.core.synth.holdings import holdings
 from station.core.synth.population import demographics
 from station.gallery import Gallery, open_gallery
-from station.service import SyntheticSubject, holdings, pick_subject
+from station.service import SyntheticSubject, pick_subject
 from station.service import synthetic as synthetic_module
 from station.service.synthetic import NEW_SUBJECT_IDS, SUBJECT_KINDS
 

@@ -15,13 +15,11 @@ from scipy import ndimage
 from skimage.morphology import remove_small_holes, remove_small_objects, skeletonize
 
 from ..angles import wrap_angle
+from ..vocabulary import MinutiaType
 from .orientation import OrientationField
 from .params import ExtractParameters
 
-__all__ = ["BIFURCATION", "ENDING", "find_minutiae", "skeleton"]
-
-ENDING = 0
-BIFURCATION = 1
+__all__ = ["find_minutiae", "skeleton"]
 
 # 8-neighbours in circular order (row, col offsets).
 _RING = ((-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1))
@@ -201,7 +199,7 @@ def find_minutiae(
     if rows.size == 0:
         return np.zeros((0, 4)), np.zeros(0)
     walker = _Skeleton(skel, rows, cols)
-    kinds = np.where(cn == 3, BIFURCATION, ENDING)
+    kinds = np.where(cn == 3, MinutiaType.BIFURCATION, MinutiaType.ENDING)
     n = rows.size
     spurious = np.zeros(n, bool)
     traced = np.full(n, np.nan)
@@ -215,9 +213,9 @@ def find_minutiae(
                 spurious[i] = True
                 spurious[hit - 1] = True
             vectors.append((c - start[1], r - start[0]))
-        if kinds[i] == ENDING and len(vectors) == 1:
+        if kinds[i] == MinutiaType.ENDING and len(vectors) == 1:
             traced[i] = np.arctan2(vectors[0][1], vectors[0][0])
-        elif kinds[i] == BIFURCATION and len(vectors) == 3:
+        elif kinds[i] == MinutiaType.BIFURCATION and len(vectors) == 3:
             ang = np.array([np.arctan2(v[1], v[0]) for v in vectors])
             gaps = [abs(float(wrap_angle(ang[a] - ang[b]))) for a, b in ((1, 2), (0, 2), (0, 1))]
             # gaps[i] is the angle between the two branches other than i: the two fork
@@ -239,7 +237,7 @@ def find_minutiae(
 
     # Broken ridges: two endings facing each other across a short gap.
     drop = np.zeros(x.size, bool)
-    ends = np.nonzero(kinds == ENDING)[0]
+    ends = np.nonzero(kinds == MinutiaType.ENDING)[0]
     for a_i, a in enumerate(ends):
         for b in ends[a_i + 1 :]:
             dx, dy = x[b] - x[a], y[b] - y[a]

@@ -24,8 +24,8 @@ from types import MappingProxyType
 
 import numpy as np
 
-from ..fingers import FINGERS, validate_finger
 from ..template import Template
+from ..vocabulary import FINGERS, validate_finger
 from .index import descriptor, descriptor_size
 from .params import DEFAULT_PARAMETERS, MatchParameters
 
@@ -129,7 +129,7 @@ class SearchGallery:
         self._dim = descriptor_size(self.params)
         self._subjects: list[Hashable] = []
         self._row: dict[Hashable, int] = {}
-        self._fingers = {f: _Finger(self._dim) for f in FINGERS}
+        self._fingers: dict[str, _Finger] = {f: _Finger(self._dim) for f in FINGERS}
         self._where: dict[tuple[int, str], int] = {}
         for subject, finger, template in entries:
             self.add(subject, finger, template)
@@ -253,7 +253,7 @@ class SearchGallery:
 def _check_probe(probe: Mapping[str, Template]) -> dict[str, Template]:
     if not isinstance(probe, Mapping):
         raise TypeError("probe must map finger codes to templates")
-    checked = {}
+    checked: dict[str, Template] = {}
     for finger, template in probe.items():
         if not isinstance(template, Template):
             raise TypeError(f"probe finger {finger}: expected a Template")

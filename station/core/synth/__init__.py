@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..fingers import FINGERS, finger_index, validate_finger
+from ..vocabulary import FINGERS, IMPRESSIONS, Impression, finger_index, validate_finger
 from . import rng as rngs
-from .impression import KINDS, Minutia, draw_settings, render_impression
+from .impression import Minutia, draw_settings, render_impression
 from .master import MasterPrint, master_print
 from .params import DEFAULT_PARAMETERS, SynthParameters
 
 __all__ = [
     "FINGERS",
-    "KINDS",
     "MasterPrint",
     "Minutia",
     "SynthParameters",
@@ -33,7 +32,7 @@ def _check_size(
     size: tuple[int, int] | None, kind: str, params: SynthParameters
 ) -> tuple[int, int]:
     if size is None:
-        return params.rolled_size if kind == "rolled" else params.flat_size
+        return params.rolled_size if kind == Impression.ROLLED else params.flat_size
     try:
         rows, cols = (int(v) for v in size)
     except (TypeError, ValueError):
@@ -104,14 +103,20 @@ def impression(
     subject = rngs.check_seed("subject", subject)
     impression = rngs.check_seed("impression", impression)
     population = rngs.check_seed("population", population)
-    if kind not in KINDS:
+    if kind not in IMPRESSIONS:
         raise ValueError(f"unknown impression kind {kind!r}: use 'rolled' or 'flat'")
+    kind = Impression(kind)
     shape = _check_size(size, kind, params)
     if degradation is not None and not (0.0 <= float(degradation) <= 1.0):
         raise ValueError(f"degradation must be between 0 and 1, got {degradation}")
     master = master_print(subject, finger, population=population, params=params)
     rng = rngs.stream(
-        population, subject, finger_index(finger), impression, KINDS.index(kind), rngs.IMPRESSION
+        population,
+        subject,
+        finger_index(finger),
+        impression,
+        IMPRESSIONS.index(kind),
+        rngs.IMPRESSION,
     )
     settings = draw_settings(rng, kind, shape, params, degradation)
     return render_impression(rng, master, settings, params)

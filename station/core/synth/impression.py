@@ -14,13 +14,12 @@ from typing import NamedTuple
 import numpy as np
 from scipy import ndimage
 
+from ..vocabulary import Impression
 from .fields import smooth_noise
 from .master import MasterPrint, sample_ridge_signal
 from .params import SynthParameters
 
-__all__ = ["KINDS", "ImpressionSettings", "Minutia", "draw_settings", "render_impression"]
-
-KINDS = ("rolled", "flat")
+__all__ = ["ImpressionSettings", "Minutia", "draw_settings", "render_impression"]
 
 
 class Minutia(NamedTuple):
@@ -70,7 +69,7 @@ def draw_settings(
     if degradation is None:
         degradation = float(np.clip(rng.beta(1.3, 4.0), 0.0, 1.0))
     d = float(degradation)
-    if kind == "rolled":
+    if kind == Impression.ROLLED:
         rotation = float(np.clip(rng.normal(0, params.rolled_rotation_sd), -0.2, 0.2))
         partial = None
         translation = tuple(rng.normal(0, params.translation_sd * 0.4, 2))
@@ -128,7 +127,7 @@ class _Placement:
         self.o_c = np.array([cols / 2.0, rows / 2.0])
         self.t = np.array(settings.translation)
         pad = master.pad
-        lift = 0.0 if settings.kind == "rolled" else 0.12 * pad.half_height
+        lift = 0.0 if settings.kind == Impression.ROLLED else 0.12 * pad.half_height
         self.c = np.array([pad.cx, pad.cy - lift])
         cos, sin = np.cos(settings.rotation), np.sin(settings.rotation)
         self.R = np.array([[cos, -sin], [sin, cos]])
@@ -258,7 +257,7 @@ def _contact(
     weight = np.clip((1.0 - pad.level(mx, my)) / edge, 0.0, 1.0)
     wob = 0.05 * smooth_noise(rng, ox.shape, 80.0 / _COARSE)
     u, v = pad.normalised(mx, my)
-    if settings.kind == "flat":
+    if settings.kind == Impression.FLAT:
         a, b = params.flat_contact
         a *= rng.uniform(0.9, 1.12)
         b *= rng.uniform(0.9, 1.12)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from ..fingers import finger_index, validate_finger
+from ..vocabulary import finger_index, validate_finger
 from . import rng as rngs
 from .fields import smooth_noise
 from .orientation import orientation_field

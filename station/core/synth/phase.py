@@ -16,19 +16,15 @@ import numpy as np
 from scipy import fft, ndimage
 
 from ..angles import wrap_angle
+from ..vocabulary import MinutiaType
 
 __all__ = [
-    "BIFURCATION",
-    "ENDING",
     "continuous_phase",
     "edge_field",
     "needed_minutiae",
     "place_minutiae",
     "spiral_field",
 ]
-
-ENDING = 0
-BIFURCATION = 1
 
 
 def edge_field(theta: np.ndarray, period: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray]:
@@ -222,7 +218,7 @@ def place_minutiae(
     extra = n - n_required
     pol = np.concatenate([polarity, np.where(rng.permutation(extra) % 2 == 0, 1.0, -1.0)])
     kind = (rng.random(n) < bifurcation_share).astype(float)
-    target = np.where(kind == BIFURCATION, -np.pi / 2, np.pi / 2)
+    target = np.where(kind == MinutiaType.BIFURCATION, -np.pi / 2, np.pi / 2)
     gpy, gpx = np.gradient(psi, step)
     xs, ys = pts[:, 0].copy(), pts[:, 1].copy()
     max_shift = period / 2

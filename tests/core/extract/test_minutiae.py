@@ -11,9 +11,12 @@ import numpy as np
 import pytest
 from skimage.draw import circle_perimeter, line
 
-from station.core.extract.minutiae import BIFURCATION, ENDING, find_minutiae, skeleton
+from station.core.extract.minutiae import find_minutiae, skeleton
 from station.core.extract.orientation import OrientationField
 from station.core.extract.params import DEFAULT_PARAMETERS
+from station.core.vocabulary import MinutiaType
+
+ENDING, BIFURCATION = MinutiaType.ENDING, MinutiaType.BIFURCATION
 
 SIDE = 96
 CENTRE = 48

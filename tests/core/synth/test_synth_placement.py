@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from station.core.fingers import finger_index
 from station.core.synth import impression, master_print
 from station.core.synth import rng as rngs
-from station.core.synth.impression import KINDS, _Placement, draw_settings
+from station.core.synth.impression import _Placement, draw_settings
 from station.core.synth.master import sample_ridge_signal
 from station.core.synth.params import DEFAULT_PARAMETERS
+from station.core.vocabulary import IMPRESSIONS, finger_index
 
 
 def _render_with_placement(
@@ -32,7 +32,7 @@ def _render_with_placement(
     )
     master = master_print(subject, finger, population=population)
     rng = rngs.stream(
-        population, subject, finger_index(finger), number, KINDS.index(kind), rngs.IMPRESSION
+        population, subject, finger_index(finger), number, IMPRESSIONS.index(kind), rngs.IMPRESSION
     )
     settings = draw_settings(rng, kind, image.shape, DEFAULT_PARAMETERS, degradation)
     place = _Placement(rng, master, settings, DEFAULT_PARAMETERS)
