@@ -1,9 +1,9 @@
 """The gallery: enrolled subjects and their prints, bookings and their outcome, the audit trail.
 
 :class:`Gallery` is composed of :class:`~station.gallery.base.GalleryBase` (connection and
-transactions), :class:`~station.gallery.subjects.SubjectStore` and
-:class:`~station.gallery.bookings.BookingStore`; this module adds the audit trail and the
-maintenance methods.
+transactions), :class:`~station.gallery.subjects.SubjectStore`,
+:class:`~station.gallery.bookings.BookingStore` and :class:`~station.gallery.tamper.ChainStore`
+(tamper evidence); this module adds the audit trail and the maintenance methods.
 
 Bad arguments raise ``ValueError`` before anything is written; a missing row raises
 :class:`NotFoundError`; anything the file itself refuses raises :class:`GalleryError` with one
@@ -24,13 +24,14 @@ from .bookings import BookingStore
 from .errors import GalleryError
 from .schema import BOOKING_STATUSES, DISPOSITIONS, REPOSITORIES
 from .subjects import SubjectStore
+from .tamper import ChainStore
 
 __all__ = ["Gallery", "open_gallery"]
 
 log = logging.getLogger(__name__)
 
 
-class Gallery(SubjectStore, BookingStore):
+class Gallery(SubjectStore, BookingStore, ChainStore):
     """An open gallery file; use :func:`open_gallery` to get one.
 
     Parameters
@@ -181,7 +182,8 @@ class Gallery(SubjectStore, BookingStore):
         """Look for damage; ``[]`` when the gallery is healthy.
 
         Runs ``PRAGMA integrity_check`` and ``foreign_key_check``, loads every template and,
-        with ``images``, decodes every image (slow on a large gallery).
+        with ``images``, decodes every image (slow on a large gallery); then verifies the
+        tamper-evident chain (:meth:`verify`).
 
         Returns
         -------
@@ -190,7 +192,7 @@ class Gallery(SubjectStore, BookingStore):
         """
         from .maintenance import check
 
-        return check(self, images=images)
+        return check(self, images=images) + self._tamper_problems()
 
     @guarded
     def copy_to(self, dest: str | Path) -> Path:
