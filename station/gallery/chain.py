@@ -35,6 +35,7 @@ import secrets
 import sqlite3
 import struct
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -154,6 +155,28 @@ class VerifyReport:
         return self.problem is None
 
 
+class _Text(bytes):
+    """A TEXT value as stored (UTF-8 bytes, not decoded), so text that is not valid UTF-8,
+    as a hand edit can leave, is hashed rather than failing to read."""
+
+
+@contextmanager
+def _raw_text(conn: sqlite3.Connection) -> Iterator[None]:
+    saved = conn.text_factory
+    conn.text_factory = _Text
+    try:
+        yield
+    finally:
+        conn.text_factory = saved
+
+
+def _name(value: Any) -> str:
+    """A TEXT field of the chain read under :func:`_raw_text`, as ``str``."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value if isinstance(value, str) else ""
+
+
 def _encode(value: Any) -> bytes:
     if value is None:
         return b"N"
@@ -161,8 +184,8 @@ def _encode(value: Any) -> bytes:
         return b"I" + struct.pack(">q", value)
     if isinstance(value, float):
         return b"F" + struct.pack(">d", value)
-    if isinstance(value, str):
-        data = value.encode("utf-8", "surrogatepass")
+    if isinstance(value, _Text | str):
+        data = value if isinstance(value, bytes) else value.encode("utf-8", "surrogatepass")
         return b"T" + struct.pack(">I", len(data)) + data
     if isinstance(value, bytes | memoryview):
         return b"B" + hashlib.sha256(value).digest()
@@ -182,8 +205,9 @@ def row_digest(conn: sqlite3.Connection, table: str, row_id: int) -> bytes | Non
     """``row_digest`` of row ``row_id`` of a tracked ``table``; ``None`` if there is none."""
     if table not in TRACKED:
         raise ValueError(f"{table!r} is not a tracked table")
-    cursor = conn.execute(f"SELECT * FROM {table} WHERE id = ?", (row_id,))
-    row = cursor.fetchone()
+    with _raw_text(conn):
+        cursor = conn.execute(f"SELECT * FROM {table} WHERE id = ?", (row_id,))
+        row = cursor.fetchone()
     if row is None:
         return None
     return _digest([d[0] for d in cursor.description], row)
@@ -214,7 +238,7 @@ def read_key(conn: sqlite3.Connection) -> bytes | None:
         row = conn.execute("SELECT key FROM chain_key WHERE id = 1").fetchone()
     except sqlite3.OperationalError:
         return None
-    if row is None or not isinstance(row[0], bytes) or len(row[0]) != 32:
+    if row is None or type(row[0]) is not bytes or len(row[0]) != 32:
         return None
     return row[0]
 
@@ -283,10 +307,11 @@ def start(conn: sqlite3.Connection) -> int:
     key = secrets.token_bytes(32)
     conn.execute("INSERT INTO chain_key (id, key) VALUES (1, ?)", (key,))
     rows = 0
-    for table in TRACKED:
-        for row_id, digest in _table_digests(conn, table):
-            append(conn, key, table, row_id, "insert", digest)
-            rows += 1
+    with _raw_text(conn):
+        for table in TRACKED:
+            for row_id, digest in list(_table_digests(conn, table)):
+                append(conn, key, table, row_id, "insert", digest)
+                rows += 1
     if rows:
         cursor = conn.execute(
             "INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
@@ -337,6 +362,11 @@ def verify(conn: sqlite3.Connection) -> VerifyReport:
     -------
     VerifyReport
     """
+    with _raw_text(conn):
+        return _verify(conn)
+
+
+def _verify(conn: sqlite3.Connection) -> VerifyReport:
     key = read_key(conn)
     if key is None or not _has_table(conn, "chain"):
         what = "chain key" if _has_table(conn, "chain") else "chain"
@@ -371,7 +401,8 @@ def _walk(conn: sqlite3.Connection, key: bytes) -> tuple[int, Finding | None]:
     prev, expected, entries = _ZERO, 1, 0
     try:
         while rows := cursor.fetchmany(_FETCH):
-            for seq, table, row_id, op, digest, stored_prev, mac in rows:
+            for seq, tbl, row_id, verb, digest, stored_prev, mac in rows:
+                table, op = _name(tbl), _name(verb)
                 where = f"chain entry {seq} ({table} row {row_id})"
                 if seq != expected:
                     missing = f"{expected}" if seq == expected + 1 else f"{expected}-{seq - 1}"
@@ -436,7 +467,8 @@ def _compare(conn: sqlite3.Connection, table: str) -> tuple[int, Finding | None]
         if entry is None or (row is not None and row[0] < entry[0]):
             assert row is not None
             return n, _finding(FindingKind.INSERTED, table, row[0], None)
-        row_id, op, digest, seq = entry
+        row_id, verb, digest, seq = entry
+        op = _name(verb)
         if row is None or row_id < row[0]:
             if op != "delete":
                 return n, _finding(FindingKind.REMOVED, table, row_id, seq)
