@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+from .chain import Finding, FindingKind, VerifyReport
 from .errors import GalleryError, NotFoundError
 from .schema import (
     ANNOTATIONS,
@@ -44,8 +45,11 @@ __all__ = [
     "SCHEMA_VERSION",
     "SLAPS",
     "TRANSACTION_TYPES",
+    "Finding",
+    "FindingKind",
     "Gallery",
     "GalleryError",
     "NotFoundError",
+    "VerifyReport",
     "open_gallery",
 ]
