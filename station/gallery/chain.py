@@ -115,9 +115,10 @@ class Finding:
     ----------
     kind : FindingKind
     table : str
-        The tracked table of the row (``"chain"`` for a missing chain or key).
+        The tracked table of the row (of the altered entry's row), or ``"chain"`` for a
+        removed chain entry or a missing chain or key.
     row_id : int or None
-        The row's id (``None`` when the chain itself is missing).
+        The row's id (``None`` when no row can be named).
     seq : int or None
         The chain entry concerned, if any.
     message : str
@@ -408,7 +409,7 @@ def _walk(conn: sqlite3.Connection, key: bytes) -> tuple[int, Finding | None]:
                     missing = f"{expected}" if seq == expected + 1 else f"{expected}-{seq - 1}"
                     return entries, Finding(
                         FindingKind.ENTRY_REMOVED,
-                        str(table),
+                        "chain",
                         None,
                         expected,
                         f"chain entry {missing} was removed (the chain goes from "

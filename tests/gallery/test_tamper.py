@@ -285,7 +285,12 @@ def test_deleted_capture_put_back(copy: Path) -> None:
 def test_chain_entry_deleted(copy: Path) -> None:
     _edit(copy, "DROP TRIGGER chain_no_delete", "DELETE FROM chain WHERE seq = 5")
     problem = _problem(copy)
-    assert (problem.kind, problem.seq) == (FindingKind.ENTRY_REMOVED, 5)
+    assert (problem.kind, problem.table, problem.row_id, problem.seq) == (
+        FindingKind.ENTRY_REMOVED,
+        "chain",
+        None,
+        5,
+    )
     assert problem.message == "chain entry 5 was removed (the chain goes from 4 to 6)"
 
 
