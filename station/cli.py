@@ -171,11 +171,13 @@ def _build_parser() -> argparse.ArgumentParser:
     gallery = sub.add_parser(
         "gallery",
         parents=[where],
-        help="inspect the gallery: stats, check, export",
-        description="stats: counts as JSON; check: integrity check, templates and images "
-        "(exit 1 on damage); export DIR: JSON and PNG files.",
+        help="inspect the gallery: stats, check, verify, export",
+        description="stats: counts as JSON; check: integrity check, templates, images and "
+        "the tamper-evident chain (exit 1 on damage); verify: the chain only, naming the "
+        "first row changed, removed or inserted outside the station (exit 1); export DIR: "
+        "JSON and PNG files.",
     )
-    gallery.add_argument("action", choices=("stats", "check", "export"))
+    gallery.add_argument("action", choices=("stats", "check", "verify", "export"))
     gallery.add_argument("out", nargs="?", type=Path, help="export folder (new or empty)")
     gallery.add_argument("--quick", action="store_true", help="check: skip decoding images")
     return parser
@@ -476,12 +478,21 @@ def _cmd_gallery(args: argparse.Namespace) -> int:
             out = gallery.export(args.out)
             print(f"exported {path} to {out}")
             return 0
+        if args.action == "verify":
+            report = gallery.verify()
+            if report.problem is not None:
+                print(f"{path}: {report.problem.message}")
+                return 1
+            print(f"{path}: ok: {report.rows} rows verified ({report.entries} chain entries)")
+            return 0
         problems = gallery.check(images=not args.quick)
     if problems:
         for line in problems:
             print(f"{path}: {line}")
         return 1
-    print(f"{path}: ok (integrity, foreign keys, templates{'' if args.quick else ', images'})")
+    print(
+        f"{path}: ok (integrity, foreign keys, templates{'' if args.quick else ', images'}, chain)"
+    )
     return 0
 
 

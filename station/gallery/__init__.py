@@ -20,6 +20,7 @@ from __future__ import annotations
 # settings dialog and the gallery page.
 from station.core.vocabulary import REPOSITORIES, TRANSACTION_TYPES
 
+from .chain import Finding, FindingKind, VerifyReport
 from .errors import GalleryError, NotFoundError
 from .schema import DEMOGRAPHIC_FIELDS, SCHEMA_VERSION
 from .store import Gallery, open_gallery
@@ -29,8 +30,11 @@ __all__ = [
     "REPOSITORIES",
     "SCHEMA_VERSION",
     "TRANSACTION_TYPES",
+    "Finding",
+    "FindingKind",
     "Gallery",
     "GalleryError",
     "NotFoundError",
+    "VerifyReport",
     "open_gallery",
 ]

@@ -22,7 +22,7 @@ import numpy as np
 from station.core.template import Template, TemplateError
 from station.core.vocabulary import CAPTURE_ORDER
 
-from . import checks, codecs
+from . import chain, checks, codecs
 from .connection import check_file, connect, prepare, translate
 from .errors import GalleryError, NotFoundError
 
@@ -78,6 +78,7 @@ class GalleryBase:
         self.readonly = bool(readonly)
         self._connection: sqlite3.Connection | None = None
         self._savepoints = 0
+        self._key: bytes | None = None
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout < 0:
             raise ValueError(f"timeout must be a number of seconds >= 0, got {timeout!r}")
         check_file(self.path, create=create, readonly=self.readonly)
@@ -213,7 +214,30 @@ class GalleryBase:
         cursor = self._conn.execute(
             f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(row.values())
         )
-        return int(cursor.lastrowid)  # type: ignore[arg-type]
+        row_id = int(cursor.lastrowid)  # type: ignore[arg-type]
+        if table in chain.TRACKED:
+            self._chain(table, row_id)
+        return row_id
+
+    def _chain_key(self) -> bytes:
+        """The gallery's chain key (read once; it never changes)."""
+        if self._key is None:
+            key = chain.read_key(self._conn)
+            if key is None:
+                raise GalleryError(f"gallery {self.path} is damaged: its chain key is missing")
+            self._key = key
+        return self._key
+
+    def _chain(self, table: str, row_id: int, op: str = "insert") -> None:
+        """Chain the write just made to row ``row_id`` of ``table`` (same transaction)."""
+        chain.append(self._conn, self._chain_key(), table, row_id, op)
+
+    def _delete_chained(self, table: str, row_id: int) -> None:
+        """Delete row ``row_id`` of ``table`` and chain the deletion (same transaction)."""
+        digest = chain.row_digest(self._conn, table, row_id)
+        self._conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,))
+        if digest is not None:
+            chain.append(self._conn, self._chain_key(), table, row_id, "delete", digest)
 
     def _require(self, table: str, row_id: object, what: str) -> int:
         row_id = checks.row_id(row_id, f"{what} id")

@@ -245,9 +245,9 @@ class BookingStore(GalleryBase):
             attempt = 1
             if old is not None:
                 attempt = old["attempt"] + 1
-                self._conn.execute("DELETE FROM booking_prints WHERE id = ?", (old["id"],))
+                self._delete_chained("booking_prints", old["id"])
                 if old["image_id"] is not None:
-                    self._conn.execute("DELETE FROM images WHERE id = ?", (old["image_id"],))
+                    self._delete_chained("images", old["image_id"])
                 log.info(
                     "booking %d: %s %s recaptured (attempt %d)",
                     booking_id,
@@ -334,6 +334,7 @@ class BookingStore(GalleryBase):
                 "UPDATE bookings SET status = ?, updated_at = ? WHERE id = ?",
                 (status, codecs.now(), booking_id),
             )
+            self._chain("bookings", booking_id, "update")
 
     @guarded
     def link_booking_subject(self, booking_id: int, subject_id: int) -> None:
@@ -354,6 +355,7 @@ class BookingStore(GalleryBase):
                 "UPDATE bookings SET subject_id = ?, updated_at = ? WHERE id = ?",
                 (subject_id, codecs.now(), booking_id),
             )
+            self._chain("bookings", booking_id, "update")
 
     @guarded
     def add_response(self, booking_id: int, disposition: str, payload: Mapping[str, Any]) -> int:

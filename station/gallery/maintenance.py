@@ -17,6 +17,7 @@ from .connection import integrity_lines
 from .errors import GalleryError
 from .schema import APPLICATION_ID, SCHEMA_VERSION
 from .subjects import SubjectStore
+from .tamper import ChainStore
 
 __all__ = ["MaintenanceStore"]
 
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 _FETCH = 64
 
 
-class MaintenanceStore(SubjectStore, BookingStore):
+class MaintenanceStore(SubjectStore, BookingStore, ChainStore):
     """Check, copy and export a gallery (part of :class:`Gallery`).
 
     Built on the subject and booking parts because an export writes out what they read.
@@ -35,7 +36,8 @@ class MaintenanceStore(SubjectStore, BookingStore):
         """Look for damage; ``[]`` when the gallery is healthy.
 
         Runs ``PRAGMA integrity_check`` and ``foreign_key_check``, loads every template and,
-        with ``images``, decodes every image (slow on a large gallery).
+        with ``images``, decodes every image (slow on a large gallery); then verifies the
+        tamper-evident chain (:meth:`verify`).
 
         Parameters
         ----------
@@ -56,7 +58,7 @@ class MaintenanceStore(SubjectStore, BookingStore):
             problems.append(f"reading the gallery failed: {exc}")
         for problem in problems:
             log.warning("gallery %s: %s", self.path, problem)
-        return problems
+        return problems + self._tamper_problems()
 
     @guarded
     def copy_to(self, dest: str | Path) -> Path:

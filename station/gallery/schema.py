@@ -230,9 +230,17 @@ def _v1(db: sqlite_utils.Database) -> None:
     db.executescript(_V1)
 
 
+def _v2(db: sqlite_utils.Database) -> None:
+    """Tamper evidence: the chain and its key; every existing row is chained once
+    (:mod:`station.gallery.chain`)."""
+    from .chain import start
+
+    start(db.conn)
+
+
 #: Migration ``k`` (index ``k - 1``) turns schema version ``k - 1`` into ``k``. Each runs inside
 #: the transaction the caller opened and must not commit.
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1,)
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2)
 
 #: Schema version this build writes and reads (``PRAGMA user_version``).
 SCHEMA_VERSION: int = len(MIGRATIONS)

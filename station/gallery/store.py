@@ -2,9 +2,10 @@
 
 :class:`Gallery` is composed of :class:`~station.gallery.base.GalleryBase` (connection and
 transactions), :class:`~station.gallery.subjects.SubjectStore`,
-:class:`~station.gallery.bookings.BookingStore` and
-:class:`~station.gallery.maintenance.MaintenanceStore` (check, copy, export); this module adds
-the audit trail and the counts.
+:class:`~station.gallery.bookings.BookingStore`,
+:class:`~station.gallery.maintenance.MaintenanceStore` (check, copy, export) and
+:class:`~station.gallery.tamper.ChainStore` (tamper evidence); this module adds the audit
+trail and the counts.
 
 Bad arguments raise ``ValueError`` before anything is written; a missing row raises
 :class:`NotFoundError`; anything the file itself refuses raises :class:`GalleryError` with one
@@ -22,16 +23,14 @@ from station.core.vocabulary import BOOKING_STATUSES, DISPOSITIONS, REPOSITORIES
 
 from . import checks, codecs
 from .base import guarded
-from .bookings import BookingStore
 from .maintenance import MaintenanceStore
-from .subjects import SubjectStore
 
 __all__ = ["Gallery", "open_gallery"]
 
 log = logging.getLogger(__name__)
 
 
-class Gallery(MaintenanceStore, SubjectStore, BookingStore):
+class Gallery(MaintenanceStore):
     """An open gallery file; use :func:`open_gallery` to get one.
 
     Parameters

@@ -359,6 +359,7 @@ class SubjectStore(GalleryBase):
         with self.transaction():
             print_id = self._require("prints", print_id, "print")
             self._conn.execute("UPDATE prints SET template = ? WHERE id = ?", (blob, print_id))
+            self._chain("prints", print_id, "update")
 
     @guarded
     def iter_templates(

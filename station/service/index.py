@@ -6,18 +6,21 @@ descriptor (:func:`station.core.match.index.descriptor`, about 0.5 ms each: 50 s
 (``<gallery>.index.npz``), keyed by each template's checksum and the matcher parameters: at
 start only templates added or changed since the cache was written are described again, and
 template bytes are parsed only when a search re-scores them. A damaged or stale cache is
-rebuilt, never trusted.
+rebuilt, never trusted; so is one whose keyed hash (stored in it, keyed by the gallery's
+secret, :meth:`~station.gallery.Gallery.keyed_hash`) does not verify: a cache edited by hand,
+or one written for another gallery, is never used.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import os
 import time
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import astuple
 from pathlib import Path
 
@@ -45,19 +48,50 @@ def _params_key(params: MatchParameters) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _read_cache(path: Path, key: str, dim: int) -> dict[tuple[int, int, int], np.ndarray]:
+_PURPOSE = "search index cache"
+_FIELDS = ("key", "subjects", "fingers", "crcs", "vectors")
+
+
+def _cache_mac(gallery: Gallery, arrays: dict[str, np.ndarray]) -> bytes:
+    """The gallery-keyed hash of a cache's arrays: each field's name, dtype, shape and bytes."""
+
+    def parts() -> Iterator[bytes]:
+        for name in _FIELDS:
+            array = np.ascontiguousarray(arrays[name])
+            head = f"{name}|{array.dtype.str}|{array.shape}|".encode()
+            yield len(head).to_bytes(4, "big") + head
+            yield array.tobytes()
+
+    return gallery.keyed_hash(parts(), purpose=_PURPOSE)
+
+
+def _read_cache(
+    path: Path, key: str, dim: int, gallery: Gallery
+) -> dict[tuple[int, int, int], np.ndarray]:
     """``{(subject, finger index, crc): vector}`` from a cache file, or empty if unusable."""
     try:
         with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:
-            if str(data["key"]) != key or data["vectors"].shape[1:] != (dim,):
-                log.info("search cache %s is for other matcher parameters; rebuilding", path)
-                return {}
-            subjects, fingers, crcs = data["subjects"], data["fingers"], data["crcs"]
-            vectors = data["vectors"]
+            arrays = {name: data[name] for name in (*_FIELDS, "mac")}
     except FileNotFoundError:
         return {}
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as exc:
         log.warning("ignoring damaged search cache %s (%s)", path, exc)
+        return {}
+    stored = arrays["mac"]
+    if stored.dtype != np.uint8 or not hmac.compare_digest(
+        stored.tobytes(), _cache_mac(gallery, arrays)
+    ):
+        log.warning(
+            "ignoring search cache %s: it was not written for this gallery or was edited", path
+        )
+        return {}
+    if str(arrays["key"]) != key or arrays["vectors"].shape[1:] != (dim,):
+        log.info("search cache %s is for other matcher parameters; rebuilding", path)
+        return {}
+    subjects, fingers, crcs = arrays["subjects"], arrays["fingers"], arrays["crcs"]
+    vectors = arrays["vectors"]
+    if not len(subjects) == len(fingers) == len(crcs) == len(vectors):
+        log.warning("ignoring damaged search cache %s (fields of different lengths)", path)
         return {}
     keys = zip(subjects.tolist(), fingers.tolist(), crcs.tolist(), strict=True)
     return {k: vectors[n] for n, k in enumerate(keys)}
@@ -65,23 +99,25 @@ def _read_cache(path: Path, key: str, dim: int) -> dict[tuple[int, int, int], np
 
 def _write_cache(
     path: Path,
+    gallery: Gallery,
     key: str,
     subjects: np.ndarray,
     fingers: np.ndarray,
     crcs: np.ndarray,
     vectors: np.ndarray,
 ) -> None:
+    arrays = {
+        "key": np.array(key),
+        "subjects": subjects,
+        "fingers": fingers,
+        "crcs": crcs,
+        "vectors": vectors.astype(np.float16),
+    }
+    mac = np.frombuffer(_cache_mac(gallery, arrays), np.uint8)
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as fh:
-            np.savez(
-                fh,
-                key=np.array(key),
-                subjects=subjects,
-                fingers=fingers,
-                crcs=crcs,
-                vectors=vectors.astype(np.float16),
-            )
+            np.savez(fh, mac=mac, **arrays)
         tmp.replace(path)
     except OSError as exc:  # a read-only folder: start slower next time, lose nothing
         log.warning("could not write search cache %s (%s)", path, exc)
@@ -128,7 +164,7 @@ def load_index(
     dim = descriptor_size(params)
     key = _params_key(params)
     path = cache_path(gallery.path)
-    known = _read_cache(path, key, dim) if cache else {}
+    known = _read_cache(path, key, dim, gallery) if cache else {}
     vectors = np.zeros((len(blobs), dim), np.float32)
     missing = []
     for n, k in enumerate(zip(subjects, fingers, crcs.tolist(), strict=True)):
@@ -143,7 +179,13 @@ def load_index(
             progress(done, len(missing))
     if cache and (missing or len(known) != len(blobs)):
         _write_cache(
-            path, key, np.array(subjects, np.int64), np.array(fingers, np.int8), crcs, vectors
+            path,
+            gallery,
+            key,
+            np.array(subjects, np.int64),
+            np.array(fingers, np.int8),
+            crcs,
+            vectors,
         )
     index = SearchGallery(params=params)
     index.add_many(subjects, [FINGERS[f] for f in fingers], blobs, vectors)

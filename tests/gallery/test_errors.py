@@ -163,11 +163,16 @@ def test_damaged_template_and_image_are_reported(
         (good,),
     )
     problems = gallery.check()
-    assert len(problems) == 3, problems
+    assert len(problems) == 4, problems
     assert problems[0].startswith(f"template of print {bad_t} does not load: template is corrupt")
     assert f"image of print {good} is 32x24, recorded as 5x24" in problems
     assert any(p.startswith(f"image of print {bad_i} does not decode") for p in problems)
-    assert gallery.check(images=False) == problems[:1]
+    # The edits were made behind the station's back: the chain names the first edited row.
+    assert problems[-1] == (
+        "tamper evidence: images row 1 was changed outside the station (it differs from "
+        "chain entry 2)"
+    )
+    assert gallery.check(images=False) == [problems[0], problems[-1]]
     with pytest.raises(GalleryError, match=f"is damaged: template of print {bad_t}"):
         gallery.template(bad_t)
     with pytest.raises(GalleryError, match=f"is damaged: image of print {bad_i}"):
@@ -187,6 +192,9 @@ def test_foreign_key_and_orphan_problems(gallery_path: Path, subject: int) -> No
         problems = g.check()
     assert "records row 1 refers to a missing subjects row" in problems
     assert "1 stored image(s) belong to no print" in problems
+    assert "tamper evidence: records row 1 was inserted out of chain (no chain entry has it)" in (
+        problems
+    )
 
 
 def _corrupt_page(path: Path, table: str) -> None:

@@ -25,6 +25,8 @@ TABLES = {
     "responses",
     "decisions",
     "audit",
+    "chain",  # tamper evidence (schema version 2)
+    "chain_key",
     "sqlite_sequence",  # AUTOINCREMENT: booking prints and images never reuse an id
 }
 
@@ -41,7 +43,7 @@ def _schema(path: Path) -> list[tuple]:
 def test_new_file_gets_the_current_schema(gallery_path: Path) -> None:
     open_gallery(gallery_path).close()
     with closing(_raw(gallery_path)) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 1
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
         assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -104,20 +106,20 @@ def test_migrations_run_in_order_each_in_one_transaction(
 ) -> None:
     open_gallery(gallery_path).close()
 
-    def v2(db) -> None:
+    def next_ok(db) -> None:
         db.execute("CREATE TABLE extra (id INTEGER PRIMARY KEY)")
 
-    def v3_fails(db) -> None:
+    def then_fails(db) -> None:
         db.execute("CREATE TABLE half_done (id INTEGER PRIMARY KEY)")
         raise RuntimeError("migration bug")
 
     base = gallery_connection.MIGRATIONS
-    monkeypatch.setattr(gallery_connection, "MIGRATIONS", (*base, v2, v3_fails))
-    monkeypatch.setattr(gallery_connection, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(gallery_connection, "MIGRATIONS", (*base, next_ok, then_fails))
+    monkeypatch.setattr(gallery_connection, "SCHEMA_VERSION", len(base) + 2)
     with pytest.raises(RuntimeError, match="migration bug"):
         open_gallery(gallery_path)
     with closing(_raw(gallery_path)) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(base) + 1
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert "extra" in names and "half_done" not in names
 

@@ -78,3 +78,68 @@ def test_lazy_templates_match_eager_ones(gallery_copy: Path) -> None:
         # (BLAS kernels may pick another order for arrays at another alignment).
         assert [c.subject for c in a] == [c.subject for c in b]
         assert [c.score for c in a] == pytest.approx([c.score for c in b], rel=1e-5, abs=1e-6)
+
+
+def _rewrite_cache(path: Path, **changes: np.ndarray) -> None:
+    """Rewrite the cache file with numpy, fields changed, everything else (key, CRCs, the
+    stored hash) kept as it was."""
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files}
+    arrays.update(changes)
+    with open(path, "wb") as fh:
+        np.savez(fh, **arrays)
+
+
+def test_a_hand_edited_cache_is_never_used(gallery_copy: Path, counted: list[int]) -> None:
+    first = load_index(gallery_copy)
+    mate = first.subjects[1]
+    probe = {f: t for f in FINGERS if (t := first.template(mate, f)) is not None}
+    path = cache_path(gallery_copy)
+    with np.load(path, allow_pickle=False) as data:
+        assert set(data.files) == {"key", "subjects", "fingers", "crcs", "vectors", "mac"}
+        subjects, vectors = data["subjects"], data["vectors"].copy()
+    rows = np.flatnonzero(subjects == mate)
+    assert rows.size == 10
+    # One descriptor value of the mate changed: the CRCs and the key still match its templates.
+    vectors[rows[0], 0] = -vectors[rows[0], 0] - np.float16(1)
+    _rewrite_cache(path, vectors=vectors)
+    counted[0] = 0
+    again = load_index(gallery_copy)
+    assert counted[0] == again.template_count == 30  # everything described afresh
+    assert search(probe, again)[0].subject == mate
+    with np.load(path, allow_pickle=False) as data:  # and the cache was rewritten
+        assert not np.array_equal(data["vectors"], vectors)
+    counted[0] = 0
+    load_index(gallery_copy)
+    assert counted[0] == 0
+
+
+@pytest.mark.parametrize("field", ["mac", "crcs", "key"])
+def test_a_cache_with_any_field_edited_is_rebuilt(
+    gallery_copy: Path, counted: list[int], field: str
+) -> None:
+    load_index(gallery_copy)
+    path = cache_path(gallery_copy)
+    with np.load(path, allow_pickle=False) as data:
+        value = data[field].copy()
+    if field == "key":
+        value = np.array(str(value)[::-1])
+    else:
+        value[0] ^= 1
+    _rewrite_cache(path, **{field: value})
+    counted[0] = 0
+    index = load_index(gallery_copy)
+    assert counted[0] == index.template_count
+
+
+def test_a_cache_without_a_hash_is_rebuilt(gallery_copy: Path, counted: list[int]) -> None:
+    """A cache written before caches carried a keyed hash is described afresh once."""
+    load_index(gallery_copy)
+    path = cache_path(gallery_copy)
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files if name != "mac"}
+    with open(path, "wb") as fh:
+        np.savez(fh, **arrays)
+    counted[0] = 0
+    index = load_index(gallery_copy)
+    assert counted[0] == index.template_count
