@@ -28,17 +28,17 @@ def test_booking_flow_verifies_and_a_flipped_hit_is_named(
     # response, decision, status changes, prints of the subject, audit entries.
     reviewing = BookingService(gallery, policy=DispositionPolicy(hit=50.0, review=0.25))
     review = book_synthetic(reviewing, enrolled[0], slaps=True)
-    assert review["disposition"] == "REVIEW"
-    top = review["candidates"][0]["subject_id"]
-    reviewing.decide(review["booking_id"], decision="confirm", subject_id=top, examiner="ex 1")
-    reviewing.enrol(review["booking_id"])
+    assert review.disposition == "REVIEW"
+    top = review.response.candidates[0].subject_id
+    reviewing.decide(review.booking_id, decision="confirm", subject_id=top, examiner="ex 1")
+    reviewing.enrol(review.booking_id)
     # A plain HIT.
     hit = book_synthetic(service, enrolled[1], slaps=False)
-    assert hit["disposition"] == "HIT"
+    assert hit.disposition == "HIT"
     report = gallery.verify()
     assert report.ok, report.problem
     assert report.rows > 0 and report.entries >= report.rows
-    (response_id,) = [r["id"] for r in gallery.responses(hit["booking_id"])]
+    (response_id,) = [r["id"] for r in gallery.responses(hit.booking_id)]
     gallery.close()
 
     with closing(sqlite3.connect(gallery_copy)) as conn:
