@@ -98,6 +98,7 @@ def test_synthetic_verification_writes_the_figures(tmp_path: Path, capsys) -> No
     assert f"failures to acquire (< 8 minutiae): {failed} of 6 prints" in printed
 
 
+@pytest.mark.slow
 def test_identification_reports_every_gallery_size(tmp_path: Path, capsys) -> None:
     out = tmp_path / "bench.json"
     code = main(
