@@ -38,6 +38,12 @@ def unknown_id() -> int:
 
 
 @pytest.fixture
+def gallery_path(gallery_copy: Path) -> Path:
+    """The GUI suite's older name for ``gallery_copy`` (a private copy of the seeded gallery)."""
+    return gallery_copy
+
+
+@pytest.fixture
 def settings() -> Iterator[Settings]:
     """Default settings in force for the test (a test may replace them before ``window``)."""
     set_settings(Settings())
