@@ -13,6 +13,7 @@ import pytest
 from station.cli import main
 from station.core import image as imageio
 from station.core.synth import impression
+from station.core.synth.population import demographics
 
 
 def test_synth_writes_the_print_and_its_truth(tmp_path: Path) -> None:
@@ -38,8 +39,12 @@ def test_synth_writes_the_print_and_its_truth(tmp_path: Path) -> None:
     assert np.array_equal(imageio.load(out), image)
     record = json.loads(truth_file.read_text())
     assert record["finger"] == "L2" and record["width"] == 512 and record["dpi"] == 500
-    assert len(record["minutiae"]) == len(truth)
-    assert {m["type"] for m in record["minutiae"]} <= {"ending", "bifurcation"}
+    # The generator's own minutiae, in order, to the written precision (type 1: bifurcation).
+    assert [(m["x"], m["y"], m["angle"], m["type"]) for m in record["minutiae"]] == [
+        (round(m.x, 2), round(m.y, 2), round(m.angle, 4), ("ending", "bifurcation")[m.type])
+        for m in truth
+    ]
+    assert {m["type"] for m in record["minutiae"]} == {"ending", "bifurcation"}
 
 
 @pytest.mark.parametrize(
@@ -74,4 +79,5 @@ def test_unknown_output_type_is_an_error(tmp_path: Path, capsys) -> None:
 def test_demographics_are_printed_as_json(capsys) -> None:
     assert main(["synth", "--subject", "5", "--demographics"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["sex"] in {"M", "F"} and len(data["height"]) == 3
+    assert data == demographics(5).as_dict()
+    assert data["sex"] in {"M", "F"} and len(data["height"]) == 3  # feet, inches: "509"

@@ -1,5 +1,6 @@
-"""Fixtures of the GUI suite: one small seeded gallery per session, a copy per test, and an
-officer who drives the real window with clicks and keys (pytest-qt)."""
+"""Fixtures of the GUI suite: the window on a copy of the session's seeded gallery
+(``gallery_copy``, ``tests/conftest.py``) and an officer who drives it with clicks and keys
+(pytest-qt)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QTableWidget, QWidget
 
 from station.core.synth.holdings import holdings
-from station.gallery import open_gallery
 from station.scanner import MockSettings
-from station.service import in_gallery, seed
 from station.settings import Settings, set_settings
 
-SUBJECTS = 4
 #: A fast mock scanner: 200 fps preview, the print settles after 2-3 frames.
 FAST = MockSettings(
     fps=200.0, approach_frames=1, press_frames=1, settle_frames=(2, 3), empty_frames=4
@@ -25,17 +23,9 @@ WAIT = 30_000  # ms: generous for a loaded CI machine
 
 
 @pytest.fixture(scope="session")
-def seeded_gallery(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A gallery of the first four held synthetic subjects (built once)."""
-    path = tmp_path_factory.mktemp("seeded") / "gallery.sqlite"
-    seed(path, SUBJECTS, population=0, workers=2)
-    return path
-
-
-@pytest.fixture(scope="session")
-def enrolled_ids() -> list[int]:
-    """Synthetic ids of the seeded subjects."""
-    return list(in_gallery(SUBJECTS, 0))
+def enrolled_ids(enrolled: list[int]) -> list[int]:
+    """Synthetic ids of the seeded subjects (the session gallery of ``tests/conftest.py``)."""
+    return enrolled
 
 
 @pytest.fixture(scope="session")
@@ -48,12 +38,9 @@ def unknown_id() -> int:
 
 
 @pytest.fixture
-def gallery_path(seeded_gallery: Path, tmp_path: Path) -> Path:
-    """A private copy of the seeded gallery."""
-    dest = tmp_path / "gallery.sqlite"
-    with open_gallery(seeded_gallery, create=False) as gallery:
-        gallery.copy_to(dest)
-    return dest
+def gallery_path(gallery_copy: Path) -> Path:
+    """The GUI suite's older name for ``gallery_copy`` (a private copy of the seeded gallery)."""
+    return gallery_copy
 
 
 @pytest.fixture
@@ -142,11 +129,11 @@ class Officer:
         ]
 
 
-def open_window(qtbot, gallery_path: Path):
-    """The station window on ``gallery_path`` with the fast scanner, index loaded."""
+def open_window(qtbot, path: Path):
+    """The station window on the gallery at ``path`` with the fast scanner, index loaded."""
     from station.gui import main_window
 
-    win = main_window(gallery_path)
+    win = main_window(path)
     qtbot.addWidget(win)
     win.set_mock_settings(FAST)
     win.show()
@@ -155,18 +142,18 @@ def open_window(qtbot, gallery_path: Path):
 
 
 @pytest.fixture
-def window(qtbot, gallery_path: Path, settings: Settings):
+def window(qtbot, gallery_copy: Path, settings: Settings):
     """The station window on a private gallery copy, fast scanner, index loaded."""
-    return open_window(qtbot, gallery_path)
+    return open_window(qtbot, gallery_copy)
 
 
 @pytest.fixture
-def officer_with(qtbot, gallery_path: Path) -> Iterator:
+def officer_with(qtbot, gallery_copy: Path) -> Iterator:
     """``officer_with(policy)``: an officer at a window whose settings use ``policy``."""
 
     def make(policy) -> Officer:
         set_settings(Settings(disposition=policy))
-        return Officer(qtbot, open_window(qtbot, gallery_path))
+        return Officer(qtbot, open_window(qtbot, gallery_copy))
 
     yield make
     set_settings(None)

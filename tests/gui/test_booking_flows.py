@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QWidget
 
@@ -41,6 +42,7 @@ def test_hit_booking_of_a_gallery_subject(officer, enrolled_ids):
     assert "Sequence check passed" in officer.find(QLabel, "responseDetailLabel").text()
 
 
+@pytest.mark.slow
 def test_no_hit_then_enrol_then_hit(officer, unknown_id):
     officer.start_booking("new", unknown_id)
     officer.capture_all()

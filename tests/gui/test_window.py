@@ -29,10 +29,10 @@ REQUIRED = (
 )
 
 
-def test_main_window_has_every_automation_id(qtbot, gallery_path, settings):
+def test_main_window_has_every_automation_id(qtbot, gallery_copy, settings):
     from station.gui import main_window
 
-    window = main_window(gallery_path)
+    window = main_window(gallery_copy)
     qtbot.addWidget(window)
     assert isinstance(window, QMainWindow)
     missing = [name for name in REQUIRED if window.findChild(QWidget, name) is None]

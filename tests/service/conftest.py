@@ -1,4 +1,5 @@
-"""A small seeded gallery, built once per test session and copied for each test."""
+"""Fixtures of the service tests: a booking service on a copy of the session's seeded gallery
+(``seeded_gallery``, ``gallery_copy`` and ``enrolled`` come from ``tests/conftest.py``)."""
 
 from __future__ import annotations
 
@@ -8,31 +9,7 @@ from pathlib import Path
 import pytest
 
 from station.gallery import Gallery, open_gallery
-from station.service import BookingService, in_gallery, load_index, seed
-
-#: Synthetic subjects enrolled in the session gallery (population 0).
-SEEDED = 3
-
-
-@pytest.fixture(scope="session")
-def seeded_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("seeded") / "gallery.sqlite"
-    seed(path, SEEDED, workers=2)
-    return path
-
-
-@pytest.fixture(scope="session")
-def enrolled() -> list[int]:
-    """Synthetic ids in the seeded gallery."""
-    return list(in_gallery(SEEDED))
-
-
-@pytest.fixture
-def gallery_copy(seeded_path: Path, tmp_path: Path) -> Path:
-    dest = tmp_path / "gallery.sqlite"
-    with open_gallery(seeded_path, readonly=True) as g:
-        g.copy_to(dest)
-    return dest
+from station.service import BookingService, load_index
 
 
 @pytest.fixture

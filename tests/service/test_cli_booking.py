@@ -140,20 +140,26 @@ def test_a_gallery_from_a_newer_schema_is_refused(gallery_copy: Path, capsys) ->
     assert gallery_copy.read_bytes() == before
 
 
-def test_gallery_stats_check_and_export(gallery_copy: Path, tmp_path: Path, capsys) -> None:
+def test_gallery_stats_check_and_export(
+    gallery_copy: Path, enrolled: list[int], tmp_path: Path, capsys
+) -> None:
+    n = len(enrolled)  # ten rolled prints, each with its template, per seeded subject
     assert main(["gallery", "stats", "--gallery", str(gallery_copy)]) == 0
     stats = json.loads(capsys.readouterr().out)
-    assert stats["subjects"] == 3 and stats["prints"] == 30 and stats["templates"] == 30
+    assert stats["subjects"] == n and stats["prints"] == 10 * n and stats["templates"] == 10 * n
     assert main(["gallery", "check", "--quick", "--gallery", str(gallery_copy)]) == 0
     assert "ok" in capsys.readouterr().out
     out = tmp_path / "export"
     assert main(["gallery", "export", str(out), "--gallery", str(gallery_copy)]) == 0
-    assert len(json.loads((out / "subjects.json").read_text())) == 3
+    assert len(json.loads((out / "subjects.json").read_text())) == n
     assert main(["gallery", "export", str(out), "--gallery", str(gallery_copy)]) == 2
     assert "not empty" in _error_line(capsys)
 
 
-def test_seed_resumes_without_repeating_work(gallery_copy: Path, capsys) -> None:
-    assert main(["seed", "--subjects", "3", "--gallery", str(gallery_copy)]) == 0
+def test_seed_resumes_without_repeating_work(
+    gallery_copy: Path, enrolled: list[int], capsys
+) -> None:
+    n = len(enrolled)
+    assert main(["seed", "--subjects", str(n), "--gallery", str(gallery_copy)]) == 0
     out = capsys.readouterr().out
-    assert "0 subjects enrolled now" in out and "3 already there" in out
+    assert "0 subjects enrolled now" in out and f"{n} already there" in out

@@ -51,6 +51,7 @@ def _sound(path: Path) -> dict:
         return g.stats()
 
 
+@pytest.mark.slow
 def test_kill_during_seeding_then_resume(tmp_path: Path) -> None:
     path = tmp_path / "gallery.sqlite"
     child = _start("seed", "--subjects", "4", "--workers", "2", "--gallery", str(path))
