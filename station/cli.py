@@ -110,7 +110,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument(
         "--only",
-        choices=("verification", "identification", "fvc", "booking", "startup"),
+        choices=("verification", "identification", "fvc", "booking", "startup", "concurrency"),
         help="run one part only",
     )
     bench.add_argument(
@@ -132,6 +132,12 @@ def _build_parser() -> argparse.ArgumentParser:
         type=int,
         default=200,
         help="--only booking: mated bookings (default 200; 5x as many non-mated)",
+    )
+    bench.add_argument(
+        "--seconds",
+        type=float,
+        default=60.0,
+        help="--only concurrency: how long two stations book into one gallery (default 60)",
     )
 
     where = argparse.ArgumentParser(add_help=False)
@@ -171,15 +177,27 @@ def _build_parser() -> argparse.ArgumentParser:
     gallery = sub.add_parser(
         "gallery",
         parents=[where],
-        help="inspect the gallery: stats, check, verify, export",
+        help="inspect the gallery: stats, check, verify, export, purge",
         description="stats: counts as JSON; check: integrity check, templates, images and "
         "the tamper-evident chain (exit 1 on damage); verify: the chain only, naming the "
         "first row changed, removed or inserted outside the station (exit 1); export DIR: "
-        "JSON and PNG files.",
+        "JSON and PNG files (0600, confined to DIR); purge --older-than DAYS [--dry-run]: "
+        "retention.",
     )
-    gallery.add_argument("action", choices=("stats", "check", "verify", "export"))
+    gallery.add_argument("action", choices=("stats", "check", "verify", "export", "purge"))
     gallery.add_argument("out", nargs="?", type=Path, help="export folder (new or empty)")
     gallery.add_argument("--quick", action="store_true", help="check: skip decoding images")
+    gallery.add_argument(
+        "--older-than",
+        type=float,
+        metavar="DAYS",
+        help="purge: remove closed bookings (decided, enrolled, cancelled, error) last changed "
+        "more than DAYS days ago, with their captures, responses, decisions and audit "
+        "entries; enrolled subjects' gallery prints are kept",
+    )
+    gallery.add_argument(
+        "--dry-run", action="store_true", help="purge: say what would be removed, write nothing"
+    )
     return parser
 
 
@@ -309,6 +327,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         )
     if args.bookings < 1:
         raise CommandError("--bookings must be at least 1")
+    if not 0 < args.seconds <= 86_400:
+        raise CommandError("--seconds must be more than 0 and at most 86400")
     if args.only == "fvc" and args.fvc is None:
         raise CommandError("--only fvc needs --fvc DIR")
     only = args.only or ("fvc" if args.fvc is not None else None)  # --fvc alone: that folder
@@ -326,6 +346,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         identification=only in (None, "identification"),
         booking=only == "booking",
         startup=only == "startup",
+        concurrency=only == "concurrency",
+        seconds=args.seconds,
         gallery=gallery,
         bookings=args.bookings,
         population=_population(args),
@@ -469,6 +491,8 @@ def _cmd_gallery(args: argparse.Namespace) -> int:
         raise CommandError(f"no gallery at {path}")
     if args.action == "export" and args.out is None:
         raise CommandError("say where to export: station gallery export DIR")
+    if args.action == "purge":
+        return _purge(path, args)
     readonly = args.action != "check"
     with open_gallery(path, create=False, readonly=readonly) as gallery:
         if args.action == "stats":
@@ -492,6 +516,27 @@ def _cmd_gallery(args: argparse.Namespace) -> int:
         return 1
     print(
         f"{path}: ok (integrity, foreign keys, templates{'' if args.quick else ', images'}, chain)"
+    )
+    return 0
+
+
+def _purge(path: Path, args: argparse.Namespace) -> int:
+    from .gallery import open_gallery
+    from .settings import get_settings
+
+    if args.older_than is None:
+        raise CommandError("say how old: station gallery purge --older-than DAYS")
+    if not 0 <= args.older_than < 1e6:
+        raise CommandError(f"--older-than must be 0 or more days, got {args.older_than:g}")
+    actor = get_settings().station.operator
+    with open_gallery(path, create=False, readonly=args.dry_run) as gallery:
+        report = gallery.purge(args.older_than, actor=actor, dry_run=args.dry_run)
+    verb = "would purge" if report.dry_run else "purged"
+    print(
+        f"{path}: {verb} {report.bookings} closed booking(s) last changed before "
+        f"{report.cutoff} ({report.booking_prints} captures, {report.images} images, "
+        f"{report.responses} responses, {report.decisions} decisions, {report.audit} audit "
+        f"entries); {report.prints_kept} enrolled gallery print(s) kept"
     )
     return 0
 

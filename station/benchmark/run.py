@@ -45,6 +45,8 @@ class BenchOptions:
     calibrate: bool = False
     booking: bool = False  # end-to-end booking trials on a seeded gallery
     startup: bool = False  # start-up time of a 10 000-subject gallery
+    concurrency: bool = False  # two stations booking into one gallery at once
+    seconds: float = 60.0  # --only concurrency: how long the stations book
     gallery: Path = Path("db/gallery.sqlite")
     bookings: int = 200  # mated trials; five times as many non-mated
     population: int = 0
@@ -320,6 +322,40 @@ def _startup(opts: BenchOptions, report: dict) -> None:
     report["startup"] = result
 
 
+def _concurrency(opts: BenchOptions, report: dict) -> None:
+    from ..gallery import open_gallery
+    from ..service import seed
+    from .concurrency import concurrency_bench, prepare_probes
+
+    _say(
+        f"concurrency — two stations (two processes) booking into one fresh gallery for "
+        f"{opts.seconds:g} s"
+    )
+    with tempfile.TemporaryDirectory(prefix="station-concurrency-") as tmp:
+        path = Path(tmp) / "gallery.sqlite"
+        seed(path, 2, population=opts.population, workers=2)
+        with open_gallery(path, readonly=True) as g:
+            held = sorted(int(s["synthetic_id"]) for s in g.subjects(limit=100))
+        stranger = next(k for k in range(max(held) + 1, max(held) + 100) if k not in held)
+        probes = prepare_probes([held[0], stranger], population=opts.population)
+        result = concurrency_bench(path, probes, seconds=opts.seconds)
+    for run in result.stations:
+        _say(
+            f"  {run.station_id}: {run.bookings} bookings in {run.seconds:.0f} s "
+            f"({run.dispositions}), {run.collisions} TCN collisions, {run.busy} busy/locked, "
+            f"{run.errors} other errors"
+        )
+        for message in run.messages:
+            _say(f"    {message}")
+    verdict = "ok" if result.verify_ok and not result.problems else "; ".join(result.problems)
+    _say(
+        f"  total {result.bookings} bookings ({result.stored} stored, {result.distinct_tcns} "
+        f"distinct TCNs): {result.collisions} collisions, {result.busy} busy/locked, "
+        f"{result.errors} other errors; gallery verify and check: {verdict}"
+    )
+    report["concurrency"] = {"seconds": opts.seconds, **result.as_dict()}
+
+
 def run(opts: BenchOptions) -> int:
     """Run the benchmark; print the table, write JSON and plots if asked. Returns 0."""
     report: dict = {}
@@ -334,6 +370,8 @@ def run(opts: BenchOptions) -> int:
         _booking(opts, report)
     if opts.startup:
         _startup(opts, report)
+    if opts.concurrency:
+        _concurrency(opts, report)
     _say(f"done in {time.monotonic() - started:.0f} s")
     if opts.json_out is not None:
         opts.json_out.parent.mkdir(parents=True, exist_ok=True)

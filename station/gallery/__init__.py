@@ -22,6 +22,7 @@ from station.core.vocabulary import REPOSITORIES, TRANSACTION_TYPES
 
 from .chain import Finding, FindingKind, VerifyReport
 from .errors import GalleryError, NotFoundError
+from .retention import PurgeReport
 from .schema import DEMOGRAPHIC_FIELDS, SCHEMA_VERSION
 from .store import Gallery, open_gallery
 
@@ -35,6 +36,7 @@ __all__ = [
     "Gallery",
     "GalleryError",
     "NotFoundError",
+    "PurgeReport",
     "VerifyReport",
     "open_gallery",
 ]

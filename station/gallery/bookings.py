@@ -31,12 +31,12 @@ from .base import GalleryBase, finger_order, guarded
 from .errors import GalleryError, NotFoundError
 from .schema import DEMOGRAPHIC_FIELDS
 
-__all__ = ["BookingStore"]
+__all__ = ["TCN", "BookingStore"]
 
 log = logging.getLogger(__name__)
 
 #: TCN: 1-40 characters, letters, digits, '.', '_' and '-' (safe as a file name too).
-_TCN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
+TCN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 _BOOKING_COLUMNS = ", ".join(
     (
         "id",
@@ -93,7 +93,7 @@ class BookingStore(GalleryBase):
         GalleryError
             A booking with this TCN exists.
         """
-        if not isinstance(tcn, str) or not _TCN.fullmatch(tcn):
+        if not isinstance(tcn, str) or not TCN.fullmatch(tcn):
             raise ValueError(
                 f"TCN must be 1-40 letters, digits, '.', '_' or '-' (starting with a letter or "
                 f"digit), got {tcn!r}"
@@ -124,6 +124,33 @@ class BookingStore(GalleryBase):
                 if "bookings.tcn" in str(exc):
                     raise GalleryError(f"booking TCN {tcn} exists") from None
                 raise
+
+    @guarded
+    def next_tcn_sequence(self) -> int:
+        """Draw the next number of the gallery's TCN sequence (1, 2, 3 … never repeated).
+
+        The counter lives in the gallery (``meta`` key ``tcn_sequence``) and is incremented
+        under the write lock, so two processes or stations sharing the gallery never draw the
+        same number. Call it inside the transaction that opens the booking
+        (``with gallery.transaction():``) so the number and the booking commit together; a
+        number drawn by a transaction that rolls back is drawn again.
+
+        Returns
+        -------
+        sequence : int
+
+        Examples
+        --------
+        >>> with gallery.transaction():  # doctest: +SKIP
+        ...     n = gallery.next_tcn_sequence()
+        ...     gallery.open_booking(tcn=f"BS-01-20260101120000-{n:06d}", ...)
+        """
+        with self.transaction():
+            self._conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('tcn_sequence', 1) "
+                "ON CONFLICT (key) DO UPDATE SET value = value + 1"
+            )
+            return int(self._scalar("SELECT value FROM meta WHERE key = 'tcn_sequence'"))
 
     def _booking_row(self, where: str, value: Any, what: str) -> dict[str, Any]:
         row = self._row(f"SELECT {_BOOKING_COLUMNS} FROM bookings WHERE {where} = ?", (value,))

@@ -12,6 +12,7 @@ import sqlite3
 from pathlib import Path
 
 from .errors import GalleryError
+from .private import create_private, make_private_dirs
 from .schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 
 __all__ = [
@@ -46,7 +47,7 @@ def check_file(path: Path, *, create: bool, readonly: bool) -> None:
     if not path.exists():
         if readonly or not create:
             raise GalleryError(f"no gallery at {path}")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _create_private(path)
         return
     try:
         size = path.stat().st_size
@@ -60,6 +61,19 @@ def check_file(path: Path, *, create: bool, readonly: bool) -> None:
         return
     if head != SQLITE_HEADER:
         raise GalleryError(f"not a SQLite database: {path}")
+
+
+def _create_private(path: Path) -> None:
+    """Create the new gallery file empty and ``0600`` (its folders ``0700``) before SQLite
+    opens it, so the file, and the ``-wal``/``-shm`` files SQLite gives the same mode, are
+    never readable by other users."""
+    try:
+        make_private_dirs(path.parent)
+        create_private(path).close()
+    except FileExistsError:  # created meanwhile by another process: SQLite checks it
+        pass
+    except OSError as exc:
+        raise GalleryError(f"cannot create gallery {path}: {exc.strerror or exc}") from None
 
 
 def connect(path: Path, *, readonly: bool, create: bool, timeout: float) -> sqlite3.Connection:

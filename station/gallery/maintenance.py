@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,10 @@ from station.core.template import Template, TemplateError
 
 from . import codecs
 from .base import guarded
-from .bookings import BookingStore
+from .bookings import TCN, BookingStore
 from .connection import integrity_lines
 from .errors import GalleryError
+from .private import PRIVATE_DIR, create_private, make_private_dirs, write_private
 from .schema import APPLICATION_ID, SCHEMA_VERSION
 from .subjects import SubjectStore
 from .tamper import ChainStore
@@ -24,6 +26,8 @@ __all__ = ["MaintenanceStore"]
 log = logging.getLogger(__name__)
 
 _FETCH = 64
+#: A file name an export writes: letters, digits, '.', '_' and '-', not starting with '.'.
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 
 
 class MaintenanceStore(SubjectStore, BookingStore, ChainStore):
@@ -62,7 +66,8 @@ class MaintenanceStore(SubjectStore, BookingStore, ChainStore):
 
     @guarded
     def copy_to(self, dest: str | Path) -> Path:
-        """Write a consistent copy of the gallery (a snapshot, WAL included) to a new file.
+        """Write a consistent copy of the gallery (a snapshot, WAL included) to a new ``0600``
+        file.
 
         Raises
         ------
@@ -72,6 +77,10 @@ class MaintenanceStore(SubjectStore, BookingStore, ChainStore):
         dest = Path(dest)
         if dest.exists():
             raise GalleryError(f"{dest} exists: copy the gallery to a new file")
+        try:
+            create_private(dest).close()  # 0600 from the start, as the gallery itself
+        except OSError as exc:
+            raise GalleryError(f"cannot write {dest}: {exc.strerror or exc}") from None
         target = sqlite3.connect(dest)
         try:
             self._conn.backup(target)
@@ -89,6 +98,12 @@ class MaintenanceStore(SubjectStore, BookingStore, ChainStore):
         further encounters of the same finger) with a ``.tpl`` template beside it when there
         is one, and ``bookings/<TCN>/<finger>_<impression>.png``.
 
+        Files are created ``0600`` and folders ``0700``. Every file name is built from stored
+        values, so each part is checked and every path must stay inside ``out_dir``: a
+        booking whose TCN is not a valid TCN (one edited into the file by hand, such as
+        ``../../etc/x``) is written under ``bookings/_unsafe-tcn-<booking id>/`` instead,
+        with a warning, and its ``file`` entries in ``bookings.json`` say so.
+
         Returns
         -------
         out_dir : pathlib.Path
@@ -102,7 +117,7 @@ class MaintenanceStore(SubjectStore, BookingStore, ChainStore):
         if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
             raise GalleryError(f"export directory {out_dir} is not empty")
         try:
-            out_dir.mkdir(parents=True, exist_ok=True)
+            make_private_dirs(out_dir)
             with self._snapshot():
                 counts = self._export_files(out_dir)
         except OSError as exc:
@@ -113,8 +128,9 @@ class MaintenanceStore(SubjectStore, BookingStore, ChainStore):
     def _export_files(self, out_dir: Path) -> dict[str, int]:
         """Write every table into ``out_dir`` (inside a read snapshot); what was written."""
         conn = self._conn
-        prints_dir = out_dir / "prints"
-        prints_dir.mkdir()
+        root = out_dir.resolve()
+        prints_dir = _inside(root, "prints")
+        prints_dir.mkdir(mode=PRIVATE_DIR)
         subjects = self._rows("SELECT * FROM subjects ORDER BY id")
         n_prints = 0
         for subject in subjects:
@@ -122,6 +138,8 @@ class MaintenanceStore(SubjectStore, BookingStore, ChainStore):
             seen: dict[str, int] = {}
             for meta in subject["prints"]:
                 stem = f"{subject['id']}_{meta['finger']}_{meta['impression']}"
+                if not _SAFE_NAME.fullmatch(stem):
+                    stem = f"_unsafe-print-{int(meta['id'])}"
                 seen[stem] = seen.get(stem, 0) + 1
                 if seen[stem] > 1:
                     stem += f"_{seen[stem]}"
@@ -130,20 +148,22 @@ class MaintenanceStore(SubjectStore, BookingStore, ChainStore):
                     "WHERE p.id = ?",
                     (meta["id"],),
                 ).fetchone()
-                (prints_dir / f"{stem}.png").write_bytes(png)
+                write_private(_inside(prints_dir, f"{stem}.png"), png)
                 meta["file"] = f"prints/{stem}.png"
                 if blob is not None:
-                    (prints_dir / f"{stem}.tpl").write_bytes(blob)
+                    write_private(_inside(prints_dir, f"{stem}.tpl"), blob)
                     meta["template_file"] = f"prints/{stem}.tpl"
                 n_prints += 1
-        _write_json(out_dir / "subjects.json", subjects)
-        _write_json(out_dir / "records.json", self._rows("SELECT * FROM records ORDER BY id"))
+        _write_json(_inside(root, "subjects.json"), subjects)
+        _write_json(_inside(root, "records.json"), self._rows("SELECT * FROM records ORDER BY id"))
+        bookings_dir = _inside(root, "bookings")
 
         bookings = self._rows("SELECT id FROM bookings ORDER BY id")
         exported = []
         for (booking_id,) in (tuple(b.values()) for b in bookings):
             booking = self.booking(booking_id)
-            folder = out_dir / "bookings" / booking["tcn"]
+            name = _booking_folder(booking["tcn"], booking_id)
+            folder = _inside(bookings_dir, name)
             booking["prints"] = self.booking_prints(booking_id)
             for meta in booking["prints"]:
                 if meta["annotation"] is not None:
@@ -153,19 +173,21 @@ class MaintenanceStore(SubjectStore, BookingStore, ChainStore):
                     "WHERE p.id = ?",
                     (meta["id"],),
                 ).fetchone()
-                folder.mkdir(parents=True, exist_ok=True)
-                name = f"{meta['finger']}_{meta['impression']}.png"
-                (folder / name).write_bytes(png)
-                meta["file"] = f"bookings/{booking['tcn']}/{name}"
+                make_private_dirs(folder)
+                file = f"{meta['finger']}_{meta['impression']}.png"
+                if not _SAFE_NAME.fullmatch(file):
+                    file = f"_unsafe-print-{int(meta['id'])}.png"
+                write_private(_inside(folder, file), png)
+                meta["file"] = f"bookings/{name}/{file}"
             booking["responses"] = self.responses(booking_id)
             booking["decisions"] = self.decisions(booking_id)
             exported.append(booking)
-        _write_json(out_dir / "bookings.json", exported)
+        _write_json(_inside(root, "bookings.json"), exported)
 
         audit = self._rows("SELECT * FROM audit ORDER BY id")
         for row in audit:
             row["detail"] = codecs.from_json(row["detail"])
-        _write_json(out_dir / "audit.json", audit)
+        _write_json(_inside(root, "audit.json"), audit)
         return {"subjects": len(subjects), "prints": n_prints, "bookings": len(exported)}
 
 
@@ -239,4 +261,32 @@ def _check_rows(conn: sqlite3.Connection, *, images: bool) -> list[str]:
 
 
 def _write_json(path: Path, value: Any) -> None:
-    path.write_text(json.dumps(value, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    text = json.dumps(value, indent=1, ensure_ascii=False) + "\n"
+    write_private(path, text.encode("utf-8"))
+
+
+def _booking_folder(tcn: Any, booking_id: int) -> str:
+    """The export folder name of a booking: its TCN, or a fixed name if the TCN is not one."""
+    if isinstance(tcn, str) and TCN.fullmatch(tcn):
+        return tcn
+    log.warning(
+        "booking %d has an invalid TCN %r: exported as _unsafe-tcn-%d", booking_id, tcn, booking_id
+    )
+    return f"_unsafe-tcn-{booking_id}"
+
+
+def _inside(folder: Path, name: str) -> Path:
+    """``folder / name``, refusing a ``name`` that is not one plain file name inside it.
+
+    Raises
+    ------
+    GalleryError
+        ``name`` is empty, ``.`` or ``..``, holds a path separator, or the resolved path
+        leaves ``folder`` (``folder`` must already be resolved).
+    """
+    if not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name:
+        raise GalleryError(f"export refused the file name {name!r}: not a plain file name")
+    path = folder / name
+    if not path.resolve().is_relative_to(folder):
+        raise GalleryError(f"export refused {path}: it is outside the export folder {folder}")
+    return path

@@ -4,7 +4,8 @@
 transactions), :class:`~station.gallery.subjects.SubjectStore`,
 :class:`~station.gallery.bookings.BookingStore`,
 :class:`~station.gallery.maintenance.MaintenanceStore` (check, copy, export) and
-:class:`~station.gallery.tamper.ChainStore` (tamper evidence); this module adds the audit
+:class:`~station.gallery.tamper.ChainStore` (tamper evidence) and
+:class:`~station.gallery.retention.RetentionStore` (purge); this module adds the audit
 trail and the counts.
 
 Bad arguments raise ``ValueError`` before anything is written; a missing row raises
@@ -24,13 +25,14 @@ from station.core.vocabulary import BOOKING_STATUSES, DISPOSITIONS, REPOSITORIES
 from . import checks, codecs
 from .base import guarded
 from .maintenance import MaintenanceStore
+from .retention import RetentionStore
 
 __all__ = ["Gallery", "open_gallery"]
 
 log = logging.getLogger(__name__)
 
 
-class Gallery(MaintenanceStore):
+class Gallery(MaintenanceStore, RetentionStore):
     """An open gallery file; use :func:`open_gallery` to get one.
 
     Parameters

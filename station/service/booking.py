@@ -18,7 +18,6 @@ the gallery's thread.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import time
 from collections.abc import Iterable, Mapping
@@ -66,6 +65,7 @@ __all__ = [
     "BookingService",
     "ProcessedCapture",
     "SearchJob",
+    "new_tcn",
     "process_capture",
     "run_search",
 ]
@@ -76,7 +76,8 @@ log = logging.getLogger(__name__)
 #: segment of different fingers pass as one finger about once in 10 000 comparisons.
 SEQUENCE_FMR = 1e-4
 
-_tcn_counter = itertools.count(1)
+#: Longest TCN (EBTS field 1.009 allows 10-40 characters).
+_TCN_MAX = 40
 
 
 @dataclass(frozen=True)
@@ -164,11 +165,46 @@ def run_search(job: SearchJob, index: SearchGallery) -> tuple[list[Candidate], f
     return candidates, (time.perf_counter() - start) * 1e3
 
 
-def new_tcn(station_id: str) -> str:
-    """A Transaction Control Number: station, UTC time to the millisecond, and a counter."""
-    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")[:-3]
-    safe = "".join(c for c in station_id if c.isalnum() or c in "-_.") or "BS"
-    return f"{safe}-{stamp}-{next(_tcn_counter) % 1000:03d}"
+def new_tcn(station_id: str, sequence: int, *, at: datetime | None = None) -> str:
+    """A Transaction Control Number: ``<station>-<UTC yyyymmddHHMMSS>-<sequence>``.
+
+    The sequence comes from the gallery (:meth:`Gallery.next_tcn_sequence`, drawn in the
+    transaction that opens the booking), so TCNs are unique across processes and stations
+    sharing a gallery. The result is 10-40 characters (the EBTS limit of field 1.009) of
+    letters, digits and '-': the station id keeps only its ASCII letters, digits, '-', '_'
+    and '.', starts with a letter or digit (``BS`` if nothing is left) and is shortened to fit.
+
+    Parameters
+    ----------
+    station_id : str
+    sequence : int
+        At least 1; written with at least six digits.
+    at : datetime, optional
+        The time (aware; default now), written in UTC to the second.
+
+    Returns
+    -------
+    tcn : str
+
+    Examples
+    --------
+    >>> new_tcn("BS-01", 42, at=datetime(2026, 3, 1, 12, 0, 5, tzinfo=UTC))
+    'BS-01-20260301120005-000042'
+    >>> new_tcn("../../etc", 7, at=datetime(2026, 3, 1, tzinfo=UTC))
+    'etc-20260301000000-000007'
+    """
+    if isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 1:
+        raise ValueError(f"TCN sequence must be an integer >= 1, got {sequence!r}")
+    if at is not None and at.tzinfo is None:
+        raise ValueError("TCN time must be timezone-aware")
+    stamp = (at or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%d%H%M%S")
+    number = f"{sequence:06d}"
+    room = _TCN_MAX - len(stamp) - len(number) - 2
+    if room < 1:
+        raise ValueError(f"TCN sequence {sequence} is too large for a {_TCN_MAX}-character TCN")
+    safe = "".join(c for c in str(station_id) if c.isascii() and (c.isalnum() or c in "-_."))
+    safe = safe.lstrip("-_.")[:room].rstrip("-_.") or "BS"
+    return f"{safe}-{stamp}-{number}"
 
 
 class BookingService:
@@ -226,9 +262,14 @@ class BookingService:
         tcn: str | None = None,
         transaction_type: str = TransactionType.CAR,
     ) -> int:
-        """Start a booking; returns its id (TCN generated when not given)."""
-        tcn = tcn or new_tcn(self.station_id)
+        """Start a booking; returns its id.
+
+        When ``tcn`` is not given it is made by :func:`new_tcn` from the station id, the time
+        and the gallery's TCN sequence, drawn in the same transaction as the booking.
+        """
         with self.gallery.transaction():
+            if not tcn:
+                tcn = new_tcn(self.station_id, self.gallery.next_tcn_sequence())
             booking_id = self.gallery.open_booking(
                 tcn=tcn,
                 operator=self.operator,

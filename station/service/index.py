@@ -31,6 +31,7 @@ from station.core.match.index import descriptor, descriptor_size
 from station.core.template import FORMAT_VERSION, Template
 from station.core.vocabulary import FINGERS
 from station.gallery import Gallery, open_gallery
+from station.gallery.private import create_private
 
 __all__ = ["cache_path", "load_index"]
 
@@ -116,7 +117,7 @@ def _write_cache(
     mac = np.frombuffer(_cache_mac(gallery, arrays), np.uint8)
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
     try:
-        with open(tmp, "wb") as fh:
+        with create_private(tmp, exclusive=False) as fh:  # 0600, as the gallery
             np.savez(fh, mac=mac, **arrays)
         tmp.replace(path)
     except OSError as exc:  # a read-only folder: start slower next time, lose nothing
