@@ -147,7 +147,7 @@ class AccountStore(GalleryBase):
         return [_account(row) for row in rows]
 
     @guarded
-    def update_account(self, username: str, **changes: Any) -> None:
+    def update_account(self, username: str, /, **changes: Any) -> None:
         """Change an account's ``display_name, roles, password_hash, failed_attempts,
         locked_until`` or ``disabled_at`` (chained as an update).
 
