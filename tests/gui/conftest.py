@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QTableWidget, QWid
 from station.core.synth.holdings import holdings
 from station.gallery import open_gallery
 from station.scanner import MockSettings
-from station.service import in_gallery, seed
+from station.service import AccountService, Operator, in_gallery, seed
 from station.settings import Settings, set_settings
 
 SUBJECTS = 4
@@ -22,6 +22,9 @@ FAST = MockSettings(
     fps=200.0, approach_frames=1, press_frames=1, settle_frames=(2, 3), empty_frames=4
 )
 WAIT = 30_000  # ms: generous for a loaded CI machine
+#: Passwords of the accounts in the seeded gallery.
+ADMIN_PASSWORD = "admin password"
+KIM_PASSWORD = "kim password"
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +32,18 @@ def seeded_gallery(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A gallery of the first four held synthetic subjects (built once)."""
     path = tmp_path_factory.mktemp("seeded") / "gallery.sqlite"
     seed(path, SUBJECTS, population=0, workers=2)
+    with open_gallery(path) as gallery:
+        accounts = AccountService(gallery)
+        admin = accounts.create_first_administrator("admin", ADMIN_PASSWORD)
+        accounts.add_user(admin, "kim", KIM_PASSWORD, "officer,examiner", display_name="Kim Lee")
     return path
+
+
+@pytest.fixture(scope="session")
+def station_operator(seeded_gallery: Path) -> Operator:
+    """``kim``, an officer and examiner of the seeded gallery, signed in."""
+    with open_gallery(seeded_gallery) as gallery:
+        return AccountService(gallery).authenticate("kim", KIM_PASSWORD)
 
 
 @pytest.fixture(scope="session")
@@ -142,11 +156,12 @@ class Officer:
         ]
 
 
-def open_window(qtbot, gallery_path: Path):
-    """The station window on ``gallery_path`` with the fast scanner, index loaded."""
+def open_window(qtbot, gallery_path: Path, operator: Operator):
+    """The station window on ``gallery_path``, ``operator`` signed in, with the fast scanner,
+    index loaded."""
     from station.gui import main_window
 
-    win = main_window(gallery_path)
+    win = main_window(gallery_path, operator=operator)
     qtbot.addWidget(win)
     win.set_mock_settings(FAST)
     win.show()
@@ -155,18 +170,19 @@ def open_window(qtbot, gallery_path: Path):
 
 
 @pytest.fixture
-def window(qtbot, gallery_path: Path, settings: Settings):
-    """The station window on a private gallery copy, fast scanner, index loaded."""
-    return open_window(qtbot, gallery_path)
+def window(qtbot, gallery_path: Path, settings: Settings, station_operator: Operator):
+    """The station window on a private gallery copy, ``kim`` signed in, fast scanner, index
+    loaded."""
+    return open_window(qtbot, gallery_path, station_operator)
 
 
 @pytest.fixture
-def officer_with(qtbot, gallery_path: Path) -> Iterator:
+def officer_with(qtbot, gallery_path: Path, station_operator: Operator) -> Iterator:
     """``officer_with(policy)``: an officer at a window whose settings use ``policy``."""
 
     def make(policy) -> Officer:
         set_settings(Settings(disposition=policy))
-        return Officer(qtbot, open_window(qtbot, gallery_path))
+        return Officer(qtbot, open_window(qtbot, gallery_path, station_operator))
 
     yield make
     set_settings(None)
