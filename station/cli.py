@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import os
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence

@@ -135,9 +135,7 @@ class AccountStore(GalleryBase):
         if not isinstance(username, str):
             raise ValueError(f"user name must be text, got {username!r}")
         columns = _COLUMNS + (", password_hash" if password_hash else "")
-        row = self._row(
-            f"SELECT {columns} FROM accounts WHERE username = ?", (username.strip(),)
-        )
+        row = self._row(f"SELECT {columns} FROM accounts WHERE username = ?", (username.strip(),))
         return None if row is None else _account(row)
 
     @guarded

@@ -1,8 +1,8 @@
 """Tamper evidence: every change to the gallery's history is chained with a keyed hash.
 
 Each write of a tracked table (subjects, records, images, prints, bookings, booking prints,
-responses, decisions, audit; operator accounts from schema version 3) appends, in the same transaction, one entry to the ``chain``
-table::
+responses, decisions, audit; operator accounts from schema version 3) appends, in the same
+transaction, one entry to the ``chain`` table::
 
     mac = HMAC-SHA256(key, prev_mac || seq || table || row_id || op || row_digest)
 

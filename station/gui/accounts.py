@@ -237,24 +237,33 @@ class UsersDialog(QDialog):
             return b
 
         self.add_button = button(
-            "&Add user", "addUserButton", "Add the user named above with the roles ticked",
+            "&Add user",
+            "addUserButton",
+            "Add the user named above with the roles ticked",
             self.add_user,
         )
         self.roles_button = button(
-            "Set &roles", "setRolesButton", "Give the selected user the roles ticked",
+            "Set &roles",
+            "setRolesButton",
+            "Give the selected user the roles ticked",
             self.set_roles,
         )
         self.password_button = button(
-            "Reset &password", "resetPasswordButton",
+            "Reset &password",
+            "resetPasswordButton",
             "Give the selected user the password typed above (also unlocks)",
             self.reset_password,
         )
         self.unlock_button = button(
-            "&Unlock", "unlockUserButton", "Clear the selected user's failed sign-ins",
+            "&Unlock",
+            "unlockUserButton",
+            "Clear the selected user's failed sign-ins",
             self.unlock,
         )
         self.disable_button = button(
-            "&Disable", "disableUserButton", "The selected user can no longer sign in",
+            "&Disable",
+            "disableUserButton",
+            "The selected user can no longer sign in",
             self.disable,
         )
         self.error_label = _error_label("usersErrorLabel")
@@ -298,11 +307,7 @@ class UsersDialog(QDialog):
         self.table.setRowCount(len(users))
         for row, account in enumerate(users):
             state = (
-                "disabled"
-                if account.disabled_at
-                else "locked"
-                if account.locked(now)
-                else "active"
+                "disabled" if account.disabled_at else "locked" if account.locked(now) else "active"
             )
             for col, text in enumerate(
                 (account.username, account.display_name, account.role_text, state)

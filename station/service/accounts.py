@@ -90,9 +90,7 @@ class Permission(StrEnum):
 
 #: The one role → permission table: who may do what once the gallery has accounts.
 PERMISSIONS: Mapping[Permission, frozenset[Role]] = {
-    Permission.BOOK: frozenset(
-        (Role.OFFICER, Role.TRAINEE, Role.INSTRUCTOR, Role.ADMINISTRATOR)
-    ),
+    Permission.BOOK: frozenset((Role.OFFICER, Role.TRAINEE, Role.INSTRUCTOR, Role.ADMINISTRATOR)),
     Permission.DECIDE: frozenset((Role.EXAMINER,)),
     Permission.MANAGE_USERS: frozenset((Role.ADMINISTRATOR,)),
     Permission.CHANGE_THRESHOLDS: frozenset((Role.ADMINISTRATOR,)),
@@ -422,9 +420,7 @@ class AccountService:
         stored = hash_password(password)
         with self.gallery.transaction():
             if not self.setup_mode():
-                raise RoleError(
-                    "the gallery has accounts already: an administrator adds users"
-                )
+                raise RoleError("the gallery has accounts already: an administrator adds users")
             self.gallery.add_account(
                 username,
                 display_name=display_name or username,
@@ -478,9 +474,7 @@ class AccountService:
             self.gallery.audit(
                 "sign-in refused: disabled", actor="station", detail={"username": row["username"]}
             )
-            raise AuthError(
-                f"the account {row['username']} is disabled: ask an administrator"
-            )
+            raise AuthError(f"the account {row['username']} is disabled: ask an administrator")
         with self.gallery.transaction():
             if account.failed_attempts or account.locked_until is not None:
                 self.gallery.update_account(row["username"], failed_attempts=0, locked_until=None)

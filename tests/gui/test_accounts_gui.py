@@ -72,8 +72,7 @@ def test_first_run_creates_the_administrator(qtbot, tmp_path: Path, settings: Se
     _click(qtbot, dialog, "setupCreateButton")
     error = dialog.findChild(QLabel, "setupErrorLabel")
     assert error.text() == (
-        "The account could not be created: the password is too short: use at least 8 "
-        "characters"
+        "The account could not be created: the password is too short: use at least 8 characters"
     )
     _type(qtbot, dialog, "setupPasswordEdit", "a long password")
     _type(qtbot, dialog, "setupConfirmEdit", "a long passwort")

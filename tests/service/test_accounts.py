@@ -123,12 +123,12 @@ def test_lock_out_after_five_failures_and_unlock(
 ) -> None:
     accounts.add_user(admin, "olga", PASSWORD, "officer")
     for _ in range(MAX_FAILURES - 1):
-        with pytest.raises(AuthError, match="^wrong user name or password$"):
+        with pytest.raises(AuthError, match=r"^wrong user name or password$"):
             accounts.authenticate("olga", "bad password")
     with pytest.raises(AuthError, match="locked after 5 wrong passwords: try again in 15 min"):
         accounts.authenticate("olga", "bad password")
     clock.advance(minutes=5)
-    with pytest.raises(AuthError, match="locked .* try again in 10 minutes"):
+    with pytest.raises(AuthError, match=r"locked .* try again in 10 minutes"):
         accounts.authenticate("olga", PASSWORD)  # even the right password
     clock.advance(minutes=10, seconds=1)
     assert accounts.authenticate("olga", PASSWORD).username == "olga"
@@ -149,7 +149,7 @@ def test_failures_count_only_in_a_row(accounts: AccountService, admin: Operator)
             accounts.authenticate("olga", "bad password")
     accounts.authenticate("olga", PASSWORD)
     for _ in range(MAX_FAILURES - 1):
-        with pytest.raises(AuthError, match="^wrong"):
+        with pytest.raises(AuthError, match=r"^wrong"):
             accounts.authenticate("olga", "bad password")
 
 
@@ -237,9 +237,7 @@ def test_thresholds_only_by_an_administrator(accounts: AccountService, admin: Op
     assert service.policy.hit == 0.5
 
 
-def test_account_changes_are_audited_and_chained(
-    accounts: AccountService, admin: Operator
-) -> None:
+def test_account_changes_are_audited_and_chained(accounts: AccountService, admin: Operator) -> None:
     accounts.add_user(admin, "olga", PASSWORD, "officer")
     accounts.authenticate("olga", PASSWORD)
     with pytest.raises(AuthError):
@@ -286,12 +284,17 @@ def test_decide_needs_the_examiner_and_audit_names_the_user(
         with pytest.raises(RoleError, match="needs the examiner role; olga has officer"):
             officer.decide(report.booking_id, decision=Decision.CONFIRM, subject_id=top.subject_id)
         examiner = BookingService(gallery, policy=policy, operator=eric)
-        with pytest.raises(RoleError, match=r"booking \(open, capture, submit, enrol\) needs the officer, instructor, trainee, "
-            "administrator role; eric has examiner"):
+        refusal = (
+            r"booking \(open, capture, submit, enrol\) needs the officer, instructor, "
+            "trainee, administrator role; eric has examiner"
+        )
+        with pytest.raises(RoleError, match=refusal):
             examiner.open_booking({"last_name": "Nope"})
         with pytest.raises(RoleError, match=r"examiner is the signed-in operator \(eric\)"):
             examiner.decide(
-                report.booking_id, decision=Decision.CONFIRM, subject_id=top.subject_id,
+                report.booking_id,
+                decision=Decision.CONFIRM,
+                subject_id=top.subject_id,
                 examiner="someone else",
             )
         outcome = examiner.decide(
