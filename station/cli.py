@@ -8,8 +8,10 @@ non-zero with one readable line on bad input.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -18,6 +20,12 @@ from pathlib import Path
 __all__ = ["main"]
 
 log = logging.getLogger("station")
+
+
+#: Environment variable holding the signed-in user's password (``--user``).
+PASSWORD_ENV = "STATION_PASSWORD"
+#: Environment variable holding a new password (``station user add|passwd``).
+NEW_PASSWORD_ENV = "STATION_NEW_PASSWORD"
 
 
 class CommandError(Exception):
@@ -144,6 +152,12 @@ def _build_parser() -> argparse.ArgumentParser:
     where.add_argument(
         "--gallery", type=Path, help="gallery file (default from settings: db/gallery.sqlite)"
     )
+    where.add_argument(
+        "--user",
+        metavar="NAME",
+        help=f"sign in as NAME (once the gallery has accounts); password from ${PASSWORD_ENV} "
+        "or a prompt",
+    )
     seed = sub.add_parser(
         "seed",
         parents=[where],
@@ -198,6 +212,33 @@ def _build_parser() -> argparse.ArgumentParser:
     gallery.add_argument(
         "--dry-run", action="store_true", help="purge: say what would be removed, write nothing"
     )
+
+    user = sub.add_parser(
+        "user",
+        help="operator accounts: add, list, passwd, unlock, disable, roles (administrator)",
+        description="Manage operator accounts (an administrator signs in with --user). In a "
+        "gallery with no accounts, 'user add NAME' creates the first administrator. New "
+        f"passwords come from ${NEW_PASSWORD_ENV} or a prompt.",
+    )
+    actions = user.add_subparsers(dest="user_action", metavar="ACTION", required=True)
+    add = actions.add_parser("add", parents=[where], help="add an account")
+    add.add_argument("name", help="user name (letters, digits, . _ @ -)")
+    add.add_argument(
+        "--roles",
+        default="",
+        help="comma-separated: officer, examiner, instructor, trainee, administrator",
+    )
+    add.add_argument("--display-name", help="name shown in the station (default: NAME)")
+    actions.add_parser("list", parents=[where], help="list the accounts")
+    for action, text in (
+        ("passwd", "set a new password (also unlocks)"),
+        ("unlock", "clear failed sign-ins and the lock"),
+        ("disable", "stop an account from signing in"),
+    ):
+        actions.add_parser(action, parents=[where], help=text).add_argument("name")
+    roles = actions.add_parser("roles", parents=[where], help="replace an account's roles")
+    roles.add_argument("name")
+    roles.add_argument("roles", help="comma-separated roles")
     return parser
 
 
@@ -408,6 +449,13 @@ def _cmd_seed(args: argparse.Namespace) -> int:
     population = _population(args)
     if args.subjects < 1:
         raise CommandError("--subjects must be at least 1")
+    operator = None
+    if path.exists() and path.stat().st_size > 0:
+        from .gallery import open_gallery
+        from .service.accounts import Permission
+
+        with open_gallery(path, create=False) as gallery:
+            operator = _sign_in(gallery, args, Permission.SEED)
     start = time.perf_counter()
     report = seed(
         path,
@@ -415,6 +463,7 @@ def _cmd_seed(args: argparse.Namespace) -> int:
         population=population,
         workers=args.workers,
         progress=_Progress("seeding"),
+        operator=operator,
     )
     index = load_index(path)
     total = time.perf_counter() - start
@@ -432,7 +481,48 @@ def _cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
-def _service(path: Path, gallery):
+def _password(prompt: str, variable: str = PASSWORD_ENV) -> str:
+    """A password from the environment variable, else from a prompt on the terminal."""
+    value = os.environ.get(variable)
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise CommandError(f"no password: set {variable} (stdin is not a terminal to ask on)")
+    return getpass.getpass(prompt)
+
+
+def _new_password(name: str) -> str:
+    """A new password for ``name``: from ``$STATION_NEW_PASSWORD``, else asked twice."""
+    if os.environ.get(NEW_PASSWORD_ENV):
+        return os.environ[NEW_PASSWORD_ENV]
+    first = _password(f"New password for {name}: ", NEW_PASSWORD_ENV)
+    if getpass.getpass("Repeat it: ") != first:
+        raise CommandError("the two passwords differ")
+    return first
+
+
+def _sign_in(gallery, args: argparse.Namespace, permission):
+    """The operator named by ``--user``, signed in and allowed ``permission``; ``None`` while
+    the gallery has no accounts (set-up mode)."""
+    from .service.accounts import AccountService, authorize
+
+    accounts = AccountService(gallery)
+    user = getattr(args, "user", None)
+    if accounts.setup_mode():
+        if user:
+            log.warning("the gallery has no accounts yet (set-up mode): --user %s ignored", user)
+        return None
+    if not user:
+        raise CommandError(
+            f"the gallery has operator accounts: sign in with --user NAME (password from "
+            f"${PASSWORD_ENV} or a prompt)"
+        )
+    operator = accounts.authenticate(user, _password(f"Password for {user}: "))
+    authorize(gallery, operator, permission)
+    return operator
+
+
+def _service(path: Path, gallery, operator=None):
     from .service import BookingService, load_index
     from .settings import get_settings
 
@@ -442,7 +532,7 @@ def _service(path: Path, gallery):
         index=load_index(gallery),
         policy=settings.disposition,
         station_id=settings.station.station_id,
-        operator=settings.station.operator,
+        operator=operator if operator is not None else settings.station.operator,
     )
 
 
@@ -463,7 +553,9 @@ def _cmd_book(args: argparse.Namespace) -> int:
             "(or name one with --gallery)"
         )
     with open_gallery(path, create=False) as gallery:
-        service = _service(path, gallery)
+        from .service.accounts import Permission
+
+        service = _service(path, gallery, _sign_in(gallery, args, Permission.BOOK))
         if args.prints is not None:
             report = book_files(service, args.prints, args.demographics)
         else:
@@ -494,6 +586,13 @@ def _cmd_gallery(args: argparse.Namespace) -> int:
     if args.action == "purge":
         return _purge(path, args)
     readonly = args.action != "check"
+    if args.action == "export":
+        from .service.accounts import Permission
+
+        with open_gallery(path, create=False) as gallery:
+            operator = _sign_in(gallery, args, Permission.EXPORT)
+            if operator is not None:
+                gallery.audit("export", actor=operator.username, detail={"to": str(args.out)})
     with open_gallery(path, create=False, readonly=readonly) as gallery:
         if args.action == "stats":
             print(json.dumps(gallery.stats(), indent=2))
@@ -528,7 +627,13 @@ def _purge(path: Path, args: argparse.Namespace) -> int:
         raise CommandError("say how old: station gallery purge --older-than DAYS")
     if not 0 <= args.older_than < 1e6:
         raise CommandError(f"--older-than must be 0 or more days, got {args.older_than:g}")
-    actor = get_settings().station.operator
+    from .service.accounts import Permission
+
+    with open_gallery(path, create=False) as gallery:
+        # Retention is an administrator's job once the gallery has accounts (set-up mode: the
+        # settings' operator name).
+        operator = _sign_in(gallery, args, Permission.EXPORT)
+    actor = operator.username if operator is not None else get_settings().station.operator
     with open_gallery(path, create=False, readonly=args.dry_run) as gallery:
         report = gallery.purge(args.older_than, actor=actor, dry_run=args.dry_run)
     verb = "would purge" if report.dry_run else "purged"
@@ -538,6 +643,70 @@ def _purge(path: Path, args: argparse.Namespace) -> int:
         f"{report.responses} responses, {report.decisions} decisions, {report.audit} audit "
         f"entries); {report.prints_kept} enrolled gallery print(s) kept"
     )
+    return 0
+
+
+def _cmd_user(args: argparse.Namespace) -> int:
+    from .gallery import open_gallery
+    from .service.accounts import AccountService, Permission, parse_roles
+
+    path = _gallery_path(args)
+    if not path.exists():
+        raise CommandError(f"no gallery at {path}")
+    action = args.user_action
+    with open_gallery(path, create=False) as gallery:
+        accounts = AccountService(gallery)
+        if accounts.setup_mode():
+            if action != "add":
+                raise CommandError(
+                    f"the gallery has no accounts yet: create the administrator first with "
+                    f"'station user add NAME --roles administrator' (not 'user {action}')"
+                )
+            roles = parse_roles(args.roles or "administrator")
+            if roles != {"administrator"}:
+                raise CommandError(
+                    "the first account is the administrator: use --roles administrator"
+                )
+            op = accounts.create_first_administrator(
+                args.name, _new_password(args.name), display_name=args.display_name
+            )
+            print(f"{path}: administrator {op.username} created; the gallery now needs sign-in")
+            return 0
+        admin = _sign_in(gallery, args, Permission.MANAGE_USERS)
+        if action == "list":
+            users = accounts.users(admin)
+            width = max(len(a.username) for a in users)
+            now = accounts.clock()
+            for a in users:
+                state = (
+                    "disabled"
+                    if a.disabled_at
+                    else f"locked until {a.locked_until:%Y-%m-%d %H:%M} UTC"
+                    if a.locked(now)
+                    else "active"
+                )
+                print(f"{a.username:<{width}}  {a.role_text:<40}  {state:<8}  {a.display_name}")
+            return 0
+        if action == "add":
+            if not args.roles:
+                raise CommandError("name the new account's roles with --roles, e.g. officer")
+            account = accounts.add_user(
+                admin,
+                args.name,
+                _new_password(args.name),
+                args.roles,
+                display_name=args.display_name,
+            )
+        elif action == "passwd":
+            account = accounts.reset_password(admin, args.name, _new_password(args.name))
+        elif action == "unlock":
+            account = accounts.unlock(admin, args.name)
+        elif action == "disable":
+            account = accounts.disable(admin, args.name)
+        else:
+            account = accounts.set_roles(admin, args.name, args.roles)
+    state = "disabled" if account.disabled_at else "active"
+    print(f"{path}: {account.username} ({account.role_text}; {state}): {action} done")
     return 0
 
 
@@ -566,6 +735,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``station`` command; returns the exit code."""
     from .gallery.errors import GalleryError
     from .scanner.base import ScannerError
+    from .service.accounts import AuthError, RoleError
 
     parser = _build_parser()
     args = parser.parse_args(argv)
@@ -580,9 +750,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             "seed": _cmd_seed,
             "book": _cmd_book,
             "gallery": _cmd_gallery,
+            "user": _cmd_user,
         }
         return commands[args.command](args)
-    except (CommandError, ValueError, OSError, GalleryError, ScannerError) as exc:
+    except AuthError as exc:
+        print(f"station: sign-in refused: {exc}", file=sys.stderr)
+        return 2
+    except (CommandError, ValueError, OSError, GalleryError, ScannerError, RoleError) as exc:
         print(f"station: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

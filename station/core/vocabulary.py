@@ -46,6 +46,7 @@ __all__ = [
     "IMPRESSIONS",
     "OFFENCE_REPOSITORIES",
     "REPOSITORIES",
+    "ROLES",
     "SLAPS",
     "SLAP_FINGERS",
     "TRANSACTION_TYPES",
@@ -57,6 +58,7 @@ __all__ = [
     "Impression",
     "MinutiaType",
     "Repository",
+    "Role",
     "Slap",
     "TransactionType",
     "fgp",
@@ -226,6 +228,19 @@ class Decision(_Code):
     REJECT = "reject"
 
 
+class Role(_Code):
+    """An operator's role at the station (an account holds one or more).
+
+    What each role may do is decided in one place, ``station.service.accounts.PERMISSIONS``.
+    """
+
+    OFFICER = "officer"
+    EXAMINER = "examiner"
+    INSTRUCTOR = "instructor"
+    TRAINEE = "trainee"
+    ADMINISTRATOR = "administrator"
+
+
 class Repository(_Code):
     """Repositories that can hold a record of a subject.
 
@@ -275,6 +290,7 @@ TRANSACTION_TYPES: tuple[TransactionType, ...] = tuple(TransactionType)
 BOOKING_STATUSES: tuple[BookingStatus, ...] = tuple(BookingStatus)
 DECISIONS: tuple[Decision, ...] = tuple(Decision)
 REPOSITORIES: tuple[Repository, ...] = tuple(Repository)
+ROLES: tuple[Role, ...] = tuple(Role)
 #: Repositories whose records carry an offence level (1 most serious … 3).
 OFFENCE_REPOSITORIES: tuple[Repository, ...] = (Repository.STATE, Repository.FEDERAL_CRIMINAL)
 

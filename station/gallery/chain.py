@@ -1,8 +1,8 @@
 """Tamper evidence: every change to the gallery's history is chained with a keyed hash.
 
 Each write of a tracked table (subjects, records, images, prints, bookings, booking prints,
-responses, decisions, audit) appends, in the same transaction, one entry to the ``chain``
-table::
+responses, decisions, audit; operator accounts from schema version 3) appends, in the same
+transaction, one entry to the ``chain`` table::
 
     mac = HMAC-SHA256(key, prev_mac || seq || table || row_id || op || row_digest)
 
@@ -44,6 +44,7 @@ from . import codecs
 
 __all__ = [
     "TRACKED",
+    "V2_TRACKED",
     "Finding",
     "FindingKind",
     "VerifyReport",
@@ -51,11 +52,12 @@ __all__ = [
     "read_key",
     "row_digest",
     "start",
+    "track_tables",
     "verify",
 ]
 
-#: Tables whose every change is chained, in the order a migration chains existing rows.
-TRACKED: tuple[str, ...] = (
+#: The tables chained by schema version 2 (frozen: its migration creates the chain with them).
+V2_TRACKED: tuple[str, ...] = (
     "subjects",
     "records",
     "images",
@@ -66,34 +68,44 @@ TRACKED: tuple[str, ...] = (
     "decisions",
     "audit",
 )
+#: Tables whose every change is chained, in the order a migration chains existing rows
+#: (schema version 3 added ``accounts``).
+TRACKED: tuple[str, ...] = (*V2_TRACKED, "accounts")
 _OPS = ("insert", "update", "delete")
 _ZERO = bytes(32)
 _FETCH = 256
+
+
+def _chain_table(name: str, tables: tuple[str, ...]) -> str:
+    return f"""
+CREATE TABLE {name} (
+    seq INTEGER PRIMARY KEY,
+    tbl TEXT NOT NULL CHECK (tbl IN ({", ".join(f"'{t}'" for t in tables)})),
+    row_id INTEGER NOT NULL,
+    op TEXT NOT NULL CHECK (op IN ('insert', 'update', 'delete')),
+    row_digest BLOB NOT NULL CHECK (length(row_digest) = 32),
+    prev_mac BLOB NOT NULL CHECK (length(prev_mac) = 32),
+    mac BLOB NOT NULL CHECK (length(mac) = 32)
+);"""
+
+
+_CHAIN_TRIGGERS = """
+CREATE TRIGGER chain_no_update BEFORE UPDATE ON chain
+BEGIN SELECT RAISE(ABORT, 'chain rows are append-only'); END;
+CREATE TRIGGER chain_no_delete BEFORE DELETE ON chain
+BEGIN SELECT RAISE(ABORT, 'chain rows are append-only'); END;
+"""
 
 #: Tables of schema version 2 (created by :func:`start`'s migration).
 SCHEMA = f"""
 CREATE TABLE chain_key (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     key BLOB NOT NULL CHECK (length(key) = 32)
-);
-CREATE TABLE chain (
-    seq INTEGER PRIMARY KEY,
-    tbl TEXT NOT NULL CHECK (tbl IN ({", ".join(f"'{t}'" for t in TRACKED)})),
-    row_id INTEGER NOT NULL,
-    op TEXT NOT NULL CHECK (op IN ('insert', 'update', 'delete')),
-    row_digest BLOB NOT NULL CHECK (length(row_digest) = 32),
-    prev_mac BLOB NOT NULL CHECK (length(prev_mac) = 32),
-    mac BLOB NOT NULL CHECK (length(mac) = 32)
-);
+);{_chain_table("chain", V2_TRACKED)}
 CREATE TRIGGER chain_key_no_update BEFORE UPDATE ON chain_key
 BEGIN SELECT RAISE(ABORT, 'the chain key never changes'); END;
 CREATE TRIGGER chain_key_no_delete BEFORE DELETE ON chain_key
-BEGIN SELECT RAISE(ABORT, 'the chain key never changes'); END;
-CREATE TRIGGER chain_no_update BEFORE UPDATE ON chain
-BEGIN SELECT RAISE(ABORT, 'chain rows are append-only'); END;
-CREATE TRIGGER chain_no_delete BEFORE DELETE ON chain
-BEGIN SELECT RAISE(ABORT, 'chain rows are append-only'); END;
-"""
+BEGIN SELECT RAISE(ABORT, 'the chain key never changes'); END;{_CHAIN_TRIGGERS}"""
 
 
 class FindingKind(StrEnum):
@@ -309,7 +321,7 @@ def start(conn: sqlite3.Connection) -> int:
     conn.execute("INSERT INTO chain_key (id, key) VALUES (1, ?)", (key,))
     rows = 0
     with _raw_text(conn):
-        for table in TRACKED:
+        for table in V2_TRACKED:
             for row_id, digest in list(_table_digests(conn, table)):
                 append(conn, key, table, row_id, "insert", digest)
                 rows += 1
@@ -325,6 +337,26 @@ def start(conn: sqlite3.Connection) -> int:
         )
         append(conn, key, "audit", int(cursor.lastrowid), "insert")  # type: ignore[arg-type]
     return rows
+
+
+def track_tables(conn: sqlite3.Connection) -> None:
+    """Let the chain hold entries of every table of ``TRACKED`` (a migration adding one).
+
+    SQLite cannot change a ``CHECK`` constraint in place, so the chain table is rebuilt with
+    the new list of tables: its entries are copied unchanged (same ``seq``, ``mac``), the old
+    table is dropped (its triggers with it, without firing) and the triggers made again.
+    Runs inside the migration's transaction.
+    """
+    conn.execute(_chain_table("chain_rebuilt", TRACKED))
+    conn.execute(
+        "INSERT INTO chain_rebuilt (seq, tbl, row_id, op, row_digest, prev_mac, mac) "
+        "SELECT seq, tbl, row_id, op, row_digest, prev_mac, mac FROM chain ORDER BY seq"
+    )
+    conn.execute("DROP TABLE chain")
+    conn.execute("ALTER TABLE chain_rebuilt RENAME TO chain")
+    for statement in _CHAIN_TRIGGERS.split(";\n"):
+        if statement.strip():
+            conn.execute(statement)
 
 
 def _table_digests(conn: sqlite3.Connection, table: str) -> Iterator[tuple[int, bytes]]:

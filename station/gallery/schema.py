@@ -238,9 +238,35 @@ def _v2(db: sqlite_utils.Database) -> None:
     start(db.conn)
 
 
+_V3 = """
+CREATE TABLE accounts (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL COLLATE NOCASE UNIQUE CHECK (length(username) BETWEEN 1 AND 64),
+    display_name TEXT NOT NULL CHECK (length(display_name) > 0),
+    roles TEXT NOT NULL CHECK (json_valid(roles) AND json_type(roles) = 'array'),
+    password_hash TEXT NOT NULL CHECK (password_hash LIKE 'scrypt$%'),
+    failed_attempts INTEGER NOT NULL DEFAULT 0 CHECK (failed_attempts >= 0),
+    locked_until TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    disabled_at TEXT
+);
+"""
+
+
+def _v3(db: sqlite_utils.Database) -> None:
+    """Operator accounts (user name unique whatever its case, roles as a JSON array, a
+    self-describing scrypt password hash, failed sign-ins and lock-out); the chain is rebuilt
+    to track them (:func:`station.gallery.chain.track_tables`)."""
+    from .chain import track_tables
+
+    db.conn.execute(_V3)
+    track_tables(db.conn)
+
+
 #: Migration ``k`` (index ``k - 1``) turns schema version ``k - 1`` into ``k``. Each runs inside
 #: the transaction the caller opened and must not commit.
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2)
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2, _v3)
 
 #: Schema version this build writes and reads (``PRAGMA user_version``).
 SCHEMA_VERSION: int = len(MIGRATIONS)

@@ -3,9 +3,10 @@
 :class:`Gallery` is composed of :class:`~station.gallery.base.GalleryBase` (connection and
 transactions), :class:`~station.gallery.subjects.SubjectStore`,
 :class:`~station.gallery.bookings.BookingStore`,
-:class:`~station.gallery.maintenance.MaintenanceStore` (check, copy, export) and
-:class:`~station.gallery.tamper.ChainStore` (tamper evidence) and
-:class:`~station.gallery.retention.RetentionStore` (purge); this module adds the audit
+:class:`~station.gallery.maintenance.MaintenanceStore` (check, copy, export),
+:class:`~station.gallery.tamper.ChainStore` (tamper evidence),
+:class:`~station.gallery.retention.RetentionStore` (purge) and
+:class:`~station.gallery.accounts.AccountStore` (operator accounts); this module adds the audit
 trail and the counts.
 
 Bad arguments raise ``ValueError`` before anything is written; a missing row raises
@@ -23,6 +24,7 @@ from typing import Any
 from station.core.vocabulary import BOOKING_STATUSES, DISPOSITIONS, REPOSITORIES
 
 from . import checks, codecs
+from .accounts import AccountStore
 from .base import guarded
 from .maintenance import MaintenanceStore
 from .retention import RetentionStore
@@ -32,7 +34,7 @@ __all__ = ["Gallery", "open_gallery"]
 log = logging.getLogger(__name__)
 
 
-class Gallery(MaintenanceStore, RetentionStore):
+class Gallery(MaintenanceStore, RetentionStore, AccountStore):
     """An open gallery file; use :func:`open_gallery` to get one.
 
     Parameters

@@ -21,13 +21,17 @@ __all__ = ["main_window", "run"]
 log = logging.getLogger(__name__)
 
 
-def main_window(gallery: str | Path | None = None) -> QMainWindow:
+def main_window(gallery: str | Path | None = None, *, operator: object = None) -> QMainWindow:
     """Build the station window on a gallery file (not shown).
 
     Parameters
     ----------
     gallery : str or Path, optional
         Gallery file; default ``paths.gallery`` from the settings. Created empty if missing.
+    operator : station.service.Operator, optional
+        An operator already signed in (scripts and tests). Without one, showing the window
+        opens the first-run administrator set-up (a gallery with no accounts) or the login
+        dialog, and the window stays disabled until someone signs in.
 
     Returns
     -------
@@ -41,7 +45,7 @@ def main_window(gallery: str | Path | None = None) -> QMainWindow:
     """
     from .station_window import build_window
 
-    return build_window(gallery)
+    return build_window(gallery, operator=operator)  # type: ignore[arg-type]
 
 
 def _excepthook(window_ref: list[QMainWindow]):

@@ -1,12 +1,16 @@
 """``station --offscreen-shot DIR``: drive a booking in an offscreen window and save pictures.
 
 A gallery subject is booked on the mock scanner: a picture of the capture page part-way, and
-of every page once the response is on screen (``shots.save_screenshots``).
+of every page once the response is on screen (``shots.save_screenshots``). The booking is made
+in a scratch copy of the gallery, signed in as a ``demo`` account (officer and examiner) added
+to that copy, so the gallery itself gains neither the booking nor an account.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -15,7 +19,11 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QEventLoop
 from PySide6.QtWidgets import QApplication
 
+from station.core.vocabulary import Role
+from station.gallery import open_gallery
 from station.scanner import MockSettings
+from station.service import cache_path
+from station.service.accounts import Operator, hash_password
 
 from .shots import save_screenshots
 
@@ -60,14 +68,24 @@ def offscreen_shots(out_dir: str | Path, gallery: str | Path | None = None) -> l
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(["station", "-platform", "offscreen"])
-    path = Path(gallery) if gallery is not None else Path(get_settings().paths.gallery)
-    scratch = None
-    if not path.exists():
-        scratch = tempfile.TemporaryDirectory(prefix="station-shots-")
-        path = Path(scratch.name) / "gallery.sqlite"
+    source = Path(gallery) if gallery is not None else Path(get_settings().paths.gallery)
+    scratch = tempfile.TemporaryDirectory(prefix="station-shots-")
+    path = Path(scratch.name) / "gallery.sqlite"
+    if source.exists():
+        with open_gallery(source, create=False) as original:
+            original.copy_to(path)
+        cache = cache_path(source)
+        if cache.exists():  # keyed by the gallery's secret, which the copy shares
+            shutil.copyfile(cache, cache_path(path))
+    else:
         log.info("no gallery: seeding 4 subjects into %s", path)
         seed(path, 4)
-    window = main_window(path)
+    try:
+        operator = _demo_operator(path)
+        window = main_window(path, operator=operator)
+    except BaseException:
+        scratch.cleanup()
+        raise
     saved: list[Path] = []
     try:
         window.set_mock_settings(_DEMO_SCANNER)
@@ -107,9 +125,24 @@ def offscreen_shots(out_dir: str | Path, gallery: str | Path | None = None) -> l
     finally:
         window.close()
         app.processEvents()
-        if scratch is not None:
-            scratch.cleanup()
+        scratch.cleanup()
     return saved
+
+
+def _demo_operator(path: Path) -> Operator:
+    """Add a ``demo`` account (officer and examiner, random password) to the scratch copy."""
+    roles = frozenset((Role.OFFICER, Role.EXAMINER))
+    with open_gallery(path, create=False) as copy:
+        name = "demo"
+        while copy.account(name) is not None:
+            name += "-shots"
+        copy.add_account(
+            name,
+            display_name="Demo officer",
+            roles=roles,
+            password_hash=hash_password(secrets.token_urlsafe(16)),
+        )
+    return Operator(name, "Demo officer", roles)
 
 
 def _grab(window, path: Path) -> Path:

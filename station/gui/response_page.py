@@ -132,6 +132,7 @@ class ResponsePage(QWidget):
         self.session = session
         self.tasks = tasks
         self.examiner = examiner
+        self._decide_refusal: str | None = None
         self._generation = 0
         self._probe_cache: dict[str, tuple[np.ndarray | None, Any]] = {}
 
@@ -371,6 +372,19 @@ class ResponsePage(QWidget):
             self.view.set_prints(None, None, None, "No candidates")
             self.match_label.clear()
 
+    def set_examiner(self, username: str | None, refusal: str | None) -> None:
+        """Who decides: the signed-in examiner's user name, or ``None`` and why Confirm and
+        Reject stay disabled (their tooltip says it)."""
+        self.examiner = username or ""
+        self._decide_refusal = None if username else (refusal or "Only an examiner decides")
+        if self._decide_refusal:
+            self.confirm.setToolTip(self._decide_refusal)
+            self.reject.setToolTip(self._decide_refusal)
+        else:
+            self.confirm.setToolTip("The selected candidate is this person (Ctrl+Shift+C)")
+            self.reject.setToolTip("The selected candidate is not this person (Ctrl+Shift+J)")
+        self._update_buttons()
+
     def _update_buttons(self) -> None:
         s = self.session
         word = s.disposition()
@@ -386,6 +400,7 @@ class ResponsePage(QWidget):
             and s.enrolled_subject is None
             and not decided_final
             and not (s.outcome is not None and s.outcome.confirmed)
+            and self._decide_refusal is None
         )
         self.confirm.setEnabled(can_decide)
         self.reject.setEnabled(can_decide)

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from station.core.disposition import DispositionPolicy
 from station.gallery import TRANSACTION_TYPES
+from station.service.accounts import Operator, Permission
 from station.settings import (
     PathSettings,
     ScannerSettings,
@@ -148,13 +149,24 @@ class SettingsDialog(QDialog):
     ``settingsCancelButton``, ``saveSettingsButton``, ``restoreDefaultsButton``.
     OK with invalid values (review above hit, an empty station id or operator) keeps the
     dialog open and says what to change in ``settingsErrorLabel``.
+
+    With a signed-in ``operator`` who is not an administrator the disposition fields are
+    read-only (their tooltip says why) and :meth:`settings` keeps the policy it was given;
+    the booking service refuses a changed policy from them too.
     """
 
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        parent: QWidget | None = None,
+        *,
+        operator: Operator | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.setWindowTitle("Station settings")
         self._base = settings
+        self.thresholds_editable = operator is None or operator.can(Permission.CHANGE_THRESHOLDS)
 
         # station
         self.station_id_edit = QLineEdit()
@@ -247,6 +259,19 @@ class SettingsDialog(QDialog):
 
         self._build_layout()
         self._load(settings)
+        if not self.thresholds_editable:
+            why = "Only an administrator changes the disposition thresholds"
+            for spin in (
+                self.hit_spin,
+                self.review_spin,
+                self.recapture_spin,
+                self.attempts_spin,
+                self.min_fingers_spin,
+                self.candidates_spin,
+            ):
+                spin.setReadOnly(True)
+                spin.setButtonSymbols(spin.ButtonSymbols.NoButtons)
+                spin.setToolTip(f"{why} (signed in: {operator.username if operator else ''})")
         for spin in (self.hit_spin, self.review_spin):
             spin.valueChanged.connect(self._validate_live)
         for edit in (self.station_id_edit, self.operator_edit):
@@ -382,15 +407,17 @@ class SettingsDialog(QDialog):
         if problem:
             raise ValueError(problem)
         base = self._base
-        policy: DispositionPolicy = dataclasses.replace(
-            base.disposition,
-            hit=float(self.hit_spin.value()),
-            review=float(self.review_spin.value()),
-            recapture_level=int(self.recapture_spin.value()),
-            max_attempts=int(self.attempts_spin.value()),
-            min_fingers=int(self.min_fingers_spin.value()),
-            candidates=int(self.candidates_spin.value()),
-        )
+        policy: DispositionPolicy = base.disposition
+        if self.thresholds_editable:
+            policy = dataclasses.replace(
+                base.disposition,
+                hit=float(self.hit_spin.value()),
+                review=float(self.review_spin.value()),
+                recapture_level=int(self.recapture_spin.value()),
+                max_attempts=int(self.attempts_spin.value()),
+                min_fingers=int(self.min_fingers_spin.value()),
+                candidates=int(self.candidates_spin.value()),
+            )
         station: StationSettings = dataclasses.replace(
             base.station,
             station_id=self.station_id_edit.text().strip(),

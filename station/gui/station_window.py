@@ -7,14 +7,16 @@ to page. Every failure ends in the alert bar with what to do next, never in a tr
 
 from __future__ import annotations
 
+import html
 import logging
 import random
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
+    QDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -29,6 +31,7 @@ from station.core.vocabulary import Disposition
 from station.gallery import Gallery, open_gallery
 from station.scanner import MockSettings
 from station.service import BookingService, SearchJob, load_index, pick_subject, run_search
+from station.service.accounts import AccountService, Operator, Permission, RoleError
 from station.settings import Settings, get_settings, set_settings
 
 from . import theme
@@ -67,6 +70,10 @@ class StationWindow(QMainWindow):
     settings : Settings
         Station, scanner and disposition settings.
     parent : QWidget, optional
+    operator : Operator, optional
+        Already signed in (scripts and tests). Without one the window is disabled until
+        someone signs in: when it is shown it opens the first-run administrator set-up (a
+        gallery with no accounts) or the login dialog; closing either closes the window.
 
     Signals
     -------
@@ -78,9 +85,15 @@ class StationWindow(QMainWindow):
 
     index_loaded = Signal()
     response_shown = Signal(str)
+    signed_in = Signal(object)
 
     def __init__(
-        self, gallery_path: Path, settings: Settings, parent: QWidget | None = None
+        self,
+        gallery_path: Path,
+        settings: Settings,
+        parent: QWidget | None = None,
+        *,
+        operator: Operator | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("stationWindow")
@@ -88,12 +101,16 @@ class StationWindow(QMainWindow):
         self.settings = settings
         self.gallery_path = Path(gallery_path)
         self.gallery: Gallery = open_gallery(self.gallery_path, create=True)
+        self.accounts = AccountService(self.gallery)
+        self.operator: Operator | None = None
+        self.sign_in_dialog: QDialog | None = None
+        self.users_dialog: QDialog | None = None
         self.service = BookingService(
             self.gallery,
             index=None,
             policy=settings.disposition,
             station_id=settings.station.station_id,
-            operator=settings.station.operator,
+            operator=operator,
         )
         self.index_ready = False
         self._pending_submit = False
@@ -111,6 +128,7 @@ class StationWindow(QMainWindow):
         self._go(NEW)
         self.refresh_stats()
         self._load_index()
+        self.set_operator(operator)
 
     # --- construction ---------------------------------------------------------------------
 
@@ -126,10 +144,10 @@ class StationWindow(QMainWindow):
         font = product.font()
         font.setPointSizeF(font.pointSizeF() * 1.3)
         product.setFont(font)
-        self.station_label = QLabel(
-            f"Station <b>{s.station.station_id}</b> · Operator <b>{s.station.operator}</b>"
-        )
+        self.station_label = QLabel(f"Station <b>{html.escape(s.station.station_id)}</b>")
         self.station_label.setObjectName("stationLabel")
+        self.operator_label = QLabel()
+        self.operator_label.setObjectName("operatorLabel")
         self.stats_label = QLabel()
         self.stats_label.setObjectName("galleryStatsLabel")
         self.scanner_label = QLabel()
@@ -139,6 +157,8 @@ class StationWindow(QMainWindow):
         hl.addWidget(product)
         hl.addSpacing(20)
         hl.addWidget(self.station_label)
+        hl.addSpacing(16)
+        hl.addWidget(self.operator_label)
         hl.addStretch(1)
         hl.addWidget(self.booking_label)
         hl.addSpacing(16)
@@ -153,9 +173,7 @@ class StationWindow(QMainWindow):
         self.capture_page = CapturePage(self.session, self.driver)
         self.review_page = ReviewPage(self.session, self.tasks)
         self.submit_page = SubmitPage()
-        self.response_page = ResponsePage(
-            self.session, self.tasks, examiner=self.settings.station.operator
-        )
+        self.response_page = ResponsePage(self.session, self.tasks)
         self.pages = QStackedWidget()
         self.pages.setObjectName("pageStack")
         self.pages.currentChanged.connect(self.steps.set_current)
@@ -251,11 +269,24 @@ class StationWindow(QMainWindow):
         self.settings_action.setObjectName("settingsAction")
         self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
         self.settings_action.triggered.connect(self.open_settings)
+        self.users_action = QAction("&Users…", self)
+        self.users_action.setObjectName("usersAction")
+        self.users_action.triggered.connect(self.open_users)
+        self.sign_out_action = QAction("Sign &out", self)
+        self.sign_out_action.setObjectName("signOutAction")
+        self.sign_out_action.setShortcut(QKeySequence("Ctrl+Shift+Q"))
+        self.sign_out_action.triggered.connect(self.sign_out)
         quit_action = QAction("&Quit", self)
         quit_action.setObjectName("quitAction")
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
-        for action in (self.new_action, self.settings_action, quit_action):
+        for action in (
+            self.new_action,
+            self.settings_action,
+            self.users_action,
+            self.sign_out_action,
+            quit_action,
+        ):
             menu.addAction(action)
         view = self.menuBar().addMenu("&View")
         for i, name in enumerate(("Booking", "Booking log", "Gallery")):
@@ -274,6 +305,98 @@ class StationWindow(QMainWindow):
             ("Ctrl+Shift+J", self.response_page.reject.click),
         ):
             QShortcut(QKeySequence(keys), self, activated=slot)
+
+    # --- sign-in --------------------------------------------------------------------------
+
+    def set_operator(self, operator: Operator | None) -> None:
+        """Put ``operator`` to work (``None``: signed out; the window waits for a sign-in)."""
+        self.operator = operator
+        self.service.operator = operator
+        signed = operator is not None
+        self.centralWidget().setEnabled(signed)
+        for action in (self.new_action, self.settings_action, self.sign_out_action):
+            action.setEnabled(signed)
+        admin = signed and operator.can(Permission.MANAGE_USERS)
+        self.users_action.setEnabled(admin)
+        self.users_action.setVisible(admin)
+        if operator is None:
+            self.operator_label.setText("Not signed in")
+            self.response_page.set_examiner(None, "Sign in as an examiner to decide")
+            return
+        self.operator_label.setText(
+            f"Signed in: <b>{html.escape(operator.display_name)}</b> "
+            f"({html.escape(operator.role_text)})"
+        )
+        self.operator_label.setToolTip(f"User {operator.username}")
+        if operator.can(Permission.DECIDE):
+            self.response_page.set_examiner(operator.username, None)
+        else:
+            self.response_page.set_examiner(
+                None,
+                f"Only an examiner confirms or rejects a candidate; {operator.username} is "
+                f"{operator.role_text}",
+            )
+        self.signed_in.emit(operator)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if self.operator is None and self.sign_in_dialog is None:
+            self.sign_in()
+
+    def sign_in(self) -> QDialog:
+        """Open the set-up dialog (no accounts yet) or the login dialog, window-modal.
+
+        Returns
+        -------
+        QDialog
+            The dialog (``setupDialog`` or ``loginDialog``); also :attr:`sign_in_dialog`.
+        """
+        from .accounts import LoginDialog, SetupDialog
+
+        kind = SetupDialog if self.accounts.setup_mode() else LoginDialog
+        dialog = kind(self.accounts, self)
+        self.sign_in_dialog = dialog
+        dialog.finished.connect(lambda code: self._signed_in(dialog, code))
+        dialog.open()
+        return dialog
+
+    def _signed_in(self, dialog: QDialog, code: int) -> None:
+        self.sign_in_dialog = None
+        operator = getattr(dialog, "operator", None)
+        dialog.deleteLater()
+        if code != QDialog.DialogCode.Accepted or operator is None:
+            log.info("sign-in cancelled: closing the station")
+            self.close()
+            return
+        self.set_operator(operator)
+        self.statusBar().showMessage(f"Signed in as {operator.username} · {SHORTCUT_HINT}")
+
+    def sign_out(self) -> None:
+        """Sign out: abandon what is on screen and wait for the next sign-in."""
+        if self.operator is None:
+            return
+        name = self.operator.username
+        self.new_booking()
+        self.set_operator(None)
+        log.info("%s signed out", name)
+        if self.isVisible():
+            self.sign_in()
+
+    def open_users(self) -> None:
+        """The Users dialog (administrators)."""
+        from .accounts import UsersDialog
+
+        if self.operator is None or not self.operator.can(Permission.MANAGE_USERS):
+            self.show_error("Only an administrator manages users.")
+            return
+        try:
+            dialog = UsersDialog(self.accounts, self.operator, self)
+        except Exception as exc:
+            log.exception("users dialog failed")
+            self.show_error(f"The users cannot be shown: {exc}")
+            return
+        self.users_dialog = dialog
+        dialog.open()
 
     # --- services -------------------------------------------------------------------------
 
@@ -567,7 +690,7 @@ class StationWindow(QMainWindow):
         try:
             from .settings_dialog import SettingsDialog
 
-            dialog = SettingsDialog(self.settings, self)
+            dialog = SettingsDialog(self.settings, self, operator=self.operator)
             if not dialog.exec():
                 return
             self.apply_settings(dialog.settings())
@@ -576,21 +699,24 @@ class StationWindow(QMainWindow):
             self.show_error(f"The settings could not be changed: {exc}")
 
     def apply_settings(self, settings: Settings) -> None:
-        """Put new settings in force: policy, station identity, scanner faults."""
+        """Put new settings in force: policy, station identity, scanner faults.
+
+        A changed disposition policy needs an administrator: the service refuses it from
+        anyone else (``RoleError``, shown in the alert bar) and nothing is applied.
+        """
         old = self.settings
+        try:
+            self.service.set_policy(settings.disposition)
+        except RoleError as exc:
+            self.show_error(f"The settings were not applied: {exc}")
+            return
         self.settings = settings
         set_settings(settings)
-        self.service.policy = settings.disposition
         self.service.station_id = settings.station.station_id
-        self.service.operator = settings.station.operator
-        self.response_page.examiner = settings.station.operator
         self.driver.set_faults(
             dirty_platen=settings.scanner.dirty_platen, timeout=settings.scanner.timeout
         )
-        self.station_label.setText(
-            f"Station <b>{settings.station.station_id}</b> · "
-            f"Operator <b>{settings.station.operator}</b>"
-        )
+        self.station_label.setText(f"Station <b>{html.escape(settings.station.station_id)}</b>")
         if Path(settings.paths.gallery) != Path(old.paths.gallery):
             self.show_info(f"The new gallery {settings.paths.gallery} is used from the next start.")
 
@@ -604,8 +730,11 @@ class StationWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def build_window(gallery: str | Path | None = None) -> StationWindow:
-    """The station window on ``gallery`` (default: the settings' gallery path)."""
+def build_window(
+    gallery: str | Path | None = None, *, operator: Operator | None = None
+) -> StationWindow:
+    """The station window on ``gallery`` (default: the settings' gallery path), with an
+    already signed-in ``operator`` or, without one, asking for a sign-in when shown."""
     settings = get_settings()
     path = Path(gallery) if gallery is not None else Path(settings.paths.gallery)
-    return StationWindow(path, settings)
+    return StationWindow(path, settings, operator=operator)

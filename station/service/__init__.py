@@ -8,6 +8,16 @@ checks it).
 
 from __future__ import annotations
 
+from .accounts import (
+    PERMISSIONS,
+    Account,
+    AccountService,
+    AuthError,
+    Operator,
+    Permission,
+    RoleError,
+    authorize,
+)
 from .booking import BookingService, ProcessedCapture, SearchJob, process_capture, run_search
 from .index import cache_path, load_index
 from .results import (
@@ -26,20 +36,28 @@ from .seed import in_gallery, seed
 from .synthetic import SyntheticSubject, pick_subject
 
 __all__ = [
+    "PERMISSIONS",
+    "Account",
+    "AccountService",
+    "AuthError",
     "BookingReport",
     "BookingService",
     "CandidateResult",
     "CaptureResult",
     "FingerCaptureResult",
+    "Operator",
     "Outcome",
+    "Permission",
     "ProcessedCapture",
     "RecaptureFinger",
     "RecordSummary",
     "Response",
+    "RoleError",
     "SearchJob",
     "SlapCaptureResult",
     "SubjectSummary",
     "SyntheticSubject",
+    "authorize",
     "cache_path",
     "in_gallery",
     "load_index",

@@ -48,6 +48,7 @@ from station.core.vocabulary import (
 from station.gallery import Gallery, GalleryError
 from station.scanner.base import Capture
 
+from .accounts import Operator, Permission, RoleError, authorize
 from .results import (
     CandidateResult,
     CaptureResult,
@@ -218,8 +219,23 @@ class BookingService:
         The gallery's search index (:func:`station.service.index.load_index`); loaded on
         first use when not given.
     policy : DispositionPolicy, optional
-    station_id, operator : str
-        Written into every booking and audit entry.
+        Change it later with :meth:`set_policy` (administrators only, once there are
+        accounts).
+    station_id : str
+        Written into every booking.
+    operator : Operator or str or None
+        The signed-in operator: their user name is written into every booking and audit
+        entry, and their roles decide what they may do (``PERMISSIONS`` in
+        :mod:`station.service.accounts`: booking needs officer, trainee, instructor or
+        administrator; ``decide`` needs examiner). ``None`` or a plain name is *set-up
+        mode*, allowed only while the gallery has no accounts: anyone may do anything and
+        the name (default ``"officer"``) is written as before.
+
+    Raises
+    ------
+    RoleError
+        From a method the operator's roles do not allow (or when nobody is signed in on a
+        gallery that has accounts).
     """
 
     def __init__(
@@ -229,14 +245,54 @@ class BookingService:
         index: SearchGallery | None = None,
         policy: DispositionPolicy | None = None,
         station_id: str = "BS-01",
-        operator: str = "officer",
+        operator: Operator | str | None = None,
     ) -> None:
         self.gallery = gallery
         self._index = index
         self.policy = policy or DispositionPolicy()
         self.station_id = station_id
+        self._operator: Operator | None = None
+        self._setup_name = "officer"
         self.operator = operator
         self.sequence_threshold = threshold(SEQUENCE_FMR)
+
+    # --- who is working -------------------------------------------------------------------
+
+    @property
+    def operator(self) -> Operator | None:
+        """The signed-in operator (``None`` in set-up mode)."""
+        return self._operator
+
+    @operator.setter
+    def operator(self, operator: Operator | str | None) -> None:
+        if isinstance(operator, Operator):
+            self._operator = operator
+        elif operator is None or isinstance(operator, str):
+            self._operator = None
+            if isinstance(operator, str) and operator.strip():
+                self._setup_name = operator.strip()
+        else:
+            raise TypeError(f"operator must be an Operator, a name or None, got {operator!r}")
+
+    @property
+    def actor(self) -> str:
+        """The name written into bookings and audit rows: the signed-in user, or the set-up
+        mode name."""
+        return self._operator.username if self._operator is not None else self._setup_name
+
+    def allow(self, permission: Permission) -> None:
+        """Check the operator may do ``permission`` now (``RoleError`` if not)."""
+        authorize(self.gallery, self._operator, permission)
+
+    def set_policy(self, policy: DispositionPolicy) -> None:
+        """Put new disposition thresholds in force (administrators only once the gallery has
+        accounts; setting the same policy again is always allowed)."""
+        if not isinstance(policy, DispositionPolicy):
+            raise ValueError(f"policy must be a DispositionPolicy, got {type(policy).__name__}")
+        if policy != self.policy:
+            self.allow(Permission.CHANGE_THRESHOLDS)
+            log.info("disposition policy changed by %s", self.actor)
+        self.policy = policy
 
     # --- index ----------------------------------------------------------------------------
 
@@ -267,19 +323,20 @@ class BookingService:
         When ``tcn`` is not given it is made by :func:`new_tcn` from the station id, the time
         and the gallery's TCN sequence, drawn in the same transaction as the booking.
         """
+        self.allow(Permission.BOOK)
         with self.gallery.transaction():
             if not tcn:
                 tcn = new_tcn(self.station_id, self.gallery.next_tcn_sequence())
             booking_id = self.gallery.open_booking(
                 tcn=tcn,
-                operator=self.operator,
+                operator=self.actor,
                 station_id=self.station_id,
                 transaction_type=transaction_type,
                 demographics=demographics,
             )
             self.gallery.audit(
                 "open booking",
-                actor=self.operator,
+                actor=self.actor,
                 booking_id=booking_id,
                 detail={"tcn": tcn, "transaction_type": transaction_type},
             )
@@ -301,6 +358,7 @@ class BookingService:
             The attempt, quality and level (for a finger), or the segments' levels, the
             segmentation error and the sequence check as far as it can go (for a slap).
         """
+        self.allow(Permission.BOOK)
         capture = processed.capture
         is_slap = capture.finger in SLAP_FINGERS
         with self.gallery.transaction():
@@ -357,7 +415,7 @@ class BookingService:
                 )
             self.gallery.audit(
                 "capture",
-                actor=self.operator,
+                actor=self.actor,
                 booking_id=booking_id,
                 detail=result.audit_detail(),
             )
@@ -379,13 +437,14 @@ class BookingService:
             )
         if finger not in FINGERS:
             raise ValueError(f"unknown finger code {finger!r}: use one of {', '.join(FINGERS)}")
+        self.allow(Permission.BOOK)
         with self.gallery.transaction():
             self.gallery.add_booking_print(
                 booking_id, finger, Impression.ROLLED, None, annotation=annotation, device="officer"
             )
             self.gallery.audit(
                 "annotate",
-                actor=self.operator,
+                actor=self.actor,
                 booking_id=booking_id,
                 detail={"finger": finger, "annotation": annotation},
             )
@@ -422,6 +481,7 @@ class BookingService:
         A RECAPTURE or ERROR response is stored (and audited) here; the booking stays open
         for recapture after a RECAPTURE.
         """
+        self.allow(Permission.BOOK)
         booking = self.gallery.booking(booking_id)
         # "submitted" without a response: the station stopped mid-search; submit again.
         submitted = booking["status"] == BookingStatus.SUBMITTED
@@ -466,7 +526,7 @@ class BookingService:
             self.gallery.set_booking_status(booking_id, BookingStatus.SUBMITTED)
             self.gallery.audit(
                 "submit",
-                actor=self.operator,
+                actor=self.actor,
                 booking_id=booking_id,
                 detail={"fingers": sorted(probe, key=FINGERS.index)},
             )
@@ -476,6 +536,7 @@ class BookingService:
         self, job: SearchJob, candidates: list[Candidate], milliseconds: float
     ) -> Response:
         """Turn search candidates into the booking's response, store it and return it."""
+        self.allow(Permission.BOOK)
         holdings = {c.subject: self._repositories(int(c.subject)) for c in candidates}
         verdict = dispose([(c.subject, c.score) for c in candidates], holdings, job.policy)
         response = Response(
@@ -502,6 +563,7 @@ class BookingService:
 
     def fail_submit(self, booking_id: int, reason: str) -> Response:
         """Store an ERROR response saying ``reason`` (the booking cannot be searched)."""
+        self.allow(Permission.BOOK)
         booking = self.gallery.booking(booking_id)
         response = Response(tcn=booking["tcn"], disposition=Disposition.ERROR, reason=reason)
         return self._respond(booking_id, response, status=BookingStatus.ERROR)
@@ -531,7 +593,7 @@ class BookingService:
             self.gallery.set_booking_status(booking_id, status)
             self.gallery.audit(
                 "response",
-                actor="station",
+                actor="station" if self._operator is None else self._operator.username,
                 booking_id=booking_id,
                 detail={"disposition": response.disposition, "response_id": response_id},
             )
@@ -600,10 +662,19 @@ class BookingService:
         *,
         decision: str,
         subject_id: int | None,
-        examiner: str,
+        examiner: str | None = None,
         note: str | None = None,
     ) -> Outcome:
         """Record an examiner's decision on a REVIEW (or HIT) candidate.
+
+        Once the gallery has accounts the examiner is the signed-in operator, who must hold
+        the examiner role; ``examiner``, if given, must be their user name. In set-up mode
+        ``examiner`` names who decided (default: the set-up mode name).
+
+        Raises
+        ------
+        RoleError
+            The operator is not an examiner, or ``examiner`` names someone else.
 
         Returns
         -------
@@ -612,6 +683,18 @@ class BookingService:
             HIT`` when every candidate under review is rejected, else still ``REVIEW``) and
             the subject on a confirmed HIT.
         """
+        self.allow(Permission.DECIDE)
+        if self._operator is not None:
+            if examiner is not None and examiner.strip().casefold() != (
+                self._operator.username.casefold()
+            ):
+                raise RoleError(
+                    f"the examiner is the signed-in operator ({self._operator.username}), "
+                    f"not {examiner!r}"
+                )
+            examiner = self._operator.username
+        elif examiner is None or not examiner.strip():
+            examiner = self._setup_name
         response = self.latest_response(booking_id)
         with self.gallery.transaction():
             self.gallery.add_decision(
@@ -669,6 +752,7 @@ class BookingService:
         -------
         subject_id : int
         """
+        self.allow(Permission.BOOK)
         outcome = self.outcome(booking_id)
         booking = self.gallery.booking(booking_id)
         if booking["status"] == BookingStatus.ENROLLED:
@@ -717,7 +801,7 @@ class BookingService:
             self.gallery.set_booking_status(booking_id, BookingStatus.ENROLLED)
             self.gallery.audit(
                 action,
-                actor=self.operator,
+                actor=self.actor,
                 booking_id=booking_id,
                 subject_id=subject_id,
                 detail={"prints": len(prints)},

@@ -29,6 +29,8 @@ from station.core.template import Template
 from station.core.vocabulary import FINGERS
 from station.gallery import Gallery, open_gallery
 
+from .accounts import Operator, Permission, authorize
+
 __all__ = ["SeedReport", "in_gallery", "seed"]
 
 log = logging.getLogger(__name__)
@@ -71,7 +73,9 @@ class SeedReport:
         return self.prints / self.seconds if self.seconds > 0 else 0.0
 
 
-def _enrol(gallery: Gallery, subject: int, population: int, prints: list) -> None:
+def _enrol(
+    gallery: Gallery, subject: int, population: int, prints: list, actor: str = "station seed"
+) -> None:
     with gallery.transaction():
         sid = gallery.add_subject(
             demographics(subject, population=population),
@@ -88,7 +92,7 @@ def _enrol(gallery: Gallery, subject: int, population: int, prints: list) -> Non
             )
         gallery.audit(
             "seed subject",
-            actor="station seed",
+            actor=actor,
             subject_id=sid,
             detail={"synthetic_id": subject, "population": population},
         )
@@ -102,6 +106,7 @@ def seed(
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    operator: Operator | None = None,
 ) -> SeedReport:
     """Enrol the first ``subjects`` held synthetic subjects into the gallery at ``path``.
 
@@ -119,6 +124,9 @@ def seed(
         ``progress(done, total)`` in subjects, called as each subject is committed.
     cancelled : callable, optional
         Polled between subjects; returning True stops early (what is committed stays).
+    operator : Operator, optional
+        Who seeds; needed (an instructor or administrator) once the gallery has accounts,
+        and named in the audit rows (else ``station seed``).
 
     Returns
     -------
@@ -129,6 +137,8 @@ def seed(
     start = time.perf_counter()
     wanted = list(in_gallery(subjects, population))
     with open_gallery(path, create=True) as gallery:
+        authorize(gallery, operator, Permission.SEED)
+        actor = "station seed" if operator is None else operator.username
         todo = [k for k in wanted if gallery.subject_by_synthetic(k, population) is None]
         already = len(wanted) - len(todo)
         done = already
@@ -147,7 +157,7 @@ def seed(
                     finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for future in finished:
                         subject, prints = future.result()
-                        _enrol(gallery, subject, population, prints)
+                        _enrol(gallery, subject, population, prints, actor)
                         done += 1
                         if progress:
                             progress(done, len(wanted))

@@ -12,7 +12,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QTableWidget, QWidget
 
 from station.core.synth.holdings import holdings
+from station.gallery import open_gallery
 from station.scanner import MockSettings
+from station.service import AccountService, Operator
 from station.settings import Settings, set_settings
 
 #: A fast mock scanner: 200 fps preview, the print settles after 2-3 frames.
@@ -20,6 +22,30 @@ FAST = MockSettings(
     fps=200.0, approach_frames=1, press_frames=1, settle_frames=(2, 3), empty_frames=4
 )
 WAIT = 30_000  # ms: generous for a loaded CI machine
+#: Passwords of the accounts in the seeded gallery.
+ADMIN_PASSWORD = "admin password"
+KIM_PASSWORD = "kim password"
+
+
+@pytest.fixture(scope="session")
+def accounts_gallery(seeded_gallery: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's seeded gallery (``tests/conftest.py``) with two accounts: ``admin``
+    (administrator) and ``kim`` (officer and examiner). Built once; read it, never write it."""
+    path = tmp_path_factory.mktemp("gui-seeded") / "gallery.sqlite"
+    with open_gallery(seeded_gallery, readonly=True) as gallery:
+        gallery.copy_to(path)
+    with open_gallery(path) as gallery:
+        accounts = AccountService(gallery)
+        admin = accounts.create_first_administrator("admin", ADMIN_PASSWORD)
+        accounts.add_user(admin, "kim", KIM_PASSWORD, "officer,examiner", display_name="Kim Lee")
+    return path
+
+
+@pytest.fixture(scope="session")
+def station_operator(accounts_gallery: Path) -> Operator:
+    """``kim``, an officer and examiner of the GUI gallery, signed in."""
+    with open_gallery(accounts_gallery) as gallery:
+        return AccountService(gallery).authenticate("kim", KIM_PASSWORD)
 
 
 @pytest.fixture(scope="session")
@@ -38,9 +64,12 @@ def unknown_id() -> int:
 
 
 @pytest.fixture
-def gallery_path(gallery_copy: Path) -> Path:
-    """The GUI suite's older name for ``gallery_copy`` (a private copy of the seeded gallery)."""
-    return gallery_copy
+def gallery_path(accounts_gallery: Path, tmp_path: Path) -> Path:
+    """A private copy of the GUI gallery (seeded subjects, ``admin`` and ``kim``)."""
+    dest = tmp_path / "gallery.sqlite"
+    with open_gallery(accounts_gallery, readonly=True) as gallery:
+        gallery.copy_to(dest)
+    return dest
 
 
 @pytest.fixture
@@ -129,11 +158,12 @@ class Officer:
         ]
 
 
-def open_window(qtbot, path: Path):
-    """The station window on the gallery at ``path`` with the fast scanner, index loaded."""
+def open_window(qtbot, gallery_path: Path, operator: Operator):
+    """The station window on ``gallery_path``, ``operator`` signed in, with the fast scanner,
+    index loaded."""
     from station.gui import main_window
 
-    win = main_window(path)
+    win = main_window(gallery_path, operator=operator)
     qtbot.addWidget(win)
     win.set_mock_settings(FAST)
     win.show()
@@ -142,18 +172,19 @@ def open_window(qtbot, path: Path):
 
 
 @pytest.fixture
-def window(qtbot, gallery_copy: Path, settings: Settings):
-    """The station window on a private gallery copy, fast scanner, index loaded."""
-    return open_window(qtbot, gallery_copy)
+def window(qtbot, gallery_path: Path, settings: Settings, station_operator: Operator):
+    """The station window on a private gallery copy, ``kim`` signed in, fast scanner, index
+    loaded."""
+    return open_window(qtbot, gallery_path, station_operator)
 
 
 @pytest.fixture
-def officer_with(qtbot, gallery_copy: Path) -> Iterator:
+def officer_with(qtbot, gallery_path: Path, station_operator: Operator) -> Iterator:
     """``officer_with(policy)``: an officer at a window whose settings use ``policy``."""
 
     def make(policy) -> Officer:
         set_settings(Settings(disposition=policy))
-        return Officer(qtbot, open_window(qtbot, gallery_copy))
+        return Officer(qtbot, open_window(qtbot, gallery_path, station_operator))
 
     yield make
     set_settings(None)
