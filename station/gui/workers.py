@@ -96,11 +96,17 @@ class _Runnable(QRunnable):
     """Runs the work function on a pool thread; reports only through the relay's signals."""
 
     def __init__(
-        self, fn: Callable[[CancelToken], Any], token: CancelToken, relay: _Relay, name: str
+        self,
+        fn: Callable[[CancelToken], Any],
+        token: CancelToken,
+        relay: _Relay,
+        name: str,
+        finished: threading.Event,
     ) -> None:
         super().__init__()
         self.setAutoDelete(True)
         self._fn, self._token, self._relay, self._name = fn, token, relay, name
+        self._finished = finished
 
     def run(self) -> None:
         try:
@@ -116,6 +122,11 @@ class _Runnable(QRunnable):
                 self._relay.result.emit((result,))
         finally:
             self._relay.returned.emit()
+            # Only now has this thread let go of the relay: the task (and the relay, its child)
+            # may be deleted on the GUI thread. Deleting it as soon as ``returned`` arrives
+            # raced with the end of this emit and crashed the interpreter under load.
+            self._relay = None  # type: ignore[assignment]
+            self._finished.set()
 
 
 class Task(QObject):
@@ -157,6 +168,8 @@ class Task(QObject):
             report=(lambda value: relay.progress.emit((value,))) if progress is not None else None
         )
         self._running = True
+        #: Set by the worker thread once it no longer touches the relay.
+        self.finished = threading.Event()
 
     @property
     def cancelled(self) -> bool:
@@ -271,13 +284,18 @@ class TaskRunner(QObject):
         if len(self._live) == 1:
             self.busy_changed.emit(True)
         log.debug("start task %s", name)
-        self.pool.start(_Runnable(fn, task.token, task._relay, name))
+        self.pool.start(_Runnable(fn, task.token, task._relay, name, task.finished))
         return task
 
     @Slot()
     def _ended(self) -> None:
         task = self.sender()
         self._live.discard(task)
+        # The worker sets ``finished`` right after its last emit returns: a wait of
+        # microseconds, bounded in case a work function never returns.
+        if not task.finished.wait(5.0):
+            log.warning("task %s: worker still holds its relay; not deleting it", task.name)
+            return
         task.deleteLater()  # not at once: Qt is still delivering the task's signal
         if not self._live:
             self.busy_changed.emit(False)
