@@ -110,7 +110,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument(
         "--only",
-        choices=("verification", "identification", "fvc", "booking", "startup"),
+        choices=("verification", "identification", "fvc", "booking", "startup", "crash"),
         help="run one part only",
     )
     bench.add_argument(
@@ -132,6 +132,9 @@ def _build_parser() -> argparse.ArgumentParser:
         type=int,
         default=200,
         help="--only booking: mated bookings (default 200; 5x as many non-mated)",
+    )
+    bench.add_argument(
+        "--kills", type=int, default=30, help="--only crash: kill -9 count (default 30)"
     )
 
     where = argparse.ArgumentParser(add_help=False)
@@ -339,7 +342,9 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         raise CommandError("--only fvc needs --fvc DIR")
     only = args.only or ("fvc" if args.fvc is not None else None)  # --fvc alone: that folder
     gallery = _gallery_path(args)
-    if only == "booking" and not gallery.exists():
+    if args.kills < 1:
+        raise CommandError("--kills must be at least 1")
+    if only in ("booking", "crash") and not gallery.exists():
         raise CommandError(f"no gallery at {gallery}: seed one first (station seed --subjects N)")
     opts = BenchOptions(
         fingers=args.fingers,
@@ -352,6 +357,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         identification=only in (None, "identification"),
         booking=only == "booking",
         startup=only == "startup",
+        crash=only == "crash",
+        kills=args.kills,
         gallery=gallery,
         bookings=args.bookings,
         population=_population(args),

@@ -45,6 +45,8 @@ class BenchOptions:
     calibrate: bool = False
     booking: bool = False  # end-to-end booking trials on a seeded gallery
     startup: bool = False  # start-up time of a 10 000-subject gallery
+    crash: bool = False  # kill -9 of a booking driver at random moments, then resume
+    kills: int = 30
     gallery: Path = Path("db/gallery.sqlite")
     bookings: int = 200  # mated trials; five times as many non-mated
     population: int = 0
@@ -320,6 +322,35 @@ def _startup(opts: BenchOptions, report: dict) -> None:
     report["startup"] = result
 
 
+def _crash(opts: BenchOptions, report: dict) -> None:
+    from .crash import COMPLETE, crash_trials
+
+    _say(
+        f"kill -9 of a booking driver at random moments, {opts.kills} times, on a copy of "
+        f"{opts.gallery}"
+    )
+    workdir = Path(tempfile.mkdtemp(prefix="station-crash-"))
+    result = crash_trials(
+        opts.gallery,
+        kills=opts.kills,
+        workdir=workdir,
+        population=opts.population,
+        progress=_progress("kills"),
+    )
+    unfinished = sum(n for s, n in result.final_statuses.items() if s not in COMPLETE)
+    _say(
+        f"  {result.kills} kills, {result.bookings} bookings: {result.unfinished_at_kill} left "
+        f"unfinished by a kill (all listed as stale, {result.partial} missing captures), "
+        f"resumed to {result.resumed}; after resuming {result.final_statuses}, "
+        f"{unfinished} unfinished"
+    )
+    _say(
+        f"  gallery check {'ok' if result.integrity_ok else 'FAILED'}, verify "
+        f"{'ok' if result.verify_ok else 'FAILED'}; {result.seconds:.0f} s"
+    )
+    report["crash"] = result.as_dict()
+
+
 def run(opts: BenchOptions) -> int:
     """Run the benchmark; print the table, write JSON and plots if asked. Returns 0."""
     report: dict = {}
@@ -334,6 +365,8 @@ def run(opts: BenchOptions) -> int:
         _booking(opts, report)
     if opts.startup:
         _startup(opts, report)
+    if opts.crash:
+        _crash(opts, report)
     _say(f"done in {time.monotonic() - started:.0f} s")
     if opts.json_out is not None:
         opts.json_out.parent.mkdir(parents=True, exist_ok=True)
