@@ -314,3 +314,24 @@ def test_kill_9_thirty_times(seeded_path: Path, tmp_path: Path) -> None:
     report = crash_trials(seeded_path, kills=30, workdir=tmp_path, seed=2, window=5.0)
     _check_crash_report(report, 30)
     assert report.bookings >= 10
+
+
+# --- nothing is written to a damaged gallery --------------------------------------------------
+
+
+def test_book_refuses_a_gallery_with_a_zeroed_page(gallery_copy: Path, capsys) -> None:
+    raw = sqlite3.connect(gallery_copy)
+    page = raw.execute("SELECT rootpage FROM sqlite_master WHERE name = 'records'").fetchone()[0]
+    size = raw.execute("PRAGMA page_size").fetchone()[0]
+    raw.close()
+    data = bytearray(gallery_copy.read_bytes())
+    data[(page - 1) * size : page * size] = bytes(size)
+    gallery_copy.write_bytes(bytes(data))
+    before = gallery_copy.read_bytes()
+    assert main(["book", "--subject", "0", "--no-slaps", "--gallery", str(gallery_copy)]) == 2
+    err = capsys.readouterr().err
+    assert f"gallery {gallery_copy} is damaged: " in err and "nothing is written" in err
+    assert gallery_copy.read_bytes() == before
+    assert sorted(p.name for p in gallery_copy.parent.iterdir()) == [gallery_copy.name]
+    assert main(["gallery", "check", "--quick", "--gallery", str(gallery_copy)]) == 1
+    assert "integrity: " in capsys.readouterr().out
