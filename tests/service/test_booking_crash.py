@@ -108,7 +108,7 @@ def test_book_from_files_with_a_non_utf8_name_writes_nothing(
     folder.mkdir()
     for capture in _captures(enrolled[0]):
         imageio.save(folder / f"{capture.finger}.png", capture.image)
-    bad = os.path.join(os.fsencode(folder), b"subj\xff_R4.png")
+    bad = os.path.join(os.fsencode(folder), b"subj\xff_L1.png")
     shutil.copy(folder / "R1.png", bad)
     demographics = tmp_path / "who.json"
     demographics.write_text(json.dumps({"last_name": "Doe"}), encoding="utf-8")
