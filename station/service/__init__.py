@@ -19,7 +19,9 @@ from .results import (
     RecaptureFinger,
     RecordSummary,
     Response,
+    ResumeResult,
     SlapCaptureResult,
+    StaleBooking,
     SubjectSummary,
 )
 from .seed import in_gallery, seed
@@ -36,8 +38,10 @@ __all__ = [
     "RecaptureFinger",
     "RecordSummary",
     "Response",
+    "ResumeResult",
     "SearchJob",
     "SlapCaptureResult",
+    "StaleBooking",
     "SubjectSummary",
     "SyntheticSubject",
     "cache_path",
