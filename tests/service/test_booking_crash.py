@@ -308,12 +308,19 @@ def test_kill_9_at_random_moments_leaves_complete_or_resumable(
     _check_crash_report(report, 5)
 
 
+#: The long run (about 3 minutes for 30 kills) runs when this names a number of kills;
+#: ``station bench --only crash --kills 30`` reports the same figures.
+LONG_KILLS = os.environ.get("STATION_CRASH_KILLS")
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
-def test_kill_9_thirty_times(seeded_path: Path, tmp_path: Path) -> None:
-    report = crash_trials(seeded_path, kills=30, workdir=tmp_path, seed=2, window=5.0)
-    _check_crash_report(report, 30)
-    assert report.bookings >= 10
+@pytest.mark.skipif(LONG_KILLS is None, reason="set STATION_CRASH_KILLS=30 to run it")
+def test_kill_9_many_times(seeded_path: Path, tmp_path: Path) -> None:
+    kills = int(LONG_KILLS or 30)
+    report = crash_trials(seeded_path, kills=kills, workdir=tmp_path, seed=2, window=5.0)
+    _check_crash_report(report, kills)
+    assert report.bookings >= kills // 3
 
 
 # --- nothing is written to a damaged gallery --------------------------------------------------
