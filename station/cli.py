@@ -118,7 +118,15 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument(
         "--only",
-        choices=("verification", "identification", "fvc", "booking", "startup", "concurrency"),
+        choices=(
+            "verification",
+            "identification",
+            "fvc",
+            "booking",
+            "startup",
+            "concurrency",
+            "crash",
+        ),
         help="run one part only",
     )
     bench.add_argument(
@@ -146,6 +154,9 @@ def _build_parser() -> argparse.ArgumentParser:
         type=float,
         default=60.0,
         help="--only concurrency: how long two stations book into one gallery (default 60)",
+    )
+    bench.add_argument(
+        "--kills", type=int, default=30, help="--only crash: kill -9 count (default 30)"
     )
 
     where = argparse.ArgumentParser(add_help=False)
@@ -202,6 +213,14 @@ def _build_parser() -> argparse.ArgumentParser:
     gallery.add_argument("out", nargs="?", type=Path, help="export folder (new or empty)")
     gallery.add_argument("--quick", action="store_true", help="check: skip decoding images")
     gallery.add_argument(
+        "--stale-after",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="check: also list bookings left open or submitted and idle this long, as "
+        "'stale:' lines that do not change the exit code (default 600)",
+    )
+    gallery.add_argument(
         "--older-than",
         type=float,
         metavar="DAYS",
@@ -239,6 +258,24 @@ def _build_parser() -> argparse.ArgumentParser:
     roles = actions.add_parser("roles", parents=[where], help="replace an account's roles")
     roles.add_argument("name")
     roles.add_argument("roles", help="comma-separated roles")
+    booking = sub.add_parser(
+        "booking",
+        parents=[where],
+        help="bookings left unfinished: list, resume or close them",
+        description="list: recent bookings (--stale: only those left open or submitted and "
+        "idle --older-than SECONDS, default 600); resume TCN: submit a submitted booking "
+        "again, or an open one whose fingers are all captured (--submit: even with fingers "
+        "missing), and print the response as JSON; close TCN --reason TEXT: cancel it "
+        "(audited).",
+    )
+    booking.add_argument("action", choices=("list", "resume", "close"))
+    booking.add_argument("tcn", nargs="?", help="the booking's TCN (resume, close)")
+    booking.add_argument("--stale", action="store_true", help="list: unfinished ones only")
+    booking.add_argument(
+        "--older-than", type=float, default=None, metavar="SECONDS", help="idle at least (600)"
+    )
+    booking.add_argument("--submit", action="store_true", help="resume: submit even if open")
+    booking.add_argument("--reason", help="close: why (required, written to the audit trail)")
     return parser
 
 
@@ -374,7 +411,9 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         raise CommandError("--only fvc needs --fvc DIR")
     only = args.only or ("fvc" if args.fvc is not None else None)  # --fvc alone: that folder
     gallery = _gallery_path(args)
-    if only == "booking" and not gallery.exists():
+    if args.kills < 1:
+        raise CommandError("--kills must be at least 1")
+    if only in ("booking", "crash") and not gallery.exists():
         raise CommandError(f"no gallery at {gallery}: seed one first (station seed --subjects N)")
     opts = BenchOptions(
         fingers=args.fingers,
@@ -389,6 +428,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         startup=only == "startup",
         concurrency=only == "concurrency",
         seconds=args.seconds,
+        crash=only == "crash",
+        kills=args.kills,
         gallery=gallery,
         bookings=args.bookings,
         population=_population(args),
@@ -522,14 +563,14 @@ def _sign_in(gallery, args: argparse.Namespace, permission):
     return operator
 
 
-def _service(path: Path, gallery, operator=None):
+def _service(path: Path, gallery, operator=None, *, index: bool = True):
     from .service import BookingService, load_index
     from .settings import get_settings
 
     settings = get_settings()
     return BookingService(
         gallery,
-        index=load_index(gallery),
+        index=load_index(gallery) if index else None,
         policy=settings.disposition,
         station_id=settings.station.station_id,
         operator=operator if operator is not None else settings.station.operator,
@@ -585,7 +626,6 @@ def _cmd_gallery(args: argparse.Namespace) -> int:
         raise CommandError("say where to export: station gallery export DIR")
     if args.action == "purge":
         return _purge(path, args)
-    readonly = args.action != "check"
     if args.action == "export":
         from .service.accounts import Permission
 
@@ -593,7 +633,9 @@ def _cmd_gallery(args: argparse.Namespace) -> int:
             operator = _sign_in(gallery, args, Permission.EXPORT)
             if operator is not None:
                 gallery.audit("export", actor=operator.username, detail={"to": str(args.out)})
-    with open_gallery(path, create=False, readonly=readonly) as gallery:
+    if args.stale_after is not None and (args.action != "check" or not args.stale_after >= 0):
+        raise CommandError("--stale-after is a number of seconds >= 0, for check only")
+    with _open_for_reading(path) as gallery:
         if args.action == "stats":
             print(json.dumps(gallery.stats(), indent=2))
             return 0
@@ -609,14 +651,90 @@ def _cmd_gallery(args: argparse.Namespace) -> int:
             print(f"{path}: ok: {report.rows} rows verified ({report.entries} chain entries)")
             return 0
         problems = gallery.check(images=not args.quick)
-    if problems:
-        for line in problems:
-            print(f"{path}: {line}")
-        return 1
-    print(
-        f"{path}: ok (integrity, foreign keys, templates{'' if args.quick else ', images'}, chain)"
-    )
-    return 0
+        stale = _stale(gallery, args.stale_after)
+    for line in problems:
+        print(f"{path}: {line}")
+    if not problems:
+        print(
+            f"{path}: ok (integrity, foreign keys, templates"
+            f"{'' if args.quick else ', images'}, chain)"
+        )
+    # Unfinished bookings are not damage: listed apart, they leave the exit code alone.
+    for item in stale:
+        print(f"{path}: stale: {item.line()}")
+    return 1 if problems else 0
+
+
+def _open_for_reading(path: Path):
+    """Open read-only (a damaged gallery, or one in a read-only folder, can still be read);
+    an older schema is opened read-write once, to upgrade it, as before."""
+    from .gallery import GalleryError, open_gallery
+
+    try:
+        return open_gallery(path, create=False, readonly=True)
+    except GalleryError as exc:
+        if "open it once read-write to upgrade it" not in str(exc):
+            raise
+    return open_gallery(path, create=False)
+
+
+def _stale(gallery, older_than: float | None) -> list:
+    from .service import BookingService
+    from .service.booking import STALE_AFTER
+
+    service = BookingService(gallery)
+    return service.stale(older_than=STALE_AFTER if older_than is None else older_than)
+
+
+def _cmd_booking(args: argparse.Namespace) -> int:
+    from .core.vocabulary import Disposition
+    from .gallery import open_gallery
+
+    path = _gallery_path(args)
+    if not path.exists():
+        raise CommandError(f"no gallery at {path}")
+    if args.older_than is not None and not args.older_than >= 0:
+        raise CommandError("--older-than is a number of seconds >= 0")
+    if args.action == "list":
+        if args.tcn is not None:
+            raise CommandError("list takes no TCN")
+        with _open_for_reading(path) as gallery:
+            if args.stale or args.older_than is not None:
+                for item in _stale(gallery, args.older_than):
+                    print(item.line())
+                return 0
+            for b in gallery.bookings(limit=20):
+                print(f"{b['tcn']}: {b['status']}, opened {b['created_at']} by {b['operator']}")
+        return 0
+    if not args.tcn:
+        raise CommandError(f"name the booking: station booking {args.action} TCN")
+    if args.action == "close" and not (args.reason or "").strip():
+        raise CommandError("say why: station booking close TCN --reason TEXT")
+    from .service.accounts import Permission
+
+    with open_gallery(path, create=False) as gallery:
+        booking_id = gallery.booking_by_tcn(args.tcn)["id"]
+        operator = _sign_in(gallery, args, Permission.BOOK)
+        if args.action == "close":
+            _service(path, gallery, operator, index=False).close(booking_id, args.reason)
+            print(f"{args.tcn}: cancelled ({args.reason.strip()})")
+            return 0
+        result = _service(path, gallery, operator).resume(booking_id, submit=args.submit)
+    if result.response is None:
+        print(
+            json.dumps(
+                {
+                    "tcn": result.tcn,
+                    "booking_id": result.booking_id,
+                    "status": "open",
+                    "pending": list(result.pending),
+                },
+                indent=2,
+            )
+        )
+        return 0
+    print(json.dumps({**result.response.to_json(), "booking_id": result.booking_id}, indent=2))
+    return 1 if result.response.disposition is Disposition.ERROR else 0
 
 
 def _purge(path: Path, args: argparse.Namespace) -> int:
@@ -751,6 +869,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "book": _cmd_book,
             "gallery": _cmd_gallery,
             "user": _cmd_user,
+            "booking": _cmd_booking,
         }
         return commands[args.command](args)
     except AuthError as exc:

@@ -47,6 +47,8 @@ class BenchOptions:
     startup: bool = False  # start-up time of a 10 000-subject gallery
     concurrency: bool = False  # two stations booking into one gallery at once
     seconds: float = 60.0  # --only concurrency: how long the stations book
+    crash: bool = False  # kill -9 of a booking driver at random moments, then resume
+    kills: int = 30
     gallery: Path = Path("db/gallery.sqlite")
     bookings: int = 200  # mated trials; five times as many non-mated
     population: int = 0
@@ -356,6 +358,35 @@ def _concurrency(opts: BenchOptions, report: dict) -> None:
     report["concurrency"] = {"seconds": opts.seconds, **result.as_dict()}
 
 
+def _crash(opts: BenchOptions, report: dict) -> None:
+    from .crash import COMPLETE, crash_trials
+
+    _say(
+        f"kill -9 of a booking driver at random moments, {opts.kills} times, on a copy of "
+        f"{opts.gallery}"
+    )
+    workdir = Path(tempfile.mkdtemp(prefix="station-crash-"))
+    result = crash_trials(
+        opts.gallery,
+        kills=opts.kills,
+        workdir=workdir,
+        population=opts.population,
+        progress=_progress("kills"),
+    )
+    unfinished = sum(n for s, n in result.final_statuses.items() if s not in COMPLETE)
+    _say(
+        f"  {result.kills} kills, {result.bookings} bookings: {result.unfinished_at_kill} left "
+        f"unfinished by a kill (all listed as stale, {result.partial} missing captures), "
+        f"resumed to {result.resumed}; after resuming {result.final_statuses}, "
+        f"{unfinished} unfinished"
+    )
+    _say(
+        f"  gallery check {'ok' if result.integrity_ok else 'FAILED'}, verify "
+        f"{'ok' if result.verify_ok else 'FAILED'}; {result.seconds:.0f} s"
+    )
+    report["crash"] = result.as_dict()
+
+
 def run(opts: BenchOptions) -> int:
     """Run the benchmark; print the table, write JSON and plots if asked. Returns 0."""
     report: dict = {}
@@ -372,6 +403,8 @@ def run(opts: BenchOptions) -> int:
         _startup(opts, report)
     if opts.concurrency:
         _concurrency(opts, report)
+    if opts.crash:
+        _crash(opts, report)
     _say(f"done in {time.monotonic() - started:.0f} s")
     if opts.json_out is not None:
         opts.json_out.parent.mkdir(parents=True, exist_ok=True)

@@ -185,6 +185,55 @@ class BookingStore(GalleryBase):
         sql += " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
         return [checks.booking_dict(r) for r in self._rows(sql, (*params, limit, offset))]
 
+    @guarded
+    def stale_bookings(self, *, older_than: float = 0.0) -> list[dict[str, Any]]:
+        """Bookings left unfinished (``open`` or ``submitted``) and idle for ``older_than`` s.
+
+        A station that stopped (crashed, killed, switched off) in the middle of a booking
+        leaves it open (or, if an older station wrote it, "submitted" without a response);
+        an officer still capturing also has an open booking, so only those idle
+        for longer than ``older_than`` seconds are listed.
+
+        Parameters
+        ----------
+        older_than : float
+            Seconds since the booking's last activity (its last change or capture).
+
+        Returns
+        -------
+        bookings : list of dict
+            Oldest activity first: ``id, tcn, status, operator, station_id, created_at,
+            last_activity`` (ISO-8601 UTC), ``age_seconds`` (float), ``prints`` (captures and
+            annotations stored) and ``responses`` (count).
+
+        Examples
+        --------
+        >>> gallery.stale_bookings(older_than=600)  # doctest: +SKIP
+        [{'id': 7, 'tcn': 'BS-01-…', 'status': 'open', 'age_seconds': 3721.5, 'prints': 3, …}]
+        """
+        if (
+            isinstance(older_than, bool)
+            or not isinstance(older_than, int | float)
+            or not older_than >= 0
+        ):
+            raise ValueError(f"older_than must be a number of seconds >= 0, got {older_than!r}")
+        rows = self._rows(
+            "SELECT b.id, b.tcn, b.status, b.operator, b.station_id, b.created_at, "
+            "max(b.updated_at, coalesce((SELECT max(p.created_at) FROM booking_prints p "
+            "WHERE p.booking_id = b.id), '')) AS last_activity, "
+            "(SELECT count(*) FROM booking_prints p WHERE p.booking_id = b.id) AS prints, "
+            "(SELECT count(*) FROM responses r WHERE r.booking_id = b.id) AS responses "
+            "FROM bookings b WHERE b.status IN (?, ?) ORDER BY last_activity, b.id",
+            (BookingStatus.OPEN, BookingStatus.SUBMITTED),
+        )
+        now = codecs.parse_time(codecs.now())
+        stale = []
+        for row in rows:
+            row["age_seconds"] = (now - codecs.parse_time(row["last_activity"])).total_seconds()
+            if row["age_seconds"] >= older_than:
+                stale.append(row)
+        return stale
+
     def _open_booking_status(self, booking_id: object) -> int:
         booking_id = self._require("bookings", booking_id, "booking")
         status, tcn = self._conn.execute(

@@ -30,6 +30,7 @@ __all__ = [
     "encode_png",
     "from_json",
     "now",
+    "parse_time",
     "timestamp",
     "to_json",
 ]
@@ -45,6 +46,11 @@ _PNG_FILTER_SUB = 1  # PNG filter type: each byte minus the byte to its left
 def now() -> str:
     """The current time as stored: ISO-8601 UTC with milliseconds and ``Z``."""
     return _format(dt.datetime.now(dt.UTC))
+
+
+def parse_time(stamp: str) -> dt.datetime:
+    """A stored time (:func:`now`'s form) as an aware UTC datetime."""
+    return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(dt.UTC)
 
 
 def _format(moment: dt.datetime) -> str:

@@ -21,6 +21,7 @@ __all__ = [
     "connect",
     "integrity_lines",
     "prepare",
+    "quick_check",
     "translate",
 ]
 
@@ -52,15 +53,45 @@ def check_file(path: Path, *, create: bool, readonly: bool) -> None:
     try:
         size = path.stat().st_size
         with path.open("rb") as f:
-            head = f.read(len(SQLITE_HEADER))
+            head = f.read(_HEADER_SIZE)
     except OSError as exc:
         raise GalleryError(f"cannot read gallery {path}: {exc.strerror or exc}") from None
     if size == 0:
         if readonly or not create:
             raise GalleryError(f"gallery {path} is empty")
         return
-    if head != SQLITE_HEADER:
+    if head[: len(SQLITE_HEADER)] != SQLITE_HEADER:
         raise GalleryError(f"not a SQLite database: {path}")
+    _check_header(path, head)
+
+
+#: The database header: 100 bytes (sqlite.org/fileformat.html, 1.3).
+_HEADER_SIZE = 100
+
+
+def _check_header(path: Path, head: bytes) -> None:
+    """Refuse a newer schema or another application's database from its header bytes alone.
+
+    SQLite is never started on such a file, so it leaves no ``-wal``/``-shm`` files beside
+    it (a read-only connection to a WAL-mode file cannot remove them when it closes). Only
+    when no ``-wal`` file exists, since a write-ahead log may hold a newer header; then
+    :func:`prepare` checks again through SQLite.
+    """
+    if len(head) < _HEADER_SIZE or path.with_name(path.name + "-wal").exists():
+        return
+    pages, version, application = (
+        int.from_bytes(head[28:32], "big"),
+        int.from_bytes(head[60:64], "big"),
+        int.from_bytes(head[68:72], "big"),
+    )
+    # The page count is valid when the change counter equals "version-valid-for".
+    pages_valid = head[24:28] == head[92:96]
+    if version > SCHEMA_VERSION and application in (0, APPLICATION_ID):
+        raise _too_new(path, version)
+    if application not in (0, APPLICATION_ID) or (
+        application == 0 and (version or (pages_valid and pages > 1))
+    ):
+        raise GalleryError(f"{path} is a SQLite database but not a Booking Station gallery")
 
 
 def _create_private(path: Path) -> None:
@@ -77,13 +108,47 @@ def _create_private(path: Path) -> None:
 
 
 def connect(path: Path, *, readonly: bool, create: bool, timeout: float) -> sqlite3.Connection:
-    """One connection in autocommit mode (the gallery issues BEGIN / COMMIT itself)."""
+    """One connection in autocommit mode (the gallery issues BEGIN / COMMIT itself).
+
+    Read-only, in a folder this process cannot write (where SQLite could not create the
+    ``-shm`` file a WAL-mode file needs), the file is opened ``immutable``: read as it is
+    on disk, with no locks, which is right for a gallery no station is writing. When a
+    non-empty ``-wal`` file is there, committed changes may still be in it, so the plain
+    read-only mode is kept (SQLite then reads the log if it can).
+    """
     mode = "ro" if readonly else ("rwc" if create else "rw")
     uri = f"{path.resolve().as_uri()}?mode={mode}"
+    if readonly and not _writable_folder(path):
+        wal = path.with_name(path.name + "-wal")
+        if not wal.exists() or wal.stat().st_size == 0:
+            log.info("gallery %s: read-only folder, opened immutable", path)
+            uri += "&immutable=1"
     try:
         return sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
     except sqlite3.Error as exc:
         raise translate(exc, path) from None
+
+
+def _writable_folder(path: Path) -> bool:
+    """Whether this process may create files beside ``path`` (``access(2)``: a read-only
+    mount counts as not writable even for root)."""
+    import os
+
+    return os.access(path.resolve().parent, os.W_OK | os.X_OK)
+
+
+def quick_check(conn: sqlite3.Connection, path: Path) -> None:
+    """``PRAGMA quick_check`` before anything is written; ``GalleryError`` naming the first
+    problem if the file is damaged (it is then opened read-only only, for ``check``)."""
+    try:
+        lines = integrity_lines(conn.execute("PRAGMA quick_check(1)").fetchall())
+    except sqlite3.DatabaseError as exc:
+        lines = [str(exc)]
+    if lines:
+        raise GalleryError(
+            f"gallery {path} is damaged: {lines[0]} (nothing is written to a damaged "
+            "gallery: see 'station gallery check', restore a backup)"
+        )
 
 
 def translate(exc: sqlite3.Error, path: Path, conn: sqlite3.Connection | None = None) -> Exception:
@@ -171,6 +236,8 @@ def prepare(conn: sqlite3.Connection, path: Path, *, readonly: bool, timeout: fl
                 )
             conn.execute("PRAGMA query_only = ON")
             return version
+        if n_tables:
+            quick_check(conn, path)
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             log.warning("gallery %s: write-ahead log unavailable, journal mode %s", path, mode)

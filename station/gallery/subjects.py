@@ -34,6 +34,22 @@ _PRINT_COLUMNS = (
 )
 
 
+#: Each subject's best template of each finger (see :meth:`SubjectStore.iter_templates`).
+_TEMPLATES_SQL = f"""
+    WITH ranked AS (
+        SELECT id, subject_id, finger, row_number() OVER (
+            PARTITION BY subject_id, finger
+            ORDER BY quality IS NULL, quality DESC, captured_at DESC, id DESC
+        ) AS rank
+        FROM prints WHERE impression = ? AND template IS NOT NULL
+    )
+    SELECT r.id, r.subject_id, r.finger, p.template
+    FROM ranked r JOIN prints p ON p.id = r.id
+    WHERE r.rank = 1
+    ORDER BY r.subject_id, {finger_order("r.finger")}
+"""
+
+
 class SubjectStore(GalleryBase):
     """Subjects, records, prints and templates (part of :class:`Gallery`)."""
 
@@ -388,27 +404,27 @@ class SubjectStore(GalleryBase):
         sees one state of the file; do not write to this gallery while iterating.
         """
         impression = checks.choice(impression, IMPRESSIONS, "impression")
-        sql = f"""
-            WITH ranked AS (
-                SELECT id, subject_id, finger, row_number() OVER (
-                    PARTITION BY subject_id, finger
-                    ORDER BY quality IS NULL, quality DESC, captured_at DESC, id DESC
-                ) AS rank
-                FROM prints WHERE impression = ? AND template IS NOT NULL
-            )
-            SELECT r.subject_id, r.finger, p.template
-            FROM ranked r JOIN prints p ON p.id = r.id
-            WHERE r.rank = 1
-            ORDER BY r.subject_id, {finger_order("r.finger")}
-        """
-        cursor = self._conn.execute(sql, (impression,))
+        cursor = self._conn.execute(_TEMPLATES_SQL, (impression,))
         return self._stream(cursor)
 
-    def _stream(self, cursor: sqlite3.Cursor) -> Iterator[tuple[int, str, bytes]]:
+    @guarded
+    def iter_template_rows(
+        self, *, impression: str = Impression.ROLLED
+    ) -> Iterator[tuple[int, int, str, bytes]]:
+        """As :meth:`iter_templates`, each with its print id first: ``(print_id, subject_id,
+        finger, template)``, so a template that does not load can be named."""
+        impression = checks.choice(impression, IMPRESSIONS, "impression")
+        cursor = self._conn.execute(_TEMPLATES_SQL, (impression,))
+        return self._stream(cursor, with_id=True)
+
+    def _stream(self, cursor: sqlite3.Cursor, *, with_id: bool = False) -> Iterator[Any]:
         try:
             while rows := cursor.fetchmany(_FETCH):
-                for subject_id, finger, blob in rows:
-                    yield int(subject_id), str(finger), bytes(blob)
+                for print_id, subject_id, finger, blob in rows:
+                    if with_id:
+                        yield int(print_id), int(subject_id), str(finger), bytes(blob)
+                    else:
+                        yield int(subject_id), str(finger), bytes(blob)
         except sqlite3.ProgrammingError:
             raise
         except sqlite3.Error as exc:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -31,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station.core.vocabulary import BOOKING_STATUSES, Decision, Disposition
+from station.core.vocabulary import BOOKING_STATUSES, BookingStatus, Decision, Disposition
 from station.gallery import Gallery, GalleryError
 
 __all__ = [
@@ -59,6 +60,10 @@ DISPOSITION_COLOURS: dict[str, str] = {
 PAGE_SIZE = 200
 
 _LOG_COLUMNS = ("TCN", "Time", "Name", "Status", "Disposition", "Operator")
+
+#: Statuses of a booking left unfinished (by a crash, or a window closed mid-booking), which
+#: can be resumed or closed from the log.
+_UNFINISHED = (BookingStatus.OPEN, BookingStatus.SUBMITTED)
 
 
 # --- small table helpers, shared with the gallery page ----------------------------------------
@@ -209,6 +214,10 @@ class BookingLogPage(QWidget):
     -------
     reopen(int)
         A booking id: the officer asked to open that booking's response.
+    resume_requested(int)
+        A booking id: resume this unfinished (open or submitted) booking.
+    close_requested(int, str)
+        A booking id and the reason the officer gave: close (cancel) that booking.
 
     Notes
     -----
@@ -216,10 +225,14 @@ class BookingLogPage(QWidget):
     ``bookingLogFilter`` (words that must all appear in a row), ``bookingLogStatusCombo``,
     ``bookingLogRefreshButton``, ``bookingLogMoreButton``, ``bookingLogCountLabel``,
     ``bookingDetailLabel``, ``responseTable``, ``decisionTable``, ``auditTable``,
-    ``reopenResponseButton``, ``bookingLogErrorLabel``.
+    ``reopenResponseButton``, ``resumeBookingButton`` and ``closeBookingButton`` (enabled
+    for an open or submitted booking), ``closeReasonDialog`` (asks why, on Close),
+    ``bookingLogErrorLabel``.
     """
 
     reopen = Signal(int)
+    resume_requested = Signal(int)
+    close_requested = Signal(int, str)
 
     def __init__(self, gallery: Gallery, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -279,6 +292,20 @@ class BookingLogPage(QWidget):
         self.reopen_button.setToolTip("Show this booking's response on the Response page")
         self.reopen_button.setEnabled(False)
         self.reopen_button.clicked.connect(self._reopen_selected)
+        self.resume_button = QPushButton("Res&ume")
+        self.resume_button.setObjectName("resumeBookingButton")
+        self.resume_button.setToolTip(
+            "Carry on with this unfinished booking: capture what is missing, or submit it"
+        )
+        self.resume_button.setEnabled(False)
+        self.resume_button.clicked.connect(self._resume_selected)
+        self.close_button = QPushButton("C&lose booking…")
+        self.close_button.setObjectName("closeBookingButton")
+        self.close_button.setToolTip("Cancel this unfinished booking (asks why; audited)")
+        self.close_button.setEnabled(False)
+        self.close_button.clicked.connect(self._ask_close_reason)
+        self.close_dialog: QInputDialog | None = None
+        self._status: str | None = None
 
         self._build_layout()
         self.refresh()
@@ -307,6 +334,8 @@ class BookingLogPage(QWidget):
         summary_layout.addWidget(self.detail_label)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
+        buttons.addWidget(self.resume_button)
+        buttons.addWidget(self.close_button)
         buttons.addWidget(self.reopen_button)
         summary_layout.addLayout(buttons)
         right_layout.addWidget(summary)
@@ -441,6 +470,7 @@ class BookingLogPage(QWidget):
             for table in (self.response_table, self.decision_table, self.audit_table):
                 table.setRowCount(0)
             self.reopen_button.setEnabled(False)
+            self._set_unfinished(None)
             return
         try:
             booking = self._gallery.booking(booking_id)
@@ -507,12 +537,55 @@ class BookingLogPage(QWidget):
                 for a in audit
             ],
         )
+        self._set_unfinished(booking["status"])
         self.reopen_button.setEnabled(bool(responses))
         self.reopen_button.setToolTip(
             "Show this booking's response on the Response page"
             if responses
             else "This booking has no response yet"
         )
+
+    def _set_unfinished(self, status: str | None) -> None:
+        self._status = status
+        unfinished = status in _UNFINISHED
+        for button in (self.resume_button, self.close_button):
+            button.setEnabled(unfinished)
+
+    def _resume_selected(self) -> None:
+        if self._selected is None or self._status not in _UNFINISHED:
+            return
+        log.info("resume booking %d", self._selected)
+        self.resume_requested.emit(int(self._selected))
+
+    def _ask_close_reason(self) -> None:
+        """Ask why (window-modal, not blocking); closing needs a reason."""
+        if self._selected is None or self._status not in _UNFINISHED:
+            return
+        booking_id = int(self._selected)
+        dialog = QInputDialog(self)
+        dialog.setObjectName("closeReasonDialog")
+        dialog.setWindowTitle("Close booking")
+        dialog.setLabelText(
+            "Close (cancel) this unfinished booking? It cannot be resumed afterwards.\n"
+            "Why is it closed? (written to the audit trail)"
+        )
+        dialog.setOkButtonText("Close booking")
+        dialog.textValueSelected.connect(lambda text: self._close_with(booking_id, text))
+        dialog.finished.connect(self._close_dialog_done)
+        self.close_dialog = dialog
+        dialog.open()
+
+    def _close_dialog_done(self) -> None:
+        dialog, self.close_dialog = self.close_dialog, None
+        if dialog is not None:
+            dialog.deleteLater()
+
+    def _close_with(self, booking_id: int, reason: str) -> None:
+        if not reason.strip():
+            self._show_error("The booking was not closed: say why it is closed.")
+            return
+        log.info("close booking %d: %s", booking_id, reason.strip())
+        self.close_requested.emit(booking_id, reason.strip())
 
     def _reopen_selected(self) -> None:
         if self._selected is None or not self.reopen_button.isEnabled():

@@ -27,6 +27,7 @@ from station.core.vocabulary import (
     Disposition,
     TransactionType,
 )
+from station.gallery import GalleryError
 from station.service import (
     BookingService,
     CaptureResult,
@@ -343,6 +344,45 @@ class BookingSession(QObject):
         )
         self._set_response(response)
         return response
+
+    def resume(self, booking_id: int) -> tuple[str, ...]:
+        """Take up an unfinished booking (from the booking log): its captures and annotations
+        as stored; returns the slots still to capture (after the current one is selected).
+
+        Raises
+        ------
+        GalleryError
+            The booking is not open or submitted.
+        """
+        gallery = self.service.gallery
+        booking = gallery.booking(booking_id)
+        if booking["status"] not in (BookingStatus.OPEN, BookingStatus.SUBMITTED):
+            raise GalleryError(
+                f"booking {booking['tcn']} is {booking['status']}: only an open or submitted "
+                "booking can be resumed"
+            )
+        prints = gallery.booking_prints(booking_id, with_images=True)
+        templates = gallery.booking_templates(booking_id)
+        self.reset()
+        self.booking_id = booking_id
+        self.tcn = booking["tcn"]
+        self.demographics = dict(booking.get("demographics") or {})
+        for p in prints:
+            slot = self.slots.get(p["finger"])
+            if slot is None or slot.impression != p["impression"]:
+                continue  # a finger cut from a slap: shown with its slap
+            slot.attempt = int(p["attempt"])
+            slot.annotation = p["annotation"]
+            slot.status = "annotated" if p["annotation"] is not None else "captured"
+            slot.level, slot.quality, slot.image = p["level"], p["quality"], p["image"]
+            slot.template = templates.get(p["finger"]) if not slot.is_slap else None
+            if slot.template is not None:
+                slot.minutiae = len(slot.template)
+                slot.reason = slot.template.reason
+        log.info("resumed booking %s (%s)", self.tcn, booking["status"])
+        self.advance()
+        self.slots_changed.emit()
+        return tuple(self.pending())
 
     def _set_response(self, response: Response) -> None:
         self.response = response

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station.core.vocabulary import Disposition
+from station.core.vocabulary import BookingStatus, Disposition
 from station.gallery import Gallery, open_gallery
 from station.scanner import MockSettings
 from station.service import BookingService, SearchJob, load_index, pick_subject, run_search
@@ -256,6 +256,8 @@ class StationWindow(QMainWindow):
         """The booking log and gallery browser (their own modules)."""
         log_page = BookingLogPage(self.gallery)
         log_page.reopen.connect(self.reopen)
+        log_page.resume_requested.connect(self.resume_booking)
+        log_page.close_requested.connect(self.close_booking)
         gallery_page = GalleryPage(self.gallery, tasks=self.tasks)
         return log_page, gallery_page
 
@@ -574,6 +576,43 @@ class StationWindow(QMainWindow):
             return
         self._go(RESPONSE)
 
+    def resume_booking(self, booking_id: int) -> None:
+        """Take up an unfinished booking from the booking log: capture what is missing, or
+        submit it (a "submitted" one, or an open one with every slot done)."""
+        try:
+            self.driver.cancel()
+            status = self.gallery.booking(int(booking_id))["status"]
+            pending = self.session.resume(int(booking_id))
+        except Exception as exc:
+            log.exception("resuming booking %s failed", booking_id)
+            self.show_error(f"That booking cannot be resumed: {exc}")
+            return
+        self.tabs.setCurrentIndex(0)
+        if pending and status == BookingStatus.OPEN:
+            self._go(CAPTURE)
+            self.show_info(
+                f"Booking {self.session.tcn} resumed: capture "
+                + ", ".join(pending)
+                + ", then submit."
+            )
+            return
+        self._start_submit()
+
+    def close_booking(self, booking_id: int, reason: str) -> None:
+        """Close (cancel) an unfinished booking from the booking log, with the reason."""
+        try:
+            tcn = self.gallery.booking(int(booking_id))["tcn"]
+            self.service.close(int(booking_id), reason)
+        except Exception as exc:
+            log.exception("closing booking %s failed", booking_id)
+            self.show_error(f"That booking cannot be closed: {exc}")
+            return
+        if self.session.booking_id == booking_id:
+            self.session.reset()
+        self.log_page.refresh()
+        self.refresh_stats()
+        self.statusBar().showMessage(f"Booking {tcn} closed: {reason}")
+
     def _tab_changed(self, index: int) -> None:
         widget = self.tabs.widget(index)
         refresh = getattr(widget, "refresh", None)
@@ -618,6 +657,9 @@ class StationWindow(QMainWindow):
         """Submit the booking (Ctrl+Return): quality gate, search on a worker, response."""
         if not self.submit_button.isEnabled() or self.tabs.currentIndex() != 0:
             return
+        self._start_submit()
+
+    def _start_submit(self) -> None:
         self.driver.cancel()
         self.alert.hide()
         s = self.session

@@ -29,7 +29,9 @@ from .results import (
     RecaptureFinger,
     RecordSummary,
     Response,
+    ResumeResult,
     SlapCaptureResult,
+    StaleBooking,
     SubjectSummary,
 )
 from .seed import in_gallery, seed
@@ -52,9 +54,11 @@ __all__ = [
     "RecaptureFinger",
     "RecordSummary",
     "Response",
+    "ResumeResult",
     "RoleError",
     "SearchJob",
     "SlapCaptureResult",
+    "StaleBooking",
     "SubjectSummary",
     "SyntheticSubject",
     "authorize",

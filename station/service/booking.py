@@ -57,12 +57,15 @@ from .results import (
     RecaptureFinger,
     RecordSummary,
     Response,
+    ResumeResult,
     SlapCaptureResult,
+    StaleBooking,
     SubjectSummary,
 )
 
 __all__ = [
     "SEQUENCE_FMR",
+    "STALE_AFTER",
     "BookingService",
     "ProcessedCapture",
     "SearchJob",
@@ -79,6 +82,14 @@ SEQUENCE_FMR = 1e-4
 
 #: Longest TCN (EBTS field 1.009 allows 10-40 characters).
 _TCN_MAX = 40
+
+#: Seconds a booking may sit open (or submitted) without activity before it is called
+#: stale: ``station gallery check`` and ``station booking list --stale`` list it then.
+STALE_AFTER = 600.0
+
+#: Statuses a booking can be submitted from: open, or "submitted" without a response (left
+#: by a station before this one committed the submission with its response).
+_SUBMITTABLE = (BookingStatus.OPEN, BookingStatus.SUBMITTED)
 
 
 @dataclass(frozen=True)
@@ -522,14 +533,9 @@ class BookingService:
                 else "no fingers were captured: capture the rolled prints before submitting"
             )
             return self.fail_submit(booking_id, reason)
-        with self.gallery.transaction():
-            self.gallery.set_booking_status(booking_id, BookingStatus.SUBMITTED)
-            self.gallery.audit(
-                "submit",
-                actor=self.actor,
-                booking_id=booking_id,
-                detail={"fingers": sorted(probe, key=FINGERS.index)},
-            )
+        # Nothing is written here: the "submit" entry, the response and the new status are
+        # committed together by finish_submit, so a crash during the search leaves the
+        # booking as it was (open, resumable), never "submitted" without a response.
         return SearchJob(booking_id, booking["tcn"], probe, self.policy)
 
     def finish_submit(
@@ -546,20 +552,27 @@ class BookingService:
             fingers_searched=tuple(sorted(job.probe, key=FINGERS.index)),
             search_ms=round(milliseconds, 1),
         )
+        link = None
         if verdict.disposition is Disposition.HIT:
+            link = int(verdict.subject)
             response = replace(
                 response,
-                subject=self.subject_summary(int(verdict.subject)),
+                subject=self.subject_summary(link),
                 repositories_hit=tuple(verdict.repositories),
             )
-            self.gallery.link_booking_subject(job.booking_id, int(verdict.subject))
         elif verdict.disposition is Disposition.REVIEW:
             response = replace(
                 response,
                 review=tuple(int(s) for s in verdict.review),
                 reason="a candidate needs an examiner's decision",
             )
-        return self._respond(job.booking_id, response, status=BookingStatus.RESPONDED)
+        return self._respond(
+            job.booking_id,
+            response,
+            status=BookingStatus.RESPONDED,
+            submitted=response.fingers_searched,
+            link=link,
+        )
 
     def fail_submit(self, booking_id: int, reason: str) -> Response:
         """Store an ERROR response saying ``reason`` (the booking cannot be searched)."""
@@ -580,13 +593,40 @@ class BookingService:
             return self.fail_submit(booking_id, f"search failed: {exc}")
         return self.finish_submit(job, candidates, ms)
 
-    def _respond(self, booking_id: int, response: Response, *, status: BookingStatus) -> Response:
-        """Store ``response`` (with the sequence check, if one ran) and move the booking on."""
+    def _respond(
+        self,
+        booking_id: int,
+        response: Response,
+        *,
+        status: BookingStatus,
+        submitted: tuple[str, ...] | None = None,
+        link: int | None = None,
+    ) -> Response:
+        """Store ``response`` (with the sequence check, if one ran) and move the booking on.
+
+        One transaction: with ``submitted`` (the fingers searched) the "submit" audit entry,
+        with ``link`` the HIT subject's link, the response, the status and the "response"
+        entry are all kept, or none of them (a crash leaves the booking as it was).
+        """
         sequence = self.sequence(booking_id)
         if sequence.scores or sequence.mismatched:
             # As stored (scores to 4 decimals), so the response equals the one read back.
             response = replace(response, sequence=SequenceResult.from_dict(sequence.as_dict()))
         with self.gallery.transaction():
+            booking = self.gallery.booking(booking_id)
+            if submitted is not None:
+                if booking["status"] not in _SUBMITTABLE:
+                    raise GalleryError(
+                        f"booking {booking['tcn']} was already submitted ({booking['status']})"
+                    )
+                self.gallery.audit(
+                    "submit",
+                    actor=self.actor,
+                    booking_id=booking_id,
+                    detail={"fingers": list(submitted)},
+                )
+            if link is not None:
+                self.gallery.link_booking_subject(booking_id, link)
             response_id = self.gallery.add_response(
                 booking_id, response.disposition, response.to_json()
             )
@@ -598,6 +638,110 @@ class BookingService:
                 detail={"disposition": response.disposition, "response_id": response_id},
             )
         return response.stored(response_id)
+
+    # --- stale bookings: left open or submitted by a crash -----------------------------------
+
+    def stale(self, *, older_than: float = STALE_AFTER) -> list[StaleBooking]:
+        """Bookings left open or submitted, idle for at least ``older_than`` seconds.
+
+        Examples
+        --------
+        >>> [b.line() for b in service.stale(older_than=0)]  # doctest: +SKIP
+        ['BS-01-20260101120000000-001: open, 10 prints, no response, idle 12m 03s (…)']
+        """
+        return [
+            StaleBooking(
+                booking_id=int(row["id"]),
+                tcn=row["tcn"],
+                status=BookingStatus(row["status"]),
+                age_seconds=float(row["age_seconds"]),
+                prints=int(row["prints"]),
+                responses=int(row["responses"]),
+                station_id=row["station_id"],
+                operator=row["operator"],
+            )
+            for row in self.gallery.stale_bookings(older_than=older_than)
+        ]
+
+    def _unfinished(self, booking_id: int) -> dict[str, Any]:
+        booking = self.gallery.booking(booking_id)
+        if booking["status"] not in _SUBMITTABLE:
+            raise GalleryError(
+                f"booking {booking['tcn']} is {booking['status']}: only an open or submitted "
+                "booking can be resumed or closed"
+            )
+        return booking
+
+    def pending(self, booking_id: int) -> tuple[str, ...]:
+        """Rolled fingers of the booking neither captured nor annotated, in capture order."""
+        done = {
+            p["finger"]
+            for p in self.gallery.booking_prints(booking_id)
+            if p["impression"] == Impression.ROLLED
+        }
+        return tuple(f for f in FINGERS if f not in done)
+
+    def resume(self, booking_id: int, *, submit: bool = False) -> ResumeResult:
+        """Carry on with a booking a crash (or a closed window) left unfinished.
+
+        A ``submitted`` booking (no response yet) is submitted again. An ``open`` one is
+        submitted when every rolled finger is captured or annotated, or when ``submit`` is
+        set (the quality gate then decides: RECAPTURE, ERROR or a search); otherwise it
+        stays open and the fingers still to capture are returned.
+
+        Parameters
+        ----------
+        booking_id : int
+        submit : bool
+            Submit an open booking even with fingers still to capture.
+
+        Returns
+        -------
+        ResumeResult
+
+        Raises
+        ------
+        GalleryError
+            The booking is not open or submitted.
+        """
+        self.allow(Permission.BOOK)
+        booking = self._unfinished(booking_id)
+        pending = self.pending(booking_id)
+        if booking["status"] == BookingStatus.OPEN and pending and not submit:
+            log.info("booking %s resumed for capture: %s pending", booking["tcn"], pending)
+            return ResumeResult(booking_id, booking["tcn"], None, pending)
+        log.info("booking %s (%s) resumed: submitting", booking["tcn"], booking["status"])
+        return ResumeResult(booking_id, booking["tcn"], self.submit(booking_id), pending)
+
+    def close(self, booking_id: int, reason: str) -> None:
+        """Close an unfinished (open or submitted) booking: status ``cancelled``, audited.
+
+        Parameters
+        ----------
+        booking_id : int
+        reason : str
+            Why, for the audit trail (required).
+
+        Raises
+        ------
+        ValueError
+            No reason given.
+        GalleryError
+            The booking is not open or submitted.
+        """
+        self.allow(Permission.BOOK)
+        if not isinstance(reason, str) or not reason.strip():
+            raise ValueError("say why the booking is closed (a reason is required)")
+        with self.gallery.transaction():
+            booking = self._unfinished(booking_id)
+            self.gallery.set_booking_status(booking_id, BookingStatus.CANCELLED)
+            self.gallery.audit(
+                "close booking",
+                actor=self.actor,
+                booking_id=booking_id,
+                detail={"reason": reason.strip(), "status": booking["status"]},
+            )
+        log.info("booking %s closed: %s", booking["tcn"], reason.strip())
 
     def _repositories(self, subject_id: int) -> list[str]:
         return sorted({r["repository"] for r in self.gallery.records(subject_id)})

@@ -38,16 +38,21 @@ def book_captures(
 ) -> BookingReport:
     """Open a booking, store the captures and annotations, submit; returns the response.
 
-    Features are extracted before the booking is opened, so a capture that cannot be
-    processed leaves nothing behind.
+    Features are extracted before the booking is opened, and the booking is opened and its
+    captures stored in one transaction: a capture that cannot be processed or stored (a bad
+    image, a device name the gallery refuses …) leaves nothing behind, not even an empty
+    open booking or its audit entry. The submission is a second transaction (the search
+    runs between them): a crash during the search leaves a complete open booking, which
+    :meth:`BookingService.resume` submits again.
     """
     annotations = dict(annotations or {})
     processed = [process_capture(c, absent=annotations) for c in captures]
-    booking_id = service.open_booking(demographics, tcn=tcn)
-    for finger, code in annotations.items():
-        service.annotate(booking_id, finger, code)
-    for item in processed:
-        service.add_capture(booking_id, item)
+    with service.gallery.transaction():
+        booking_id = service.open_booking(demographics, tcn=tcn)
+        for finger, code in annotations.items():
+            service.annotate(booking_id, finger, code)
+        for item in processed:
+            service.add_capture(booking_id, item)
     return BookingReport(service.submit(booking_id), booking_id)
 
 

@@ -149,18 +149,20 @@ def load_index(
     -------
     SearchGallery
         Subjects keyed by gallery subject id; each finger is the subject's best-quality
-        rolled template.
+        rolled template. A template that does not load (damaged bytes) is left out with a
+        warning naming its subject, finger and print id; the rest is still searched.
     """
     if not isinstance(gallery, Gallery):
         with open_gallery(gallery, readonly=True) as opened:
             return load_index(opened, params=params, cache=cache, progress=progress)
     params = DEFAULT_PARAMETERS if params is None else params
     start = time.perf_counter()
-    subjects, fingers, blobs = [], [], []
-    for subject_id, finger, blob in gallery.iter_templates():
+    subjects, fingers, blobs, print_ids = [], [], [], []
+    for print_id, subject_id, finger, blob in gallery.iter_template_rows():
         subjects.append(subject_id)
         fingers.append(FINGERS.index(finger))
         blobs.append(blob)
+        print_ids.append(print_id)
     crcs = np.array([zlib.crc32(b) for b in blobs], np.int64)
     dim = descriptor_size(params)
     key = _params_key(params)
@@ -174,10 +176,30 @@ def load_index(
             missing.append(n)
         else:
             vectors[n] = hit
+    damaged = set()
     for done, n in enumerate(missing, start=1):
-        vectors[n] = descriptor(Template.from_bytes(blobs[n]), params)
+        try:
+            template = Template.from_bytes(blobs[n])
+        except ValueError as exc:  # TemplateError: named, left out, the rest still searched
+            damaged.add(n)
+            log.warning(
+                "gallery %s: template of subject %d finger %s (print %d) does not load, left "
+                "out of the search index: %s",
+                gallery.path,
+                subjects[n],
+                FINGERS[fingers[n]],
+                print_ids[n],
+                exc,
+            )
+            continue
+        vectors[n] = descriptor(template, params)
         if progress is not None and (done % 256 == 0 or done == len(missing)):
             progress(done, len(missing))
+    if damaged:
+        keep = [n for n in range(len(blobs)) if n not in damaged]
+        subjects, fingers = [subjects[n] for n in keep], [fingers[n] for n in keep]
+        blobs, vectors = [blobs[n] for n in keep], vectors[keep]
+        crcs, missing = crcs[keep], [n for n in missing if n not in damaged]
     if cache and (missing or len(known) != len(blobs)):
         _write_cache(
             path,
@@ -191,10 +213,12 @@ def load_index(
     index = SearchGallery(params=params)
     index.add_many(subjects, [FINGERS[f] for f in fingers], blobs, vectors)
     log.info(
-        "search index: %d subjects, %d templates (%d described afresh) in %.2f s",
+        "search index: %d subjects, %d templates (%d described afresh, %d damaged left "
+        "out) in %.2f s",
         len(index),
         len(blobs),
         len(missing),
+        len(damaged),
         time.perf_counter() - start,
     )
     return index

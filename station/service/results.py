@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from station.core.sequence import SequenceResult
-from station.core.vocabulary import Disposition, Impression
+from station.core.vocabulary import BookingStatus, Disposition, Impression
 
 __all__ = [
     "BookingReport",
@@ -31,7 +31,9 @@ __all__ = [
     "RecaptureFinger",
     "RecordSummary",
     "Response",
+    "ResumeResult",
     "SlapCaptureResult",
+    "StaleBooking",
     "SubjectSummary",
 ]
 
@@ -521,3 +523,77 @@ class BookingReport:
         if self.booked is not None:
             out["booked"] = dict(self.booked)
         return out
+
+
+def _duration(seconds: float) -> str:
+    """``42s``, ``7m 05s``, ``3h 02m``, ``2d 04h``: an age for a person to read."""
+    whole = max(0, int(seconds))
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m {whole % 60:02d}s"
+    if whole < 86400:
+        return f"{whole // 3600}h {whole % 3600 // 60:02d}m"
+    return f"{whole // 86400}d {whole % 86400 // 3600:02d}h"
+
+
+@dataclass(frozen=True)
+class StaleBooking:
+    """A booking left unfinished (``open`` or ``submitted``), idle for a while.
+
+    Attributes
+    ----------
+    booking_id : int
+    tcn : str
+    status : BookingStatus
+    age_seconds : float
+        Seconds since its last change or capture.
+    prints : int
+        Captures and annotations stored.
+    responses : int
+        Responses stored (an open booking after a RECAPTURE has one).
+    station_id, operator : str
+
+    Examples
+    --------
+    >>> StaleBooking(7, "BS-01-1", BookingStatus.OPEN, 3725.0, 3, 0, "BS-01", "ann").line()
+    'BS-01-1: open, 3 prints, no response, idle 1h 02m (station BS-01, ann)'
+    """
+
+    booking_id: int
+    tcn: str
+    status: BookingStatus
+    age_seconds: float
+    prints: int
+    responses: int
+    station_id: str = ""
+    operator: str = ""
+
+    def line(self) -> str:
+        """One line naming the TCN, status, what it holds and its age."""
+        answered = f"{self.responses} response(s)" if self.responses else "no response"
+        return (
+            f"{self.tcn}: {self.status}, {self.prints} prints, {answered}, idle "
+            f"{_duration(self.age_seconds)} (station {self.station_id}, {self.operator})"
+        )
+
+
+@dataclass(frozen=True)
+class ResumeResult:
+    """What resuming a stale booking did.
+
+    Attributes
+    ----------
+    booking_id : int
+    tcn : str
+    response : Response or None
+        The response stored by submitting it again; ``None`` when the booking stays open
+        for capture.
+    pending : tuple of str
+        Rolled fingers neither captured nor annotated (capture them, then submit).
+    """
+
+    booking_id: int
+    tcn: str
+    response: Response | None
+    pending: tuple[str, ...] = ()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -46,6 +47,28 @@ def in_gallery(count: int, population: int = 0, *, start: int = 0) -> Iterator[i
             found += 1
             yield k
         k += 1
+
+
+#: Seconds between a worker's checks that the seeding process is still there.
+_PARENT_POLL = 1.0
+
+
+def _watch_parent(parent: int) -> None:
+    """Worker initializer: exit when the seeding process is gone.
+
+    A ``kill -9`` of ``station seed`` gives its workers no chance to be told; they would
+    sleep on, waiting for work, for ever. A daemon thread polls the parent process id
+    (``os.getppid`` changes when the parent dies and the worker is re-parented) and ends
+    the worker within about :data:`_PARENT_POLL` seconds. Portable: no ``prctl``.
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(_PARENT_POLL)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _render_subject(args: tuple[int, int]) -> tuple[int, list[tuple[str, np.ndarray, bytes]]]:
@@ -145,7 +168,9 @@ def seed(
         if progress:
             progress(done, len(wanted))
         workers = workers or os.cpu_count() or 1
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers, initializer=_watch_parent, initargs=(os.getpid(),)
+        ) as pool:
             pending: set[Future] = set()
             queue = iter(todo)
             for k in queue:  # keep a few jobs per worker in flight, no more (memory)

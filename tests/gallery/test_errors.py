@@ -212,7 +212,15 @@ def test_damaged_table_page(gallery_path: Path) -> None:
         for k in range(20):
             g.add_subject({"last_name": f"N{k}"})
     _corrupt_page(gallery_path, "subjects")
-    with open_gallery(gallery_path) as g:
+    before = gallery_path.read_bytes()
+    # The quick check at a write open refuses it, naming the page, and writes nothing ...
+    with pytest.raises(
+        GalleryError, match=f"^gallery {gallery_path} is damaged: Page \\d+.*nothing is written"
+    ):
+        open_gallery(gallery_path)
+    assert gallery_path.read_bytes() == before
+    # ... while a read-only open still reads what it can and checks it.
+    with open_gallery(gallery_path, readonly=True) as g:
         with pytest.raises(GalleryError, match=f"^gallery {gallery_path} is damaged: Page \\d+"):
             g.subjects()
         problems = g.check()

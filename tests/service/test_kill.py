@@ -124,5 +124,8 @@ def test_kill_during_submit_loses_no_committed_booking(gallery_copy: Path, enrol
         assert [r["disposition"] for r in g.responses(booking["id"])] == ["HIT"]
         assert len(g.booking_prints(booking["id"])) == 10
         killed = [b for b in g.bookings() if b["tcn"] != kept.response.tcn]
-        assert [b["status"] for b in killed] == ["submitted"]  # the half-written response is gone
+        # The half-written response is gone and the booking is as it was before the submit:
+        # open, with its captures, and no "submit" entry (it commits with the response).
+        assert [b["status"] for b in killed] == ["open"]
         assert g.responses(killed[0]["id"]) == []
+        assert "submit" not in [a["action"] for a in g.audit_log(booking_id=killed[0]["id"])]
