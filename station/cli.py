@@ -16,6 +16,11 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .core.template import Template
+    from .interchange.iso import FingerView
 
 __all__ = ["main"]
 
@@ -89,6 +94,25 @@ def _build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--json", action="store_true", help="print the template as JSON")
     extract.add_argument("--overlay", type=Path, help="write the minutiae drawn on the print")
     extract.add_argument("--template", type=Path, help="write the binary template")
+    extract.add_argument(
+        "--iso", type=Path, metavar="OUT", help="write an ISO/IEC 19794-2:2005 minutiae record"
+    )
+    extract.add_argument(
+        "--incits", type=Path, metavar="OUT", help="write an ANSI INCITS 378-2004 minutiae record"
+    )
+    extract.add_argument(
+        "--template-in",
+        type=Path,
+        metavar="FILE",
+        help="read a template instead of an image: ISO 19794-2, INCITS 378 or the station's own",
+    )
+    extract.add_argument("--finger", help="finger code written in --iso/--incits (default unknown)")
+    extract.add_argument(
+        "--impression",
+        choices=["flat", "rolled"],
+        default="flat",
+        help="impression written in --iso/--incits (live-scan; default flat)",
+    )
     extract.add_argument(
         "--bench", action="store_true", help="accuracy and speed on synthetic prints"
     )
@@ -363,8 +387,10 @@ def _cmd_extract(args: argparse.Namespace) -> int:
             raise CommandError("--count must be at least 2")
         print(format_extraction(extraction_bench(args.count)))
         return 0
+    if args.template_in is not None:
+        return _extract_from_template(args)
     if args.image is None:
-        raise CommandError("name an image file to extract (or use --bench)")
+        raise CommandError("name an image file to extract (or use --bench or --template-in)")
     image = imageio.load(args.image)
     stages: dict[str, object] = {}
     template = extract(image, dpi=args.dpi, trace=stages.__setitem__)
@@ -373,17 +399,87 @@ def _cmd_extract(args: argparse.Namespace) -> int:
         imageio.save(args.overlay, draw_overlay(grey.round().astype("uint8"), template))
     if args.template:
         args.template.write_bytes(template.to_bytes())
+    _write_standard_records(args, template)
     if args.json:
         print(template.to_json())
     else:
-        endings = int((template.minutiae[:, 3] == 0).sum())
-        cores = int((template.singular_points[:, 2] > 0).sum())
-        deltas = len(template.singular_points) - cores
-        print(
-            f"{args.image}: {len(template)} minutiae ({endings} endings, "
-            f"{len(template) - endings} bifurcations), {cores} core(s), {deltas} delta(s), "
-            f"quality {template.quality} (level {template.level}, {template.reason})"
-        )
+        print(_template_summary(str(args.image), template))
+    return 0
+
+
+def _template_summary(label: str, template: Template) -> str:
+    endings = int((template.minutiae[:, 3] == 0).sum())
+    cores = int((template.singular_points[:, 2] > 0).sum())
+    deltas = len(template.singular_points) - cores
+    return (
+        f"{label}: {len(template)} minutiae ({endings} endings, "
+        f"{len(template) - endings} bifurcations), {cores} core(s), {deltas} delta(s), "
+        f"quality {template.quality} (level {template.level}, {template.reason})"
+    )
+
+
+def _write_standard_records(args: argparse.Namespace, views: Template | list[FingerView]) -> None:
+    """``--iso`` / ``--incits``: one template (with --finger, --impression) or read views."""
+    from .interchange.iso import to_incits378, to_iso19794_2
+
+    for path, write in ((args.iso, to_iso19794_2), (args.incits, to_incits378)):
+        if path is not None:
+            path.write_bytes(write(views, finger=args.finger, impression=args.impression))
+
+
+def _extract_from_template(args: argparse.Namespace) -> int:
+    """``extract --template-in FILE``: read a template file and answer as for an image."""
+    from .core.template import Template
+    from .interchange.iso import read_minutiae_record
+
+    if args.image is not None or args.overlay is not None:
+        raise CommandError("--template-in reads a template: give no image and no --overlay")
+    data = args.template_in.read_bytes()
+    if data[:4] == b"BSTM":
+        views: list[FingerView] = []
+        templates = [Template.from_bytes(data)]
+        labels = [str(args.template_in)]
+    else:
+        record = read_minutiae_record(data)
+        views = list(record.views)
+        templates = [v.template for v in views]
+        labels = [
+            f"{args.template_in} view {i} ({v.finger or 'unknown finger'}, "
+            f"{v.impression}, {record.standard})"
+            for i, v in enumerate(views, 1)
+        ]
+        if len(views) == 1:
+            labels = [str(args.template_in)]
+    if args.template:
+        if len(templates) != 1:
+            raise CommandError(f"--template writes one template; the file has {len(templates)}")
+        args.template.write_bytes(templates[0].to_bytes())
+    if args.iso or args.incits:
+        if views and (args.finger is not None or args.impression != "flat"):
+            raise CommandError("--finger and --impression are read from the record here")
+        _write_standard_records(args, views or templates[0])
+    if args.json:
+        if len(templates) == 1:
+            print(templates[0].to_json())
+        else:
+            print(
+                json.dumps(
+                    [
+                        {
+                            "finger": None if v.finger is None else str(v.finger),
+                            "impression": str(v.impression),
+                            "impression_code": v.impression_code,
+                            "view_number": v.view_number,
+                            "template": v.template.to_dict(),
+                        }
+                        for v in views
+                    ],
+                    indent=1,
+                )
+            )
+    else:
+        for label, template in zip(labels, templates, strict=True):
+            print(_template_summary(label, template))
     return 0
 
 

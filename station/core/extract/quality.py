@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["NO_FINGER", "USABLE_MINUTIAE", "QualityReport", "assess"]
+__all__ = ["NO_FINGER", "USABLE_MINUTIAE", "QualityReport", "assess", "level_for_score"]
 
 NO_FINGER = "no usable finger"
 
@@ -39,6 +39,20 @@ def _level(score: int) -> int:
         if score >= floor:
             return level
     return 5
+
+
+def level_for_score(score: int) -> int:
+    """The level 1 (excellent) – 5 (poor) that a 0–100 quality score falls in.
+
+    The same bands the extractor grades with, for scores that come from elsewhere (e.g. a
+    standard minutiae record that carries only the score).
+
+    Examples
+    --------
+    >>> level_for_score(80), level_for_score(45), level_for_score(0)
+    (1, 3, 5)
+    """
+    return _level(int(score))
 
 
 def assess(
