@@ -60,6 +60,7 @@ __all__ = [
     "Type4Record",
     "read_file",
     "read_transaction",
+    "record_lengths",
     "write_transaction",
 ]
 
@@ -314,11 +315,15 @@ class Transaction:
         The other records, in order; 1.003 CNT is made from their types and IDCs.
     notes : tuple of str
         What the reader noticed and skipped (not compared).
+    lengths : tuple of int
+        Each record's LEN as read (header first); empty for a transaction built in memory
+        (not compared).
     """
 
     header: TaggedRecord
     records: tuple[Record, ...] = ()
     notes: tuple[str, ...] = field(default=(), compare=False)
+    lengths: tuple[int, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.header, TaggedRecord) or self.header.type != 1:
@@ -331,6 +336,7 @@ class Transaction:
                 raise InterchangeError(f"record {index}: only the first record is Type-1")
         object.__setattr__(self, "records", records)
         object.__setattr__(self, "notes", tuple(self.notes))
+        object.__setattr__(self, "lengths", tuple(self.lengths))
 
     @property
     def contents(self) -> tuple[tuple[int, int], ...]:
@@ -407,6 +413,11 @@ def _encode_type4(record: Type4Record) -> bytes:
     return header + record.data
 
 
+def record_lengths(transaction: Transaction) -> tuple[int, ...]:
+    """Each record's LEN as :func:`write_transaction` writes it (header first)."""
+    return tuple(len(chunk) for chunk in _encode_records(transaction))
+
+
 def write_transaction(transaction: Transaction) -> bytes:
     """The transaction in the traditional encoding: LEN and CNT computed.
 
@@ -425,6 +436,10 @@ def write_transaction(transaction: Transaction) -> bytes:
     InterchangeError
         A record that cannot be written (an IDC over two digits in CNT, too large).
     """
+    return b"".join(_encode_records(transaction))
+
+
+def _encode_records(transaction: Transaction) -> list[bytes]:
     if not isinstance(transaction, Transaction):
         raise InterchangeError(f"expected a Transaction, got {type(transaction).__name__}")
     cnt: list[tuple[str, ...]] = [("1", str(len(transaction.records)))]
@@ -442,7 +457,7 @@ def write_transaction(transaction: Transaction) -> bytes:
             chunks.append(_encode_type4(record))
         else:
             chunks.append(record.raw)
-    return b"".join(chunks)
+    return chunks
 
 
 # ---------------------------------------------------------------------------------------------
@@ -609,11 +624,13 @@ def read_transaction(data: bytes) -> Transaction:
     if not buffer:
         raise InterchangeError("record 1 (Type-1) field 1.001 LEN: the file is empty")
     header, offset = _read_tagged(buffer, 0, 1, 1)
+    lengths = [offset]
     contents = _read_cnt(buffer[:offset], "record 1 (Type-1)")
     records: list[Record] = []
     notes: list[str] = []
     for index, (record_type, idc) in enumerate(contents, start=2):
         where = f"record {index} (Type-{record_type})"
+        start = offset
         if offset >= len(buffer):
             raise InterchangeError(
                 f"{where}: the file ends before this record, listed in 1.003 CNT: truncated"
@@ -632,6 +649,7 @@ def read_transaction(data: bytes) -> Transaction:
             raise InterchangeError(
                 f"{where} (listed in 1.003 CNT subfield {index}): unknown record type {record_type}"
             )
+        lengths.append(offset - start)
     if offset != len(buffer):
         raise InterchangeError(
             f"record {len(contents) + 1}: {len(buffer) - offset} byte(s) after the last record "
@@ -639,7 +657,7 @@ def read_transaction(data: bytes) -> Transaction:
         )
     for note in notes:
         log.info("%s", note)
-    return Transaction(header, tuple(records), tuple(notes))
+    return Transaction(header, tuple(records), tuple(notes), tuple(lengths))
 
 
 def _read_binary(
