@@ -652,8 +652,8 @@ def read_transaction(data: bytes) -> Transaction:
         lengths.append(offset - start)
     if offset != len(buffer):
         raise InterchangeError(
-            f"record {len(contents) + 1}: {len(buffer) - offset} byte(s) after the last record "
-            "listed in 1.003 CNT (a LEN is wrong or CNT misses a record)"
+            f"{len(buffer) - offset} byte(s) after record {len(contents) + 1}, the last one "
+            "1.003 CNT lists (a LEN is wrong or CNT misses a record)"
         )
     for note in notes:
         log.info("%s", note)
