@@ -59,7 +59,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from station.core.vocabulary import Annotation, Disposition, Finger, Slap
 
@@ -658,7 +658,8 @@ def parse_submission(transaction: Transaction) -> TenprintSubmission:
     TenprintSubmission
         Fingers FGP 1-10 and slaps FGP 13-15; other positions (plain thumbs 11, 12) and
         other record types are left out and named in ``notes``. A print's ``impression`` is
-        the file's IMP code.
+        the file's IMP code, ``None`` when it is the live-scan default (1 for a rolled finger
+        in Type-14, 0 for a slap).
 
     Raises
     ------
@@ -714,6 +715,10 @@ def parse_submission(transaction: Transaction) -> TenprintSubmission:
             if record.type != 2:
                 notes.append(f"record {index} (Type-{record.type}): not a finger record, left out")
             continue
+        if isinstance(record, TaggedRecord) and isinstance(value, PrintImage):
+            default = 1 if 1 <= fgp <= 10 else 0  # live-scan rolled fingers, plain slaps
+            if value.impression == default:
+                value = replace(value, impression=None)
         if 1 <= fgp <= 10:
             finger = list(Finger)[fgp - 1]
             if finger in fingers:
