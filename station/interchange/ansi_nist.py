@@ -196,6 +196,19 @@ class TaggedRecord:
         if self.type == 14:
             _check_type14(self, record_index=None)
 
+    @classmethod
+    def of(
+        cls, record_type: int, fields: Mapping[int, object], data: bytes | None = None
+    ) -> TaggedRecord:
+        """A record from loosely typed values (numbers, lists), normalised as the constructor does.
+
+        Examples
+        --------
+        >>> TaggedRecord.of(2, {2: 0, 47: [["", "THEFT"]]}).fields
+        {2: '0', 47: (('', 'THEFT'),)}
+        """
+        return cls(record_type, fields, data)  # type: ignore[arg-type]  # normalised on init
+
     @property
     def idc(self) -> int:
         """Information designation character (field ``.002``); 0 for Type-1."""

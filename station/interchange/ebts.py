@@ -301,11 +301,11 @@ class TenprintSubmission:
             fingers[finger] = value
         object.__setattr__(self, "fingers", {f: fingers[f] for f in Finger if f in fingers})
         slaps: dict[Slap, PrintImage] = {}
-        for code, value in self.slaps.items():
-            slap = Slap.parse(code, what="slap code")
-            if not isinstance(value, PrintImage):
-                raise ValueError(f"slap {slap}: expected a PrintImage, got {value!r}")
-            slaps[slap] = value
+        for slap_code, slap_print in self.slaps.items():
+            slap = Slap.parse(slap_code, what="slap code")
+            if not isinstance(slap_print, PrintImage):
+                raise ValueError(f"slap {slap}: expected a PrintImage, got {slap_print!r}")
+            slaps[slap] = slap_print
         object.__setattr__(self, "slaps", {s: slaps[s] for s in Slap if s in slaps})
         object.__setattr__(self, "charges", tuple(self.charges))
         object.__setattr__(self, "notes", tuple(self.notes))
@@ -438,7 +438,7 @@ def _header(
         13: [list(DOMAIN)],
     }
     fields.update(extra)
-    return TaggedRecord(1, fields)  # type: ignore[arg-type]  # normalised by TaggedRecord
+    return TaggedRecord.of(1, fields)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -495,7 +495,7 @@ def build_submission(submission: TenprintSubmission) -> Transaction:
     if demo.get("date_of_birth"):
         dob = demo["date_of_birth"]
         try:
-            type2[22] = _date_text(dob)  # type: ignore[arg-type]
+            type2[22] = _date_text(dob if isinstance(dob, dt.date) else str(dob))
         except (TypeError, ValueError):
             raise ValueError(f"date_of_birth is not an ISO date: {dob!r}") from None
     for key, tag in _TYPE2_TEXT.items():
@@ -505,29 +505,29 @@ def build_submission(submission: TenprintSubmission) -> Transaction:
         weight = demo["weight"]
         if isinstance(weight, bool) or not str(weight).strip().isdigit():
             raise ValueError(f"weight must be a whole number of pounds: {weight!r}")
-        type2[29] = f"{int(weight):03d}"
+        type2[29] = f"{int(str(weight)):03d}"
     if s.date_of_arrest is not None:
         type2[45] = _date_text(s.date_of_arrest)
     if s.charges:
         type2[47] = [["", charge] for charge in s.charges]
-    records: list[Record] = [TaggedRecord(2, type2)]  # type: ignore[arg-type]
+    records: list[Record] = [TaggedRecord.of(2, type2)]
 
     idc = 1
     for finger, value in s.fingers.items():
         if isinstance(value, Annotation):
             fields: dict[int, object] = {3: 1, 13: finger.fgp, 18: [[finger.fgp, value.value]]}
-            records.append(TaggedRecord(14, {2: f"{idc:02d}", **fields}))  # type: ignore[dict-item]
+            records.append(TaggedRecord.of(14, {2: f"{idc:02d}", **fields}))
         else:
             fields = _image_fields(value, imp=1, fgp=finger.fgp, src=s.ori, date=s.date)
             if value.quality is not None:
                 fields[22] = [[finger.fgp, value.quality]]
-            records.append(TaggedRecord(14, {2: f"{idc:02d}", **fields}, data=value.data))  # type: ignore[dict-item]
+            records.append(TaggedRecord.of(14, {2: f"{idc:02d}", **fields}, data=value.data))
         idc += 1
     for slap, value in s.slaps.items():
         fields = _image_fields(value, imp=0, fgp=slap.fgp, src=s.ori, date=s.date)
         missing = [f for f in slap.fingers if isinstance(s.fingers.get(f), Annotation)]
         if missing:
-            fields[18] = [[f.fgp, s.fingers[f].value] for f in missing]  # type: ignore[union-attr]
+            fields[18] = [[f.fgp, str(s.fingers[f])] for f in missing]
         if value.segments:
             fields[21] = [
                 [seg.finger.fgp, seg.col0, seg.col1 - 1, seg.row0, seg.row1 - 1]
@@ -538,7 +538,7 @@ def build_submission(submission: TenprintSubmission) -> Transaction:
             fields[22] = qualities
         elif value.quality is not None:
             fields[22] = [[slap.fgp, value.quality]]
-        records.append(TaggedRecord(14, {2: f"{idc:02d}", **fields}, data=value.data))  # type: ignore[dict-item]
+        records.append(TaggedRecord.of(14, {2: f"{idc:02d}", **fields}, data=value.data))
         idc += 1
     return Transaction(header, tuple(records))
 
@@ -795,7 +795,7 @@ def build_response(response: SubmissionResponse) -> Transaction:
         if r.subject.date_of_birth:
             type2[22] = _date_text(r.subject.date_of_birth)
     type2[60] = [r.disposition.value] + ([r.message] if r.message else [])
-    return Transaction(header, (TaggedRecord(2, type2),))  # type: ignore[arg-type]
+    return Transaction(header, (TaggedRecord.of(2, type2),))
 
 
 def parse_response(transaction: Transaction) -> SubmissionResponse:
