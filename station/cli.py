@@ -300,6 +300,16 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     booking.add_argument("--submit", action="store_true", help="resume: submit even if open")
     booking.add_argument("--reason", help="close: why (required, written to the audit trail)")
+    ebts = sub.add_parser(
+        "ebts",
+        help="ANSI/NIST-ITL (EBTS) transaction files",
+        description="show FILE: every record of an ANSI/NIST-ITL transaction with its fields; "
+        "images summarised (compression, bytes, width x height, ppi), never dumped.",
+    )
+    ebts_sub = ebts.add_subparsers(dest="ebts_command", metavar="ACTION", required=True)
+    ebts_show = ebts_sub.add_parser("show", help="list a transaction's records and fields")
+    ebts_show.add_argument("file", type=Path, help="transaction file (.an2, .eft, .nist)")
+    ebts_show.add_argument("--json", action="store_true", help="print JSON for scripts")
     return parser
 
 
@@ -924,6 +934,29 @@ def _cmd_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_ebts(args: argparse.Namespace) -> int:
+    from .interchange import read_file
+    from .interchange.describe import describe, format_description
+
+    transaction = read_file(args.file)
+    records = describe(transaction)
+    size = args.file.stat().st_size
+    if args.json:
+        data = {
+            "file": str(args.file),
+            "bytes": size,
+            "records": [r.to_json() for r in records],
+            "notes": list(transaction.notes),
+        }
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return 0
+    print(f"{args.file}: {len(records)} records, {size} bytes")
+    print(format_description(records))
+    for note in transaction.notes:
+        print(f"note: {note}")
+    return 0
+
+
 def _open_window(args: argparse.Namespace) -> int:
     """``station`` alone opens the booking window; ``--offscreen-shot DIR`` takes pictures."""
     if args.offscreen_shot is not None:
@@ -966,6 +999,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "gallery": _cmd_gallery,
             "user": _cmd_user,
             "booking": _cmd_booking,
+            "ebts": _cmd_ebts,
         }
         return commands[args.command](args)
     except AuthError as exc:
