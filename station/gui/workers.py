@@ -27,14 +27,18 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-__all__ = ["CancelToken", "Task", "TaskRunner"]
+__all__ = ["RETIRED_KEPT", "CancelToken", "Task", "TaskRunner"]
 
 log = logging.getLogger(__name__)
+
+#: Ended tasks a runner keeps before deleting the oldest (see :meth:`TaskRunner._ended`).
+RETIRED_KEPT = 256
 
 
 class CancelToken:
@@ -101,12 +105,10 @@ class _Runnable(QRunnable):
         token: CancelToken,
         relay: _Relay,
         name: str,
-        finished: threading.Event,
     ) -> None:
         super().__init__()
         self.setAutoDelete(True)
         self._fn, self._token, self._relay, self._name = fn, token, relay, name
-        self._finished = finished
 
     def run(self) -> None:
         try:
@@ -122,11 +124,6 @@ class _Runnable(QRunnable):
                 self._relay.result.emit((result,))
         finally:
             self._relay.returned.emit()
-            # Only now has this thread let go of the relay: the task (and the relay, its child)
-            # may be deleted on the GUI thread. Deleting it as soon as ``returned`` arrives
-            # raced with the end of this emit and crashed the interpreter under load.
-            self._relay = None  # type: ignore[assignment]
-            self._finished.set()
 
 
 class Task(QObject):
@@ -168,8 +165,6 @@ class Task(QObject):
             report=(lambda value: relay.progress.emit((value,))) if progress is not None else None
         )
         self._running = True
-        #: Set by the worker thread once it no longer touches the relay.
-        self.finished = threading.Event()
 
     @property
     def cancelled(self) -> bool:
@@ -238,6 +233,7 @@ class TaskRunner(QObject):
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
         self._live: set[Task] = set()
+        self._retired: deque[Task] = deque()
         self._closed = False
 
     @property
@@ -284,19 +280,21 @@ class TaskRunner(QObject):
         if len(self._live) == 1:
             self.busy_changed.emit(True)
         log.debug("start task %s", name)
-        self.pool.start(_Runnable(fn, task.token, task._relay, name, task.finished))
+        self.pool.start(_Runnable(fn, task.token, task._relay, name))
         return task
 
     @Slot()
     def _ended(self) -> None:
         task = self.sender()
         self._live.discard(task)
-        # The worker sets ``finished`` right after its last emit returns: a wait of
-        # microseconds, bounded in case a work function never returns.
-        if not task.finished.wait(5.0):
-            log.warning("task %s: worker still holds its relay; not deleting it", task.name)
-            return
-        task.deleteLater()  # not at once: Qt is still delivering the task's signal
+        # An ended task is kept (a child of the runner) and deleted only once RETIRED_KEPT
+        # later tasks have ended. Deleting it as soon as it ended (deleteLater from this slot)
+        # crashed the interpreter in about one run in six of the gallery page's thumbnail
+        # test: Qt then delivered a queued call into a freed PySide slot object. Tasks are few
+        # (one per capture, search or subject selection), so the bound costs little memory.
+        self._retired.append(task)
+        while len(self._retired) > RETIRED_KEPT:
+            self._retired.popleft().deleteLater()
         if not self._live:
             self.busy_changed.emit(False)
 

@@ -237,3 +237,21 @@ def test_cancel_token_flag_call_and_progress() -> None:
 def test_the_runner_needs_at_least_one_thread(qtbot, threads: object) -> None:
     with pytest.raises(ValueError, match="max_threads must be a whole number >= 1"):
         TaskRunner(max_threads=threads)
+
+
+def test_ended_tasks_are_kept_up_to_a_bound_then_the_oldest_deleted(
+    qtbot, runner: TaskRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import station.gui.workers as workers
+
+    monkeypatch.setattr(workers, "RETIRED_KEPT", 2)
+    destroyed: list[int] = []
+    tasks = []
+    for n in range(5):
+        task = runner.submit(lambda _token, n=n: n, lambda _r: None, lambda _e: None)
+        task.destroyed.connect(lambda _obj=None, n=n: destroyed.append(n))
+        with qtbot.waitSignal(task.ended, timeout=5000):
+            pass
+        tasks.append(task)
+    qtbot.waitUntil(lambda: sorted(destroyed) == [0, 1, 2], timeout=5000)
+    assert not runner.busy
