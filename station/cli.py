@@ -77,7 +77,12 @@ def _build_parser() -> argparse.ArgumentParser:
         "or benchmark the extractor on synthetic prints (--bench).",
     )
     extract.add_argument("image", nargs="?", type=Path, help="fingerprint image file")
-    extract.add_argument("--dpi", type=int, default=500, help="image resolution (default 500)")
+    extract.add_argument(
+        "--dpi",
+        type=int,
+        default=None,
+        help="image resolution, 250-2000 (default: as the file records it, else 500)",
+    )
     extract.add_argument("--json", action="store_true", help="print the template as JSON")
     extract.add_argument("--overlay", type=Path, help="write the minutiae drawn on the print")
     extract.add_argument("--template", type=Path, help="write the binary template")
@@ -269,9 +274,9 @@ def _cmd_extract(args: argparse.Namespace) -> int:
         return 0
     if args.image is None:
         raise CommandError("name an image file to extract (or use --bench)")
-    image = imageio.load(args.image)
+    image = imageio.load(args.image, dpi=args.dpi)  # at 500 ppi, upright
     stages: dict[str, object] = {}
-    template = extract(image, dpi=args.dpi, trace=stages.__setitem__)
+    template = extract(image, dpi=imageio.PPI, trace=stages.__setitem__)
     if args.overlay:  # draw on the extractor's own input (rescaled to 500 ppi)
         grey = stages["input"]
         imageio.save(args.overlay, draw_overlay(grey.round().astype("uint8"), template))
