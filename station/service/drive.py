@@ -16,7 +16,7 @@ from typing import Any
 from station.core.synth.population import demographics
 from station.core.vocabulary import CAPTURE_ORDER, FINGERS, SLAP_FINGERS, Annotation, Impression
 from station.scanner.base import Capture, ScannerError
-from station.scanner.files import ImageFileSource
+from station.scanner.files import ANNOTATIONS_FILE, ImageFileSource, read_annotations
 from station.scanner.mock import MockScanner
 from station.scanner.scenarios import PlatenSubject
 
@@ -115,14 +115,20 @@ def read_demographics(path: Path) -> dict[str, Any]:
 def book_files(service: BookingService, folder: Path, demographics_file: Path) -> BookingReport:
     """Book from image files named by finger code (``R1.png`` … ``L5.png``, slaps ``RS`` …).
 
-    Every file is read and checked before the booking opens: an unknown finger code, an
-    unreadable or corrupt image, or no rolled print at all is an error and nothing is written.
-    Rolled fingers without a file are annotated ``UP`` (unable to print).
+    Every file is read and checked before the booking opens: an unknown finger code, a folder
+    or other non-file where a print should be, an unreadable or corrupt image, or no rolled
+    print at all is an error naming the file, and nothing is written. Every rolled finger
+    needs a file unless the folder's ``annotations.json`` says it is missing (``{"L4":
+    "XX"}``: amputated; ``"UP"``: unable to print, see
+    :func:`station.scanner.files.read_annotations`); a finger with both is an error too.
     """
     data = read_demographics(demographics_file)
     folder = Path(folder)
     if not folder.exists():
         raise ValueError(f"prints folder not found: {folder}")
+    if not folder.is_dir():
+        raise ValueError(f"prints folder {folder} is a file, not a folder")
+    annotations = read_annotations(folder)
     source = ImageFileSource(folder)
     if source.unassigned:
         bad = source.unassigned[0]
@@ -136,8 +142,21 @@ def book_files(service: BookingService, folder: Path, demographics_file: Path) -
     rolled = {c.finger for c in captures if c.impression == Impression.ROLLED}
     if not rolled:
         raise ValueError(f"no rolled prints in {folder}: name the files R1.png … L5.png")
-    annotations = {f: Annotation.UP for f in FINGERS if f not in rolled}
-    return book_captures(service, data, captures, annotations=annotations)
+    both = [f for f in FINGERS if f in rolled and f in annotations]
+    if both:
+        raise ValueError(
+            f"{both[0]} has a print in {folder} and is annotated {annotations[both[0]]} in "
+            f"{ANNOTATIONS_FILE}: keep one"
+        )
+    missing = [f for f in FINGERS if f not in rolled and f not in annotations]
+    if missing:
+        raise ValueError(
+            f"no rolled print for {', '.join(missing)} in {folder}: add "
+            f"{', '.join(f + '.png' for f in missing)}, or say in {folder / ANNOTATIONS_FILE} "
+            f'why each is missing, e.g. {{"{missing[0]}": "UP"}} (XX amputated, UP unable to '
+            "print)"
+        )
+    return book_captures(service, data, captures, annotations=dict(annotations))
 
 
 def _slot_order(slot: tuple[str, str]) -> int:

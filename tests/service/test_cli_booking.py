@@ -47,6 +47,7 @@ def prints_dir(tmp_path: Path, enrolled: list[int]) -> tuple[Path, Path]:
     folder.mkdir()
     for finger in FINGERS[:6]:  # four fingers "unable to print"
         imageio.save(folder / f"{finger}.png", impression(k, finger, 7, kind="rolled")[0])
+    (folder / "annotations.json").write_text(json.dumps(dict.fromkeys(FINGERS[6:], "UP")))
     demo = tmp_path / "demographics.json"
     demo.write_text(json.dumps(demographics(k).as_dict()))
     return folder, demo
@@ -73,8 +74,28 @@ def test_book_from_image_files(
         (lambda d: (d / "R6.png").write_bytes((d / "R1.png").read_bytes()), "R6"),
         (lambda d: (d / "R2.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage"), "R2"),
         (lambda d: (d / "R3.png").write_bytes(b""), "R3"),
+        (lambda d: (d / "R4.png").unlink(), "no rolled print for R4"),
+        (lambda d: ((d / "R4.png").unlink(), (d / "R4.png").mkdir()), "R4.png: a folder"),
+        (lambda d: ((d / "R4.png").unlink(), (d / "R4.png").symlink_to(d / "gone")), "R4.png"),
+        (lambda d: (d / "annotations.json").write_text('{"R1": "UP"}'), "R1 has a print"),
+        (lambda d: (d / "annotations.json").write_text('{"R1": "XY"}'), "'R1': unknown"),
+        (lambda d: (d / "annotations.json").write_text('{"R7": "UP"}'), "unknown finger"),
+        (lambda d: (d / "annotations.json").write_text("[1]"), "annotations.json: must"),
+        (lambda d: (d / "annotations.json").unlink(), "no rolled print for L2, L3, L4, L5"),
     ],
-    ids=["unknown-finger-code", "corrupt-image", "empty-image"],
+    ids=[
+        "unknown-finger-code",
+        "corrupt-image",
+        "empty-image",
+        "missing-file",
+        "folder-for-a-file",
+        "dangling-link",
+        "annotated-and-printed",
+        "unknown-annotation",
+        "annotation-for-no-finger",
+        "annotations-not-an-object",
+        "no-annotations",
+    ],
 )
 def test_bad_print_files_write_nothing(
     gallery_copy: Path,
