@@ -434,7 +434,9 @@ def _cmd_book(args: argparse.Namespace) -> int:
     from .gallery import open_gallery
     from .scanner.scenarios import PlatenSubject
     from .service.drive import book_files, book_synthetic
+    from .settings import get_settings
 
+    transaction_type = get_settings().station.transaction_type  # a bad file stops us here
     path = _gallery_path(args)
     if args.prints is not None and args.demographics is None:
         raise CommandError("--prints needs --demographics FILE.json")
@@ -448,7 +450,9 @@ def _cmd_book(args: argparse.Namespace) -> int:
     with open_gallery(path, create=False) as gallery:
         service = _service(path, gallery)
         if args.prints is not None:
-            report = book_files(service, args.prints, args.demographics)
+            report = book_files(
+                service, args.prints, args.demographics, transaction_type=transaction_type
+            )
         else:
             population = _population(args)
             platen = None
@@ -461,6 +465,7 @@ def _cmd_book(args: argparse.Namespace) -> int:
                 slaps=not args.no_slaps,
                 device_seed=args.device_seed,
                 platen=platen,
+                transaction_type=transaction_type,
             )
     print(json.dumps(report.to_json(), indent=2))
     return 1 if report.disposition is Disposition.ERROR else 0

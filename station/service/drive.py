@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from station.core.synth.population import demographics
-from station.core.vocabulary import CAPTURE_ORDER, FINGERS, SLAP_FINGERS, Annotation, Impression
+from station.core.vocabulary import (
+    CAPTURE_ORDER,
+    FINGERS,
+    SLAP_FINGERS,
+    Annotation,
+    Impression,
+    TransactionType,
+)
 from station.scanner.base import Capture, ScannerError
 from station.scanner.files import ANNOTATIONS_FILE, ImageFileSource, read_annotations
 from station.scanner.mock import MockScanner
@@ -35,15 +42,17 @@ def book_captures(
     *,
     annotations: Mapping[str, str] | None = None,
     tcn: str | None = None,
+    transaction_type: str = TransactionType.CAR,
 ) -> BookingReport:
     """Open a booking, store the captures and annotations, submit; returns the response.
 
     Features are extracted before the booking is opened, so a capture that cannot be
-    processed leaves nothing behind.
+    processed leaves nothing behind. ``transaction_type`` is ``CAR`` or ``CNA``.
     """
     annotations = dict(annotations or {})
+    transaction_type = TransactionType.parse(transaction_type, what="transaction type")
     processed = [process_capture(c, absent=annotations) for c in captures]
-    booking_id = service.open_booking(demographics, tcn=tcn)
+    booking_id = service.open_booking(demographics, tcn=tcn, transaction_type=transaction_type)
     for finger, code in annotations.items():
         service.annotate(booking_id, finger, code)
     for item in processed:
@@ -59,6 +68,7 @@ def book_synthetic(
     slaps: bool = True,
     device_seed: int = 0,
     platen: PlatenSubject | None = None,
+    transaction_type: str = TransactionType.CAR,
 ) -> BookingReport:
     """Book synthetic subject ``subject`` with fresh impressions from the mock scanner.
 
@@ -73,6 +83,8 @@ def book_synthetic(
         Mock scanner seed: different seeds give different impressions.
     platen : PlatenSubject, optional
         A scenario subject (swapped fingers, an amputation …) instead of a plain one.
+    transaction_type : {'CAR', 'CNA'}
+        The transaction's type (``[station] transaction_type`` in the settings).
 
     Returns
     -------
@@ -95,6 +107,7 @@ def book_synthetic(
         demographics(subject, population=population).as_dict(),
         captures,
         annotations=annotations,
+        transaction_type=transaction_type,
     )
     return replace(report, booked={"synthetic_id": subject, "population": population})
 
@@ -112,7 +125,13 @@ def read_demographics(path: Path) -> dict[str, Any]:
     return data
 
 
-def book_files(service: BookingService, folder: Path, demographics_file: Path) -> BookingReport:
+def book_files(
+    service: BookingService,
+    folder: Path,
+    demographics_file: Path,
+    *,
+    transaction_type: str = TransactionType.CAR,
+) -> BookingReport:
     """Book from image files named by finger code (``R1.png`` … ``L5.png``, slaps ``RS`` …).
 
     Every file is read and checked before the booking opens: an unknown finger code, a folder
@@ -156,7 +175,9 @@ def book_files(service: BookingService, folder: Path, demographics_file: Path) -
             f'why each is missing, e.g. {{"{missing[0]}": "UP"}} (XX amputated, UP unable to '
             "print)"
         )
-    return book_captures(service, data, captures, annotations=dict(annotations))
+    return book_captures(
+        service, data, captures, annotations=dict(annotations), transaction_type=transaction_type
+    )
 
 
 def _slot_order(slot: tuple[str, str]) -> int:

@@ -178,3 +178,50 @@ def test_seed_resumes_without_repeating_work(gallery_copy: Path, capsys) -> None
     assert main(["seed", "--subjects", "3", "--gallery", str(gallery_copy)]) == 0
     out = capsys.readouterr().out
     assert "0 subjects enrolled now" in out and "3 already there" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[disposition]\nhit = inf\nreview = inf\n", "hit must be a finite number"),
+        ("[disposition.repositories.federal-imigration]\nhit = 2.0\n", "federal-imigration"),
+        ("[station]\ntransaction_type = 'XYZ'\n", "transaction_type 'XYZ'"),
+        ("[statoin]\noperator = 'x'\n", "statoin"),
+    ],
+)
+def test_a_bad_settings_file_is_one_line_and_exit_2(
+    gallery_copy: Path, tmp_path: Path, capsys, monkeypatch, text: str, message: str
+) -> None:
+    from station.settings import set_settings
+
+    bad = tmp_path / "station.toml"
+    bad.write_text(text)
+    monkeypatch.setenv("STATION_SETTINGS", str(bad))
+    set_settings(None)
+    before = gallery_copy.read_bytes()
+    try:
+        assert main(["book", "--subject", "1", "--no-slaps", "--gallery", str(gallery_copy)]) == 2
+    finally:
+        set_settings(None)
+    line = _error_line(capsys)
+    assert line.startswith("station: error: settings:") and message in line
+    assert gallery_copy.read_bytes() == before
+
+
+def test_book_applies_the_settings_transaction_type(
+    gallery_copy: Path, enrolled: list[int], tmp_path: Path, capsys, monkeypatch
+) -> None:
+    from station.settings import set_settings
+
+    settings = tmp_path / "station.toml"
+    settings.write_text("[station]\ntransaction_type = 'CNA'\n")
+    monkeypatch.setenv("STATION_SETTINGS", str(settings))
+    set_settings(None)
+    try:
+        args = ["book", "--subject", str(enrolled[1]), "--no-slaps"]
+        assert main([*args, "--gallery", str(gallery_copy)]) == 0
+    finally:
+        set_settings(None)
+    booking_id = json.loads(capsys.readouterr().out)["booking_id"]
+    with open_gallery(gallery_copy, readonly=True) as g:
+        assert g.booking(booking_id)["transaction_type"] == "CNA"
