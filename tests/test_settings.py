@@ -85,7 +85,10 @@ def test_disposition_thresholds_per_repository(tmp_path: Path) -> None:
         ),
         ("[disposition.repositories.state]\nhit = inf\n", "finite"),
         ("[disposition.repositories.state]\nhitt = 2\n", r"unknown key\(s\) .*: hitt"),
-        ("[station]\ntransaction_type = 'CRA'\n", "unknown transaction_type 'CRA': use one of CAR, CNA"),
+        (
+            "[station]\ntransaction_type = 'CRA'\n",
+            "unknown transaction_type 'CRA': use one of CAR, CNA",
+        ),
         ("[station]\ntransactiontype = 'CNA'\n", "transactiontype"),
         ("[synth]\npopulation = 100000000000000000000000\n", "out of range"),
     ],
