@@ -8,8 +8,8 @@ an ``ImageError`` that says why.
 The image comes back upright and at 500 ppi, the resolution the station works at:
 
 * the EXIF orientation tag (JPEG, TIFF, PNG ``eXIf``), when there is one, is applied
-  (``PIL.ImageOps.exif_transpose``; Pillow turns a TIFF as it decodes it), so a print stored sideways with a "rotate 90" tag is read
-  as the scanner saw it;
+  (``PIL.ImageOps.exif_transpose``; Pillow turns a TIFF as it decodes it), so a print stored
+  sideways with a "rotate 90" tag is read as the scanner saw it;
 * the resolution the file records (PNG ``pHYs`` in pixels per metre, TIFF ``XResolution`` /
   ``YResolution``, JPEG JFIF density, as Pillow reports it in ``info["dpi"]``) is honoured:
   the image is resampled to 500 ppi as the extractor resamples
@@ -103,9 +103,12 @@ def _info(img: Image.Image) -> dict:
         tags = getattr(img, "tag_v2", None)
         if tags is not None and 282 not in tags:  # XResolution
             info.pop("dpi", None)
-    elif img.format == "JPEG" and info.get("jfif_unit") not in (1, 2):
-        if 0x011A not in img.getexif():  # EXIF XResolution
-            info.pop("dpi", None)
+    elif (
+        img.format == "JPEG"
+        and info.get("jfif_unit") not in (1, 2)
+        and 0x011A not in img.getexif()  # EXIF XResolution
+    ):
+        info.pop("dpi", None)
     return info
 
 
@@ -207,9 +210,10 @@ def load(path: str | Path, *, dpi: int | None = None) -> np.ndarray:
                         f"{path}: {width}x{height} pixels is too large "
                         f"(at most {MAX_PIXELS // 1_000_000} megapixels)"
                     )
-                if getattr(img, "n_frames", 1) > 1:
+                frames = int(getattr(img, "n_frames", 1))
+                if frames > 1:
                     raise ImageError(
-                        f"{path}: the file holds {img.n_frames} images; save the print alone"
+                        f"{path}: the file holds {frames} images; save the print alone"
                     )
                 ppi = dpi if dpi is not None else file_resolution(_info(img), name=str(path))
                 if (
