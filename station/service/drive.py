@@ -6,7 +6,6 @@ Used by ``station book`` and the booking benchmark; the GUI drives the same
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import replace
@@ -28,6 +27,7 @@ from station.scanner.mock import MockScanner
 from station.scanner.scenarios import PlatenSubject
 
 from .booking import BookingService, process_capture
+from .demographics import read_demographics_file
 from .results import BookingReport
 
 __all__ = ["book_captures", "book_files", "book_synthetic", "read_demographics"]
@@ -113,16 +113,12 @@ def book_synthetic(
 
 
 def read_demographics(path: Path) -> dict[str, Any]:
-    """Demographics from a JSON object file, with a readable error for anything else."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ValueError(f"demographics file not found: {path}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"demographics file {path} is not valid JSON ({exc})") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"demographics file {path} must hold a JSON object")
-    return data
+    """Demographics from a JSON object file, checked as the booking form checks them.
+
+    See :func:`station.service.demographics.read_demographics_file`: a readable error naming
+    the field (or the file's problem) for anything else.
+    """
+    return read_demographics_file(path)
 
 
 def book_files(

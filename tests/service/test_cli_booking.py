@@ -225,3 +225,38 @@ def test_book_applies_the_settings_transaction_type(
     booking_id = json.loads(capsys.readouterr().out)["booking_id"]
     with open_gallery(gallery_copy, readonly=True) as g:
         assert g.booking(booking_id)["transaction_type"] == "CNA"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (lambda d: {k: v for k, v in d.items() if k != "first_name"}, "field first_name"),
+        (lambda d: {**d, "weight": 10**30}, "field weight"),
+        (lambda d: {**d, "last_name": "Doe\u202e"}, "bidirectional override"),
+        (lambda d: {**d, "last_name": "x" * 10_000}, "longer than 50"),
+        (lambda d: {**d, "date_of_birth": "2999-01-01"}, "in the past"),
+    ],
+    ids=["no-first-name", "huge-weight", "bidi", "long-name", "future-birth"],
+)
+def test_bad_demographics_are_one_line_and_write_nothing(
+    gallery_copy: Path, prints_dir: tuple[Path, Path], capsys, content, message: str
+) -> None:
+    folder, demo = prints_dir
+    demo.write_text(json.dumps(content(json.loads(demo.read_text()))))
+    before = gallery_copy.read_bytes()
+    args = ["book", "--prints", str(folder), "--demographics", str(demo)]
+    assert main([*args, "--gallery", str(gallery_copy)]) == 2
+    line = _error_line(capsys)
+    assert line.startswith("station: error: demographics file") and message in line
+    assert gallery_copy.read_bytes() == before
+
+
+def test_deep_or_huge_demographics_files_are_one_line(
+    gallery_copy: Path, prints_dir: tuple[Path, Path], capsys
+) -> None:
+    folder, demo = prints_dir
+    args = ["book", "--prints", str(folder), "--demographics", str(demo)]
+    for text, message in (("[" * 50_000, "more than the 64000"), ("[" * 20_000, "too deeply")):
+        demo.write_text(text + "]" * len(text))
+        assert main([*args, "--gallery", str(gallery_copy)]) == 2
+        assert message in _error_line(capsys)
