@@ -33,6 +33,7 @@ from station.service.demographics import (
 )
 
 from .scanner_driver import PLATEN_CHOICES
+from .widgets import plain
 
 __all__ = ["DemographicsPage", "validate_demographics"]
 
@@ -118,7 +119,7 @@ class DemographicsPage(QWidget):
         ):
             grid.addRow(label, widget)
 
-        self.error_label = QLabel()
+        self.error_label = plain(QLabel())
         self.error_label.setObjectName("formErrorLabel")
         self.error_label.setWordWrap(True)
 
