@@ -115,7 +115,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument(
         "--only",
-        choices=("verification", "identification", "fvc", "booking", "startup"),
+        choices=("verification", "identification", "fvc", "booking", "startup", "robustness"),
         help="run one part only",
     )
     bench.add_argument(
@@ -137,6 +137,12 @@ def _build_parser() -> argparse.ArgumentParser:
         type=int,
         default=200,
         help="--only booking: mated bookings (default 200; 5x as many non-mated)",
+    )
+    bench.add_argument(
+        "--fuzz",
+        type=int,
+        default=100,
+        help="--only robustness: random cases per importer besides the hand-made ones (100)",
     )
 
     where = argparse.ArgumentParser(add_help=False)
@@ -314,6 +320,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         )
     if args.bookings < 1:
         raise CommandError("--bookings must be at least 1")
+    if args.fuzz < 0:
+        raise CommandError("--fuzz must be 0 or more")
     if args.only == "fvc" and args.fvc is None:
         raise CommandError("--only fvc needs --fvc DIR")
     only = args.only or ("fvc" if args.fvc is not None else None)  # --fvc alone: that folder
@@ -331,6 +339,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         identification=only in (None, "identification"),
         booking=only == "booking",
         startup=only == "startup",
+        robustness=only == "robustness",
+        fuzz=args.fuzz,
         gallery=gallery,
         bookings=args.bookings,
         population=_population(args),

@@ -45,6 +45,8 @@ class BenchOptions:
     calibrate: bool = False
     booking: bool = False  # end-to-end booking trials on a seeded gallery
     startup: bool = False  # start-up time of a 10 000-subject gallery
+    robustness: bool = False  # the bad-input corpus on every importer
+    fuzz: int = 100  # random robustness cases per importer
     gallery: Path = Path("db/gallery.sqlite")
     bookings: int = 200  # mated trials; five times as many non-mated
     population: int = 0
@@ -320,6 +322,17 @@ def _startup(opts: BenchOptions, report: dict) -> None:
     report["startup"] = result
 
 
+def _robustness(opts: BenchOptions, report: dict) -> None:
+    from .robustness import OUTCOMES, format_robustness, robustness
+
+    _say(f"robustness — bad input on every importer ({opts.fuzz} random cases each)")
+    rows = robustness(fuzz=opts.fuzz, seed_value=opts.population)
+    _say(format_robustness(rows))
+    report["robustness"] = {
+        row.importer: {"tried": row.tried, **{o: row.counts[o] for o in OUTCOMES}} for row in rows
+    }
+
+
 def run(opts: BenchOptions) -> int:
     """Run the benchmark; print the table, write JSON and plots if asked. Returns 0."""
     report: dict = {}
@@ -334,6 +347,8 @@ def run(opts: BenchOptions) -> int:
         _booking(opts, report)
     if opts.startup:
         _startup(opts, report)
+    if opts.robustness:
+        _robustness(opts, report)
     _say(f"done in {time.monotonic() - started:.0f} s")
     if opts.json_out is not None:
         opts.json_out.parent.mkdir(parents=True, exist_ok=True)

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from station.core.vocabulary import FINGERS, SLAPS, Annotation, Impression
 from station.scanner import ScannerError
+from station.scanner.files import shown_name
 from station.service import ProcessedCapture, SlapCaptureResult
 
 from . import theme
@@ -571,7 +572,7 @@ class CapturePage(QWidget):
         text = f"{len(assigned)} file(s) assigned: {names or 'none'}."
         if source.unassigned:
             text += " Not used: " + "; ".join(
-                f"{u.path.name} ({u.reason})" for u in source.unassigned
+                f"{shown_name(u.path)} ({u.reason})" for u in source.unassigned
             )
         if not any((code, Impression.FLAT) in source.assignments for code in SLAPS):
             self.slaps.setChecked(False)

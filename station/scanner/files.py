@@ -10,10 +10,11 @@ a digit (``subject_r1_rolled.tif`` is ``subject``, ``r1``, ``rolled``), case-ins
 * ``flat`` or ``plain`` makes a finger a plain impression (default rolled); ``rolled`` or
   ``roll`` says rolled explicitly. Slaps are always plain.
 
-A name that fits no slot, or fits two, is left unassigned with the reason, and so is a
-folder, link or other entry that is not a regular file (``R1.png/`` is not a print); two files
-for the same slot are refused, naming both. A folder may hold :data:`ANNOTATIONS_FILE`, which
-says which fingers are missing on purpose (see :func:`read_annotations`); it is not a print.
+A name that fits no slot, or fits two, is left unassigned with the reason, and so is a name
+that is not valid UTF-8, and a folder, link or other entry that is not a regular file
+(``R1.png/`` is not a print); two files for the same slot are refused, naming both. A folder
+may hold :data:`ANNOTATIONS_FILE`, which says which fingers are missing on purpose (see
+:func:`read_annotations`); it is not a print.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ __all__ = [
     "ImageFileSource",
     "Unassigned",
     "read_annotations",
+    "shown_name",
     "slot_from_name",
 ]
 
@@ -75,6 +77,20 @@ class Unassigned(NamedTuple):
 
     path: Path
     reason: str
+
+
+def _utf8(name: str) -> bool:
+    """True if ``name`` is text (a name that is not UTF-8 on disk holds surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def shown_name(path: Path) -> str:
+    """A file's name fit for a message: bytes that are not UTF-8 shown as U+FFFD."""
+    return path.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _fgp_candidates(tokens: list[str]) -> tuple[set[int], set[int]]:
@@ -190,6 +206,11 @@ class ImageFileSource:
         self.assignments: dict[tuple[str, str], Path] = {}
         self.unassigned: list[Unassigned] = []
         for path in files:
+            if not _utf8(path.name):
+                self.unassigned.append(
+                    Unassigned(path, "the file name is not valid UTF-8: rename the file")
+                )
+                continue
             if path.is_dir():
                 self.unassigned.append(Unassigned(path, "a folder, not an image file"))
                 continue

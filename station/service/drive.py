@@ -22,7 +22,12 @@ from station.core.vocabulary import (
     TransactionType,
 )
 from station.scanner.base import Capture, ScannerError
-from station.scanner.files import ANNOTATIONS_FILE, ImageFileSource, read_annotations
+from station.scanner.files import (
+    ANNOTATIONS_FILE,
+    ImageFileSource,
+    read_annotations,
+    shown_name,
+)
 from station.scanner.mock import MockScanner
 from station.scanner.scenarios import PlatenSubject
 
@@ -144,10 +149,13 @@ def book_files(
     if not folder.is_dir():
         raise ValueError(f"prints folder {folder} is a file, not a folder")
     annotations = read_annotations(folder)
-    source = ImageFileSource(folder)
+    try:
+        source = ImageFileSource(folder)
+    except ScannerError as exc:  # two files for one slot
+        raise ValueError(str(exc)) from None
     if source.unassigned:
         bad = source.unassigned[0]
-        raise ValueError(f"{bad.path.name}: {bad.reason}")
+        raise ValueError(f"{shown_name(bad.path)}: {bad.reason}")
     captures = []
     for finger, impression in sorted(source.assignments, key=_slot_order):
         try:
