@@ -90,7 +90,12 @@ def _build_parser() -> argparse.ArgumentParser:
         "or benchmark the extractor on synthetic prints (--bench).",
     )
     extract.add_argument("image", nargs="?", type=Path, help="fingerprint image file")
-    extract.add_argument("--dpi", type=int, default=500, help="image resolution (default 500)")
+    extract.add_argument(
+        "--dpi",
+        type=int,
+        default=None,
+        help="image resolution, 250-2000 (default: as the file records it, else 500)",
+    )
     extract.add_argument("--json", action="store_true", help="print the template as JSON")
     extract.add_argument("--overlay", type=Path, help="write the minutiae drawn on the print")
     extract.add_argument("--template", type=Path, help="write the binary template")
@@ -150,6 +155,7 @@ def _build_parser() -> argparse.ArgumentParser:
             "startup",
             "concurrency",
             "crash",
+            "robustness",
         ),
         help="run one part only",
     )
@@ -181,6 +187,12 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument(
         "--kills", type=int, default=30, help="--only crash: kill -9 count (default 30)"
+    )
+    bench.add_argument(
+        "--fuzz",
+        type=int,
+        default=100,
+        help="--only robustness: random cases per importer besides the hand-made ones (100)",
     )
 
     where = argparse.ArgumentParser(add_help=False)
@@ -401,9 +413,9 @@ def _cmd_extract(args: argparse.Namespace) -> int:
         return _extract_from_template(args)
     if args.image is None:
         raise CommandError("name an image file to extract (or use --bench or --template-in)")
-    image = imageio.load(args.image)
+    image = imageio.load(args.image, dpi=args.dpi)  # at 500 ppi, upright
     stages: dict[str, object] = {}
-    template = extract(image, dpi=args.dpi, trace=stages.__setitem__)
+    template = extract(image, dpi=imageio.PPI, trace=stages.__setitem__)
     if args.overlay:  # draw on the extractor's own input (rescaled to 500 ppi)
         grey = stages["input"]
         imageio.save(args.overlay, draw_overlay(grey.round().astype("uint8"), template))
@@ -513,6 +525,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         raise CommandError("--bookings must be at least 1")
     if not 0 < args.seconds <= 86_400:
         raise CommandError("--seconds must be more than 0 and at most 86400")
+    if args.fuzz < 0:
+        raise CommandError("--fuzz must be 0 or more")
     if args.only == "fvc" and args.fvc is None:
         raise CommandError("--only fvc needs --fvc DIR")
     only = args.only or ("fvc" if args.fvc is not None else None)  # --fvc alone: that folder
@@ -536,6 +550,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         seconds=args.seconds,
         crash=only == "crash",
         kills=args.kills,
+        robustness=only == "robustness",
+        fuzz=args.fuzz,
         gallery=gallery,
         bookings=args.bookings,
         population=_population(args),
@@ -688,7 +704,9 @@ def _cmd_book(args: argparse.Namespace) -> int:
     from .gallery import open_gallery
     from .scanner.scenarios import PlatenSubject
     from .service.drive import book_files, book_synthetic
+    from .settings import get_settings
 
+    transaction_type = get_settings().station.transaction_type  # a bad file stops us here
     path = _gallery_path(args)
     if args.prints is not None and args.demographics is None:
         raise CommandError("--prints needs --demographics FILE.json")
@@ -704,7 +722,9 @@ def _cmd_book(args: argparse.Namespace) -> int:
 
         service = _service(path, gallery, _sign_in(gallery, args, Permission.BOOK))
         if args.prints is not None:
-            report = book_files(service, args.prints, args.demographics)
+            report = book_files(
+                service, args.prints, args.demographics, transaction_type=transaction_type
+            )
         else:
             population = _population(args)
             platen = None
@@ -717,6 +737,7 @@ def _cmd_book(args: argparse.Namespace) -> int:
                 slaps=not args.no_slaps,
                 device_seed=args.device_seed,
                 platen=platen,
+                transaction_type=transaction_type,
             )
     print(json.dumps(report.to_json(), indent=2))
     return 1 if report.disposition is Disposition.ERROR else 0

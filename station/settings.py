@@ -1,7 +1,10 @@
 """The station's one settings object, loaded from a TOML file over built-in defaults.
 
 Reach it through :func:`get_settings`; :func:`load_settings` reads a file. Unknown sections or
-keys are refused with a message naming them, so a typo never passes silently.
+keys are refused with a message naming them, so a typo never passes silently; so are values
+that cannot be meant: thresholds that are not finite or not ``0 < review <= hit``, a
+repository that is not one of :class:`station.core.vocabulary.Repository`, a transaction type
+other than ``CAR`` or ``CNA``.
 
 Example file (every key optional; these are the defaults)::
 
@@ -30,20 +33,22 @@ Example file (every key optional; these are the defaults)::
     min_fingers = 1          # usable fingers a search needs
     candidates = 5           # candidates listed in a response
 
-    [disposition.repositories.federal-immigration]
-    hit = 2.0                # a repository may ask for more (or less) than the defaults
+    [disposition.repositories.federal-immigration]   # local, state, federal-criminal or
+    hit = 2.0                # federal-immigration may ask for more (or less) than the defaults
     review = 0.5
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .core.disposition import DispositionPolicy, Thresholds
+from .core.vocabulary import Repository, TransactionType
 
 __all__ = [
     "PathSettings",
@@ -81,6 +86,10 @@ class StationSettings:
     station_id: str = "BS-01"
     operator: str = "officer"
     transaction_type: str = "CAR"
+
+    def __post_init__(self) -> None:
+        code = TransactionType.parse(self.transaction_type, what="transaction_type")
+        object.__setattr__(self, "transaction_type", str(code))
 
 
 @dataclass(frozen=True)
@@ -130,14 +139,26 @@ def _section(cls: type, name: str, values: object):
         elif isinstance(default, int):
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ValueError(f"settings: [{name}] {key} must be a whole number")
+            if not -(2**63) <= value < 2**63:
+                raise ValueError(f"settings: [{name}] {key} is out of range")
         elif isinstance(default, float):
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ValueError(f"settings: [{name}] {key} must be a number")
+            if isinstance(value, int) and not -(2**63) <= value < 2**63:
+                raise ValueError(f"settings: [{name}] {key} is out of range")
             value = float(value)
+            if not math.isfinite(value):
+                raise ValueError(f"settings: [{name}] {key} must be a finite number, got {value}")
         elif isinstance(default, str) and not isinstance(value, str):
             raise ValueError(f"settings: [{name}] {key} must be a string")
         converted[key] = value
-    return cls(**converted)
+    try:
+        return cls(**converted)
+    except ValueError as exc:
+        message = str(exc)
+        raise ValueError(
+            message if message.startswith("settings:") else f"settings: [{name}] {message}"
+        ) from None
 
 
 def _disposition(values: object) -> DispositionPolicy:
@@ -148,6 +169,12 @@ def _disposition(values: object) -> DispositionPolicy:
     if not isinstance(repositories, dict):
         raise ValueError("settings: [disposition.repositories] must hold tables")
     policy = _section(DispositionPolicy, "disposition", values)
+    unknown = sorted(set(map(str, repositories)) - {r.value for r in Repository})
+    if unknown:
+        raise ValueError(
+            f"settings: unknown repository {unknown[0]!r} in [disposition.repositories]: use "
+            f"{', '.join(r.value for r in Repository)}"
+        )
     overrides = {
         str(repo): _section(Thresholds, f"disposition.repositories.{repo}", table)
         for repo, table in repositories.items()
@@ -170,8 +197,10 @@ def load_settings(path: str | Path | None = None) -> Settings:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ValueError(f"settings: {path} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ValueError(f"settings: {path} is not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise ValueError(f"settings: {path} cannot be read ({exc.strerror or exc})") from None
     sections = {f.name: f.type for f in dataclasses.fields(Settings)}
     unknown = sorted(set(data) - set(sections))
     if unknown:
@@ -191,7 +220,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
                 for name, values in data.items()
             }
         )
-    except ValueError as exc:
+    except (ValueError, TypeError) as exc:
         message = str(exc)
         prefix = "" if message.startswith("settings:") else "settings: "
         raise ValueError(prefix + message) from None

@@ -67,3 +67,50 @@ def test_disposition_thresholds_per_repository(tmp_path: Path) -> None:
     f.write_text("[disposition]\nhit = 0.1\nreview = 0.5\n")
     with pytest.raises(ValueError, match="review <= hit"):
         load_settings(f)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[disposition]\nhit = inf\nreview = inf\n", r"\[disposition\] hit must be a finite"),
+        ("[disposition]\nreview = nan\n", r"\[disposition\] review must be a finite"),
+        ("[disposition]\nhit = -1.0\n", r"\[disposition\] thresholds need 0 < review <= hit"),
+        ("[disposition]\nreview = 0\n", "0 < review"),
+        ("[disposition]\nhit = 1e400\n", "finite"),
+        ("[disposition]\nhit = 100000000000000000000000000000\n", "out of range"),
+        (
+            "[disposition.repositories.federal-imigration]\nhit = 2.0\n",
+            "unknown repository 'federal-imigration' in \\[disposition.repositories\\]: use "
+            "local, state, federal-criminal, federal-immigration",
+        ),
+        ("[disposition.repositories.state]\nhit = inf\n", "finite"),
+        ("[disposition.repositories.state]\nhitt = 2\n", r"unknown key\(s\) .*: hitt"),
+        (
+            "[station]\ntransaction_type = 'CRA'\n",
+            "unknown transaction_type 'CRA': use one of CAR, CNA",
+        ),
+        ("[station]\ntransactiontype = 'CNA'\n", "transactiontype"),
+        ("[synth]\npopulation = 100000000000000000000000\n", "out of range"),
+    ],
+)
+def test_impossible_values_are_refused_naming_the_key(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    f = tmp_path / "s.toml"
+    f.write_text(text)
+    with pytest.raises(ValueError, match=message):
+        load_settings(f)
+
+
+def test_transaction_type_is_read_in_any_case(tmp_path: Path) -> None:
+    f = tmp_path / "s.toml"
+    f.write_text("[station]\ntransaction_type = 'cna'\n")
+    assert load_settings(f).station.transaction_type == "CNA"
+
+
+def test_a_folder_or_binary_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="cannot be read"):
+        load_settings(tmp_path)
+    (tmp_path / "b.toml").write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(ValueError, match="not valid TOML"):
+        load_settings(tmp_path / "b.toml")

@@ -49,6 +49,8 @@ class BenchOptions:
     seconds: float = 60.0  # --only concurrency: how long the stations book
     crash: bool = False  # kill -9 of a booking driver at random moments, then resume
     kills: int = 30
+    robustness: bool = False  # the bad-input corpus on every importer
+    fuzz: int = 100  # random robustness cases per importer
     gallery: Path = Path("db/gallery.sqlite")
     bookings: int = 200  # mated trials; five times as many non-mated
     population: int = 0
@@ -387,6 +389,17 @@ def _crash(opts: BenchOptions, report: dict) -> None:
     report["crash"] = result.as_dict()
 
 
+def _robustness(opts: BenchOptions, report: dict) -> None:
+    from .robustness import OUTCOMES, format_robustness, robustness
+
+    _say(f"robustness — bad input on every importer ({opts.fuzz} random cases each)")
+    rows = robustness(fuzz=opts.fuzz, seed_value=opts.population)
+    _say(format_robustness(rows))
+    report["robustness"] = {
+        row.importer: {"tried": row.tried, **{o: row.counts[o] for o in OUTCOMES}} for row in rows
+    }
+
+
 def run(opts: BenchOptions) -> int:
     """Run the benchmark; print the table, write JSON and plots if asked. Returns 0."""
     report: dict = {}
@@ -405,6 +418,8 @@ def run(opts: BenchOptions) -> int:
         _concurrency(opts, report)
     if opts.crash:
         _crash(opts, report)
+    if opts.robustness:
+        _robustness(opts, report)
     _say(f"done in {time.monotonic() - started:.0f} s")
     if opts.json_out is not None:
         opts.json_out.parent.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,7 @@ Thresholds are on the fused score, the sum of the per-finger scores of the full 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -49,6 +50,8 @@ class Thresholds:
     review: float = 0.25
 
     def __post_init__(self) -> None:
+        if not (math.isfinite(self.review) and math.isfinite(self.hit)):
+            raise ValueError(f"thresholds must be finite numbers, got {self.review}, {self.hit}")
         if not 0.0 < self.review <= self.hit:
             raise ValueError(f"thresholds need 0 < review <= hit, got {self.review}, {self.hit}")
 

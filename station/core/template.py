@@ -29,7 +29,14 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-__all__ = ["FORMAT_VERSION", "Template", "TemplateError"]
+__all__ = [
+    "FORMAT_VERSION",
+    "MAX_MINUTIAE",
+    "MAX_SIDE",
+    "MAX_SINGULAR",
+    "Template",
+    "TemplateError",
+]
 
 FORMAT_VERSION = 1
 _MAGIC = b"BSTM"
@@ -38,6 +45,70 @@ _HEADER = struct.Struct("<4sHIIHBBIHH")
 
 class TemplateError(ValueError):
     """Bytes or JSON that are not a template this version can read."""
+
+
+#: Largest image side a stored template may describe (px); a 1000 ppi slap is about 3200.
+MAX_SIDE = 10_000
+#: Most minutiae and singular points a stored template may hold.
+MAX_MINUTIAE, MAX_SINGULAR = 10_000, 100
+#: Resolutions a stored template may refer to (ppi), as the extractor accepts.
+_DPI_RANGE = (100, 2000)
+#: Slack for float32 rounding at the ends of the ranges below.
+_EPS = 1e-4
+
+
+def _check_stored(t: Template) -> Template:
+    """``t`` if every value is one the extractor can produce; else ``TemplateError`` naming
+    the field (the first bad entry, counted from 0)."""
+    if not isinstance(t.reason, str):
+        raise TemplateError(f"template is invalid: reason must be text, got {t.reason!r}")
+    if not (t.width <= MAX_SIDE and t.height <= MAX_SIDE):
+        raise TemplateError(f"template image size {t.width}x{t.height} exceeds {MAX_SIDE} px")
+    if not _DPI_RANGE[0] <= t.dpi <= _DPI_RANGE[1]:
+        raise TemplateError(f"template dpi {t.dpi} is outside {_DPI_RANGE[0]}-{_DPI_RANGE[1]}")
+    if len(t.minutiae) > MAX_MINUTIAE or len(t.singular_points) > MAX_SINGULAR:
+        raise TemplateError(
+            f"template holds {len(t.minutiae)} minutiae and {len(t.singular_points)} singular "
+            f"points (at most {MAX_MINUTIAE} and {MAX_SINGULAR})"
+        )
+    m = t.minutiae.astype(np.float64)
+    checks = (
+        ("minutia x", m[:, 0], 0.0, t.width + _EPS),
+        ("minutia y", m[:, 1], 0.0, t.height + _EPS),
+        ("minutia angle", m[:, 2], -np.pi - _EPS, 2 * np.pi + _EPS),
+        ("minutia quality", t.minutia_quality.astype(np.float64), 0.0, 1.0 + _EPS),
+    )
+    for name, values, low, high in checks:
+        bad = np.flatnonzero((values < low) | (values > high))
+        if bad.size:
+            raise TemplateError(
+                f"template is invalid: {name} {float(values[bad[0]]):g} (entry {int(bad[0])}) is "
+                f"outside {low:.4g}..{high:.4g}"
+            )
+    bad = np.flatnonzero((m[:, 3] != 0) & (m[:, 3] != 1))
+    if bad.size:
+        raise TemplateError(
+            f"template is invalid: minutia type {float(m[bad[0], 3]):g} (entry {int(bad[0])}) "
+            "is not 0 (ending) or 1 (bifurcation)"
+        )
+    sp = t.singular_points.astype(np.float64)
+    for name, values, high in (
+        ("singular point x", sp[:, 0], t.width + _EPS),
+        ("singular point y", sp[:, 1], t.height + _EPS),
+    ):
+        bad = np.flatnonzero((values < 0) | (values > high))
+        if bad.size:
+            raise TemplateError(
+                f"template is invalid: {name} {float(values[bad[0]]):g} (entry {int(bad[0])}) "
+                f"is outside 0..{high:.4g}"
+            )
+    bad = np.flatnonzero(np.abs(sp[:, 2]) != 1)
+    if bad.size:
+        raise TemplateError(
+            f"template is invalid: singular point kind {float(sp[bad[0], 2]):g} (entry "
+            f"{int(bad[0])}) is not +1 (core) or -1 (delta)"
+        )
+    return t
 
 
 def _frozen(array: Any, shape_tail: tuple[int, ...], name: str) -> np.ndarray:
@@ -148,7 +219,13 @@ class Template:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Template:
-        """Read the binary form; raise ``TemplateError`` on anything but a valid template."""
+        """Read the binary form; raise ``TemplateError`` on anything but a valid template.
+
+        Besides the format (magic, version, lengths, checksum) the values are checked: image
+        size at most :data:`MAX_SIDE`, dpi 100-2000, minutiae inside the image, angles in
+        [-pi, 2pi], types 0 or 1, minutia quality 0-1, singular points inside the image
+        with kind +1 or -1, quality 0-100, level 1-5; the message names the field.
+        """
         if not isinstance(data, bytes | bytearray | memoryview):
             raise TemplateError("template bytes expected")
         data = bytes(data)
@@ -177,10 +254,16 @@ class Template:
         minutiae = arrays[: 4 * n].reshape(n, 4)
         mq = arrays[4 * n : 5 * n]
         sp = arrays[5 * n :].reshape(k, 3)
+        if n > MAX_MINUTIAE or k > MAX_SINGULAR:
+            raise TemplateError(
+                f"template header counts {n} minutiae and {k} singular points (at most "
+                f"{MAX_MINUTIAE} and {MAX_SINGULAR})"
+            )
         try:
-            return cls(width, height, dpi, minutiae, mq, sp, quality, level, reason)
+            template = cls(width, height, dpi, minutiae, mq, sp, quality, level, reason)
         except ValueError as exc:
             raise TemplateError(f"template is corrupt ({exc})") from None
+        return _check_stored(template)
 
     # --- JSON ---------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -219,7 +302,8 @@ class Template:
 
     @classmethod
     def from_json(cls, text: str) -> Template:
-        """Read the JSON form; raise ``TemplateError`` if it is not one."""
+        """Read the JSON form; raise ``TemplateError`` if it is not one (values checked as
+        :meth:`from_bytes` checks them)."""
         try:
             d = json.loads(text)
             if d.get("format") != "booking-station-template":
@@ -232,7 +316,9 @@ class Template:
             ]
             mq = [m.get("quality", 1.0) for m in d["minutiae"]]
             sp = [(p["x"], p["y"], 1 if p["kind"] == "core" else -1) for p in d["singular_points"]]
-            return cls(
+            if not isinstance(d["minutiae"], list) or not isinstance(d["singular_points"], list):
+                raise TemplateError("template JSON: minutiae and singular_points must be lists")
+            template = cls(
                 d["width"],
                 d["height"],
                 d["dpi"],
@@ -245,5 +331,6 @@ class Template:
             )
         except TemplateError:
             raise
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
             raise TemplateError(f"template JSON is malformed ({exc})") from None
+        return _check_stored(template)

@@ -83,7 +83,17 @@ def run(argv: Sequence[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv))
     app.setApplicationName("Booking Station")
     app.setOrganizationName("Booking Station")
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValueError as exc:  # a settings file with a typo or an impossible value
+        log.error("bad settings file: %s", exc)
+        QMessageBox.critical(
+            None,
+            "Booking Station",
+            f"The settings file cannot be used:\n\n{exc}\n\nCorrect it (or unset "
+            "STATION_SETTINGS to start with the defaults).",
+        )
+        return 2
     path = Path(settings.paths.gallery)
     if not ensure_gallery(path, None):
         log.warning("no gallery: the officer cancelled building %s", path)

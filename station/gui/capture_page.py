@@ -33,12 +33,13 @@ from PySide6.QtWidgets import (
 
 from station.core.vocabulary import FINGERS, SLAPS, Annotation, Impression
 from station.scanner import ScannerError
+from station.scanner.files import shown_name
 from station.service import ProcessedCapture, SlapCaptureResult
 
 from . import theme
 from .scanner_driver import PLATEN_CHOICES, ScannerDriver
 from .session import BookingSession, slot_name
-from .widgets import HandDiagram, ImageCanvas, QualityBar
+from .widgets import HandDiagram, ImageCanvas, QualityBar, esc, plain
 
 __all__ = ["CapturePage", "prompt_for"]
 
@@ -91,7 +92,7 @@ class CapturePage(QWidget):
         self.session = session
         self.driver = driver
 
-        self.prompt = QLabel("Roll the RIGHT THUMB finger")
+        self.prompt = plain(QLabel("Roll the RIGHT THUMB finger"))
         self.prompt.setObjectName("promptLabel")
         font = self.prompt.font()
         font.setPointSizeF(font.pointSizeF() * 1.8)
@@ -107,10 +108,10 @@ class CapturePage(QWidget):
         self.preview.setAccessibleName("Live preview")
 
         self.quality = QualityBar()
-        self.slot_label = QLabel()
+        self.slot_label = plain(QLabel())
         self.slot_label.setObjectName("slotDetailLabel")
         self.slot_label.setWordWrap(True)
-        self.sequence_label = QLabel("Sequence check: after the slaps")
+        self.sequence_label = plain(QLabel("Sequence check: after the slaps"))
         self.sequence_label.setObjectName("sequenceLabel")
         self.sequence_label.setWordWrap(True)
 
@@ -192,10 +193,10 @@ class CapturePage(QWidget):
         self.load_button = QPushButton("Load")
         self.load_button.setObjectName("loadFolderButton")
         self.load_button.clicked.connect(self.load_folder)
-        self.files_label = QLabel()
+        self.files_label = plain(QLabel())
         self.files_label.setObjectName("filesLabel")
         self.files_label.setWordWrap(True)
-        self.connection_label = QLabel()
+        self.connection_label = plain(QLabel())
         self.connection_label.setObjectName("scannerConnectionLabel")
         sg.addWidget(QLabel("Source"), 0, 0)
         sg.addWidget(self.source, 0, 1, 1, 3)
@@ -508,7 +509,7 @@ class CapturePage(QWidget):
             "scanner": "Fix the cause and press Capture again.",
             "internal": "Press Capture to try again.",
         }.get(kind, "")
-        self.error_label.setText(f"<b>{message}</b><br>{what}")
+        self.error_label.setText(f"<b>{esc(message)}</b><br>{esc(what)}")
         self.reconnect_button.setVisible(kind == "disconnected")
         self.error_panel.show()
         self.preview.set_caption("Capture stopped", theme.RED)
@@ -571,7 +572,7 @@ class CapturePage(QWidget):
         text = f"{len(assigned)} file(s) assigned: {names or 'none'}."
         if source.unassigned:
             text += " Not used: " + "; ".join(
-                f"{u.path.name} ({u.reason})" for u in source.unassigned
+                f"{shown_name(u.path)} ({u.reason})" for u in source.unassigned
             )
         if not any((code, Impression.FLAT) in source.assignments for code in SLAPS):
             self.slaps.setChecked(False)

@@ -23,19 +23,28 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from station.service.demographics import (
+    EYES,
+    HAIR,
+    NAME_LENGTH,
+    PLACE_LENGTH,
+    SEXES,
+    check_demographics,
+)
+
 from .scanner_driver import PLATEN_CHOICES
+from .widgets import plain
 
 __all__ = ["DemographicsPage", "validate_demographics"]
 
 log = logging.getLogger(__name__)
 
-SEXES = (("M", "M — male"), ("F", "F — female"), ("X", "X — unspecified"), ("U", "U — unknown"))
-EYES = ("", "BLK", "BLU", "BRO", "GRN", "GRY", "HAZ", "MAR", "MUL", "PNK", "XXX")
-HAIR = ("", "BAL", "BLK", "BLN", "BRO", "GRY", "RED", "SDY", "WHI", "XXX")
-
 
 def validate_demographics(data: dict[str, Any], *, today: dt.date | None = None) -> list[str]:
     """Problems with the form's values, one plain sentence each (empty: fine).
+
+    The same check as ``station book`` makes of a demographics file
+    (:func:`station.service.demographics.check_demographics`).
 
     Parameters
     ----------
@@ -45,33 +54,7 @@ def validate_demographics(data: dict[str, Any], *, today: dt.date | None = None)
     today : datetime.date, optional
         Reference date for "in the past" (default: today).
     """
-    today = today or dt.date.today()
-    problems = []
-    for key, label in (("last_name", "Last name"), ("first_name", "First name")):
-        value = (data.get(key) or "").strip()
-        if not value:
-            problems.append(f"{label} is required")
-        elif not any(c.isalpha() for c in value):
-            problems.append(f"{label} must contain letters")
-    mi = (data.get("middle_initial") or "").strip()
-    if mi and (len(mi) != 1 or not mi.isalpha()):
-        problems.append("Middle initial must be one letter")
-    dob_text = (data.get("date_of_birth") or "").strip()
-    try:
-        dob = dt.date.fromisoformat(dob_text)
-    except ValueError:
-        problems.append("Date of birth must be a date written YYYY-MM-DD")
-    else:
-        if dob >= today:
-            problems.append("Date of birth must be in the past")
-        elif dob.year < today.year - 120:
-            problems.append("Date of birth is more than 120 years ago")
-    if data.get("sex") not in {code for code, _ in SEXES}:
-        problems.append("Sex must be M, F, X or U")
-    height = (data.get("height") or "").strip()
-    if height and not (height.isdigit() and len(height) == 3):
-        problems.append("Height must be three digits, feet and inches (511 for 5 ft 11 in)")
-    return problems
+    return [p.message for p in check_demographics(data, today=today)]
 
 
 class DemographicsPage(QWidget):
@@ -97,6 +80,8 @@ class DemographicsPage(QWidget):
 
         self.last_name = self._edit("lastNameEdit", "Last name (required)")
         self.first_name = self._edit("firstNameEdit", "First name (required)")
+        for edit in (self.last_name, self.first_name):
+            edit.setMaxLength(NAME_LENGTH)
         self.middle_initial = self._edit("middleInitialEdit", "M.I.")
         self.middle_initial.setMaxLength(1)
         self.dob = self._edit("dobEdit", "YYYY-MM-DD")
@@ -115,6 +100,7 @@ class DemographicsPage(QWidget):
         self.eyes = self._combo("eyeCombo", EYES)
         self.hair = self._combo("hairCombo", HAIR)
         self.place_of_birth = self._edit("placeOfBirthEdit", "State or country code")
+        self.place_of_birth.setMaxLength(PLACE_LENGTH)
 
         form = QGroupBox("Subject")
         grid = QFormLayout(form)
@@ -133,7 +119,7 @@ class DemographicsPage(QWidget):
         ):
             grid.addRow(label, widget)
 
-        self.error_label = QLabel()
+        self.error_label = plain(QLabel())
         self.error_label.setObjectName("formErrorLabel")
         self.error_label.setWordWrap(True)
 
@@ -238,18 +224,23 @@ class DemographicsPage(QWidget):
     def validate(self) -> dict[str, Any] | None:
         """The demographics if valid; else show the problems and focus the first bad field."""
         data = self.values()
-        problems = validate_demographics(data)
+        problems = check_demographics(data)
         if problems:
-            self.error_label.setText("Please correct: " + "; ".join(problems) + ".")
-            first = problems[0]
+            self.error_label.setText(
+                "Please correct: " + "; ".join(p.message for p in problems) + "."
+            )
             target = {
-                "Last": self.last_name,
-                "First": self.first_name,
-                "Middle": self.middle_initial,
-                "Date": self.dob,
-                "Sex": self.sex,
-                "Height": self.height,
-            }.get(first.split()[0], self.last_name)
+                "last_name": self.last_name,
+                "first_name": self.first_name,
+                "middle_initial": self.middle_initial,
+                "date_of_birth": self.dob,
+                "sex": self.sex,
+                "height": self.height,
+                "weight": self.weight,
+                "eye_colour": self.eyes,
+                "hair_colour": self.hair,
+                "place_of_birth": self.place_of_birth,
+            }.get(problems[0].field, self.last_name)
             target.setFocus()
             return None
         self.error_label.clear()

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from station.gallery import REPOSITORIES, Gallery, GalleryError, open_gallery
 
 from .log_page import fill_table, format_time, make_table, page_header, person_name
+from .widgets import esc, plain, rich_tooltip
 from .workers import Task, TaskRunner
 
 __all__ = ["GalleryPage", "load_thumbnails"]
@@ -52,6 +53,9 @@ SEARCH_DELAY_MS = 250
 
 _SUBJECT_COLUMNS = ("ID", "Name", "DOB", "Sex", "Repositories", "Highest offence level")
 _RECORD_COLUMNS = ("Repository", "Record number", "Offence level", "Charge", "Added")
+
+#: Item role holding a print's tooltip as plain text.
+_TIP_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def load_thumbnails(
@@ -157,7 +161,7 @@ class GalleryPage(QWidget):
         self._images: dict[int, np.ndarray] = {}
         self._preview_pixmap: QPixmap | None = None
 
-        self.stats_label = QLabel()
+        self.stats_label = plain(QLabel())
         self.stats_label.setObjectName("galleryStatsLabel")
         self.stats_label.setWordWrap(True)
         self.stats_label.setStyleSheet("color: palette(dark);")
@@ -182,10 +186,10 @@ class GalleryPage(QWidget):
         self.more_button = QPushButton("Load more")
         self.more_button.setObjectName("galleryMoreButton")
         self.more_button.clicked.connect(self.load_more)
-        self.count_label = QLabel()
+        self.count_label = plain(QLabel())
         self.count_label.setObjectName("gallerySubjectCountLabel")
 
-        self.error_label = QLabel()
+        self.error_label = plain(QLabel())
         self.error_label.setObjectName("galleryErrorLabel")
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #b71c1c; font-weight: bold;")
@@ -430,12 +434,14 @@ class GalleryPage(QWidget):
                 f"{p['finger']} {p['impression']}\nQ {quality} · level {level}",
             )
             item.setData(Qt.ItemDataRole.UserRole, p["id"])
-            item.setToolTip(
+            tip = (
                 f"Print {p['id']}: {p['finger']} {p['impression']}, {p['width']}×{p['height']} px"
                 f"\nQuality {quality} (level {level}), "
                 f"{'template' if p['has_template'] else 'no template'}"
                 f"\n{p['device']}, captured {format_time(p['captured_at'])}"
             )
+            item.setData(_TIP_ROLE, tip)
+            item.setToolTip(rich_tooltip(tip))
             item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter)
             self.prints_view.addItem(item)
         if prints:
@@ -444,13 +450,14 @@ class GalleryPage(QWidget):
     @staticmethod
     def _subject_html(subject: Mapping[str, Any], n_prints: int) -> str:
         synthetic = (
-            f" · synthetic subject {subject['synthetic_id']} (population {subject['population']})"
+            f" · synthetic subject {esc(subject['synthetic_id'])} "
+            f"(population {esc(subject['population'])})"
             if subject.get("synthetic_id") is not None
             else ""
         )
         details = [
-            f"DOB {subject.get('date_of_birth') or '—'}",
-            f"sex {subject.get('sex') or '—'}",
+            f"DOB {esc(subject.get('date_of_birth') or '—')}",
+            f"sex {esc(subject.get('sex') or '—')}",
         ]
         for key, label in (
             ("height", "height"),
@@ -461,11 +468,11 @@ class GalleryPage(QWidget):
         ):
             if subject.get(key):
                 unit = " lb" if key == "weight" else ""
-                details.append(f"{label} {subject[key]}{unit}")
+                details.append(f"{label} {esc(subject[key])}{unit}")
         return (
-            f"<b>{person_name(subject) or '(no name)'}</b> &nbsp; subject {subject['id']}"
-            f"{synthetic}<br>{' · '.join(details)}<br>{n_prints} prints · enrolled "
-            f"{format_time(subject.get('created_at'))}"
+            f"<b>{esc(person_name(subject) or '(no name)')}</b> &nbsp; subject "
+            f"{esc(subject['id'])}{synthetic}<br>{' · '.join(details)}<br>{n_prints} prints · "
+            f"enrolled {esc(format_time(subject.get('created_at')))}"
         )
 
     def _load_images(self, print_ids: list[int], box: tuple[int, int]) -> None:
@@ -498,7 +505,9 @@ class GalleryPage(QWidget):
             else:
                 item.setIcon(QIcon(_placeholder(THUMBNAIL, "unreadable")))
                 if image:
-                    item.setToolTip(f"{item.toolTip()}\n{image}")
+                    tip = f"{item.data(_TIP_ROLE)}\n{image}"
+                    item.setData(_TIP_ROLE, tip)
+                    item.setToolTip(rich_tooltip(tip))
         current = self.prints_view.currentItem()
         if current is not None:
             self._print_selected(current)

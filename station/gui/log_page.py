@@ -35,6 +35,8 @@ from PySide6.QtWidgets import (
 from station.core.vocabulary import BOOKING_STATUSES, BookingStatus, Decision, Disposition
 from station.gallery import Gallery, GalleryError
 
+from .widgets import esc, plain
+
 __all__ = [
     "DISPOSITION_COLOURS",
     "BookingLogPage",
@@ -266,10 +268,10 @@ class BookingLogPage(QWidget):
         self.more_button = QPushButton("Load more")
         self.more_button.setObjectName("bookingLogMoreButton")
         self.more_button.clicked.connect(self.load_more)
-        self.count_label = QLabel()
+        self.count_label = plain(QLabel())
         self.count_label.setObjectName("bookingLogCountLabel")
 
-        self.error_label = QLabel()
+        self.error_label = plain(QLabel())
         self.error_label.setObjectName("bookingLogErrorLabel")
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #b71c1c; font-weight: bold;")
@@ -484,17 +486,17 @@ class BookingLogPage(QWidget):
             return
         demo = booking.get("demographics") or {}
         lines = [
-            f"<b>{booking['tcn']}</b> &nbsp; {person_name(demo) or '(no name)'}",
-            f"DOB {demo.get('date_of_birth') or '—'} · sex {demo.get('sex') or '—'} · "
-            f"{booking['transaction_type']} · status <b>{booking['status']}</b>",
-            f"Opened {format_time(booking['created_at'])} by {booking['operator']} at "
-            f"{booking['station_id']}",
+            f"<b>{esc(booking['tcn'])}</b> &nbsp; {esc(person_name(demo) or '(no name)')}",
+            f"DOB {esc(demo.get('date_of_birth') or '—')} · sex {esc(demo.get('sex') or '—')} · "
+            f"{esc(booking['transaction_type'])} · status <b>{esc(booking['status'])}</b>",
+            f"Opened {esc(format_time(booking['created_at']))} by {esc(booking['operator'])} at "
+            f"{esc(booking['station_id'])}",
         ]
         outcome = _outcome(responses, decisions)
         if outcome:
-            lines.append(f"Disposition: <b>{outcome}</b>")
+            lines.append(f"Disposition: <b>{esc(outcome)}</b>")
         if booking.get("subject_id") is not None:
-            lines.append(f"Linked to subject {booking['subject_id']}")
+            lines.append(f"Linked to subject {esc(booking['subject_id'])}")
         self.detail_label.setText("<br>".join(lines))
 
         response_rows = []

@@ -31,6 +31,7 @@ from station.service import CandidateResult, Outcome, Response, SubjectSummary
 from . import theme
 from .examiner import MatchResult, MatchView, match_pairs
 from .session import BookingSession
+from .widgets import esc, plain
 from .workers import TaskRunner
 
 __all__ = ["ResponsePage", "banner_text"]
@@ -136,7 +137,7 @@ class ResponsePage(QWidget):
         self._generation = 0
         self._probe_cache: dict[str, tuple[np.ndarray | None, Any]] = {}
 
-        self.banner = QLabel("—")
+        self.banner = plain(QLabel("—"))
         self.banner.setObjectName("dispositionBanner")
         self.banner.setWordWrap(True)
         self.banner.setMargin(12)
@@ -145,7 +146,7 @@ class ResponsePage(QWidget):
         font.setBold(True)
         self.banner.setFont(font)
         self.banner.setAccessibleName("Disposition")
-        self.detail = QLabel()
+        self.detail = plain(QLabel())
         self.detail.setObjectName("responseDetailLabel")
         self.detail.setWordWrap(True)
 
@@ -169,7 +170,7 @@ class ResponsePage(QWidget):
         self.recapture_box = QGroupBox("Fingers to recapture")
         self.recapture_box.setObjectName("recaptureBox")
         rl = QHBoxLayout(self.recapture_box)
-        self.recapture_label = QLabel()
+        self.recapture_label = plain(QLabel())
         self.recapture_label.setObjectName("recaptureListLabel")
         self.recapture_label.setWordWrap(True)
         self.recapture_button = QPushButton("&Recapture these fingers")
@@ -198,7 +199,7 @@ class ResponsePage(QWidget):
         self.finger.setObjectName("examinerFingerCombo")
         self.finger.setToolTip("Finger to compare")
         self.finger.currentIndexChanged.connect(self._compare)
-        self.match_label = QLabel()
+        self.match_label = plain(QLabel())
         self.match_label.setObjectName("matchScoreLabel")
         top.addWidget(QLabel("Finger"))
         top.addWidget(self.finger)
@@ -325,14 +326,14 @@ class ResponsePage(QWidget):
     def _render_subject(self, subject: SubjectSummary) -> None:
         demo = subject.demographics
         lines = [
-            f"<b>{_name(subject)}</b> {demo.get('middle_initial') or ''} — subject "
-            f"#{subject.subject_id}",
-            f"Born {demo.get('date_of_birth') or '?'}, sex {demo.get('sex') or '?'}, "
-            f"place of birth {demo.get('place_of_birth') or '?'}",
-            f"Repositories: {_repos(subject.repositories)}",
+            f"<b>{esc(_name(subject))}</b> {esc(demo.get('middle_initial') or '')} — subject "
+            f"#{esc(subject.subject_id)}",
+            f"Born {esc(demo.get('date_of_birth') or '?')}, sex {esc(demo.get('sex') or '?')}, "
+            f"place of birth {esc(demo.get('place_of_birth') or '?')}",
+            f"Repositories: {esc(_repos(subject.repositories))}",
         ]
         if subject.highest_offence_level:
-            lines.append(f"Highest offence level: {subject.highest_offence_level}")
+            lines.append(f"Highest offence level: {esc(subject.highest_offence_level)}")
         self.subject_label.setText("<br>".join(lines))
         records = subject.records
         self.records.setRowCount(len(records))

@@ -26,7 +26,7 @@ from station.core.template import Template
 from . import theme
 from .imaging import to_pixmap
 from .session import BookingSession, SlotState, slot_name
-from .widgets import PrintView
+from .widgets import PrintView, plain
 from .workers import TaskRunner
 
 __all__ = ["ReviewPage", "ZoomDialog", "render_thumbnails"]
@@ -118,7 +118,7 @@ class ReviewPage(QWidget):
         font = title.font()
         font.setPointSizeF(font.pointSizeF() * 1.4)
         title.setFont(font)
-        self.summary = QLabel()
+        self.summary = plain(QLabel())
         self.summary.setObjectName("reviewSummaryLabel")
         self.summary.setWordWrap(True)
         self.overlay = QCheckBox("Show &minutiae (Ctrl+M)")

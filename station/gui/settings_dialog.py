@@ -42,6 +42,8 @@ from station.settings import (
     SynthSettings,
 )
 
+from .widgets import plain
+
 __all__ = ["SettingsDialog", "to_toml"]
 
 log = logging.getLogger(__name__)
@@ -225,17 +227,17 @@ class SettingsDialog(QDialog):
             "populationSpin", 0, 2**31 - 1, "Synthetic population subjects are drawn from"
         )
 
-        self.error_label = QLabel()
+        self.error_label = plain(QLabel())
         self.error_label.setObjectName("settingsErrorLabel")
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #b71c1c; font-weight: bold;")
         self.error_label.hide()
-        self.status_label = QLabel()
+        self.status_label = plain(QLabel())
         self.status_label.setObjectName("settingsStatusLabel")
         self.status_label.setWordWrap(True)
         self.status_label.setStyleSheet("color: #1b5e20;")
         self.status_label.hide()
-        self.info_label = QLabel()
+        self.info_label = plain(QLabel())
         self.info_label.setObjectName("settingsInfoLabel")
         self.info_label.setWordWrap(True)
 

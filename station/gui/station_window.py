@@ -44,7 +44,7 @@ from .review_page import ReviewPage
 from .scanner_driver import ScannerDriver
 from .session import BookingSession
 from .submit_page import SubmitPage
-from .widgets import AlertBar, StepBar
+from .widgets import AlertBar, StepBar, esc, plain
 from .workers import TaskRunner
 
 __all__ = ["STEPS", "StationWindow"]
@@ -144,13 +144,13 @@ class StationWindow(QMainWindow):
         font = product.font()
         font.setPointSizeF(font.pointSizeF() * 1.3)
         product.setFont(font)
-        self.station_label = QLabel(f"Station <b>{html.escape(s.station.station_id)}</b>")
+        self.station_label = QLabel(f"Station <b>{esc(s.station.station_id)}</b>")
         self.station_label.setObjectName("stationLabel")
         self.operator_label = QLabel()
         self.operator_label.setObjectName("operatorLabel")
         self.stats_label = QLabel()
         self.stats_label.setObjectName("galleryStatsLabel")
-        self.scanner_label = QLabel()
+        self.scanner_label = plain(QLabel())
         self.scanner_label.setObjectName("scannerStatusLabel")
         self.booking_label = QLabel()
         self.booking_label.setObjectName("bookingLabel")
@@ -501,7 +501,7 @@ class StationWindow(QMainWindow):
         )
         self.submit_button.setVisible(page in (CAPTURE, REVIEW))
         self.submit_button.setEnabled(page in (CAPTURE, REVIEW) and ready and not busy)
-        self.booking_label.setText(f"TCN <b>{s.tcn}</b>" if s.tcn else "No booking open")
+        self.booking_label.setText(f"TCN <b>{esc(s.tcn)}</b>" if s.tcn else "No booking open")
 
     def next(self) -> None:
         """Go to the next step (Ctrl+N); from New booking this opens the booking."""
@@ -758,7 +758,7 @@ class StationWindow(QMainWindow):
         self.driver.set_faults(
             dirty_platen=settings.scanner.dirty_platen, timeout=settings.scanner.timeout
         )
-        self.station_label.setText(f"Station <b>{html.escape(settings.station.station_id)}</b>")
+        self.station_label.setText(f"Station <b>{esc(settings.station.station_id)}</b>")
         if Path(settings.paths.gallery) != Path(old.paths.gallery):
             self.show_info(f"The new gallery {settings.paths.gallery} is used from the next start.")
 

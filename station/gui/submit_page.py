@@ -7,6 +7,8 @@ import time
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
 
+from .widgets import plain
+
 __all__ = ["SubmitPage"]
 
 
@@ -16,13 +18,13 @@ class SubmitPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("submitPage")
-        self.title = QLabel("Submitting…")
+        self.title = plain(QLabel("Submitting…"))
         self.title.setObjectName("pageTitle")
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.6)
         self.title.setFont(font)
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.detail = QLabel()
+        self.detail = plain(QLabel())
         self.detail.setObjectName("searchStatusLabel")
         self.detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.detail.setWordWrap(True)

@@ -4,6 +4,7 @@ zoomable print view, alert bar. Each renders what it is given and emits what the
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Mapping, Sequence
 
@@ -37,9 +38,44 @@ from . import theme
 from .imaging import to_pixmap
 from .session import SlotState
 
-__all__ = ["AlertBar", "HandDiagram", "ImageCanvas", "PrintView", "QualityBar", "StepBar"]
+__all__ = [
+    "AlertBar",
+    "HandDiagram",
+    "ImageCanvas",
+    "PrintView",
+    "QualityBar",
+    "StepBar",
+    "esc",
+    "plain",
+    "rich_tooltip",
+]
 
 log = logging.getLogger(__name__)
+
+
+def esc(value: object) -> str:
+    """``value`` as text safe inside a rich-text label (``<``, ``>``, ``&`` and quotes escaped).
+
+    Every name, TCN, reason or other stored or typed text goes through this before it is put
+    in a label that uses markup, so that a last name ``<b>NO HIT</b>`` shows as written.
+
+    Examples
+    --------
+    >>> esc("<b>NO HIT</b>")
+    '&lt;b&gt;NO HIT&lt;/b&gt;'
+    """
+    return html.escape(str(value))
+
+
+def rich_tooltip(text: str) -> str:
+    """A tooltip that shows ``text`` as written, lines kept (Qt guesses a tooltip's format)."""
+    return "<qt>" + esc(text).replace("\n", "<br>") + "</qt>"
+
+
+def plain(label: QLabel) -> QLabel:
+    """``label`` set to show its text as written, never as markup (returns it)."""
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
 
 
 class StepBar(QWidget):
@@ -409,7 +445,7 @@ class AlertBar(QFrame):
         self.setObjectName("alertBar")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 6, 6, 6)
-        self.label = QLabel()
+        self.label = plain(QLabel())
         self.label.setObjectName("alertText")
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

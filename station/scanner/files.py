@@ -10,12 +10,16 @@ a digit (``subject_r1_rolled.tif`` is ``subject``, ``r1``, ``rolled``), case-ins
 * ``flat`` or ``plain`` makes a finger a plain impression (default rolled); ``rolled`` or
   ``roll`` says rolled explicitly. Slaps are always plain.
 
-A name that fits no slot, or fits two, is left unassigned with the reason; two files for the
-same slot are refused, naming both.
+A name that fits no slot, or fits two, is left unassigned with the reason, and so is a name
+that is not valid UTF-8, and a folder, link or other entry that is not a regular file
+(``R1.png/`` is not a print); two files for the same slot are refused, naming both. A folder
+may hold :data:`ANNOTATIONS_FILE`, which says which fingers are missing on purpose (see
+:func:`read_annotations`); it is not a print.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable, Iterable
@@ -24,15 +28,18 @@ from typing import NamedTuple
 
 from ..core.image import ImageError, load
 from ..core.slap import segment_slap
-from ..core.vocabulary import CAPTURE_ORDER, FINGERS, SLAP_FINGERS, SLAPS
+from ..core.vocabulary import CAPTURE_ORDER, FINGERS, SLAP_FINGERS, SLAPS, Annotation, Finger
 from .base import Capture, ScannerError, utc_now, validate_slot
 
 __all__ = [
+    "ANNOTATIONS_FILE",
     "FGP_SLOTS",
     "IMAGE_SUFFIXES",
     "MAX_FILE_BYTES",
     "ImageFileSource",
     "Unassigned",
+    "read_annotations",
+    "shown_name",
     "slot_from_name",
 ]
 
@@ -42,6 +49,11 @@ logger = logging.getLogger(__name__)
 IMAGE_SUFFIXES: tuple[str, ...] = (".png", ".tif", ".tiff", ".bmp", ".jpg", ".jpeg", ".pgm")
 #: Largest file read: 50 MB (a 1000 ppi uncompressed slap is about 10 MB).
 MAX_FILE_BYTES = 50_000_000
+
+#: The file in a prints folder that names the fingers missing on purpose.
+ANNOTATIONS_FILE = "annotations.json"
+#: Largest annotations file read, in bytes (ten short entries need well under 1 kB).
+_MAX_ANNOTATIONS_BYTES = 10_000
 
 #: Slot of each finger position code (ANSI/NIST-ITL 1-2011, Table 8).
 FGP_SLOTS: dict[int, tuple[str, str]] = {
@@ -65,6 +77,20 @@ class Unassigned(NamedTuple):
 
     path: Path
     reason: str
+
+
+def _utf8(name: str) -> bool:
+    """True if ``name`` is text (a name that is not UTF-8 on disk holds surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def shown_name(path: Path) -> str:
+    """A file's name fit for a message: bytes that are not UTF-8 shown as U+FFFD."""
+    return path.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _fgp_candidates(tokens: list[str]) -> tuple[set[int], set[int]]:
@@ -167,7 +193,9 @@ class ImageFileSource:
             if path.is_dir():
                 self.folder = path
                 files = sorted(
-                    f for f in path.iterdir() if f.is_file() and not f.name.startswith(".")
+                    f
+                    for f in path.iterdir()
+                    if not f.name.startswith(".") and f.name != ANNOTATIONS_FILE
                 )
             elif path.exists() or path.suffix:
                 files = [path]
@@ -178,6 +206,17 @@ class ImageFileSource:
         self.assignments: dict[tuple[str, str], Path] = {}
         self.unassigned: list[Unassigned] = []
         for path in files:
+            if not _utf8(path.name):
+                self.unassigned.append(
+                    Unassigned(path, "the file name is not valid UTF-8: rename the file")
+                )
+                continue
+            if path.is_dir():
+                self.unassigned.append(Unassigned(path, "a folder, not an image file"))
+                continue
+            if path.exists() and not path.is_file():
+                self.unassigned.append(Unassigned(path, "not a regular file"))
+                continue
             if path.suffix.lower() not in IMAGE_SUFFIXES:
                 self.unassigned.append(
                     Unassigned(path, f"not an image file ({path.suffix or 'no suffix'})")
@@ -275,3 +314,53 @@ class ImageFileSource:
             segments=segments,
             annotation=annotation,
         )
+
+
+def read_annotations(folder: Path) -> dict[Finger, Annotation]:
+    """The fingers a prints folder says are missing on purpose, from its ``annotations.json``.
+
+    The file holds one JSON object from finger code to annotation code, e.g.
+    ``{"L4": "XX", "R2": "UP"}`` (``XX`` amputated, ``UP`` unable to print). No file: no
+    annotations, and every rolled finger needs a print.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        The prints folder.
+
+    Returns
+    -------
+    annotations : dict of Finger to Annotation
+
+    Raises
+    ------
+    ValueError
+        The file is not a small JSON object of finger codes to ``XX``/``UP``; the message names
+        the file and the entry.
+
+    Examples
+    --------
+    >>> read_annotations(Path("no-such-folder"))
+    {}
+    """
+    path = Path(folder) / ANNOTATIONS_FILE
+    if not path.exists():
+        return {}
+    if not path.is_file():
+        raise ValueError(f"{path}: must be a file")
+    if path.stat().st_size > _MAX_ANNOTATIONS_BYTES:
+        raise ValueError(f"{path}: larger than {_MAX_ANNOTATIONS_BYTES} bytes")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ValueError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f'{path}: must hold a JSON object such as {{"L4": "XX"}}')
+    annotations: dict[Finger, Annotation] = {}
+    for key, value in data.items():
+        try:
+            finger = Finger.parse(key, what="finger")
+            annotations[finger] = Annotation.parse(value, what="annotation")
+        except ValueError as exc:
+            raise ValueError(f"{path}: {key!r}: {exc}") from None
+    return annotations

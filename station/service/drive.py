@@ -6,7 +6,6 @@ Used by ``station book`` and the booking benchmark; the GUI drives the same
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import replace
@@ -14,13 +13,26 @@ from pathlib import Path
 from typing import Any
 
 from station.core.synth.population import demographics
-from station.core.vocabulary import CAPTURE_ORDER, FINGERS, SLAP_FINGERS, Annotation, Impression
+from station.core.vocabulary import (
+    CAPTURE_ORDER,
+    FINGERS,
+    SLAP_FINGERS,
+    Annotation,
+    Impression,
+    TransactionType,
+)
 from station.scanner.base import Capture, ScannerError
-from station.scanner.files import ImageFileSource
+from station.scanner.files import (
+    ANNOTATIONS_FILE,
+    ImageFileSource,
+    read_annotations,
+    shown_name,
+)
 from station.scanner.mock import MockScanner
 from station.scanner.scenarios import PlatenSubject
 
 from .booking import BookingService, process_capture
+from .demographics import read_demographics_file
 from .results import BookingReport
 
 __all__ = ["book_captures", "book_files", "book_synthetic", "read_demographics"]
@@ -35,6 +47,7 @@ def book_captures(
     *,
     annotations: Mapping[str, str] | None = None,
     tcn: str | None = None,
+    transaction_type: str = TransactionType.CAR,
 ) -> BookingReport:
     """Open a booking, store the captures and annotations, submit; returns the response.
 
@@ -43,12 +56,13 @@ def book_captures(
     image, a device name the gallery refuses …) leaves nothing behind, not even an empty
     open booking or its audit entry. The submission is a second transaction (the search
     runs between them): a crash during the search leaves a complete open booking, which
-    :meth:`BookingService.resume` submits again.
+    :meth:`BookingService.resume` submits again. ``transaction_type`` is ``CAR`` or ``CNA``.
     """
     annotations = dict(annotations or {})
+    transaction_type = TransactionType.parse(transaction_type, what="transaction type")
     processed = [process_capture(c, absent=annotations) for c in captures]
     with service.gallery.transaction():
-        booking_id = service.open_booking(demographics, tcn=tcn)
+        booking_id = service.open_booking(demographics, tcn=tcn, transaction_type=transaction_type)
         for finger, code in annotations.items():
             service.annotate(booking_id, finger, code)
         for item in processed:
@@ -64,6 +78,7 @@ def book_synthetic(
     slaps: bool = True,
     device_seed: int = 0,
     platen: PlatenSubject | None = None,
+    transaction_type: str = TransactionType.CAR,
 ) -> BookingReport:
     """Book synthetic subject ``subject`` with fresh impressions from the mock scanner.
 
@@ -78,6 +93,8 @@ def book_synthetic(
         Mock scanner seed: different seeds give different impressions.
     platen : PlatenSubject, optional
         A scenario subject (swapped fingers, an amputation …) instead of a plain one.
+    transaction_type : {'CAR', 'CNA'}
+        The transaction's type (``[station] transaction_type`` in the settings).
 
     Returns
     -------
@@ -100,38 +117,50 @@ def book_synthetic(
         demographics(subject, population=population).as_dict(),
         captures,
         annotations=annotations,
+        transaction_type=transaction_type,
     )
     return replace(report, booked={"synthetic_id": subject, "population": population})
 
 
 def read_demographics(path: Path) -> dict[str, Any]:
-    """Demographics from a JSON object file, with a readable error for anything else."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ValueError(f"demographics file not found: {path}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"demographics file {path} is not valid JSON ({exc})") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"demographics file {path} must hold a JSON object")
-    return data
+    """Demographics from a JSON object file, checked as the booking form checks them.
+
+    See :func:`station.service.demographics.read_demographics_file`: a readable error naming
+    the field (or the file's problem) for anything else.
+    """
+    return read_demographics_file(path)
 
 
-def book_files(service: BookingService, folder: Path, demographics_file: Path) -> BookingReport:
+def book_files(
+    service: BookingService,
+    folder: Path,
+    demographics_file: Path,
+    *,
+    transaction_type: str = TransactionType.CAR,
+) -> BookingReport:
     """Book from image files named by finger code (``R1.png`` … ``L5.png``, slaps ``RS`` …).
 
-    Every file is read and checked before the booking opens: an unknown finger code, an
-    unreadable or corrupt image, or no rolled print at all is an error and nothing is written.
-    Rolled fingers without a file are annotated ``UP`` (unable to print).
+    Every file is read and checked before the booking opens: an unknown finger code, a folder
+    or other non-file where a print should be, an unreadable or corrupt image, or no rolled
+    print at all is an error naming the file, and nothing is written. Every rolled finger
+    needs a file unless the folder's ``annotations.json`` says it is missing (``{"L4":
+    "XX"}``: amputated; ``"UP"``: unable to print, see
+    :func:`station.scanner.files.read_annotations`); a finger with both is an error too.
     """
     data = read_demographics(demographics_file)
     folder = Path(folder)
     if not folder.exists():
         raise ValueError(f"prints folder not found: {folder}")
-    source = ImageFileSource(folder)
+    if not folder.is_dir():
+        raise ValueError(f"prints folder {folder} is a file, not a folder")
+    annotations = read_annotations(folder)
+    try:
+        source = ImageFileSource(folder)
+    except ScannerError as exc:  # two files for one slot
+        raise ValueError(str(exc)) from None
     if source.unassigned:
         bad = source.unassigned[0]
-        raise ValueError(f"{bad.path.name}: {bad.reason}")
+        raise ValueError(f"{shown_name(bad.path)}: {bad.reason}")
     captures = []
     for finger, impression in sorted(source.assignments, key=_slot_order):
         try:
@@ -141,8 +170,23 @@ def book_files(service: BookingService, folder: Path, demographics_file: Path) -
     rolled = {c.finger for c in captures if c.impression == Impression.ROLLED}
     if not rolled:
         raise ValueError(f"no rolled prints in {folder}: name the files R1.png … L5.png")
-    annotations = {f: Annotation.UP for f in FINGERS if f not in rolled}
-    return book_captures(service, data, captures, annotations=annotations)
+    both = [f for f in FINGERS if f in rolled and f in annotations]
+    if both:
+        raise ValueError(
+            f"{both[0]} has a print in {folder} and is annotated {annotations[both[0]]} in "
+            f"{ANNOTATIONS_FILE}: keep one"
+        )
+    missing = [f for f in FINGERS if f not in rolled and f not in annotations]
+    if missing:
+        raise ValueError(
+            f"no rolled print for {', '.join(missing)} in {folder}: add "
+            f"{', '.join(f + '.png' for f in missing)}, or say in {folder / ANNOTATIONS_FILE} "
+            f'why each is missing, e.g. {{"{missing[0]}": "UP"}} (XX amputated, UP unable to '
+            "print)"
+        )
+    return book_captures(
+        service, data, captures, annotations=dict(annotations), transaction_type=transaction_type
+    )
 
 
 def _slot_order(slot: tuple[str, str]) -> int:

@@ -315,7 +315,7 @@ def test_settings_toml_round_trips_quotes_backslashes_and_unicode(tmp_path: Path
     settings = Settings(
         paths=PathSettings(gallery=Path("db") / odd / "gallery.sqlite"),
         station=StationSettings(station_id=odd, operator="Sgt.\tÅsa\nline two"),
-        disposition=DispositionPolicy(repositories={'état "x"': Thresholds(1.5, 0.125)}),
+        disposition=DispositionPolicy(repositories={"federal-criminal": Thresholds(1.5, 0.125)}),
     )
     text = to_toml(settings)
     assert text.startswith("# Booking Station settings")
@@ -327,9 +327,13 @@ def test_settings_toml_round_trips_quotes_backslashes_and_unicode(tmp_path: Path
 
 
 def test_settings_toml_refuses_a_non_finite_threshold() -> None:
-    settings = Settings(disposition=DispositionPolicy(hit=math.inf))
+    # Thresholds refuse infinity themselves now; one slipped past them is still not written.
+    policy = DispositionPolicy()
+    object.__setattr__(policy, "hit", math.inf)
     with pytest.raises(ValueError, match=r"\[disposition\] hit = inf cannot be written"):
-        to_toml(settings)
+        to_toml(Settings(disposition=policy))
+    with pytest.raises(ValueError, match="finite"):
+        DispositionPolicy(hit=math.inf)
 
 
 # --- first start ---------------------------------------------------------------------------

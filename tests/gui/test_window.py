@@ -70,3 +70,22 @@ def test_a_file_that_is_not_a_gallery_is_explained_not_raised(qapp, tmp_path, mo
         set_settings(None)
     assert len(shown) == 1 and "not a SQLite database" in shown[0]
     assert fake.read_text() == "not a database\n"
+
+
+def test_a_bad_settings_file_is_explained_not_raised(qapp, tmp_path, monkeypatch) -> None:
+    import station.gui as gui
+    from station.settings import set_settings
+
+    bad = tmp_path / "station.toml"
+    bad.write_text("[disposition]\nhit = inf\nreview = inf\n")
+    shown: list[str] = []
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setattr(gui.QMessageBox, "critical", lambda *a, **k: shown.append(a[2]))
+    monkeypatch.setenv("STATION_SETTINGS", str(bad))
+    set_settings(None)
+    try:
+        assert gui.run([]) == 2
+    finally:
+        set_settings(None)
+    assert len(shown) == 1
+    assert "[disposition] hit must be a finite number" in shown[0]

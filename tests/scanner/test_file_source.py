@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 import station.scanner.files as files
 from station.core.image import save
@@ -152,3 +153,19 @@ def test_oversize_file_is_refused_before_decoding(
     monkeypatch.setattr(files, "load", never)
     with pytest.raises(ScannerError, match=r"R4\.tif is 50 MB, more than the 50 MB"):
         ImageFileSource(tmp_path).capture("R4", "rolled")
+
+
+def test_folders_links_and_non_utf8_names_are_not_prints(tmp_path: Path) -> None:
+    from station.scanner.files import shown_name
+
+    Image.fromarray(np.full((40, 40), 200, np.uint8)).save(tmp_path / "R1.png")
+    (tmp_path / "R2.png").mkdir()
+    (tmp_path / "R3_\udcff.png").write_bytes((tmp_path / "R1.png").read_bytes())
+    (tmp_path / "annotations.json").write_text("{}")
+    source = ImageFileSource(tmp_path)
+    assert list(source.assignments) == [("R1", "rolled")]
+    reasons = {shown_name(u.path): u.reason for u in source.unassigned}
+    assert reasons == {
+        "R2.png": "a folder, not an image file",
+        "R3_\ufffd.png": "the file name is not valid UTF-8: rename the file",
+    }

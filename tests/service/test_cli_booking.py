@@ -47,6 +47,7 @@ def prints_dir(tmp_path: Path, enrolled: list[int]) -> tuple[Path, Path]:
     folder.mkdir()
     for finger in FINGERS[:6]:  # four fingers "unable to print"
         imageio.save(folder / f"{finger}.png", impression(k, finger, 7, kind="rolled")[0])
+    (folder / "annotations.json").write_text(json.dumps(dict.fromkeys(FINGERS[6:], "UP")))
     demo = tmp_path / "demographics.json"
     demo.write_text(json.dumps(demographics(k).as_dict()))
     return folder, demo
@@ -73,8 +74,28 @@ def test_book_from_image_files(
         (lambda d: (d / "R6.png").write_bytes((d / "R1.png").read_bytes()), "R6"),
         (lambda d: (d / "R2.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage"), "R2"),
         (lambda d: (d / "R3.png").write_bytes(b""), "R3"),
+        (lambda d: (d / "R4.png").unlink(), "no rolled print for R4"),
+        (lambda d: ((d / "R4.png").unlink(), (d / "R4.png").mkdir()), "R4.png: a folder"),
+        (lambda d: ((d / "R4.png").unlink(), (d / "R4.png").symlink_to(d / "gone")), "R4.png"),
+        (lambda d: (d / "annotations.json").write_text('{"R1": "UP"}'), "R1 has a print"),
+        (lambda d: (d / "annotations.json").write_text('{"R1": "XY"}'), "'R1': unknown"),
+        (lambda d: (d / "annotations.json").write_text('{"R7": "UP"}'), "unknown finger"),
+        (lambda d: (d / "annotations.json").write_text("[1]"), "annotations.json: must"),
+        (lambda d: (d / "annotations.json").unlink(), "no rolled print for L2, L3, L4, L5"),
     ],
-    ids=["unknown-finger-code", "corrupt-image", "empty-image"],
+    ids=[
+        "unknown-finger-code",
+        "corrupt-image",
+        "empty-image",
+        "missing-file",
+        "folder-for-a-file",
+        "dangling-link",
+        "annotated-and-printed",
+        "unknown-annotation",
+        "annotation-for-no-finger",
+        "annotations-not-an-object",
+        "no-annotations",
+    ],
 )
 def test_bad_print_files_write_nothing(
     gallery_copy: Path,
@@ -163,3 +184,85 @@ def test_seed_resumes_without_repeating_work(
     assert main(["seed", "--subjects", str(n), "--gallery", str(gallery_copy)]) == 0
     out = capsys.readouterr().out
     assert "0 subjects enrolled now" in out and f"{n} already there" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[disposition]\nhit = inf\nreview = inf\n", "hit must be a finite number"),
+        ("[disposition.repositories.federal-imigration]\nhit = 2.0\n", "federal-imigration"),
+        ("[station]\ntransaction_type = 'XYZ'\n", "transaction_type 'XYZ'"),
+        ("[statoin]\noperator = 'x'\n", "statoin"),
+    ],
+)
+def test_a_bad_settings_file_is_one_line_and_exit_2(
+    gallery_copy: Path, tmp_path: Path, capsys, monkeypatch, text: str, message: str
+) -> None:
+    from station.settings import set_settings
+
+    bad = tmp_path / "station.toml"
+    bad.write_text(text)
+    monkeypatch.setenv("STATION_SETTINGS", str(bad))
+    set_settings(None)
+    before = gallery_copy.read_bytes()
+    try:
+        assert main(["book", "--subject", "1", "--no-slaps", "--gallery", str(gallery_copy)]) == 2
+    finally:
+        set_settings(None)
+    line = _error_line(capsys)
+    assert line.startswith("station: error: settings:") and message in line
+    assert gallery_copy.read_bytes() == before
+
+
+def test_book_applies_the_settings_transaction_type(
+    gallery_copy: Path, enrolled: list[int], tmp_path: Path, capsys, monkeypatch
+) -> None:
+    from station.settings import set_settings
+
+    settings = tmp_path / "station.toml"
+    settings.write_text("[station]\ntransaction_type = 'CNA'\n")
+    monkeypatch.setenv("STATION_SETTINGS", str(settings))
+    set_settings(None)
+    try:
+        args = ["book", "--subject", str(enrolled[1]), "--no-slaps"]
+        assert main([*args, "--gallery", str(gallery_copy)]) == 0
+    finally:
+        set_settings(None)
+    booking_id = json.loads(capsys.readouterr().out)["booking_id"]
+    with open_gallery(gallery_copy, readonly=True) as g:
+        assert g.booking(booking_id)["transaction_type"] == "CNA"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (lambda d: {k: v for k, v in d.items() if k != "first_name"}, "field first_name"),
+        (lambda d: {**d, "weight": 10**30}, "field weight"),
+        (lambda d: {**d, "last_name": "Doe\u202e"}, "bidirectional override"),
+        (lambda d: {**d, "last_name": "x" * 10_000}, "longer than 50"),
+        (lambda d: {**d, "date_of_birth": "2999-01-01"}, "in the past"),
+    ],
+    ids=["no-first-name", "huge-weight", "bidi", "long-name", "future-birth"],
+)
+def test_bad_demographics_are_one_line_and_write_nothing(
+    gallery_copy: Path, prints_dir: tuple[Path, Path], capsys, content, message: str
+) -> None:
+    folder, demo = prints_dir
+    demo.write_text(json.dumps(content(json.loads(demo.read_text()))))
+    before = gallery_copy.read_bytes()
+    args = ["book", "--prints", str(folder), "--demographics", str(demo)]
+    assert main([*args, "--gallery", str(gallery_copy)]) == 2
+    line = _error_line(capsys)
+    assert line.startswith("station: error: demographics file") and message in line
+    assert gallery_copy.read_bytes() == before
+
+
+def test_deep_or_huge_demographics_files_are_one_line(
+    gallery_copy: Path, prints_dir: tuple[Path, Path], capsys
+) -> None:
+    folder, demo = prints_dir
+    args = ["book", "--prints", str(folder), "--demographics", str(demo)]
+    for text, message in (("[" * 50_000, "more than the 64000"), ("[" * 20_000, "too deeply")):
+        demo.write_text(text + "]" * len(text))
+        assert main([*args, "--gallery", str(gallery_copy)]) == 2
+        assert message in _error_line(capsys)

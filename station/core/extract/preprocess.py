@@ -7,7 +7,7 @@ from scipy import ndimage
 
 from .params import ExtractParameters
 
-__all__ = ["prepare"]
+__all__ = ["prepare", "resample"]
 
 
 def _to_grey(image: np.ndarray) -> np.ndarray:
@@ -30,6 +30,35 @@ def _to_grey(image: np.ndarray) -> np.ndarray:
     if image.ndim != 2:
         raise ValueError(f"image must be a 2-D grey array (or RGB/RGBA), got shape {image.shape}")
     return image
+
+
+def resample(grey: np.ndarray, dpi: int, target: int) -> np.ndarray:
+    """Grey levels at ``dpi`` resampled to ``target`` ppi (bilinear; Gaussian anti-alias first
+    when shrinking); the array itself when the two are equal.
+
+    Parameters
+    ----------
+    grey : (M, N) ndarray of float32
+        Grey levels.
+    dpi, target : int
+        Resolution of ``grey`` and the one wanted, pixels per inch.
+
+    Returns
+    -------
+    grey : (P, Q) ndarray of float32
+        ``P = round(M * target / dpi)`` rows (likewise columns).
+
+    Examples
+    --------
+    >>> resample(np.zeros((100, 60), np.float32), 1000, 500).shape
+    (50, 30)
+    """
+    if dpi == target:
+        return grey
+    scale = target / dpi
+    if scale < 1:  # anti-alias before shrinking
+        grey = ndimage.gaussian_filter(grey, 0.5 / scale)
+    return ndimage.zoom(grey, scale, order=1)
 
 
 def prepare(image: np.ndarray, dpi: int, params: ExtractParameters) -> np.ndarray:
@@ -73,11 +102,7 @@ def prepare(image: np.ndarray, dpi: int, params: ExtractParameters) -> np.ndarra
     elif grey.dtype.kind in "iu" and grey.max(initial=0) > 255:
         grey = grey.astype(np.float64) * (255.0 / 65535.0)
     grey = np.clip(grey.astype(np.float32), 0.0, 255.0)
-    if dpi != params.dpi:
-        scale = params.dpi / dpi
-        if scale < 1:  # anti-alias before shrinking
-            grey = ndimage.gaussian_filter(grey, 0.5 / scale)
-        grey = ndimage.zoom(grey, scale, order=1)
+    grey = resample(grey, dpi, params.dpi)
     rows, cols = grey.shape
     if min(rows, cols) < params.min_side:
         raise ValueError(
