@@ -21,6 +21,7 @@ from __future__ import annotations
 from station.core.vocabulary import REPOSITORIES, TRANSACTION_TYPES
 
 from .chain import Finding, FindingKind, VerifyReport
+from .connection import file_integrity
 from .errors import GalleryError, NotFoundError
 from .retention import PurgeReport
 from .schema import DEMOGRAPHIC_FIELDS, SCHEMA_VERSION
@@ -38,5 +39,6 @@ __all__ = [
     "NotFoundError",
     "PurgeReport",
     "VerifyReport",
+    "file_integrity",
     "open_gallery",
 ]

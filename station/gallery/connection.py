@@ -175,6 +175,25 @@ def translate(exc: sqlite3.Error, path: Path, conn: sqlite3.Connection | None = 
     return GalleryError(f"gallery {path}: {text}")
 
 
+def file_integrity(path: str | Path) -> list[str]:
+    """SQLite's ``PRAGMA integrity_check`` of a gallery file, read-only: ``[]`` when the file's
+    structure is sound, else its problems, one line each (nothing is written).
+
+    A page of damage inside a stored value (the middle of an image's bytes) passes this check;
+    the tamper chain (:meth:`Gallery.verify`) is what names such a row.
+    """
+    try:
+        conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        return [str(exc)]
+    try:
+        return integrity_lines(conn.execute("PRAGMA integrity_check").fetchall())
+    except sqlite3.DatabaseError as exc:
+        return [str(exc)]
+    finally:
+        conn.close()
+
+
 def integrity_lines(rows: list[tuple]) -> list[str]:
     """Problems reported by ``PRAGMA integrity_check`` rows, one line each (``[]`` if ok)."""
     lines = [line for row in rows for line in str(row[0]).splitlines()]

@@ -46,12 +46,7 @@ def test_no_silent_wrong_no_loss_no_traceback(rows: dict, importer: str) -> None
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a zeroed page deep in a gallery is only found by a quick_check at open (issue 18 "
-    "item 4, another branch); remove this marker when that lands",
-)
-def test_damaged_galleries_are_refused_untouched(rows: dict) -> None:
+def test_damaged_galleries_are_refused_untouched_or_named_by_verify(rows: dict) -> None:
     row = rows["galleries"]
     assert row.failures == (), format_robustness([row])
 

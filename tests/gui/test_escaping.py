@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QLabel, QTableWidget
 
 from station.gallery import open_gallery
 from station.gui.widgets import esc, rich_tooltip
-from station.service import BookingService
+from station.service import BookingService, Operator
 
 from .conftest import WAIT, open_window
 
@@ -28,7 +28,7 @@ def _shown(label: QLabel) -> str:
     return doc.toPlainText()
 
 
-def _crafted_booking(path: Path) -> int:
+def _crafted_booking(path: Path, operator: Operator) -> int:
     """A subject and a booking named ``<b>NO HIT</b>``, answered HIT on that subject."""
     with open_gallery(path) as g:
         demo = {
@@ -39,7 +39,7 @@ def _crafted_booking(path: Path) -> int:
             "place_of_birth": "<u>TX</u>",
         }
         sid = g.add_subject(demo)
-        service = BookingService(g, station_id="TEST-1", operator="officer <b>7</b>")
+        service = BookingService(g, station_id="TEST-1", operator=operator)
         booking = service.open_booking(demo, tcn=TCN)
         payload = {
             "tcn": TCN,
@@ -63,9 +63,11 @@ def _crafted_booking(path: Path) -> int:
     return booking
 
 
-def test_a_crafted_name_shows_literally_on_every_page(qtbot, gallery_path: Path, settings) -> None:
-    booking = _crafted_booking(gallery_path)
-    win = open_window(qtbot, gallery_path)
+def test_a_crafted_name_shows_literally_on_every_page(
+    qtbot, gallery_path: Path, settings, station_operator: Operator
+) -> None:
+    booking = _crafted_booking(gallery_path, station_operator)
+    win = open_window(qtbot, gallery_path, station_operator)
 
     # Booking log: the detail of the booking.
     log_page = win.log_page
@@ -77,7 +79,7 @@ def test_a_crafted_name_shows_literally_on_every_page(qtbot, gallery_path: Path,
     detail = log_page.findChild(QLabel, "bookingDetailLabel")
     qtbot.waitUntil(lambda: TCN in _shown(detail), timeout=WAIT)
     assert f"{CRAFTED.upper()}, <i>Ann</i>" in _shown(detail)  # LAST, First
-    assert "officer <b>7</b>" in _shown(detail)
+    assert station_operator.username in _shown(detail)  # user names cannot hold markup
 
     # Response page: the banner and the subject.
     win.reopen(booking)

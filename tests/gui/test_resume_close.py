@@ -11,7 +11,7 @@ from station.gallery import open_gallery
 from station.gui.station_window import CAPTURE, RESPONSE
 from station.scanner.mock import MockScanner
 from station.scanner.scenarios import PlatenSubject
-from station.service import BookingService, load_index, process_capture
+from station.service import BookingService, Operator, load_index, process_capture
 from station.service.drive import book_synthetic
 
 from .conftest import WAIT, open_window
@@ -27,16 +27,18 @@ def _open_with(service: BookingService, subject: int, fingers: tuple[str, ...], 
 
 
 def test_log_resumes_and_closes_unfinished_bookings(
-    qtbot, gallery_path: Path, settings, enrolled_ids: list[int]
+    qtbot, gallery_path: Path, settings, enrolled_ids: list[int], station_operator: Operator
 ) -> None:
     with open_gallery(gallery_path) as g:
-        service = BookingService(g, index=load_index(g), station_id="GUI-T")
+        service = BookingService(
+            g, index=load_index(g), station_id="GUI-T", operator=station_operator
+        )
         partial = _open_with(service, enrolled_ids[0], ("R1", "R2", "R3"), "Partial")
         legacy = _open_with(service, enrolled_ids[1], ("R1", "R2", "R3", "R4", "R5"), "Legacy")
         g.set_booking_status(legacy, BookingStatus.SUBMITTED)  # no response: a crash
         done = book_synthetic(service, enrolled_ids[2], slaps=False).booking_id
         unwanted = service.open_booking({"last_name": "Unwanted"})
-    win = open_window(qtbot, gallery_path)
+    win = open_window(qtbot, gallery_path, station_operator)
     page = win.log_page
     win.tabs.setCurrentWidget(page)
     resume, close = page.resume_button, page.close_button
