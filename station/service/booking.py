@@ -729,8 +729,10 @@ class BookingService:
         hit = response.subject.subject_id if response.subject is not None else None
         if subject_id is None or (subject_id not in candidates and subject_id != hit):
             raise DecisionError(f"subject #{subject_id} is not a candidate of this response")
-        if decision == Decision.CONFIRM and subject_id not in (response.review or ()) and (
-            subject_id != hit
+        if (
+            decision == Decision.CONFIRM
+            and subject_id not in (response.review or ())
+            and (subject_id != hit)
         ):
             raise DecisionError(
                 f"subject #{subject_id} was not flagged for review: only a candidate under "

@@ -86,7 +86,8 @@ def test_review_is_resolved_by_the_examiner(gallery, enrolled: list[int]) -> Non
     with pytest.raises(GalleryError, match="examiner must decide"):
         service.enrol(report.booking_id)
     outcome = service.decide(
-        report.booking_id, decision=Decision.CONFIRM,
+        report.booking_id,
+        decision=Decision.CONFIRM,
         subject_id=top.subject_id,
         examiner="ex 1",
         note="ridge detail agrees",
