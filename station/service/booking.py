@@ -382,8 +382,13 @@ class BookingService:
             booking_id, process_capture(capture, absent=self._absent(booking_id))
         )
 
-    def annotate(self, booking_id: int, finger: str, annotation: str) -> None:
-        """Mark a finger amputated (``XX``) or unable to print (``UP``) instead of capturing it."""
+    def annotate(
+        self, booking_id: int, finger: str, annotation: str, *, reason: str | None = None
+    ) -> None:
+        """Mark a finger amputated (``XX``) or unable to print (``UP``) instead of capturing it.
+
+        ``reason`` (why: bandaged, injured …) is audited with the annotation when given.
+        """
         if annotation not in ANNOTATIONS:
             raise ValueError(
                 f"annotation must be XX (amputated) or UP (unable to print), got {annotation!r}"
@@ -398,7 +403,8 @@ class BookingService:
                 "annotate",
                 actor=self.operator,
                 booking_id=booking_id,
-                detail={"finger": finger, "annotation": annotation},
+                detail={"finger": finger, "annotation": annotation}
+                | ({"reason": reason.strip()} if reason and reason.strip() else {}),
             )
 
     # --- checks ---------------------------------------------------------------------------
@@ -659,6 +665,12 @@ class BookingService:
             else:
                 stack.append(d)
         return stack
+
+    def decisions_in_force(self, booking_id: int) -> list[dict[str, Any]]:
+        """The examiners' decisions on the booking's latest response that are not undone,
+        oldest first (as :meth:`Gallery.decisions` gives them)."""
+        response = self.latest_response(booking_id)
+        return self._effective_decisions(booking_id, int(response.response_id))
 
     def _open_for_decisions(self, booking_id: int) -> Response:
         booking = self.gallery.booking(booking_id)
