@@ -436,7 +436,7 @@ class StationWindow(QMainWindow):
         if not prints or self.session.booking_id is None:
             then()
             return
-        if self.findChild(LeaveBookingDialog, "leaveBookingDialog") is not None:
+        if any(d.isVisible() for d in self.findChildren(LeaveBookingDialog)):
             return  # already asking
         self.driver.cancel()
         dialog = LeaveBookingDialog(self, tcn=str(self.session.tcn), prints=prints)

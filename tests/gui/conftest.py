@@ -95,9 +95,12 @@ class Officer:
 
         def shown() -> QDialog | None:
             for widget in QApplication.topLevelWidgets():
-                if isinstance(widget, QDialog) and widget.objectName() == name:
-                    if widget.isVisible():
-                        return widget
+                if (
+                    isinstance(widget, QDialog)
+                    and widget.objectName() == name
+                    and widget.isVisible()
+                ):
+                    return widget
             return None
 
         self.qtbot.waitUntil(lambda: shown() is not None, timeout=WAIT)
