@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from station.cli import main
 from station.core.vocabulary import Decision
 from station.gallery import GalleryError, open_gallery
 from station.gallery import connection as gallery_connection
@@ -28,7 +29,7 @@ def _booking_with_decision(gallery) -> tuple[int, int, int]:
 
 
 def test_v2_gallery_migrates_to_v3_and_takes_an_undo(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "v2.sqlite"
     with monkeypatch.context() as m:
@@ -53,6 +54,9 @@ def test_v2_gallery_migrates_to_v3_and_takes_an_undo(
         assert undo == 2
         assert [d["decision"] for d in g.decisions(booking)] == ["reject", "undo"]
         assert g.verify().ok
+    assert main(["gallery", "verify", "--gallery", str(path)]) == 0
+    # subject, booking, response, the decision and its undo; nothing chained twice
+    assert capsys.readouterr().out == f"{path}: ok: 5 rows verified (5 chain entries)\n"
     with closing(sqlite3.connect(path)) as conn:  # still append-only after the rebuild
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             conn.execute("DELETE FROM decisions WHERE id = 1")
