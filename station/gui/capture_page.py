@@ -367,7 +367,7 @@ class CapturePage(QWidget):
             detail = ", ".join(f"{f}: {lvl}" for f, lvl in slot.segments.items()) or "no segments"
             self.slot_label.setText(f"{code} — {slot_name(code)}: segment levels {detail}")
             self.quality.set_quality(
-                None,
+                None if slot.level is None else 100 - 20 * (slot.level - 1),  # bar length
                 slot.level,
                 f"Slap: worst segment {quality_text(slot.level, None)}"
                 + (f" — {slot.error}" if slot.error else ""),
