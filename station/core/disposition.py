@@ -118,6 +118,9 @@ class FingerStatus:
         ``'XX'`` (amputated) or ``'UP'`` (unable to print): not captured on purpose.
     reason : str
         The extractor's plain-words reason for a low quality.
+    accepted : bool
+        The officer accepted this capture as it is (with a reason) although its level asks
+        for a recapture: it is searched, not sent back.
     """
 
     finger: str
@@ -125,6 +128,7 @@ class FingerStatus:
     attempts: int = 0
     annotation: str | None = None
     reason: str = ""
+    accepted: bool = False
 
 
 def quality_gate(
@@ -142,7 +146,7 @@ def quality_gate(
     -------
     recapture : list of FingerStatus
         Captured fingers at ``recapture_level`` or worse with fewer than ``max_attempts``
-        tries, in capture order.
+        tries and not accepted by the officer, in capture order.
     usable : list of str
         Fingers to search with: captured, and either good enough or overridden by the
         officer after ``max_attempts`` tries (a print at level 5 with no minutiae is
@@ -153,7 +157,11 @@ def quality_gate(
     for status in sorted(fingers, key=lambda s: order.get(s.finger, 99)):
         if status.annotation is not None or status.level is None:
             continue
-        if status.level >= policy.recapture_level and status.attempts < policy.max_attempts:
+        if (
+            status.level >= policy.recapture_level
+            and status.attempts < policy.max_attempts
+            and not status.accepted
+        ):
             recapture.append(status)
         else:
             usable.append(status.finger)

@@ -222,10 +222,15 @@ class BookingStatus(_Code):
 
 
 class Decision(_Code):
-    """An examiner's decision on one candidate."""
+    """An examiner's decision on one candidate, or the undoing of the latest one.
+
+    ``UNDO`` (schema version 3) cancels the latest decision on the same response that is not
+    undone yet; decisions are append-only, so an undo is a row of its own.
+    """
 
     CONFIRM = "confirm"
     REJECT = "reject"
+    UNDO = "undo"
 
 
 class Role(_Code):

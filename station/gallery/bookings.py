@@ -413,19 +413,34 @@ class BookingStore(GalleryBase):
             self._chain("bookings", booking_id, "update")
 
     @guarded
-    def link_booking_subject(self, booking_id: int, subject_id: int) -> None:
+    def link_booking_subject(
+        self, booking_id: int, subject_id: int | None, *, replace: bool = False
+    ) -> None:
         """Record which enrolled subject the booked person is.
+
+        Parameters
+        ----------
+        booking_id : int
+        subject_id : int or None
+            ``None`` unlinks (with ``replace``).
+        replace : bool
+            Replace an earlier link (an examiner's decision was made or undone).
 
         Raises
         ------
         GalleryError
-            The booking is already linked to another subject.
+            The booking is already linked to another subject (without ``replace``).
         """
         with self.transaction():
             booking_id = self._require("bookings", booking_id, "booking")
-            subject_id = self._require("subjects", subject_id, "subject")
+            if subject_id is not None:
+                subject_id = self._require("subjects", subject_id, "subject")
+            elif not replace:
+                raise ValueError("a subject id is required unless replacing the link")
             linked = self._scalar("SELECT subject_id FROM bookings WHERE id = ?", (booking_id,))
-            if linked is not None and linked != subject_id:
+            if linked == subject_id:
+                return
+            if linked is not None and not replace:
                 raise GalleryError(f"booking {booking_id} is already linked to subject {linked}")
             self._conn.execute(
                 "UPDATE bookings SET subject_id = ?, updated_at = ? WHERE id = ?",
@@ -501,7 +516,8 @@ class BookingStore(GalleryBase):
         subject_id : int or None
             The candidate decided on; required to ``confirm``.
         decision : str
-            ``"confirm"`` or ``"reject"``.
+            ``"confirm"``, ``"reject"`` or ``"undo"`` (cancels the latest decision not undone
+            yet; names the same subject).
         note : str
 
         Returns

@@ -79,6 +79,33 @@ BEGIN UPDATE meta SET value = value + 1 WHERE key = 'generation'; END;
     )
 
 
+#: Decision codes of schema versions 1-2 (version 3 adds ``undo``): frozen here, so a new
+#: code never edits an old migration.
+_V1_DECISIONS: tuple[str, ...] = (Decision.CONFIRM, Decision.REJECT)
+
+
+def _decisions(codes: Iterable[str], unnamed: str, *, name: str = "decisions") -> str:
+    """The decisions table ``name``: ``codes`` allowed; a decision whose code is ``unnamed``
+    (an SQL condition on ``decision``) may leave the subject out."""
+    return f"""CREATE TABLE {name} (
+    id INTEGER PRIMARY KEY,
+    booking_id INTEGER NOT NULL REFERENCES bookings (id) ON DELETE RESTRICT,
+    response_id INTEGER NOT NULL,
+    examiner TEXT NOT NULL CHECK (length(examiner) > 0),
+    subject_id INTEGER REFERENCES subjects (id) ON DELETE RESTRICT,
+    decision TEXT NOT NULL CHECK (decision IN {_in(codes)}),
+    note TEXT NOT NULL DEFAULT '',
+    decided_at TEXT NOT NULL,
+    FOREIGN KEY (response_id, booking_id) REFERENCES responses (id, booking_id)
+        ON DELETE RESTRICT,
+    CHECK (decision {unnamed} OR subject_id IS NOT NULL)
+);
+CREATE INDEX decisions_booking ON {name} (booking_id);
+CREATE INDEX decisions_response ON {name} (response_id, booking_id);
+{_append_only("decisions").replace(" ON decisions", f" ON {name}")}
+"""
+
+
 _DEMOGRAPHIC_COLUMNS = """
     last_name TEXT,
     first_name TEXT,
@@ -191,23 +218,7 @@ CREATE TABLE responses (
 CREATE INDEX responses_booking ON responses (booking_id);
 {_append_only("responses")}
 
-CREATE TABLE decisions (
-    id INTEGER PRIMARY KEY,
-    booking_id INTEGER NOT NULL REFERENCES bookings (id) ON DELETE RESTRICT,
-    response_id INTEGER NOT NULL,
-    examiner TEXT NOT NULL CHECK (length(examiner) > 0),
-    subject_id INTEGER REFERENCES subjects (id) ON DELETE RESTRICT,
-    decision TEXT NOT NULL CHECK (decision IN {_in(DECISIONS)}),
-    note TEXT NOT NULL DEFAULT '',
-    decided_at TEXT NOT NULL,
-    FOREIGN KEY (response_id, booking_id) REFERENCES responses (id, booking_id)
-        ON DELETE RESTRICT,
-    CHECK (decision = '{Decision.REJECT}' OR subject_id IS NOT NULL)
-);
-CREATE INDEX decisions_booking ON decisions (booking_id);
-CREATE INDEX decisions_response ON decisions (response_id, booking_id);
-{_append_only("decisions")}
-
+{_decisions(_V1_DECISIONS, f"= '{Decision.REJECT}'")}
 CREATE TABLE audit (
     id INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
@@ -264,9 +275,30 @@ def _v3(db: sqlite_utils.Database) -> None:
     track_tables(db.conn)
 
 
+def _v4(db: sqlite_utils.Database) -> None:
+    """Decisions can be undone: the decisions table allows ``undo`` (a row that cancels the
+    latest decision not undone yet, append-only like every decision).
+
+    SQLite cannot change a ``CHECK`` in place, so the table is rebuilt with the same columns
+    and rows (its indexes and append-only triggers too); the rows' digests do not change, so
+    the chain stays valid without new entries.
+    """
+    conn = db.conn
+    table, *extras = _decisions(
+        DECISIONS, f"IN {_in((Decision.REJECT, Decision.UNDO))}", name="decisions_v4"
+    ).split(";\n")
+    conn.execute(table)
+    conn.execute("INSERT INTO decisions_v4 SELECT * FROM decisions ORDER BY id")
+    conn.execute("DROP TABLE decisions")  # its indexes and triggers go with it
+    conn.execute("ALTER TABLE decisions_v4 RENAME TO decisions")
+    for statement in extras:
+        if statement.strip():
+            conn.execute(statement.replace("decisions_v4", "decisions"))
+
+
 #: Migration ``k`` (index ``k - 1``) turns schema version ``k - 1`` into ``k``. Each runs inside
 #: the transaction the caller opened and must not commit.
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2, _v3)
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2, _v3, _v4)
 
 #: Schema version this build writes and reads (``PRAGMA user_version``).
 SCHEMA_VERSION: int = len(MIGRATIONS)

@@ -31,17 +31,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from station.core.vocabulary import FINGERS, SLAPS, Annotation, Impression
+from station.core.residue import PlatenResidue
+from station.core.vocabulary import FINGER_NAMES, FINGERS, SLAPS, Annotation, Impression
 from station.scanner import ScannerError
 from station.scanner.files import shown_name
 from station.service import ProcessedCapture, SlapCaptureResult
 
 from . import theme
+from .dialogs import QualityGateDialog, UnablePrintDialog
 from .scanner_driver import PLATEN_CHOICES, ScannerDriver
 from .session import BookingSession, slot_name
 from .widgets import HandDiagram, ImageCanvas, QualityBar, esc, plain
 
-__all__ = ["CapturePage", "prompt_for"]
+__all__ = ["CapturePage", "prompt_for", "quality_text"]
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,26 @@ def prompt_for(code: str, impression: str) -> str:
     )
 
 
+def quality_text(level: int | None, quality: int | None) -> str:
+    """A print's quality on the officer's one scale: the level 1-5 in words first, the
+    0-100 score only as detail.
+
+    Examples
+    --------
+    >>> quality_text(5, 23)
+    'Level 5 — poor (score 23/100)'
+    >>> quality_text(1, None)
+    'Level 1 — excellent'
+    """
+    text = f"Level {level} — {theme.level_word(level)}"
+    return text if quality is None else f"{text} (score {quality}/100)"
+
+
+def _fingers_in(text: str) -> set[str]:
+    """Finger codes (R1 … L5) named in a note."""
+    return {word for word in text.replace(",", " ").split() if word in FINGERS}
+
+
 class CapturePage(QWidget):
     """The capture step.
 
@@ -79,10 +101,14 @@ class CapturePage(QWidget):
         Something the window should show in its alert bar (a gallery error …).
     state_changed()
         Slots changed (the window updates its Next/Submit buttons).
+    notice(str)
+        A note from the scanner for the alert bar; an empty text withdraws it (what it said
+        stopped being true: the finger it names was annotated, or the booking ended).
     """
 
     problem = Signal(str)
     state_changed = Signal()
+    notice = Signal(str)
 
     def __init__(
         self, session: BookingSession, driver: ScannerDriver, parent: QWidget | None = None
@@ -135,6 +161,8 @@ class CapturePage(QWidget):
             "Skip the highlighted finger with an annotation: XX amputated, UP unable to print (F7)"
         )
         self._annotating = False
+        self._note = ""
+        self.gate: QualityGateDialog | None = None
         self.annotate.currentIndexChanged.connect(self._annotate_chosen)
         self.continuous = QCheckBox("Continue with the next finger automatically")
         self.continuous.setObjectName("continuousCheck")
@@ -159,6 +187,21 @@ class CapturePage(QWidget):
         el.addWidget(self.error_label, 1)
         el.addWidget(self.reconnect_button)
         self.error_panel.hide()
+
+        # dirty platen: measured on the empty-platen frames, until the officer cleans it
+        self.dirt_panel = QFrame()
+        self.dirt_panel.setObjectName("dirtyPlatenPanel")
+        dl = QHBoxLayout(self.dirt_panel)
+        self.dirt_label = QLabel()
+        self.dirt_label.setObjectName("dirtyPlatenLabel")
+        self.dirt_label.setWordWrap(True)
+        self.dirt_button = QPushButton("C&lean platen")
+        self.dirt_button.setObjectName("cleanPlatenNowButton")
+        self.dirt_button.setToolTip("Wipe the platen glass, then go on capturing")
+        self.dirt_button.clicked.connect(self._clean)
+        dl.addWidget(self.dirt_label, 1)
+        dl.addWidget(self.dirt_button)
+        self.dirt_panel.hide()
 
         # scanner panel
         scanner_box = QGroupBox("Scanner")
@@ -236,6 +279,7 @@ class CapturePage(QWidget):
         right.addWidget(self.prompt)
         right.addWidget(self.preview, 1)
         right.addWidget(self.error_panel)
+        right.addWidget(self.dirt_panel)
         right.addLayout(buttons)
         right.addLayout(options)
 
@@ -278,6 +322,7 @@ class CapturePage(QWidget):
         driver.captured.connect(self._captured)
         driver.failed.connect(self._failed)
         driver.status.connect(self._status)
+        driver.platen_checked.connect(self._platen_checked)
         driver.busy_changed.connect(lambda _busy: self.refresh())
         driver.connection_changed.connect(lambda _c: self.refresh())
         session.slots_changed.connect(self.refresh)
@@ -293,6 +338,16 @@ class CapturePage(QWidget):
             return
         super().keyPressEvent(event)
 
+    def finished(self) -> bool:
+        """Every print is taken and the last one is still highlighted ("All prints taken")."""
+        s = self.session
+        return (
+            s.complete()
+            and not s.recapture_queue
+            and s.current == s.last_captured
+            and not self.driver.busy
+        )
+
     # --- rendering ------------------------------------------------------------------------
 
     def refresh(self) -> None:
@@ -303,7 +358,7 @@ class CapturePage(QWidget):
         self.diagram.set_state(s.slots, s.order, code)
         busy = self.driver.busy
         is_mock = self.driver.source_kind == "mock"
-        finished = s.complete() and not s.recapture_queue and code == s.last_captured and not busy
+        finished = self.finished()
         self.prompt.setText(
             "All prints taken — review them (Ctrl+N) or submit (Ctrl+Return)"
             if finished
@@ -311,22 +366,24 @@ class CapturePage(QWidget):
         )
         if slot.status == "captured" and slot.is_slap:
             detail = ", ".join(f"{f}: {lvl}" for f, lvl in slot.segments.items()) or "no segments"
-            self.slot_label.setText(f"{code} — {slot_name(code)}: segments {detail}")
+            self.slot_label.setText(f"{code} — {slot_name(code)}: segment levels {detail}")
             self.quality.set_quality(
-                None if slot.level is None else 100 - 20 * (slot.level - 1),
+                None if slot.level is None else 100 - 20 * (slot.level - 1),  # bar length
                 slot.level,
-                f"Slap: worst segment level {slot.level}"
+                f"Slap: worst segment {quality_text(slot.level, None)}"
                 + (f" — {slot.error}" if slot.error else ""),
             )
         elif slot.status == "captured":
             self.slot_label.setText(
                 f"{code} — {slot_name(code)}: attempt {slot.attempt}, {slot.minutiae} minutiae"
             )
+            accepted = " — accepted as it is" if code in s.accepted else ""
             self.quality.set_quality(
                 slot.quality,
                 slot.level,
-                f"Quality {slot.quality} — level {slot.level} ({theme.level_word(slot.level)})"
-                + (f": {slot.reason}" if slot.reason and slot.reason != "good" else ""),
+                quality_text(slot.level, slot.quality)
+                + (f": {slot.reason}" if slot.reason and slot.reason != "good" else "")
+                + accepted,
             )
         elif slot.status == "annotated":
             label = Annotation(slot.annotation).description
@@ -359,6 +416,9 @@ class CapturePage(QWidget):
         self.state_changed.emit()
 
     def _reset(self) -> None:
+        if self.gate is not None:
+            self.gate.close()
+        self._withdraw_note()
         self.preview.set_image(None)
         self.preview.set_caption("")
         self.sequence_label.setText("Sequence check: after the slaps")
@@ -387,6 +447,18 @@ class CapturePage(QWidget):
         s = self.session
         if s.booking_id is None or s.response is not None or self.driver.busy:
             return
+        if self.gate is not None:
+            return  # the officer answers the quality question first
+        if self.finished():
+            # After the last print, Space (or a stray Capture) must not silently recapture
+            # the highlighted finger: F6 or a click on the hand diagram does that.
+            self._status("All prints taken — press F6 to recapture the highlighted finger")
+            return
+        self._start()
+
+    def _start(self) -> None:
+        """Start the scanner on the selected slot."""
+        s = self.session
         if not self.driver.connected:
             self._failed(
                 "The scanner is not connected — press Reconnect"
@@ -410,11 +482,13 @@ class CapturePage(QWidget):
         s = self.session
         if s.booking_id is None or self.driver.busy:
             return
+        if self.gate is not None or s.response is not None:
+            return
         target = s.current if s.slots[s.current].done else s.last_captured
         if target is None:
             return
         s.select(target)
-        self.capture()
+        self._start()
 
     def cancel(self) -> None:
         """Stop the capture in progress (Esc)."""
@@ -453,14 +527,24 @@ class CapturePage(QWidget):
         if finger not in FINGERS or self.session.booking_id is None:
             return
         self.driver.cancel()
+        if code == Annotation.UP:
+            dialog = UnablePrintDialog(self, finger=finger, name=FINGER_NAMES[finger])
+            dialog.accepted.connect(lambda: self._annotate(finger, code, dialog.reason()))
+            dialog.open()
+            return
+        self._annotate(finger, code, None)
+
+    def _annotate(self, finger: str, code: str, reason: str | None) -> None:
         try:
-            self.session.annotate(finger, code)
+            self.session.annotate(finger, code, reason)
         except Exception as exc:  # shown to the officer; the booking stays as it was
             log.exception("annotate %s %s failed", finger, code)
             self.problem.emit(f"Could not annotate {finger}: {exc}")
             return
         self.error_panel.hide()
-        self._status(f"{finger} annotated {code}")
+        if self._note and _fingers_in(self._note) <= set(self.session.absent()):
+            self._withdraw_note()
+        self._status(f"{finger} annotated {code}" + (f" ({reason})" if reason else ""))
         self._advance()
 
     def _captured(self, processed: ProcessedCapture) -> None:
@@ -481,14 +565,70 @@ class CapturePage(QWidget):
         else:
             level = result.level
             colour = theme.level_colour(level).name()
-            word = theme.level_word(level)
             self.preview.set_caption(
-                f"{processed.capture.finger} captured — quality level {level} ({word})", colour
+                f"{processed.capture.finger} captured — {quality_text(level, None)}", colour
             )
-        if processed.capture.annotation:
-            self.problem.emit(f"Scanner note: {processed.capture.annotation}")
+        note = processed.capture.annotation
+        if note and not _fingers_in(note) <= set(self.session.absent()):
+            self._note = f"Scanner note: {note}"
+            self.notice.emit(self._note)
         self.preview.set_image(processed.capture.image)
+        policy = self.session.service.policy
+        if (
+            not isinstance(result, SlapCaptureResult)
+            and result.level is not None
+            and result.level >= policy.recapture_level
+        ):
+            self._ask_quality(processed.capture.finger, result)
+            return
         self._advance()
+
+    def _ask_quality(self, finger: str, result: object) -> None:
+        """A finger below the recapture level stops the sequence: Recapture or Accept."""
+        reason = getattr(result, "reason", "") or ""
+        detail = quality_text(getattr(result, "level", None), getattr(result, "quality", None))
+        if reason and reason != "good":
+            detail += f", {reason}"
+        self.session.select(finger)
+        self.gate = QualityGateDialog(self, finger=finger, detail=detail)
+        self.gate.finished.connect(lambda code: self._quality_answered(finger, code))
+        self.gate.open()
+        self.refresh()
+
+    def _quality_answered(self, finger: str, code: int) -> None:
+        gate, self.gate = self.gate, None
+        if code == QualityGateDialog.ACCEPT and gate is not None:
+            try:
+                self.session.accept_quality(finger, gate.reason())
+            except Exception as exc:
+                log.exception("accepting %s failed", finger)
+                self.problem.emit(f"Could not accept {finger}: {exc}")
+                self.refresh()
+                return
+            self._status(f"{finger} accepted as it is: {gate.reason()}")
+            self._advance()
+            return
+        if code == QualityGateDialog.RECAPTURE and self.session.booking_id is not None:
+            self.session.select(finger)
+            self._start()
+            return
+        if self.session.booking_id is not None and self.session.response is None:
+            # Closed without an answer (Esc): go on; the submit's quality gate asks again.
+            self._status(f"{finger} left as it is — submitting will ask for a recapture")
+            self._advance()
+
+    def _withdraw_note(self) -> None:
+        if self._note:
+            self._note = ""
+            self.notice.emit("")
+
+    def _platen_checked(self, residue: PlatenResidue) -> None:
+        if residue.dirty:
+            self.dirt_label.setText(
+                f"<b>The platen is dirty</b> — residue on {residue.percent:.1f} % of the glass "
+                "darkens the prints. Clean it (Clean platen), then go on."
+            )
+            self.dirt_panel.show()
 
     def _advance(self) -> None:
         nxt = self.session.advance()
@@ -544,6 +684,7 @@ class CapturePage(QWidget):
 
     def _clean(self) -> None:
         self.driver.clean_platen()
+        self.dirt_panel.hide()
         self._status("Platen cleaned")
 
     def _browse(self) -> None:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -25,10 +26,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from station.core.match import threshold
 from station.core.vocabulary import FINGERS, Decision, Disposition, Impression
 from station.service import CandidateResult, Outcome, Response, SubjectSummary
 
 from . import theme
+from .dialogs import DecisionDialog
 from .examiner import MatchResult, MatchView, match_pairs
 from .session import BookingSession
 from .widgets import esc, plain
@@ -37,6 +40,10 @@ from .workers import TaskRunner
 __all__ = ["ResponsePage", "banner_text"]
 
 log = logging.getLogger(__name__)
+
+#: False match rate below whose 1:1 threshold the examiner view draws no matched minutiae:
+#: pairs of a comparison that scores like two different fingers mean nothing.
+PAIRS_FMR = 1e-3
 
 REPOSITORY_NAMES = {
     "local": "Local",
@@ -83,6 +90,12 @@ def banner_text(response: Response, outcome: Outcome | None, enrolled: int | Non
             text += f", highest offence level {level}"
         if confirmed:
             text += " — confirmed by the examiner"
+    elif word is Disposition.NO_HIT and enrolled is not None:
+        text = (
+            "NO HIT — the examiner rejected every candidate"
+            if decided
+            else "NO HIT — not found in the gallery"
+        )
     elif word is Disposition.NO_HIT:
         if decided:
             text = "NO HIT — the examiner rejected every candidate; enrol the subject"
@@ -102,7 +115,11 @@ def banner_text(response: Response, outcome: Outcome | None, enrolled: int | Non
         if "capture" not in text:
             text += "; check the prints and submit again, or start a new booking"
     if enrolled is not None:
-        text += f" · enrolled as subject #{enrolled}"
+        text += (
+            f" · enrolled as a new encounter of subject #{enrolled}"
+            if word is Disposition.HIT
+            else f" · enrolled as subject #{enrolled}"
+        )
     return text
 
 
@@ -134,7 +151,9 @@ class ResponsePage(QWidget):
         self.tasks = tasks
         self.examiner = examiner
         self._decide_refusal: str | None = None
+        self.pairs_threshold = threshold(PAIRS_FMR)
         self._generation = 0
+        self._shown_subject: int | None = None
         self._probe_cache: dict[str, tuple[np.ndarray | None, Any]] = {}
 
         self.banner = plain(QLabel("—"))
@@ -213,10 +232,18 @@ class ResponsePage(QWidget):
         self.reject.setObjectName("rejectMatchButton")
         self.reject.setToolTip("The selected candidate is not this person (Ctrl+Shift+J)")
         self.reject.clicked.connect(lambda: self._decide(Decision.REJECT))
+        self.undo = QPushButton("↶ &Undo decision")
+        self.undo.setObjectName("undoDecisionButton")
+        self.undo.setToolTip("Undo the examiner's last decision (until the booking is enrolled)")
+        self.undo.clicked.connect(self._undo)
+        self.decision_label = QLabel()
+        self.decision_label.setObjectName("decisionHintLabel")
+        self.decision_label.setWordWrap(True)
         buttons = QHBoxLayout()
-        buttons.addStretch(1)
+        buttons.addWidget(self.decision_label, 1)
         buttons.addWidget(self.confirm)
         buttons.addWidget(self.reject)
+        buttons.addWidget(self.undo)
         el.addLayout(top)
         el.addWidget(self.view, 1)
         el.addLayout(buttons)
@@ -236,7 +263,7 @@ class ResponsePage(QWidget):
         ll.setContentsMargins(0, 0, 0, 0)
         ll.addWidget(self.subject_box)
         ll.addWidget(self.recapture_box)
-        cand_label = QLabel("Candidates")
+        self.candidates_title = cand_label = QLabel("Candidates")
         cand_label.setObjectName("candidatesTitle")
         ll.addWidget(cand_label)
         ll.addWidget(self.candidates, 1)
@@ -259,7 +286,8 @@ class ResponsePage(QWidget):
             (self.candidates, self.finger),
             (self.finger, self.confirm),
             (self.confirm, self.reject),
-            (self.reject, self.recapture_button),
+            (self.reject, self.undo),
+            (self.undo, self.recapture_button),
             (self.recapture_button, self.enroll),
             (self.enroll, self.new_booking),
         ):
@@ -285,6 +313,9 @@ class ResponsePage(QWidget):
         self.candidates.setRowCount(0)
         self.records.setRowCount(0)
         self._probe_cache = {}
+        self._shown_subject = None
+        self.finger.clear()
+        self.match_label.clear()
         self.view.set_prints(None, None, None, "Select a candidate to compare")
 
     def render(self) -> None:
@@ -320,6 +351,9 @@ class ResponsePage(QWidget):
                     for r in response.recapture or ()
                 )
             )
+        searched = word not in (Disposition.RECAPTURE, Disposition.ERROR)
+        for widget in (self.candidates_title, self.candidates, self.examiner_box):
+            widget.setVisible(searched)
         self._render_candidates(response.candidates, response.review or ())
         self._update_buttons()
 
@@ -368,8 +402,16 @@ class ResponsePage(QWidget):
                 self.candidates.setItem(row, col, item)
         self.candidates.blockSignals(False)
         if candidates:
-            self.candidates.selectRow(0)
+            wanted = self._subject_to_show()
+            ids = [c.subject_id for c in candidates]
+            row = ids.index(wanted) if wanted in ids else 0
+            if row == self.candidates.currentRow() and self._shown_subject == ids[row]:
+                return  # the comparison on screen is already this candidate's
+            self.candidates.clearSelection()
+            self.candidates.selectRow(row)
         else:
+            self._shown_subject = None
+            self.finger.clear()
             self.view.set_prints(None, None, None, "No candidates")
             self.match_label.clear()
 
@@ -386,6 +428,16 @@ class ResponsePage(QWidget):
             self.reject.setToolTip("The selected candidate is not this person (Ctrl+Shift+J)")
         self._update_buttons()
 
+    def _subject_to_show(self) -> int | None:
+        """The candidate the comparison must show: the one the banner names (a HIT, or a
+        confirmed candidate), else the one the examiner was looking at."""
+        s = self.session
+        if s.outcome is not None and s.outcome.confirmed and s.outcome.subject is not None:
+            return s.outcome.subject.subject_id
+        if s.disposition() is Disposition.HIT and s.response and s.response.subject is not None:
+            return s.response.subject.subject_id
+        return self._shown_subject
+
     def _update_buttons(self) -> None:
         s = self.session
         word = s.disposition()
@@ -394,17 +446,32 @@ class ResponsePage(QWidget):
             and s.response is not None
             and s.outcome.disposition != s.response.disposition
         )
-        has_candidate = self.selected_subject() is not None
+        subject = self.selected_subject()
+        response = s.response
         can_decide = (
             word in (Disposition.REVIEW, Disposition.HIT)
-            and has_candidate
+            and subject is not None
             and s.enrolled_subject is None
             and not decided_final
             and not (s.outcome is not None and s.outcome.confirmed)
             and self._decide_refusal is None
         )
-        self.confirm.setEnabled(can_decide)
-        self.reject.setEnabled(can_decide)
+        in_force = s.decisions_in_force() if response is not None else []
+        rejected = {d["subject_id"] for d in in_force if d["decision"] == Decision.REJECT}
+        flagged = set(response.review or ()) if response is not None else set()
+        if response is not None and response.subject is not None:
+            flagged.add(response.subject.subject_id)
+        self.confirm.setEnabled(can_decide and subject in flagged and subject not in rejected)
+        self.reject.setEnabled(can_decide and subject not in rejected)
+        self.undo.setEnabled(bool(in_force) and s.enrolled_subject is None)
+        if can_decide and subject not in flagged:
+            self.decision_label.setText(
+                "This candidate was not flagged for review: it can be rejected, not confirmed."
+            )
+        elif can_decide and subject in rejected:
+            self.decision_label.setText("This candidate is rejected (Undo to change that).")
+        else:
+            self.decision_label.clear()
         self.enroll.setEnabled(
             word in (Disposition.HIT, Disposition.NO_HIT) and s.enrolled_subject is None
         )
@@ -430,6 +497,7 @@ class ResponsePage(QWidget):
         candidates = response.candidates if response is not None else ()
         if not 0 <= row < len(candidates):
             return
+        self._shown_subject = candidates[row].subject_id
         scores = candidates[row].finger_scores
         fingers = sorted(scores, key=lambda f: -scores[f]) or list(response.fingers_searched or ())
         self.finger.blockSignals(True)
@@ -494,22 +562,98 @@ class ResponsePage(QWidget):
     ) -> None:
         if gen != self._generation:
             return
+        if result.score < self.pairs_threshold:
+            self.view.set_prints(probe, candidate, None, "No match: the prints do not correspond")
+            self.match_label.setText(
+                f"1:1 score {result.score:.3f} — below the match threshold "
+                f"({self.pairs_threshold:.3f}): no matched minutiae"
+            )
+            return
         n = len(result.probe_xy)
         self.view.set_prints(probe, candidate, result, f"{n} matched minutiae")
         self.match_label.setText(f"1:1 score {result.score:.3f}, {n} matched minutiae")
 
+    def _candidate_name(self, subject: int) -> str:
+        response = self.session.response
+        for c in response.candidates if response is not None else ():
+            if c.subject_id == subject:
+                return f"{c.name} (subject #{subject})"
+        return f"subject #{subject}"
+
     def _decide(self, decision: str) -> None:
+        """Confirm or Reject: ask for the examiner's reason, then record the decision."""
         subject = self.selected_subject()
-        if subject is None:
+        button = self.confirm if decision == Decision.CONFIRM else self.reject
+        if subject is None or not button.isEnabled():
             return
+        dialog = DecisionDialog(self, action=decision, candidate=self._candidate_name(subject))
+        dialog.accepted.connect(lambda: self._decided(decision, int(subject), dialog.reason()))
+        dialog.open()
+
+    def _decided(self, decision: str, subject: int, reason: str) -> None:
+        self._shown_subject = subject
         try:
-            self.session.decide(decision, int(subject), self.examiner)
+            self.session.decide(decision, subject, self.examiner, reason)
         except Exception as exc:
             log.exception("examiner decision failed")
             self.problem.emit(f"The decision could not be saved: {exc}")
         self._update_buttons()
 
+    def _undo(self) -> None:
+        """Undo the last decision in force (with a reason), while the booking is open."""
+        in_force = self.session.decisions_in_force()
+        if not in_force or not self.undo.isEnabled():
+            return
+        last = in_force[-1]
+        what = f"{last['decision']} of {self._candidate_name(last['subject_id'])}"
+        dialog = DecisionDialog(self, action="undo", candidate=what)
+        dialog.accepted.connect(lambda: self._undone(dialog.reason()))
+        dialog.open()
+
+    def _undone(self, reason: str) -> None:
+        try:
+            self.session.undo_decision(self.examiner, reason)
+        except Exception as exc:
+            log.exception("undoing a decision failed")
+            self.problem.emit(f"The decision could not be undone: {exc}")
+        self._update_buttons()
+
     def _enrol(self) -> None:
+        """Enrol; after a rejection of a candidate that scored above the HIT threshold, ask
+        first: enrolling as new would give that person a second identity."""
+        s = self.session
+        if not self.enroll.isEnabled() or s.booking_id is None:
+            return
+        risky = ()
+        if s.disposition() is Disposition.NO_HIT and s.response is not None:
+            try:
+                risky = s.service.rejected_above_hit(s.booking_id)
+            except Exception:
+                log.exception("checking rejected candidates failed")
+        if not risky:
+            self._do_enrol()
+            return
+        names = "; ".join(f"{c.name} (subject #{c.subject_id}, score {c.score:.2f})" for c in risky)
+        box = QMessageBox(self)
+        box.setObjectName("secondIdentityDialog")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Enrol as a new subject?")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(
+            f"The examiner rejected {names}, which scored above the HIT threshold "
+            f"({s.service.policy.hit:.2f}). Enrolling this booking as a new subject gives that "
+            "person a second identity if the rejection was wrong."
+        )
+        enrol = box.addButton("Enrol as new anyway", QMessageBox.ButtonRole.AcceptRole)
+        enrol.setObjectName("enrolAnywayButton")
+        cancel = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+        cancel.setObjectName("enrolCancelButton")
+        box.setDefaultButton(cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(lambda b: self._do_enrol() if b is enrol else None)
+        box.open()
+
+    def _do_enrol(self) -> None:
         try:
             self.session.enrol()
         except Exception as exc:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from station.core.residue import PlatenResidue, platen_residue
 from station.scanner import (
     ImageFileSource,
     MockScanner,
@@ -89,6 +90,9 @@ class ScannerDriver(QObject):
         A capture started (True) or ended (False).
     connection_changed(bool)
         The device connected or disconnected.
+    platen_checked(object)
+        The :class:`~station.core.residue.PlatenResidue` measured on the first empty-platen
+        frame of a capture (before the finger touches).
     """
 
     frame = Signal(object)
@@ -97,6 +101,7 @@ class ScannerDriver(QObject):
     status = Signal(str)
     busy_changed = Signal(bool)
     connection_changed = Signal(bool)
+    platen_checked = Signal(object)
 
     def __init__(self, tasks: TaskRunner, *, seed: int = 0, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -117,6 +122,8 @@ class ScannerDriver(QObject):
         self._generation = 0
         self._slot: tuple[str, str] | None = None
         self._absent: list[str] = []
+        self._platen_checked = False
+        self.residue: PlatenResidue | None = None
 
     # --- configuration --------------------------------------------------------------------
 
@@ -219,6 +226,7 @@ class ScannerDriver(QObject):
             return False
         self._slot = (finger, impression)
         self._absent = list(absent)
+        self._platen_checked = False
         self._generation += 1
         self._set_busy(True)
         gen = self._generation
@@ -273,6 +281,10 @@ class ScannerDriver(QObject):
             self._fail(exc)
             return
         self.frame.emit(frame)
+        if not frame.finger_present and not self._platen_checked:
+            self._platen_checked = True
+            self.residue = platen_residue(frame.image)
+            self.platen_checked.emit(self.residue)
         if not frame.finger_present:
             self.status.emit("Place the finger on the platen")
             return

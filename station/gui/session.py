@@ -157,6 +157,7 @@ class BookingSession(QObject):
         self.response: Response | None = None
         self.outcome: Outcome | None = None
         self.enrolled_subject: int | None = None
+        self.accepted: set[str] = set()
         self.reset_done.emit()
         self.slots_changed.emit()
 
@@ -262,11 +263,11 @@ class BookingSession(QObject):
         self.slots_changed.emit()
         return result
 
-    def annotate(self, finger: str, code: str) -> None:
-        """Mark a rolled finger amputated (``XX``) or unable to print (``UP``)."""
+    def annotate(self, finger: str, code: str, reason: str | None = None) -> None:
+        """Mark a rolled finger amputated (``XX``) or unable to print (``UP``, with why)."""
         if self.booking_id is None:
             raise RuntimeError("no booking is open")
-        self.service.annotate(self.booking_id, finger, code)
+        self.service.annotate(self.booking_id, finger, code, reason=reason)
         slot = self.slots[finger]
         slot.status = "annotated"
         slot.annotation = code
@@ -307,16 +308,54 @@ class BookingSession(QObject):
         self._set_response(response)
         return response
 
-    def decide(self, decision: str, subject_id: int, examiner: str) -> Outcome:
-        """An examiner confirms or rejects a candidate; returns the new outcome."""
+    def decide(self, decision: str, subject_id: int, examiner: str, note: str) -> Outcome:
+        """An examiner confirms or rejects a candidate, with a reason; returns the outcome."""
         if self.booking_id is None:
             raise RuntimeError("no booking is open")
         self.outcome = self.service.decide(
-            self.booking_id, decision=decision, subject_id=subject_id, examiner=examiner
+            self.booking_id, decision=decision, subject_id=subject_id, examiner=examiner, note=note
         )
         if self.response is not None:
             self.response_changed.emit(self.response)
         return self.outcome
+
+    def undo_decision(self, examiner: str, note: str) -> Outcome:
+        """Undo the examiner's latest decision in force (until the booking is closed)."""
+        if self.booking_id is None:
+            raise RuntimeError("no booking is open")
+        self.outcome = self.service.undo_decision(self.booking_id, examiner=examiner, note=note)
+        if self.response is not None:
+            self.response_changed.emit(self.response)
+        return self.outcome
+
+    def decisions_in_force(self) -> list[dict[str, Any]]:
+        """The examiner's decisions on the latest response that are not undone."""
+        if self.booking_id is None or self.response is None:
+            return []
+        return self.service.decisions_in_force(self.booking_id)
+
+    def accept_quality(self, finger: str, reason: str) -> None:
+        """The officer accepts a low-quality capture as it is (the reason is audited)."""
+        if self.booking_id is None:
+            raise RuntimeError("no booking is open")
+        self.service.accept_quality(self.booking_id, finger, reason=reason)
+        self.accepted.add(finger)
+        self.slots_changed.emit()
+
+    def unfinished_prints(self) -> int:
+        """Prints captured or annotated in a booking that is still open (0 otherwise)."""
+        if self.booking_id is None or self.enrolled_subject is not None:
+            return 0
+        if self.response is not None and self.disposition() is not Disposition.RECAPTURE:
+            return 0
+        return sum(1 for slot in self.slots.values() if slot.done)
+
+    def abandon(self, reason: str) -> None:
+        """Abandon the booking (recorded as cancelled, with the reason) and forget it."""
+        if self.booking_id is None:
+            raise RuntimeError("no booking is open")
+        self.service.abandon(self.booking_id, reason=reason)
+        log.info("abandoned booking %s", self.tcn)
 
     def enrol(self) -> int:
         """Enrol the booking (new subject on NO HIT, new encounter on HIT)."""

@@ -37,6 +37,7 @@ from station.settings import Settings, get_settings, set_settings
 from . import theme
 from .capture_page import CapturePage
 from .demographics_page import DemographicsPage
+from .dialogs import LeaveBookingDialog
 from .gallery_page import GalleryPage
 from .log_page import BookingLogPage
 from .response_page import ResponsePage
@@ -237,11 +238,11 @@ class StationWindow(QMainWindow):
         cl.addLayout(body, 1)
         self.setCentralWidget(central)
         self.statusBar().setObjectName("statusBar")
-        self.statusBar().showMessage(SHORTCUT_HINT)
         self.resize(1280, 860)
 
         self.new_page.generate_requested.connect(self.generate_subject)
         self.capture_page.problem.connect(self.show_error)
+        self.capture_page.notice.connect(self._notice)
         self.capture_page.state_changed.connect(self._update_nav)
         self.review_page.recapture_requested.connect(lambda code: self.recapture([code]))
         self.response_page.problem.connect(self.show_error)
@@ -281,7 +282,7 @@ class StationWindow(QMainWindow):
         quit_action = QAction("&Quit", self)
         quit_action.setObjectName("quitAction")
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
+        quit_action.triggered.connect(self.quit)
         for action in (
             self.new_action,
             self.settings_action,
@@ -415,9 +416,7 @@ class StationWindow(QMainWindow):
     def _index_done(self, index: Any) -> None:
         self.service.index = index
         self.index_ready = True
-        self.statusBar().showMessage(
-            f"Search index ready ({len(index)} subjects) · {SHORTCUT_HINT}"
-        )
+        self.statusBar().showMessage(f"Search index ready ({len(index)} subjects)")
         self.index_loaded.emit()
         if self._pending_submit:
             self._pending_submit = False
@@ -467,6 +466,16 @@ class StationWindow(QMainWindow):
         """Show a note in the alert bar."""
         self.alert.show_message(text, level="info")
 
+    def _notice(self, text: str) -> None:
+        """A scanner note (shown), or its withdrawal (empty: hidden if still on screen)."""
+        if text:
+            self._notice_text = text
+            self.show_info(text)
+        elif self.alert.isVisible() and self.alert.label.text() == getattr(
+            self, "_notice_text", None
+        ):
+            self.alert.hide()
+
     # --- navigation -----------------------------------------------------------------------
 
     @property
@@ -487,6 +496,7 @@ class StationWindow(QMainWindow):
             self.capture_page.capture_button.setFocus()
         elif index == RESPONSE:
             self.response_page.candidates.setFocus()
+            self.statusBar().clearMessage()  # "Booking … open" is no longer true
         self._update_nav()
 
     def _update_nav(self) -> None:
@@ -538,10 +548,39 @@ class StationWindow(QMainWindow):
             return
         self.alert.hide()
         self._go(CAPTURE)
-        self.statusBar().showMessage(f"Booking {self.session.tcn} open · {SHORTCUT_HINT}")
+        self.statusBar().showMessage(f"Booking {self.session.tcn} open")
 
     def new_booking(self) -> None:
-        """Abandon what is on screen and start a new booking (Ctrl+Shift+N)."""
+        """Start a new booking (Ctrl+Shift+N); a booking with prints captured asks first."""
+        self._leave(self._new_booking)
+
+    def _leave(self, then: Any) -> None:
+        """Leaving the booking on screen: if it has prints and is not finished, ask Keep open
+        / Abandon (recorded, with a reason) / Cancel; then run ``then`` unless cancelled."""
+        prints = self.session.unfinished_prints()
+        if not prints or self.session.booking_id is None:
+            then()
+            return
+        if any(d.isVisible() for d in self.findChildren(LeaveBookingDialog)):
+            return  # already asking
+        self.driver.cancel()
+        dialog = LeaveBookingDialog(self, tcn=str(self.session.tcn), prints=prints)
+        dialog.finished.connect(lambda code: self._left(code, dialog.reason(), then))
+        dialog.open()
+
+    def _left(self, code: int, reason: str, then: Any) -> None:
+        if code == LeaveBookingDialog.ABANDON:
+            try:
+                self.session.abandon(reason)
+            except Exception as exc:
+                log.exception("abandoning booking %s failed", self.session.tcn)
+                self.show_error(f"The booking could not be abandoned: {exc}")
+                return
+        elif code != LeaveBookingDialog.KEEP_OPEN:
+            return
+        then()
+
+    def _new_booking(self) -> None:
         self.driver.cancel()
         self.session.reset()
         self.new_page.clear()
@@ -763,6 +802,13 @@ class StationWindow(QMainWindow):
             self.show_info(f"The new gallery {settings.paths.gallery} is used from the next start.")
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        # The officer closing the window (its close button: a spontaneous event) is asked
+        # about an unfinished booking; a close the program makes (quit() after asking, a
+        # test, shutdown) is not.
+        if event.spontaneous() and self.session.unfinished_prints():
+            event.ignore()
+            self.quit()
+            return
         self.driver.cancel()
         self.tasks.shutdown()
         try:
@@ -770,6 +816,10 @@ class StationWindow(QMainWindow):
         except Exception:
             log.exception("closing the gallery failed")
         super().closeEvent(event)
+
+    def quit(self) -> None:
+        """Close the station (Quit, Ctrl+Q); a booking with prints captured asks first."""
+        self._leave(self.close)
 
 
 def build_window(

@@ -50,8 +50,8 @@ def level_colour(level: int | None) -> QColor:
 
 
 def level_word(level: int | None) -> str:
-    """Plain word for a quality level."""
-    return {1: "excellent", 2: "good", 3: "fair", 4: "poor", 5: "unusable"}.get(
+    """Plain word for a quality level, NFIQ-style: 1 excellent … 5 poor."""
+    return {1: "excellent", 2: "very good", 3: "good", 4: "fair", 5: "poor"}.get(
         level or 0, "not captured"
     )
 

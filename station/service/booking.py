@@ -67,6 +67,7 @@ __all__ = [
     "SEQUENCE_FMR",
     "STALE_AFTER",
     "BookingService",
+    "DecisionError",
     "ProcessedCapture",
     "SearchJob",
     "new_tcn",
@@ -90,6 +91,16 @@ STALE_AFTER = 600.0
 #: Statuses a booking can be submitted from: open, or "submitted" without a response (left
 #: by a station before this one committed the submission with its response).
 _SUBMITTABLE = (BookingStatus.OPEN, BookingStatus.SUBMITTED)
+
+#: Audit action of an officer accepting a low-quality capture as it is.
+_ACCEPT = "accept low quality"
+
+#: Bookings that are closed: no decision can be made or undone on them.
+_CLOSED = (BookingStatus.ENROLLED, BookingStatus.CANCELLED)
+
+
+class DecisionError(GalleryError):
+    """An examiner's decision (or its undoing) that the booking's state does not allow."""
 
 
 @dataclass(frozen=True)
@@ -440,8 +451,13 @@ class BookingService:
             booking_id, process_capture(capture, absent=self._absent(booking_id))
         )
 
-    def annotate(self, booking_id: int, finger: str, annotation: str) -> None:
-        """Mark a finger amputated (``XX``) or unable to print (``UP``) instead of capturing it."""
+    def annotate(
+        self, booking_id: int, finger: str, annotation: str, *, reason: str | None = None
+    ) -> None:
+        """Mark a finger amputated (``XX``) or unable to print (``UP``) instead of capturing it.
+
+        ``reason`` (why: bandaged, injured …) is audited with the annotation when given.
+        """
         if annotation not in ANNOTATIONS:
             raise ValueError(
                 f"annotation must be XX (amputated) or UP (unable to print), got {annotation!r}"
@@ -457,14 +473,56 @@ class BookingService:
                 "annotate",
                 actor=self.actor,
                 booking_id=booking_id,
-                detail={"finger": finger, "annotation": annotation},
+                detail={"finger": finger, "annotation": annotation}
+                | ({"reason": reason.strip()} if reason and reason.strip() else {}),
             )
 
     # --- checks ---------------------------------------------------------------------------
 
+    def accept_quality(self, booking_id: int, finger: str, *, reason: str) -> None:
+        """The officer accepts a finger's latest capture although its quality asks for a
+        recapture (the quality gate then searches it); the reason is audited.
+
+        Raises
+        ------
+        ValueError
+            Not a finger, no reason, or the finger has no capture.
+        """
+        self.allow(Permission.BOOK)
+        if finger not in FINGERS:
+            raise ValueError(f"unknown finger code {finger!r}: use one of {', '.join(FINGERS)}")
+        reason = self._reason(reason, "accepting a low-quality print")
+        latest = [
+            p
+            for p in self.gallery.booking_prints(booking_id)
+            if p["finger"] == finger and p["impression"] == Impression.ROLLED
+        ]
+        if not latest or latest[0]["annotation"] is not None:
+            raise ValueError(f"{finger} has no captured print to accept")
+        self.gallery.audit(
+            _ACCEPT,
+            actor=self.actor,
+            booking_id=booking_id,
+            detail={
+                "finger": finger,
+                "attempt": latest[0]["attempt"],
+                "level": latest[0]["level"],
+                "reason": reason,
+            },
+        )
+
+    def _accepted(self, booking_id: int) -> set[tuple[str, int]]:
+        """(finger, attempt) of the captures the officer accepted as they are."""
+        return {
+            (str(e["detail"].get("finger")), int(e["detail"].get("attempt", 0)))
+            for e in self.gallery.audit_log(booking_id=booking_id, limit=100_000)
+            if e["action"] == _ACCEPT and isinstance(e["detail"], dict)
+        }
+
     def finger_status(self, booking_id: int) -> list[FingerStatus]:
         """The latest state of each rolled finger slot that was captured or annotated."""
         templates = self.gallery.booking_templates(booking_id, impression=Impression.ROLLED)
+        accepted = self._accepted(booking_id)
         return [
             FingerStatus(
                 finger=p["finger"],
@@ -472,6 +530,7 @@ class BookingService:
                 attempts=p["attempt"],
                 annotation=p["annotation"],
                 reason=templates[p["finger"]].reason if p["finger"] in templates else "",
+                accepted=(p["finger"], p["attempt"]) in accepted,
             )
             for p in self.gallery.booking_prints(booking_id)
             if p["finger"] in FINGERS and p["impression"] == Impression.ROLLED
@@ -800,6 +859,62 @@ class BookingService:
         row = responses[-1]
         return Response.from_json(row["payload"], response_id=row["id"])
 
+    def _effective_decisions(self, booking_id: int, response_id: int) -> list[dict[str, Any]]:
+        """The decisions on a response still in force: each ``undo`` cancels the latest one
+        not undone yet (oldest first)."""
+        stack: list[dict[str, Any]] = []
+        for d in self.gallery.decisions(booking_id):
+            if d["response_id"] != response_id:
+                continue
+            if d["decision"] == Decision.UNDO:
+                if stack:
+                    stack.pop()
+            else:
+                stack.append(d)
+        return stack
+
+    def decisions_in_force(self, booking_id: int) -> list[dict[str, Any]]:
+        """The examiners' decisions on the booking's latest response that are not undone,
+        oldest first (as :meth:`Gallery.decisions` gives them)."""
+        response = self.latest_response(booking_id)
+        return self._effective_decisions(booking_id, int(response.response_id))
+
+    def _open_for_decisions(self, booking_id: int) -> Response:
+        booking = self.gallery.booking(booking_id)
+        if booking["status"] in _CLOSED:
+            raise DecisionError(
+                f"booking {booking['tcn']} is {booking['status']}: its decisions are final"
+            )
+        response = self.latest_response(booking_id)
+        if response.disposition not in (Disposition.HIT, Disposition.REVIEW):
+            raise DecisionError(
+                f"a {response.disposition} response has no candidate for an examiner to decide on"
+            )
+        return response
+
+    @staticmethod
+    def _reason(note: str | None, what: str) -> str:
+        if not isinstance(note, str) or not note.strip():
+            raise ValueError(f"{what} needs a reason (a short note), got {note!r}")
+        return note.strip()
+
+    def _examiner_name(self, examiner: str | None) -> str:
+        """Who decides: the signed-in operator, who must hold the examiner role (``examiner``,
+        if given, must be their user name); in set-up mode ``examiner`` or the set-up name."""
+        self.allow(Permission.DECIDE)
+        if self._operator is not None:
+            if examiner and examiner.strip().casefold() != (
+                self._operator.username.casefold()
+            ):
+                raise RoleError(
+                    f"the examiner is the signed-in operator ({self._operator.username}), "
+                    f"not {examiner!r}"
+                )
+            return self._operator.username
+        if examiner is None or not examiner.strip():
+            return self._setup_name
+        return examiner.strip()
+
     def decide(
         self,
         booking_id: int,
@@ -811,14 +926,19 @@ class BookingService:
     ) -> Outcome:
         """Record an examiner's decision on a REVIEW (or HIT) candidate.
 
-        Once the gallery has accounts the examiner is the signed-in operator, who must hold
-        the examiner role; ``examiner``, if given, must be their user name. In set-up mode
-        ``examiner`` names who decided (default: the set-up mode name).
-
-        Raises
-        ------
-        RoleError
-            The operator is not an examiner, or ``examiner`` names someone else.
+        Parameters
+        ----------
+        booking_id : int
+        decision : {'confirm', 'reject'}
+        subject_id : int
+            The candidate decided on: one of the response's candidates. Only a candidate
+            flagged for review, or the HIT subject, can be confirmed.
+        examiner : str, optional
+            Once the gallery has accounts the examiner is the signed-in operator, who must
+            hold the examiner role; ``examiner``, if given, must be their user name. In set-up
+            mode it names who decided (default: the set-up mode name).
+        note : str
+            The reason (required, stored with the decision and audited).
 
         Returns
         -------
@@ -826,52 +946,150 @@ class BookingService:
             The disposition after the decision (``HIT`` when a candidate is confirmed, ``NO
             HIT`` when every candidate under review is rejected, else still ``REVIEW``) and
             the subject on a confirmed HIT.
+
+        Raises
+        ------
+        ValueError
+            An unknown decision, or no reason.
+        DecisionError
+            The booking is closed, its response has no candidates, the candidate is not one
+            of them (or not flagged for review, to confirm), or the booking is decided
+            already (undo that decision first).
+        RoleError
+            The operator is not an examiner, or ``examiner`` names someone else.
         """
-        self.allow(Permission.DECIDE)
-        if self._operator is not None:
-            if examiner is not None and examiner.strip().casefold() != (
-                self._operator.username.casefold()
-            ):
-                raise RoleError(
-                    f"the examiner is the signed-in operator ({self._operator.username}), "
-                    f"not {examiner!r}"
-                )
-            examiner = self._operator.username
-        elif examiner is None or not examiner.strip():
-            examiner = self._setup_name
-        response = self.latest_response(booking_id)
+        examiner = self._examiner_name(examiner)
+        if decision not in (Decision.CONFIRM, Decision.REJECT):
+            raise ValueError(
+                f"decision must be confirm or reject, got {decision!r} "
+                "(use undo_decision to undo one)"
+            )
+        note = self._reason(note, f"a {decision}")
+        response = self._open_for_decisions(booking_id)
+        candidates = {c.subject_id: c for c in response.candidates}
+        hit = response.subject.subject_id if response.subject is not None else None
+        if subject_id is None or (subject_id not in candidates and subject_id != hit):
+            raise DecisionError(f"subject #{subject_id} is not a candidate of this response")
+        if (
+            decision == Decision.CONFIRM
+            and subject_id not in (response.review or ())
+            and (subject_id != hit)
+        ):
+            raise DecisionError(
+                f"subject #{subject_id} was not flagged for review: only a candidate under "
+                "review (or the HIT candidate) can be confirmed"
+            )
+        current = self.outcome(booking_id)
+        if current.confirmed or current.disposition is Disposition.NO_HIT:
+            raise DecisionError(
+                "the examiner has decided this booking already: undo that decision first"
+            )
+        in_force = self._effective_decisions(booking_id, response.response_id)
+        if any(d["subject_id"] == subject_id and d["decision"] == decision for d in in_force):
+            raise DecisionError(f"subject #{subject_id} is already {decision}ed")
         with self.gallery.transaction():
-            self.gallery.add_decision(
+            decision_id = self.gallery.add_decision(
                 booking_id,
                 response.response_id,
                 examiner=examiner,
                 subject_id=subject_id,
                 decision=decision,
-                note=note or "",
+                note=note,
             )
             self.gallery.audit(
                 f"{decision} candidate",
                 actor=examiner,
                 booking_id=booking_id,
                 subject_id=subject_id,
-                detail={"response_id": response.response_id, "note": note},
+                detail={
+                    "response_id": response.response_id,
+                    "decision_id": decision_id,
+                    "note": note,
+                },
             )
-            outcome = self.outcome(booking_id)
-            if outcome.disposition is Disposition.HIT:
-                self.gallery.link_booking_subject(booking_id, outcome.subject.subject_id)
-            if outcome.disposition is not Disposition.REVIEW:
-                self.gallery.set_booking_status(booking_id, BookingStatus.DECIDED)
+            outcome = self._settle(booking_id)
+        return outcome
+
+    def undo_decision(
+        self, booking_id: int, *, examiner: str | None = None, note: str | None = None
+    ) -> Outcome:
+        """Undo the latest decision still in force, while the booking is not closed.
+
+        The decisions table is append-only: the undo is a decision row of its own (``undo``,
+        naming the same candidate, the note saying which decision it undoes), and audited.
+
+        Parameters
+        ----------
+        booking_id : int
+        examiner : str, optional
+            As for :meth:`decide`: the signed-in examiner once the gallery has accounts.
+        note : str
+            Why (required).
+
+        Returns
+        -------
+        outcome : Outcome
+            The disposition with that decision undone.
+
+        Raises
+        ------
+        DecisionError
+            The booking is enrolled or cancelled, or no decision is in force.
+        """
+        examiner = self._examiner_name(examiner)
+        note = self._reason(note, "an undo")
+        response = self._open_for_decisions(booking_id)
+        in_force = self._effective_decisions(booking_id, response.response_id)
+        if not in_force:
+            raise DecisionError("there is no examiner's decision to undo")
+        last = in_force[-1]
+        with self.gallery.transaction():
+            decision_id = self.gallery.add_decision(
+                booking_id,
+                response.response_id,
+                examiner=examiner,
+                subject_id=last["subject_id"],
+                decision=Decision.UNDO,
+                note=f"undoes decision #{last['id']} ({last['decision']}): {note}",
+            )
+            self.gallery.audit(
+                "undo decision",
+                actor=examiner,
+                booking_id=booking_id,
+                subject_id=last["subject_id"],
+                detail={
+                    "response_id": response.response_id,
+                    "decision_id": decision_id,
+                    "undoes": last["id"],
+                    "undone": last["decision"],
+                    "note": note,
+                },
+            )
+            outcome = self._settle(booking_id)
+        return outcome
+
+    def _settle(self, booking_id: int) -> Outcome:
+        """After a decision or an undo: link the booking to the subject the outcome names
+        (none otherwise) and set its status (``decided`` unless still under review)."""
+        outcome = self.outcome(booking_id)
+        subject = (
+            outcome.subject.subject_id
+            if outcome.disposition is Disposition.HIT and outcome.subject is not None
+            else None
+        )
+        self.gallery.link_booking_subject(booking_id, subject, replace=True)
+        decided = outcome.confirmed or outcome.rejected is not None
+        self.gallery.set_booking_status(
+            booking_id, BookingStatus.DECIDED if decided else BookingStatus.RESPONDED
+        )
         return outcome
 
     def outcome(self, booking_id: int) -> Outcome:
-        """The booking's disposition now: its latest response amended by examiner decisions."""
+        """The booking's disposition now: its latest response amended by the examiners'
+        decisions in force (undone ones left out)."""
         response = self.latest_response(booking_id)
         word = response.disposition
-        decisions = [
-            d
-            for d in self.gallery.decisions(booking_id)
-            if d["response_id"] == response.response_id
-        ]
+        decisions = self._effective_decisions(booking_id, response.response_id)
         confirmed = [d for d in decisions if d["decision"] == Decision.CONFIRM]
         if confirmed:
             return Outcome(
@@ -885,6 +1103,51 @@ class BookingService:
         if word is Disposition.REVIEW and set(response.review or ()) <= rejected:
             return Outcome(Disposition.NO_HIT, rejected=tuple(sorted(rejected)))
         return Outcome(word, subject=response.subject)
+
+    def rejected_above_hit(self, booking_id: int) -> tuple[CandidateResult, ...]:
+        """Candidates rejected (decisions in force) whose score reached the HIT threshold:
+        enrolling the booking as a new subject would give such a person a second identity.
+
+        Returns
+        -------
+        candidates : tuple of CandidateResult
+            Best first; empty when none.
+        """
+        response = self.latest_response(booking_id)
+        rejected = {
+            d["subject_id"]
+            for d in self._effective_decisions(booking_id, response.response_id)
+            if d["decision"] == Decision.REJECT
+        }
+        return tuple(
+            c
+            for c in response.candidates
+            if c.subject_id in rejected and c.score >= self.policy.hit
+        )
+
+    def abandon(self, booking_id: int, *, reason: str) -> None:
+        """Abandon an open booking: status ``cancelled``, the reason audited.
+
+        Raises
+        ------
+        ValueError
+            No reason.
+        GalleryError
+            The booking is enrolled or cancelled already.
+        """
+        self.allow(Permission.BOOK)
+        reason = self._reason(reason, "abandoning a booking")
+        booking = self.gallery.booking(booking_id)
+        if booking["status"] in _CLOSED:
+            raise GalleryError(f"booking {booking['tcn']} is {booking['status']} already")
+        with self.gallery.transaction():
+            self.gallery.set_booking_status(booking_id, BookingStatus.CANCELLED)
+            self.gallery.audit(
+                "abandon booking",
+                actor=self.actor,
+                booking_id=booking_id,
+                detail={"reason": reason, "status": booking["status"]},
+            )
 
     def enrol(self, booking_id: int) -> int:
         """Enrol the booking: a new subject on NO HIT, a new encounter of the subject on HIT.
@@ -901,6 +1164,8 @@ class BookingService:
         booking = self.gallery.booking(booking_id)
         if booking["status"] == BookingStatus.ENROLLED:
             raise GalleryError(f"booking {booking['tcn']} is already enrolled")
+        if booking["status"] == BookingStatus.CANCELLED:
+            raise GalleryError(f"booking {booking['tcn']} was abandoned: it cannot be enrolled")
         if outcome.disposition not in (Disposition.HIT, Disposition.NO_HIT):
             raise GalleryError(
                 f"a {outcome.disposition} booking cannot be enrolled: "
@@ -937,11 +1202,9 @@ class BookingService:
                     captured_at=p["captured_at"],
                     booking_id=booking_id,
                 )
-            self.gallery.add_record(
-                subject_id, Repository.LOCAL, f"{self.station_id}-{booking['tcn']}"[:60]
-            )
+            self.gallery.add_record(subject_id, Repository.LOCAL, _record_number(booking))
             if outcome.disposition is Disposition.NO_HIT:
-                self.gallery.link_booking_subject(booking_id, subject_id)
+                self.gallery.link_booking_subject(booking_id, subject_id, replace=True)
             self.gallery.set_booking_status(booking_id, BookingStatus.ENROLLED)
             self.gallery.audit(
                 action,
@@ -954,3 +1217,10 @@ class BookingService:
             for finger, template in templates.items():
                 self._index.add(subject_id, finger, template)
         return subject_id
+
+
+def _record_number(booking: Mapping[str, Any]) -> str:
+    """The local record number of an enrolled booking: its TCN, which starts with the station
+    id already when the station made it (else the station id is put in front)."""
+    tcn, station = str(booking["tcn"]), str(booking["station_id"])
+    return (tcn if tcn.startswith(f"{station}-") else f"{station}-{tcn}")[:60]

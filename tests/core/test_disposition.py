@@ -61,6 +61,16 @@ def test_quality_gate_asks_for_poor_fingers_until_the_officer_may_override() -> 
     assert usable == ["R1", "L1"]  # L1 overridden after max_attempts tries; R3 amputated
 
 
+def test_quality_gate_searches_a_poor_finger_the_officer_accepted() -> None:
+    fingers = [
+        FingerStatus("R1", level=5, attempts=1, accepted=True),
+        FingerStatus("R2", level=5, attempts=1),
+    ]
+    recapture, usable = quality_gate(fingers, POLICY)
+    assert [s.finger for s in recapture] == ["R2"]
+    assert usable == ["R1"]
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [{"hit": 0.2, "review": 0.5}, {"review": 0.0}, {"recapture_level": 6}, {"max_attempts": 0}],

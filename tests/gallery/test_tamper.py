@@ -440,7 +440,7 @@ def test_v1_gallery_is_chained_once_on_migration(
         _v1_file(path, monkeypatch)
         assert _raw(path, "PRAGMA user_version") == [(1,)]
         with open_gallery(path) as g:
-            assert g.schema_version == 3  # v1 → v2 (chained) → v3 (accounts)
+            assert g.schema_version == len(MIGRATIONS)  # v1 → v2 (chained) → … (accounts, undo)
             report = g.verify()
             log = g.audit_log()
         assert report == VerifyReport(rows=7, entries=7)

@@ -9,7 +9,16 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QTableWidget, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDialog,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QWidget,
+)
 
 from station.core.synth.holdings import holdings
 from station.gallery import open_gallery
@@ -109,6 +118,40 @@ class Officer:
         assert index >= 0, f"{name} has no item {data!r}"
         combo.setFocus()
         combo.setCurrentIndex(index)
+
+    def dialog(self, name: str) -> QDialog:
+        """Wait for the visible dialog ``name`` (window-modal, opened without blocking)."""
+
+        def shown() -> QDialog | None:
+            for widget in QApplication.topLevelWidgets():
+                if (
+                    isinstance(widget, QDialog)
+                    and widget.objectName() == name
+                    and widget.isVisible()
+                ):
+                    return widget
+            return None
+
+        self.qtbot.waitUntil(lambda: shown() is not None, timeout=WAIT)
+        return shown()
+
+    def answer(self, dialog_name: str, button: str, reason: str | None = None) -> None:
+        """Type ``reason`` into the dialog's line edit (if given) and click ``button``."""
+        dialog = self.dialog(dialog_name)
+        if reason is not None:
+            edit = dialog.findChild(QLineEdit)
+            assert edit is not None, f"{dialog_name} has no reason field"
+            self.qtbot.keyClicks(edit, reason)
+        target = dialog.findChild(QPushButton, button)
+        assert target is not None, f"{dialog_name} has no button {button}"
+        self.qtbot.waitUntil(target.isEnabled, timeout=WAIT)
+        self.qtbot.mouseClick(target, Qt.MouseButton.LeftButton)
+        self.qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT)
+
+    def decide(self, button: str, reason: str) -> None:
+        """Click Confirm, Reject or Undo and give the examiner's reason."""
+        self.click(button)
+        self.answer("decisionDialog", "decisionOkButton", reason)
 
     def banner(self) -> str:
         return self.find(QLabel, "dispositionBanner").text()

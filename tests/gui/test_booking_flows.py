@@ -71,7 +71,7 @@ def test_review_resolved_by_the_examiner(officer_with, enrolled_ids, qtbot):
     assert "(review)" in rows[0][4]
     match = officer.find(QLabel, "matchScoreLabel")
     qtbot.waitUntil(lambda: "matched minutiae" in match.text(), timeout=WAIT)
-    officer.click("confirmMatchButton")
+    officer.decide("confirmMatchButton", "ridge detail agrees")
     banner = officer.banner()
     assert banner.startswith("HIT — ")
     assert "confirmed by the examiner" in banner
@@ -82,7 +82,10 @@ def test_recapture_of_a_poor_finger(officer_with, enrolled_ids):
     # the station asks for a recapture of any finger at quality level 4 or worse
     officer = officer_with(DispositionPolicy(recapture_level=4))
     officer.start_booking("poor-finger", enrolled_ids[2])
-    officer.capture_all()
+    officer.click("captureButton")
+    gate = officer.dialog("qualityGateDialog")  # R2 stops the sequence at capture time
+    officer.qtbot.keyClick(gate, Qt.Key.Key_Escape)  # left as it is: the submit asks again
+    officer.wait_capture_done()
     banner = officer.submit()
     assert banner.startswith("RECAPTURE — ")
     assert "R2" in banner

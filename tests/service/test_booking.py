@@ -86,7 +86,11 @@ def test_review_is_resolved_by_the_examiner(gallery, enrolled: list[int]) -> Non
     with pytest.raises(GalleryError, match="examiner must decide"):
         service.enrol(report.booking_id)
     outcome = service.decide(
-        report.booking_id, decision=Decision.CONFIRM, subject_id=top.subject_id, examiner="ex 1"
+        report.booking_id,
+        decision=Decision.CONFIRM,
+        subject_id=top.subject_id,
+        examiner="ex 1",
+        note="ridge detail agrees",
     )
     assert outcome.disposition is Disposition.HIT and outcome.confirmed
     assert outcome.subject.synthetic_id == k
@@ -101,7 +105,11 @@ def test_rejecting_every_reviewed_candidate_gives_no_hit(gallery, enrolled: list
     report = book_synthetic(service, enrolled[2], slaps=False)
     for subject_id in report.response.review:
         outcome = service.decide(
-            report.booking_id, decision=Decision.REJECT, subject_id=subject_id, examiner="ex 1"
+            report.booking_id,
+            decision=Decision.REJECT,
+            subject_id=subject_id,
+            examiner="ex 1",
+            note="different core",
         )
     assert outcome.disposition is Disposition.NO_HIT
     assert outcome.rejected == tuple(sorted(report.response.review))

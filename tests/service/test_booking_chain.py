@@ -30,7 +30,9 @@ def test_booking_flow_verifies_and_a_flipped_hit_is_named(
     review = book_synthetic(reviewing, enrolled[0], slaps=True)
     assert review.disposition == "REVIEW"
     top = review.response.candidates[0].subject_id
-    reviewing.decide(review.booking_id, decision="confirm", subject_id=top, examiner="ex 1")
+    reviewing.decide(
+        review.booking_id, decision="confirm", subject_id=top, examiner="ex 1", note="agrees"
+    )
     reviewing.enrol(review.booking_id)
     # A plain HIT.
     hit = book_synthetic(service, enrolled[1], slaps=False)
