@@ -14,6 +14,10 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .gallery import Gallery
 
 __all__ = ["main"]
 
@@ -125,6 +129,12 @@ def _build_parser() -> argparse.ArgumentParser:
         "--cache", type=Path, default=Path("db/bench-cache"), help="template cache folder"
     )
     bench.add_argument("--no-cache", action="store_true", help="render and extract afresh")
+    bench.add_argument(
+        "--wsq",
+        action="store_true",
+        help="verification: compress every print with WSQ (0.75 bpp) and decompress it "
+        "before extraction",
+    )
     bench.add_argument("--gallery", type=Path, help="--only booking: the seeded gallery")
     bench.add_argument("--population", type=int, default=None, help="population seed")
     bench.add_argument(
@@ -171,15 +181,19 @@ def _build_parser() -> argparse.ArgumentParser:
     gallery = sub.add_parser(
         "gallery",
         parents=[where],
-        help="inspect the gallery: stats, check, verify, export",
+        help="inspect the gallery: stats, check, verify, export, migrate-images",
         description="stats: counts as JSON; check: integrity check, templates, images and "
         "the tamper-evident chain (exit 1 on damage); verify: the chain only, naming the "
         "first row changed, removed or inserted outside the station (exit 1); export DIR: "
-        "JSON and PNG files.",
+        "JSON and PNG files; migrate-images: convert PNG print images to WSQ in batches "
+        "(one transaction each; resumable).",
     )
-    gallery.add_argument("action", choices=("stats", "check", "verify", "export"))
+    gallery.add_argument("action", choices=("stats", "check", "verify", "export", "migrate-images"))
     gallery.add_argument("out", nargs="?", type=Path, help="export folder (new or empty)")
     gallery.add_argument("--quick", action="store_true", help="check: skip decoding images")
+    gallery.add_argument(
+        "--batch", type=int, default=200, help="migrate-images: images per transaction (200)"
+    )
     return parser
 
 
@@ -333,6 +347,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         json_out=args.json_out,
         plots=None if args.no_plots else args.plots,
         cache=None if args.no_cache else args.cache,
+        wsq=args.wsq,
     )
     try:
         return run(opts)
@@ -469,8 +484,12 @@ def _cmd_gallery(args: argparse.Namespace) -> int:
         raise CommandError(f"no gallery at {path}")
     if args.action == "export" and args.out is None:
         raise CommandError("say where to export: station gallery export DIR")
-    readonly = args.action != "check"
+    readonly = args.action not in ("check", "migrate-images")
+    if args.action == "migrate-images" and args.batch < 1:
+        raise CommandError("--batch must be at least 1")
     with open_gallery(path, create=False, readonly=readonly) as gallery:
+        if args.action == "migrate-images":
+            return _migrate_images(gallery, path, args.batch)
         if args.action == "stats":
             print(json.dumps(gallery.stats(), indent=2))
             return 0
@@ -494,6 +513,24 @@ def _cmd_gallery(args: argparse.Namespace) -> int:
         f"{path}: ok (integrity, foreign keys, templates{'' if args.quick else ', images'}, chain)"
     )
     return 0
+
+
+def _migrate_images(gallery: Gallery, path: Path, batch: int) -> int:
+    """``station gallery migrate-images``: progress on stderr, the outcome on stdout."""
+
+    def progress(done: int, total: int) -> None:
+        print(f"{path}: {done} of {total} images converted to WSQ", file=sys.stderr, flush=True)
+
+    result = gallery.migrate_images(
+        batch=batch, actor="station gallery migrate-images", progress=progress
+    )
+    saved = result.png_bytes - result.wsq_bytes
+    print(
+        f"{path}: {result.converted} images converted to WSQ in {result.batches} "
+        f"transaction(s), {saved / 1e6:.1f} MB smaller; {result.remaining} PNG image(s) left "
+        "to convert"
+    )
+    return 0 if result.remaining == 0 else 1
 
 
 def _open_window(args: argparse.Namespace) -> int:

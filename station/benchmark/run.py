@@ -51,6 +51,10 @@ class BenchOptions:
     json_out: Path | None = None
     plots: Path | None = Path("bench-out")
     cache: Path | None = Path("db/bench-cache")
+    wsq: bool = False  # round-trip every verification print through WSQ before extraction
+
+
+_WSQ_NOTE = ", every print through WSQ (0.75 bpp) first"
 
 
 def _say(text: str = "") -> None:
@@ -165,8 +169,8 @@ def _plots(result: VerificationResult, out: Path, stem: str) -> list[Path]:
 
 
 def _synthetic_verification(opts: BenchOptions, report: dict) -> None:
-    specs = datasets.verification_set(opts.fingers, opts.impressions)
-    _say("verification — synthetic, FVC protocol")
+    specs = datasets.verification_set(opts.fingers, opts.impressions, wsq=opts.wsq)
+    _say("verification — synthetic, FVC protocol" + _WSQ_NOTE * opts.wsq)
     _say(
         "  mixed capture: 40% flat 512x512, 20% rolled 800x750, 20% flat 400x400, "
         "20% flat 300x300; degradation good/fair/poor 40/35/25%"
@@ -211,10 +215,12 @@ def _fvc_verification(folder: Path, opts: BenchOptions, report: dict) -> None:
     from ..core.image import load
 
     paths, fingers, impressions = fvc_folder(folder)
-    _say(f"verification — {folder}, FVC protocol")
+    _say(f"verification — {folder}, FVC protocol" + _WSQ_NOTE * opts.wsq)
     templates, times = [], []
     for n, path in enumerate(paths, 1):
         image = load(path)
+        if opts.wsq:
+            image = datasets.wsq_round_trip(image)
         start = time.perf_counter()
         templates.append(extract(image))
         times.append((time.perf_counter() - start) * 1e3)

@@ -23,7 +23,7 @@ from station.core.vocabulary import REPOSITORIES, TRANSACTION_TYPES
 from .chain import Finding, FindingKind, VerifyReport
 from .errors import GalleryError, NotFoundError
 from .schema import DEMOGRAPHIC_FIELDS, SCHEMA_VERSION
-from .store import Gallery, open_gallery
+from .store import Gallery, ImageMigration, open_gallery
 
 __all__ = [
     "DEMOGRAPHIC_FIELDS",
@@ -34,6 +34,7 @@ __all__ = [
     "FindingKind",
     "Gallery",
     "GalleryError",
+    "ImageMigration",
     "NotFoundError",
     "VerifyReport",
     "open_gallery",

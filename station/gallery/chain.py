@@ -49,6 +49,7 @@ __all__ = [
     "VerifyReport",
     "append",
     "read_key",
+    "rechain",
     "row_digest",
     "start",
     "verify",
@@ -321,6 +322,39 @@ def start(conn: sqlite3.Connection) -> int:
                 "station",
                 "start tamper-evident chain",
                 codecs.to_json({"rows": rows, "schema_version": 2}, "detail"),
+            ),
+        )
+        append(conn, key, "audit", int(cursor.lastrowid), "insert")  # type: ignore[arg-type]
+    return rows
+
+
+def rechain(conn: sqlite3.Connection, table: str, action: str, version: int) -> int:
+    """Chain an ``update`` of every row of ``table`` after a migration changed its columns.
+
+    When there were rows, an audit entry (``action``, with the count and ``version``) records
+    it and is chained too. Runs inside the migration's transaction.
+
+    Returns
+    -------
+    rows : int
+        Rows chained.
+    """
+    key = read_key(conn)
+    if key is None:
+        raise sqlite3.DatabaseError("the gallery's chain key is missing")
+    rows = 0
+    with _raw_text(conn):
+        for row_id, digest in list(_table_digests(conn, table)):
+            append(conn, key, table, row_id, "update", digest)
+            rows += 1
+    if rows:
+        cursor = conn.execute(
+            "INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
+            (
+                codecs.now(),
+                "station",
+                action,
+                codecs.to_json({"rows": rows, "schema_version": version}, "detail"),
             ),
         )
         append(conn, key, "audit", int(cursor.lastrowid), "insert")  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ from station.core.vocabulary import (
     DECISIONS,
     DISPOSITIONS,
     FINGERS,
+    IMAGE_FORMATS,
     IMPRESSIONS,
     OFFENCE_REPOSITORIES,
     REPOSITORIES,
@@ -28,6 +29,7 @@ from station.core.vocabulary import (
     TRANSACTION_TYPES,
     BookingStatus,
     Decision,
+    ImageFormat,
     Impression,
 )
 
@@ -238,9 +240,27 @@ def _v2(db: sqlite_utils.Database) -> None:
     start(db.conn)
 
 
+_V3 = f"""
+ALTER TABLE images RENAME COLUMN png TO data;
+ALTER TABLE images ADD COLUMN format TEXT NOT NULL DEFAULT '{ImageFormat.PNG}'
+    CHECK (format IN {_in(IMAGE_FORMATS)})
+"""
+
+
+def _v3(db: sqlite_utils.Database) -> None:
+    """Prints kept as WSQ: ``images.png`` becomes ``images.data`` and ``images.format`` says
+    how it is encoded (every existing image is PNG until ``station gallery migrate-images``
+    converts it); the new columns change every image row, so each is chained as an update."""
+    from .chain import rechain
+
+    for statement in _V3.split(";\n"):
+        db.conn.execute(statement)
+    rechain(db.conn, "images", "schema 3: images.format (PNG or WSQ)", 3)
+
+
 #: Migration ``k`` (index ``k - 1``) turns schema version ``k - 1`` into ``k``. Each runs inside
 #: the transaction the caller opened and must not commit.
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2)
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2, _v3)
 
 #: Schema version this build writes and reads (``PRAGMA user_version``).
 SCHEMA_VERSION: int = len(MIGRATIONS)
