@@ -114,7 +114,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument(
         "--only",
-        choices=("verification", "identification", "fvc", "booking", "startup"),
+        choices=("verification", "identification", "fvc", "booking", "startup", "wsq"),
         help="run one part only",
     )
     bench.add_argument(
@@ -332,7 +332,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     opts = BenchOptions(
         fingers=args.fingers,
         impressions=args.impressions,
-        fvc=args.fvc if only in (None, "fvc") else None,
+        fvc=args.fvc if only in (None, "fvc", "wsq") else None,
         galleries=galleries,
         probes=args.probes,
         extracted=args.extracted,
@@ -340,6 +340,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         identification=only in (None, "identification"),
         booking=only == "booking",
         startup=only == "startup",
+        codec=only == "wsq",
         gallery=gallery,
         bookings=args.bookings,
         population=_population(args),
