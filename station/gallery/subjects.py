@@ -229,7 +229,7 @@ class SubjectStore(GalleryBase):
         captured_at: str | None = None,
         booking_id: int | None = None,
     ) -> int:
-        """Store an enrolled print: the image (WSQ; PNG under 32 px a side) and its template.
+        """Store an enrolled print: the image (WSQ; PNG under 64 px a side) and its template.
 
         Parameters
         ----------
