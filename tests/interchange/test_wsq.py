@@ -164,7 +164,8 @@ def test_nbis_files_hold_the_tiff_shifted_by_a_15_byte_pgm_header() -> None:
         assert psnr(tiff, decoded) < 28  # as the issue measured: 19-23 dB
         assert psnr(source, decoded) > 43  # a 2.25 bpp file of that raster: ~45 dB
         first = decoded.ravel()[:15].astype(int)
-        assert np.median(np.abs(first - header)) <= 5  # 'P', '5', '\n', '3', '0', '0', …
+        # the header's bytes ('P', '5', '\n', '3', '0', '0', …) show through the lossy coding
+        assert np.corrcoef(first, header)[0, 1] > 0.8
 
 
 @needs_fvc
