@@ -131,7 +131,7 @@ def test_corrupt_entropy_data_is_a_wsq_error(rolled_wsq: bytes) -> None:
     data = bytearray(rolled_wsq)
     start = _segment_lengths(rolled_wsq)[-1][0] + 20
     data[start : start + 400] = bytes(range(200)) * 2  # garbage inside the first data block
-    with pytest.raises(wsq.WsqError, match="does not decode|truncated|unknown marker"):
+    with pytest.raises(wsq.WsqError, match=r"does not decode|truncated|unknown marker"):
         wsq.decode(bytes(data))
 
 
