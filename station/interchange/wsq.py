@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
 
@@ -235,7 +236,7 @@ def _with_ppi(data: bytes, ppi: int) -> bytes:
     raise WsqError("the encoder wrote no NIST_COM comment to carry the resolution")
 
 
-def _codec():  # type: ignore[no-untyped-def]
+def _codec() -> ModuleType:
     """The NBIS extension shipped by the ``wsq`` distribution (imported on first use)."""
     try:
         import _wsq  # type: ignore[import-not-found]

@@ -138,9 +138,7 @@ def test_record_rules(gallery: Gallery, subject: int) -> None:
 
 
 # --- prints and templates -----------------------------------------------------------------
-def test_small_print_image_round_trips_exactly(
-    gallery: Gallery, subject: int, make_image
-) -> None:
+def test_small_print_image_round_trips_exactly(gallery: Gallery, subject: int, make_image) -> None:
     image = make_image(3, (25, 31))  # under WSQ's 64 px a side: kept as lossless PNG
     pid = gallery.add_print(subject, "r2", "rolled", image, device="mock scanner")
     back = gallery.print_image(pid)
