@@ -529,7 +529,7 @@ def _migrate_images(gallery: Gallery, path: Path, batch: int) -> int:
     print(
         f"{path}: {result.converted} images converted to WSQ in {result.batches} "
         f"transaction(s), {saved / 1e6:.1f} MB smaller; {result.remaining} PNG image(s) left "
-        "to convert"
+        f"to convert; file {path.stat().st_size / 1e6:.1f} MB"
     )
     return 0 if result.remaining == 0 else 1
 

@@ -231,6 +231,7 @@ class Gallery(MaintenanceStore):
         limit: int | None = None,
         actor: str = "station",
         progress: Callable[[int, int], None] | None = None,
+        vacuum: bool = True,
     ) -> ImageMigration:
         """Convert the gallery's PNG print images to WSQ, in batches.
 
@@ -249,6 +250,9 @@ class Gallery(MaintenanceStore):
             Who runs it, for the audit trail.
         progress : callable, optional
             Called as ``progress(converted, total)`` after each batch.
+        vacuum : bool
+            When this call converted the last PNG images, ``VACUUM`` the file so the space they
+            held goes back to the file system (SQLite keeps freed pages otherwise).
 
         Returns
         -------
@@ -294,6 +298,10 @@ class Gallery(MaintenanceStore):
             if progress:
                 progress(converted, total)
         remaining = int(self._scalar(f"SELECT count(*) FROM images WHERE {_CONVERTIBLE}"))
+        if vacuum and converted and not remaining and not self._conn.in_transaction:
+            log.info("gallery %s: vacuum after converting images", self.path)
+            self._conn.execute("VACUUM")
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return ImageMigration(converted, batches, remaining, before, after)
 
 

@@ -128,10 +128,13 @@ def test_png_gallery_opens_migrates_and_still_verifies(
         assert seen == [(2, 3), (3, 3)]
         assert g.verify().ok
         assert g.stats()["images"] == {"png": 3, "wsq": 3}
+    before = gallery_path.stat().st_size
     assert main(["gallery", "migrate-images", "--gallery", str(gallery_path), "--batch", "4"]) == 0
     out, err = capsys.readouterr()
     assert out.startswith(f"{gallery_path}: 2 images converted to WSQ in 1 transaction(s), ")
-    assert out.endswith("; 0 PNG image(s) left to convert\n")
+    after = gallery_path.stat().st_size
+    assert after < before  # vacuumed once the last PNG image was converted
+    assert out.endswith(f"; 0 PNG image(s) left to convert; file {after / 1e6:.1f} MB\n")
     assert err == f"{gallery_path}: 2 of 2 images converted to WSQ\n"
     assert main(["gallery", "verify", "--gallery", str(gallery_path)]) == 0
     assert capsys.readouterr().out.startswith(f"{gallery_path}: ok: ")
