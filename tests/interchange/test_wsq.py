@@ -174,3 +174,13 @@ def test_our_own_round_trip_of_a_real_print_needs_no_shift() -> None:
     data = wsq.encode(tiff)
     assert tiff.size / len(data) >= 9
     assert psnr(tiff, wsq.decode(data)) > 37  # measured 39.0 dB median over the 80 prints
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    from station.benchmark import codec
+
+    for module in (wsq, codec):
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.attempted > 0 and result.failed == 0, module.__name__
