@@ -34,7 +34,7 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
     if a.shape != b.shape:
         raise ValueError(f"images differ in shape: {a.shape} and {b.shape}")
     mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
-    return float("inf") if mse == 0 else 10.0 * np.log10(255.0**2 / mse)
+    return float("inf") if mse == 0 else float(10.0 * np.log10(255.0**2 / mse))
 
 
 @dataclass(frozen=True)
