@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .core.template import Template
+    from .gallery import Gallery
     from .interchange.iso import FingerView
 
 __all__ = ["main"]
@@ -156,6 +157,7 @@ def _build_parser() -> argparse.ArgumentParser:
             "concurrency",
             "crash",
             "robustness",
+            "wsq",
         ),
         help="run one part only",
     )
@@ -171,6 +173,12 @@ def _build_parser() -> argparse.ArgumentParser:
         "--cache", type=Path, default=Path("db/bench-cache"), help="template cache folder"
     )
     bench.add_argument("--no-cache", action="store_true", help="render and extract afresh")
+    bench.add_argument(
+        "--wsq",
+        action="store_true",
+        help="verification: compress every print with WSQ (0.75 bpp) and decompress it "
+        "before extraction",
+    )
     bench.add_argument("--gallery", type=Path, help="--only booking: the seeded gallery")
     bench.add_argument("--population", type=int, default=None, help="population seed")
     bench.add_argument(
@@ -238,16 +246,22 @@ def _build_parser() -> argparse.ArgumentParser:
     gallery = sub.add_parser(
         "gallery",
         parents=[where],
-        help="inspect the gallery: stats, check, verify, export, purge",
+        help="inspect the gallery: stats, check, verify, export, purge, migrate-images",
         description="stats: counts as JSON; check: integrity check, templates, images and "
         "the tamper-evident chain (exit 1 on damage); verify: the chain only, naming the "
         "first row changed, removed or inserted outside the station (exit 1); export DIR: "
         "JSON and PNG files (0600, confined to DIR); purge --older-than DAYS [--dry-run]: "
-        "retention.",
+        "retention; migrate-images: convert PNG print images to WSQ in batches (one "
+        "transaction each; resumable).",
     )
-    gallery.add_argument("action", choices=("stats", "check", "verify", "export", "purge"))
+    gallery.add_argument(
+        "action", choices=("stats", "check", "verify", "export", "purge", "migrate-images")
+    )
     gallery.add_argument("out", nargs="?", type=Path, help="export folder (new or empty)")
     gallery.add_argument("--quick", action="store_true", help="check: skip decoding images")
+    gallery.add_argument(
+        "--batch", type=int, default=200, help="migrate-images: images per transaction (200)"
+    )
     gallery.add_argument(
         "--stale-after",
         type=float,
@@ -538,7 +552,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     opts = BenchOptions(
         fingers=args.fingers,
         impressions=args.impressions,
-        fvc=args.fvc if only in (None, "fvc") else None,
+        fvc=args.fvc if only in (None, "fvc", "wsq") else None,
         galleries=galleries,
         probes=args.probes,
         extracted=args.extracted,
@@ -552,6 +566,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         kills=args.kills,
         robustness=only == "robustness",
         fuzz=args.fuzz,
+        codec=only == "wsq",
         gallery=gallery,
         bookings=args.bookings,
         population=_population(args),
@@ -559,6 +574,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         json_out=args.json_out,
         plots=None if args.no_plots else args.plots,
         cache=None if args.no_cache else args.cache,
+        wsq=args.wsq,
     )
     try:
         return run(opts)
@@ -760,6 +776,14 @@ def _cmd_gallery(args: argparse.Namespace) -> int:
             operator = _sign_in(gallery, args, Permission.EXPORT)
             if operator is not None:
                 gallery.audit("export", actor=operator.username, detail={"to": str(args.out)})
+    if args.action == "migrate-images":
+        from .service.accounts import Permission
+
+        if args.batch < 1:
+            raise CommandError("--batch must be at least 1")
+        with open_gallery(path, create=False) as gallery:
+            _sign_in(gallery, args, Permission.EXPORT)  # an administrator's job
+            return _migrate_images(gallery, path, args.batch)
     if args.stale_after is not None and (args.action != "check" or not args.stale_after >= 0):
         raise CommandError("--stale-after is a number of seconds >= 0, for check only")
     with _open_for_reading(path) as gallery:
@@ -976,6 +1000,24 @@ def _cmd_ebts(args: argparse.Namespace) -> int:
     for note in transaction.notes:
         print(f"note: {note}")
     return 0
+
+
+def _migrate_images(gallery: Gallery, path: Path, batch: int) -> int:
+    """``station gallery migrate-images``: progress on stderr, the outcome on stdout."""
+
+    def progress(done: int, total: int) -> None:
+        print(f"{path}: {done} of {total} images converted to WSQ", file=sys.stderr, flush=True)
+
+    result = gallery.migrate_images(
+        batch=batch, actor="station gallery migrate-images", progress=progress
+    )
+    saved = result.png_bytes - result.wsq_bytes
+    print(
+        f"{path}: {result.converted} images converted to WSQ in {result.batches} "
+        f"transaction(s), {saved / 1e6:.1f} MB smaller; {result.remaining} PNG image(s) left "
+        f"to convert; file {path.stat().st_size / 1e6:.1f} MB"
+    )
+    return 0 if result.remaining == 0 else 1
 
 
 def _open_window(args: argparse.Namespace) -> int:

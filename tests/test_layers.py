@@ -32,7 +32,7 @@ import station
 _CONTRACT = {
     "core":        "",
     "interchange": "core",
-    "gallery":     "core",
+    "gallery":     "core interchange",
     "scanner":     "core",
     "settings":    "core",
     "agencies":    "core interchange gallery",
@@ -61,6 +61,8 @@ THIRD_PARTY_ONLY_IN: dict[str, frozenset[str]] = {
     "sqlite3": frozenset({"gallery"}),
     "sqlite_utils": frozenset({"gallery"}),
     "apsw": frozenset({"gallery"}),
+    "_wsq": frozenset({"interchange"}),  # the NBIS WSQ codec: through station.interchange.wsq
+    "wsq": frozenset({"interchange"}),
 }
 
 #: Only these layers may call ``.execute`` / ``.executemany`` / ``.executescript`` / ``.query``
@@ -371,7 +373,7 @@ def test_importing_the_gallery_loads_no_qt_and_no_higher_layer() -> None:
     )
     qt, layers = out.splitlines()
     assert qt == "[]"
-    assert layers == "['core', 'gallery']"
+    assert layers == "['core', 'gallery', 'interchange']"
 
 
 def test_the_services_scanner_and_settings_load_no_qt() -> None:

@@ -31,6 +31,7 @@ __all__ = [
     "identification_probes",
     "truth_template",
     "verification_set",
+    "wsq_round_trip",
 ]
 
 log = logging.getLogger(__name__)
@@ -51,9 +52,13 @@ class PrintSpec:
     cols: int | None = None
     degradation: float | None = None
     population: int = 0
+    wsq: bool = False  # round-trip the rendered print through WSQ before extraction
 
     def key(self) -> str:
-        text = "|".join(str(v) for v in astuple(self)) + "|" + code_version()
+        values = astuple(self)[:-1]  # without ``wsq``: plain prints keep their cache entries
+        text = "|".join(str(v) for v in values) + "|" + code_version()
+        if self.wsq:
+            text += "|wsq|" + wsq_version()
         return hashlib.sha256(text.encode()).hexdigest()[:24]
 
     def render(self) -> np.ndarray:
@@ -69,7 +74,23 @@ class PrintSpec:
             size=size,
             degradation=self.degradation,
         )
-        return image
+        return wsq_round_trip(image) if self.wsq else image
+
+
+def wsq_round_trip(image: np.ndarray) -> np.ndarray:
+    """``image`` compressed with WSQ (0.75 bpp, 500 ppi) and decompressed again."""
+    from ..interchange import wsq
+
+    return wsq.decode(wsq.encode(image, ppi=500))
+
+
+@cache
+def wsq_version() -> str:
+    """Hash of the WSQ module's source and the codec's version: part of WSQ cache keys."""
+    from importlib.metadata import version
+
+    source = (Path(__file__).resolve().parent.parent / "interchange" / "wsq.py").read_bytes()
+    return hashlib.sha256(source + version("wsq").encode()).hexdigest()[:16]
 
 
 @cache
@@ -98,7 +119,12 @@ _GRADES = ((0.40, 0.0, 0.3), (0.35, 0.3, 0.6), (0.25, 0.6, 0.9))
 
 
 def verification_set(
-    fingers: int = 100, impressions: int = 8, *, population: int = 0, first_subject: int = 40_000
+    fingers: int = 100,
+    impressions: int = 8,
+    *,
+    population: int = 0,
+    first_subject: int = 40_000,
+    wsq: bool = False,
 ) -> list[PrintSpec]:
     """A hard, varied verification set: each finger's impressions in mixed conditions.
 
@@ -106,7 +132,8 @@ def verification_set(
     impression draws (from a seeded stream, so the set is fixed) a capture size — 512², a
     rolled print, 400² or a small 300² sensor — and a degradation band (good, fair, poor);
     rotation, translation, distortion, partial contact and dry/wet skin come from the
-    generator's own per-impression draw.
+    generator's own per-impression draw. With ``wsq`` every print is round-tripped through
+    WSQ before extraction (the same prints otherwise).
     """
     if fingers < 2 or impressions < 2:
         raise ValueError("a verification set needs at least 2 fingers and 2 impressions each")
@@ -126,6 +153,7 @@ def verification_set(
                     cols=cols,
                     degradation=round(float(rng.uniform(low, high)), 3),
                     population=population,
+                    wsq=wsq,
                 )
             )
     return specs

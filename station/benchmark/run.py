@@ -57,6 +57,11 @@ class BenchOptions:
     json_out: Path | None = None
     plots: Path | None = Path("bench-out")
     cache: Path | None = Path("db/bench-cache")
+    wsq: bool = False  # round-trip every verification print through WSQ before extraction
+    codec: bool = False  # WSQ ratio and PSNR (``--only wsq``)
+
+
+_WSQ_NOTE = ", every print through WSQ (0.75 bpp) first"
 
 
 def _say(text: str = "") -> None:
@@ -171,8 +176,8 @@ def _plots(result: VerificationResult, out: Path, stem: str) -> list[Path]:
 
 
 def _synthetic_verification(opts: BenchOptions, report: dict) -> None:
-    specs = datasets.verification_set(opts.fingers, opts.impressions)
-    _say("verification — synthetic, FVC protocol")
+    specs = datasets.verification_set(opts.fingers, opts.impressions, wsq=opts.wsq)
+    _say("verification — synthetic, FVC protocol" + _WSQ_NOTE * opts.wsq)
     _say(
         "  mixed capture: 40% flat 512x512, 20% rolled 800x750, 20% flat 400x400, "
         "20% flat 300x300; degradation good/fair/poor 40/35/25%"
@@ -217,10 +222,12 @@ def _fvc_verification(folder: Path, opts: BenchOptions, report: dict) -> None:
     from ..core.image import load
 
     paths, fingers, impressions = fvc_folder(folder)
-    _say(f"verification — {folder}, FVC protocol")
+    _say(f"verification — {folder}, FVC protocol" + _WSQ_NOTE * opts.wsq)
     templates, times = [], []
     for n, path in enumerate(paths, 1):
         image = load(path)
+        if opts.wsq:
+            image = datasets.wsq_round_trip(image)
         start = time.perf_counter()
         templates.append(extract(image))
         times.append((time.perf_counter() - start) * 1e3)
@@ -232,6 +239,56 @@ def _fvc_verification(folder: Path, opts: BenchOptions, report: dict) -> None:
     if opts.plots:
         for path in _plots(result, opts.plots, "fvc"):
             _say(f"  wrote {path}")
+
+
+def _codec(opts: BenchOptions, report: dict) -> None:
+    from . import codec
+
+    def line(name: str, figures: codec.CodecFigures) -> None:
+        (r, r_lo, r_hi), (p, p_lo, p_hi) = figures.ratio, figures.psnr
+        _say(
+            f"  {name:28s} {figures.images:4d} images  ratio {r:5.1f}:1 ({r_lo:.1f}-{r_hi:.1f})"
+            f"  PSNR {p:5.2f} dB ({p_lo:.2f}-{p_hi:.2f})"
+        )
+
+    _say("WSQ (0.75 bpp, NBIS via the wsq package): median (min-max)")
+    synthetic = codec.round_trips(codec.synthetic_rolled(opts.fingers))
+    line("synthetic rolled 800x750", synthetic)
+    report["wsq"] = {"synthetic_rolled": synthetic.to_json()}
+    if opts.fvc is None:
+        return
+    paths, _, _ = fvc_folder(opts.fvc)
+    from ..core.image import load
+
+    real = codec.round_trips([load(path) for path in paths])
+    line(f"{opts.fvc.name}", real)
+    report["wsq"]["fvc"] = {"folder": str(opts.fvc), **real.to_json()}
+    files = codec.nbis_files(opts.fvc, paths)
+    if not files:
+        return
+    offsets = sorted({f.offset for f in files})
+    as_is = [f.psnr for f in files]
+    aligned = [f.psnr_aligned for f in files]
+    bitrates = sorted({f.bitrate for f in files if f.bitrate is not None})
+    _say(
+        f"  {opts.fvc.name}/wsq (NBIS files)   {len(files):4d} files   ratio "
+        f"{statistics.median(f.ratio for f in files):5.1f}:1, declared bitrate "
+        f"{', '.join(map(str, bitrates)) or '-'} bpp"
+    )
+    _say(
+        f"    vs the images as they are:  PSNR {statistics.median(as_is):5.2f} dB "
+        f"({min(as_is):.2f}-{max(as_is):.2f})"
+    )
+    _say(
+        f"    best raster offset {', '.join(map(str, offsets))} px: PSNR "
+        f"{statistics.median(aligned):5.2f} dB ({min(aligned):.2f}-{max(aligned):.2f})"
+    )
+    report["wsq"]["nbis_files"] = {
+        "files": len(files),
+        "psnr_db": [statistics.median(as_is), min(as_is), max(as_is)],
+        "offsets": offsets,
+        "psnr_aligned_db": [statistics.median(aligned), min(aligned), max(aligned)],
+    }
 
 
 def _identification(opts: BenchOptions, report: dict) -> None:
@@ -406,7 +463,9 @@ def run(opts: BenchOptions) -> int:
     started = time.monotonic()
     if opts.verification:
         _synthetic_verification(opts, report)
-    if opts.fvc is not None:
+    if opts.codec:
+        _codec(opts, report)
+    elif opts.fvc is not None:
         _fvc_verification(opts.fvc, opts, report)
     if opts.identification:
         _identification(opts, report)

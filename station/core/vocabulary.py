@@ -43,6 +43,7 @@ __all__ = [
     "DISPOSITIONS",
     "FINGERS",
     "FINGER_NAMES",
+    "IMAGE_FORMATS",
     "IMPRESSIONS",
     "OFFENCE_REPOSITORIES",
     "REPOSITORIES",
@@ -55,6 +56,7 @@ __all__ = [
     "Decision",
     "Disposition",
     "Finger",
+    "ImageFormat",
     "Impression",
     "MinutiaType",
     "Repository",
@@ -192,6 +194,13 @@ class Annotation(_Code):
         return "amputated" if self is Annotation.XX else "unable to print"
 
 
+class ImageFormat(_Code):
+    """How a stored print image is encoded."""
+
+    PNG = "png"  # lossless; galleries before WSQ, and images too small for WSQ
+    WSQ = "wsq"  # FBI WSQ at 0.75 bits per pixel (lossy)
+
+
 class Disposition(_Code):
     """What a booking's submission came back with."""
 
@@ -290,6 +299,7 @@ CAPTURE_ORDER: tuple[tuple[Finger | Slap, Impression], ...] = tuple(
 
 IMPRESSIONS: tuple[Impression, ...] = tuple(Impression)
 ANNOTATIONS: tuple[Annotation, ...] = tuple(Annotation)
+IMAGE_FORMATS: tuple[ImageFormat, ...] = tuple(ImageFormat)
 DISPOSITIONS: tuple[Disposition, ...] = tuple(Disposition)
 TRANSACTION_TYPES: tuple[TransactionType, ...] = tuple(TransactionType)
 BOOKING_STATUSES: tuple[BookingStatus, ...] = tuple(BookingStatus)

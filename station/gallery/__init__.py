@@ -25,7 +25,7 @@ from .connection import file_integrity
 from .errors import GalleryError, NotFoundError
 from .retention import PurgeReport
 from .schema import DEMOGRAPHIC_FIELDS, SCHEMA_VERSION
-from .store import Gallery, open_gallery
+from .store import Gallery, ImageMigration, open_gallery
 
 __all__ = [
     "DEMOGRAPHIC_FIELDS",
@@ -36,6 +36,7 @@ __all__ = [
     "FindingKind",
     "Gallery",
     "GalleryError",
+    "ImageMigration",
     "NotFoundError",
     "PurgeReport",
     "VerifyReport",

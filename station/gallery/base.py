@@ -245,9 +245,9 @@ class GalleryBase:
             raise NotFoundError(f"no {what} {row_id} in gallery {self.path}")
         return row_id
 
-    def _decode(self, png: bytes, what: str) -> np.ndarray:
+    def _decode(self, data: bytes, format: str, what: str) -> np.ndarray:
         try:
-            return codecs.decode_png(png)
+            return codecs.decode_image(data, format)
         except ValueError as exc:
             raise GalleryError(f"gallery {self.path} is damaged: {what}: {exc}") from None
 

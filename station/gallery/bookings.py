@@ -302,7 +302,7 @@ class BookingStore(GalleryBase):
                 raise ValueError(f"an annotated ({annotation}) finger has no image or template")
         elif image is None:
             raise ValueError("image is required unless the finger is annotated (XX or UP)")
-        encoded = None if image is None else codecs.encode_png(image)
+        encoded = None if image is None else codecs.encode_image(image)
         blob = checks.template_blob(template)
         if template is not None:
             quality = template.quality if quality is None else quality
@@ -333,8 +333,10 @@ class BookingStore(GalleryBase):
                 )
             image_id = None
             if encoded is not None:
-                png, width, height = encoded
-                image_id = self._insert("images", {"width": width, "height": height, "png": png})
+                data, fmt, width, height = encoded
+                image_id = self._insert(
+                    "images", {"width": width, "height": height, "data": data, "format": fmt}
+                )
             return self._insert(
                 "booking_prints",
                 {
@@ -362,7 +364,7 @@ class BookingStore(GalleryBase):
         ``with_images``, ``image`` ((M, N) uint8, or ``None`` for an annotated finger).
         """
         booking_id = self._require("bookings", booking_id, "booking")
-        extra = ", i.png" if with_images else ""
+        extra = ", i.data, i.format" if with_images else ""
         rows = checks.flags(
             self._rows(
                 f"SELECT {_BOOKING_PRINT_COLUMNS}{extra} FROM booking_prints p "
@@ -373,9 +375,9 @@ class BookingStore(GalleryBase):
         )
         if with_images:
             for row in rows:
-                png = row.pop("png")
+                data, fmt = row.pop("data"), row.pop("format")
                 what = f"image of booking print {row['id']}"
-                row["image"] = None if png is None else self._decode(png, what)
+                row["image"] = None if data is None else self._decode(data, fmt, what)
         return rows
 
     @guarded

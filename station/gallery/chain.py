@@ -50,6 +50,7 @@ __all__ = [
     "VerifyReport",
     "append",
     "read_key",
+    "rechain",
     "row_digest",
     "start",
     "track_tables",
@@ -357,6 +358,39 @@ def track_tables(conn: sqlite3.Connection) -> None:
     for statement in _CHAIN_TRIGGERS.split(";\n"):
         if statement.strip():
             conn.execute(statement)
+
+
+def rechain(conn: sqlite3.Connection, table: str, action: str, version: int) -> int:
+    """Chain an ``update`` of every row of ``table`` after a migration changed its columns.
+
+    When there were rows, an audit entry (``action``, with the count and ``version``) records
+    it and is chained too. Runs inside the migration's transaction.
+
+    Returns
+    -------
+    rows : int
+        Rows chained.
+    """
+    key = read_key(conn)
+    if key is None:
+        raise sqlite3.DatabaseError("the gallery's chain key is missing")
+    rows = 0
+    with _raw_text(conn):
+        for row_id, digest in list(_table_digests(conn, table)):
+            append(conn, key, table, row_id, "update", digest)
+            rows += 1
+    if rows:
+        cursor = conn.execute(
+            "INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
+            (
+                codecs.now(),
+                "station",
+                action,
+                codecs.to_json({"rows": rows, "schema_version": version}, "detail"),
+            ),
+        )
+        append(conn, key, "audit", int(cursor.lastrowid), "insert")  # type: ignore[arg-type]
+    return rows
 
 
 def _table_digests(conn: sqlite3.Connection, table: str) -> Iterator[tuple[int, bytes]]:

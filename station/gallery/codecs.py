@@ -1,10 +1,13 @@
 """Conversions between Python values and what the gallery stores.
 
 Timestamps are ISO-8601 UTC text with millisecond precision and a ``Z``
-(``2026-01-01T12:00:00.000Z``), so text order is time order. Images are stored as 8-bit grey
-PNG (lossless; every row Sub-filtered, zlib run-length strategy: about as small as zlib level
-6 with adaptive filters and several times faster to write). JSON accepts numpy scalars and
-arrays.
+(``2026-01-01T12:00:00.000Z``), so text order is time order. Print images are stored as FBI
+WSQ at 0.75 bits per pixel (:mod:`station.interchange.wsq`, about 15:1 on rolled prints);
+images under ``wsq.MIN_SIDE`` pixels a side, and every image of a gallery made before schema
+version 3, are 8-bit grey PNG (lossless; every row Sub-filtered, zlib run-length strategy:
+about as small as zlib level 6 with adaptive filters and several times faster to write). The
+``images.format`` column says which; :func:`decode_image` also checks the bytes' signature.
+JSON accepts numpy scalars and arrays.
 """
 
 from __future__ import annotations
@@ -21,12 +24,16 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from station.core.image import MAX_PIXELS
+from station.core.vocabulary import ImageFormat
+from station.interchange import wsq
 
 from .schema import DEMOGRAPHIC_FIELDS
 
 __all__ = [
+    "decode_image",
     "decode_png",
     "demographics_row",
+    "encode_image",
     "encode_png",
     "from_json",
     "now",
@@ -106,6 +113,60 @@ def encode_png(image: np.ndarray, name: str = "image") -> tuple[bytes, int, int]
     ValueError
         Not a non-empty 2-D uint8 array of at most ``station.core.image.MAX_PIXELS`` pixels.
     """
+    width, height = _checked(image, name)
+    return _png_grey(image), width, height
+
+
+def encode_image(image: np.ndarray, name: str = "image") -> tuple[bytes, ImageFormat, int, int]:
+    """Check a fingerprint image and encode it as the gallery stores new prints.
+
+    WSQ (500 ppi, 0.75 bits per pixel) when both sides are at least ``wsq.MIN_SIDE``, PNG
+    otherwise.
+
+    Parameters
+    ----------
+    image : (M, N) ndarray of uint8
+        Grey levels, 0 black.
+
+    Returns
+    -------
+    data : bytes
+    format : ImageFormat
+    width, height : int
+        Columns and rows.
+
+    Raises
+    ------
+    ValueError
+        Not a non-empty 2-D uint8 array of at most ``station.core.image.MAX_PIXELS`` pixels.
+    """
+    width, height = _checked(image, name)
+    if min(width, height) < wsq.MIN_SIDE:
+        return _png_grey(image), ImageFormat.PNG, width, height
+    return wsq.encode(image, ppi=500), ImageFormat.WSQ, width, height
+
+
+def decode_image(data: bytes, format: str) -> np.ndarray:
+    """Decode a stored image of the given format to a writable (M, N) uint8 array.
+
+    Raises
+    ------
+    ValueError
+        Unknown format, bytes that are not of that format, or bytes that do not decode.
+    """
+    kind = ImageFormat.parse(format, what="image format")
+    data = bytes(data)
+    if kind is ImageFormat.WSQ:
+        if not wsq.is_wsq(data):
+            raise ValueError("recorded as WSQ but the bytes are not WSQ")
+        return wsq.decode(data)
+    if not data.startswith(_PNG_SIGNATURE):
+        raise ValueError("recorded as PNG but the bytes are not PNG")
+    return decode_png(data)
+
+
+def _checked(image: np.ndarray, name: str) -> tuple[int, int]:
+    """Check ``image`` is a storable fingerprint image: ``(width, height)``."""
     if not isinstance(image, np.ndarray):
         raise ValueError(f"{name} must be a numpy array, got {type(image).__name__}")
     if image.dtype != np.uint8 or image.ndim != 2:
@@ -115,7 +176,7 @@ def encode_png(image: np.ndarray, name: str = "image") -> tuple[bytes, int, int]
         raise ValueError(f"{name} has no pixels")
     if height * width > MAX_PIXELS:
         raise ValueError(f"{name} is too large: {width}x{height} pixels")
-    return _png_grey(image), width, height
+    return width, height
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from station.core.template import Template, TemplateError
+from station.core.vocabulary import ImageFormat
 
 from . import codecs
 from .base import guarded
@@ -92,6 +93,8 @@ class MaintenanceStore(SubjectStore, BookingStore, ChainStore):
     def export(self, out_dir: str | Path) -> Path:
         """Write the gallery as JSON and PNG files into an empty or new directory.
 
+        Images kept as WSQ are decoded and written as PNG, as images always were.
+
         Layout: ``subjects.json`` (with each subject's prints' metadata and file names),
         ``records.json``, ``bookings.json`` (with prints, responses and decisions),
         ``audit.json``, ``prints/<subject>_<finger>_<impression>.png`` (``_2``, ``_3`` … for
@@ -125,6 +128,13 @@ class MaintenanceStore(SubjectStore, BookingStore, ChainStore):
         log.info("gallery %s exported to %s: %s", self.path, out_dir, counts)
         return out_dir
 
+    def _png_file(self, data: bytes, fmt: str, what: str) -> bytes:
+        """A stored image as PNG file bytes (PNG rows as stored, WSQ rows decoded)."""
+        if fmt == ImageFormat.PNG:
+            return bytes(data)
+        png, _, _ = codecs.encode_png(self._decode(data, fmt, f"image {what}"))
+        return png
+
     def _export_files(self, out_dir: Path) -> dict[str, int]:
         """Write every table into ``out_dir`` (inside a read snapshot); what was written."""
         conn = self._conn
@@ -143,12 +153,12 @@ class MaintenanceStore(SubjectStore, BookingStore, ChainStore):
                 seen[stem] = seen.get(stem, 0) + 1
                 if seen[stem] > 1:
                     stem += f"_{seen[stem]}"
-                png, blob = conn.execute(
-                    "SELECT i.png, p.template FROM prints p JOIN images i ON i.id = p.image_id "
-                    "WHERE p.id = ?",
+                data, fmt, blob = conn.execute(
+                    "SELECT i.data, i.format, p.template FROM prints p "
+                    "JOIN images i ON i.id = p.image_id WHERE p.id = ?",
                     (meta["id"],),
                 ).fetchone()
-                write_private(_inside(prints_dir, f"{stem}.png"), png)
+                write_private(_inside(prints_dir, f"{stem}.png"), self._png_file(data, fmt, stem))
                 meta["file"] = f"prints/{stem}.png"
                 if blob is not None:
                     write_private(_inside(prints_dir, f"{stem}.tpl"), blob)
@@ -168,16 +178,16 @@ class MaintenanceStore(SubjectStore, BookingStore, ChainStore):
             for meta in booking["prints"]:
                 if meta["annotation"] is not None:
                     continue
-                (png,) = conn.execute(
-                    "SELECT i.png FROM booking_prints p JOIN images i ON i.id = p.image_id "
-                    "WHERE p.id = ?",
+                data, fmt = conn.execute(
+                    "SELECT i.data, i.format FROM booking_prints p "
+                    "JOIN images i ON i.id = p.image_id WHERE p.id = ?",
                     (meta["id"],),
                 ).fetchone()
                 make_private_dirs(folder)
                 file = f"{meta['finger']}_{meta['impression']}.png"
                 if not _SAFE_NAME.fullmatch(file):
                     file = f"_unsafe-print-{int(meta['id'])}.png"
-                write_private(_inside(folder, file), png)
+                write_private(_inside(folder, file), self._png_file(data, fmt, file))
                 meta["file"] = f"bookings/{name}/{file}"
             booking["responses"] = self.responses(booking_id)
             booking["decisions"] = self.decisions(booking_id)
@@ -229,12 +239,12 @@ def _check_rows(conn: sqlite3.Connection, *, images: bool) -> list[str]:
                     problems.append(f"template of {what} {row_id} does not load: {exc}")
     if images:
         cursor = conn.execute(
-            "SELECT i.id, i.width, i.height, i.png, p.id, b.id FROM images i "
+            "SELECT i.id, i.width, i.height, i.data, i.format, p.id, b.id FROM images i "
             "LEFT JOIN prints p ON p.image_id = i.id "
             "LEFT JOIN booking_prints b ON b.image_id = i.id"
         )
         while rows := cursor.fetchmany(_FETCH):
-            for image_id, width, height, png, print_id, booking_print_id in rows:
+            for image_id, width, height, data, fmt, print_id, booking_print_id in rows:
                 owner = (
                     f"print {print_id}"
                     if print_id is not None
@@ -243,7 +253,7 @@ def _check_rows(conn: sqlite3.Connection, *, images: bool) -> list[str]:
                     else f"image {image_id} (belongs to no print)"
                 )
                 try:
-                    shape = codecs.decode_png(png).shape
+                    shape = codecs.decode_image(data, fmt).shape
                 except ValueError as exc:
                     problems.append(f"image of {owner} does not decode: {exc}")
                     continue

@@ -21,6 +21,7 @@ from station.core.vocabulary import (
     DECISIONS,
     DISPOSITIONS,
     FINGERS,
+    IMAGE_FORMATS,
     IMPRESSIONS,
     OFFENCE_REPOSITORIES,
     REPOSITORIES,
@@ -28,6 +29,7 @@ from station.core.vocabulary import (
     TRANSACTION_TYPES,
     BookingStatus,
     Decision,
+    ImageFormat,
     Impression,
 )
 
@@ -265,6 +267,13 @@ CREATE TABLE accounts (
 """
 
 
+_V5 = f"""
+ALTER TABLE images RENAME COLUMN png TO data;
+ALTER TABLE images ADD COLUMN format TEXT NOT NULL DEFAULT '{ImageFormat.PNG}'
+    CHECK (format IN {_in(IMAGE_FORMATS)})
+"""
+
+
 def _v3(db: sqlite_utils.Database) -> None:
     """Operator accounts (user name unique whatever its case, roles as a JSON array, a
     self-describing scrypt password hash, failed sign-ins and lock-out); the chain is rebuilt
@@ -296,9 +305,20 @@ def _v4(db: sqlite_utils.Database) -> None:
             conn.execute(statement.replace("decisions_v4", "decisions"))
 
 
+def _v5(db: sqlite_utils.Database) -> None:
+    """Prints kept as WSQ: ``images.png`` becomes ``images.data`` and ``images.format`` says
+    how it is encoded (every existing image is PNG until ``station gallery migrate-images``
+    converts it); the new columns change every image row, so each is chained as an update."""
+    from .chain import rechain
+
+    for statement in _V5.split(";\n"):
+        db.conn.execute(statement)
+    rechain(db.conn, "images", "schema 5: images.format (PNG or WSQ)", 5)
+
+
 #: Migration ``k`` (index ``k - 1``) turns schema version ``k - 1`` into ``k``. Each runs inside
 #: the transaction the caller opened and must not commit.
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2, _v3, _v4)
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2, _v3, _v4, _v5)
 
 #: Schema version this build writes and reads (``PRAGMA user_version``).
 SCHEMA_VERSION: int = len(MIGRATIONS)

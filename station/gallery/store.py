@@ -17,11 +17,19 @@ readable message.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from station.core.vocabulary import BOOKING_STATUSES, DISPOSITIONS, REPOSITORIES
+from station.core.vocabulary import (
+    BOOKING_STATUSES,
+    DISPOSITIONS,
+    IMAGE_FORMATS,
+    REPOSITORIES,
+    ImageFormat,
+)
+from station.interchange import wsq
 
 from . import checks, codecs
 from .accounts import AccountStore
@@ -29,9 +37,36 @@ from .base import guarded
 from .maintenance import MaintenanceStore
 from .retention import RetentionStore
 
-__all__ = ["Gallery", "open_gallery"]
+__all__ = ["Gallery", "ImageMigration", "open_gallery"]
 
 log = logging.getLogger(__name__)
+
+
+#: SQL condition of a stored PNG image that ``migrate_images`` converts to WSQ.
+_CONVERTIBLE = f"format = '{ImageFormat.PNG}' AND min(width, height) >= {wsq.MIN_SIDE}"
+
+
+@dataclass(frozen=True)
+class ImageMigration:
+    """What :meth:`Gallery.migrate_images` did.
+
+    Attributes
+    ----------
+    converted : int
+        PNG images rewritten as WSQ by this call.
+    batches : int
+        Transactions committed by this call.
+    remaining : int
+        PNG images still to convert (0 when done; more when ``limit`` stopped the call).
+    png_bytes, wsq_bytes : int
+        Stored bytes of the converted images before and after.
+    """
+
+    converted: int
+    batches: int
+    remaining: int
+    png_bytes: int
+    wsq_bytes: int
 
 
 class Gallery(MaintenanceStore, RetentionStore, AccountStore):
@@ -150,7 +185,9 @@ class Gallery(MaintenanceStore, RetentionStore, AccountStore):
         stats : dict
             ``path, schema_version, file_size, wal_size`` (bytes), ``generation, subjects,
             records`` (per repository), ``prints, templates, booking_prints, bookings`` (per
-            status), ``responses`` (per disposition), ``decisions, audit``.
+            status), ``responses`` (per disposition), ``decisions, audit``, ``images`` (per
+            format: ``png``, ``wsq``), ``images_to_convert`` (PNG images that
+            :meth:`migrate_images` would convert) and ``image_bytes`` (per format).
         """
 
         def grouped(table: str, column: str, keys: Sequence[str]) -> dict[str, int]:
@@ -158,6 +195,12 @@ class Gallery(MaintenanceStore, RetentionStore, AccountStore):
             rows = self._conn.execute(f"SELECT {column}, count(*) FROM {table} GROUP BY {column}")
             counts.update({key: int(n) for key, n in rows})
             return counts
+
+        def grouped_sum(table: str, column: str, value: str, keys: Sequence[str]) -> dict[str, int]:
+            sums = dict.fromkeys(keys, 0)
+            sql = f"SELECT {column}, total({value}) FROM {table} GROUP BY {column}"
+            sums.update({key: int(n) for key, n in self._conn.execute(sql)})
+            return sums
 
         def count(sql: str) -> int:
             return int(self._scalar(sql))
@@ -179,7 +222,91 @@ class Gallery(MaintenanceStore, RetentionStore, AccountStore):
                 "responses": grouped("responses", "disposition", DISPOSITIONS),
                 "decisions": count("SELECT count(*) FROM decisions"),
                 "audit": count("SELECT count(*) FROM audit"),
+                "images": grouped("images", "format", IMAGE_FORMATS),
+                "images_to_convert": count(f"SELECT count(*) FROM images WHERE {_CONVERTIBLE}"),
+                "image_bytes": grouped_sum("images", "format", "length(data)", IMAGE_FORMATS),
             }
+
+    @guarded
+    def migrate_images(
+        self,
+        *,
+        batch: int = 200,
+        limit: int | None = None,
+        actor: str = "station",
+        progress: Callable[[int, int], None] | None = None,
+        vacuum: bool = True,
+    ) -> ImageMigration:
+        """Convert the gallery's PNG print images to WSQ, in batches.
+
+        Each batch is one transaction: its images are rewritten, each rewrite is chained as an
+        update (so ``verify`` still passes) and one audit entry records the batch. Stopping at
+        any point leaves whole batches converted and the rest PNG; running again resumes.
+        Images under ``wsq.MIN_SIDE`` pixels a side stay PNG. Templates are not touched.
+
+        Parameters
+        ----------
+        batch : int
+            Images per transaction.
+        limit : int, optional
+            Convert at most this many images in this call.
+        actor : str
+            Who runs it, for the audit trail.
+        progress : callable, optional
+            Called as ``progress(converted, total)`` after each batch.
+        vacuum : bool
+            When this call converted the last PNG images, ``VACUUM`` the file so the space they
+            held goes back to the file system (SQLite keeps freed pages otherwise).
+
+        Returns
+        -------
+        ImageMigration
+        """
+        batch = checks.count(batch, "batch")
+        if batch < 1:
+            raise ValueError(f"batch must be at least 1, got {batch}")
+        if limit is not None:
+            limit = checks.count(limit, "limit")
+        actor = checks.text(actor, "actor")
+        total = int(self._scalar(f"SELECT count(*) FROM images WHERE {_CONVERTIBLE}"))
+        if limit is not None:
+            total = min(total, limit)
+        converted = batches = before = after = 0
+        while converted < total:
+            size = min(batch, total - converted)
+            with self.transaction():
+                rows = self._conn.execute(
+                    f"SELECT id, data FROM images WHERE {_CONVERTIBLE} ORDER BY id LIMIT ?",
+                    (size,),
+                ).fetchall()
+                if not rows:
+                    break
+                for image_id, png in rows:
+                    image = self._decode(png, ImageFormat.PNG, f"image {image_id}")
+                    data = wsq.encode(image, ppi=500)
+                    self._conn.execute(
+                        "UPDATE images SET data = ?, format = ? WHERE id = ?",
+                        (data, ImageFormat.WSQ, image_id),
+                    )
+                    self._chain("images", image_id, "update")
+                    before += len(png)
+                    after += len(data)
+                self.audit(
+                    "convert images to WSQ",
+                    actor=actor,
+                    detail={"images": len(rows), "first_id": rows[0][0], "last_id": rows[-1][0]},
+                )
+            converted += len(rows)
+            batches += 1
+            log.info("gallery %s: %d of %d images converted to WSQ", self.path, converted, total)
+            if progress:
+                progress(converted, total)
+        remaining = int(self._scalar(f"SELECT count(*) FROM images WHERE {_CONVERTIBLE}"))
+        if vacuum and converted and not remaining and not self._conn.in_transaction:
+            log.info("gallery %s: vacuum after converting images", self.path)
+            self._conn.execute("VACUUM")
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return ImageMigration(converted, batches, remaining, before, after)
 
 
 def open_gallery(

@@ -245,7 +245,7 @@ class SubjectStore(GalleryBase):
         captured_at: str | None = None,
         booking_id: int | None = None,
     ) -> int:
-        """Store an enrolled print: the image (PNG, lossless) and optionally its template.
+        """Store an enrolled print: the image (WSQ; PNG under 64 px a side) and its template.
 
         Parameters
         ----------
@@ -277,7 +277,7 @@ class SubjectStore(GalleryBase):
         """
         finger = validate_finger(finger)
         impression = checks.choice(impression, IMPRESSIONS, "impression")
-        png, width, height = codecs.encode_png(image)
+        data, fmt, width, height = codecs.encode_image(image)
         blob = checks.template_blob(template)
         if template is not None:
             quality = template.quality if quality is None else quality
@@ -290,7 +290,9 @@ class SubjectStore(GalleryBase):
             subject_id = self._require("subjects", subject_id, "subject")
             if booking_id is not None:
                 booking_id = self._require("bookings", booking_id, "booking")
-            image_id = self._insert("images", {"width": width, "height": height, "png": png})
+            image_id = self._insert(
+                "images", {"width": width, "height": height, "data": data, "format": fmt}
+            )
             return self._insert(
                 "prints",
                 {
@@ -308,14 +310,15 @@ class SubjectStore(GalleryBase):
                 },
             )
 
-    def _png(self, table: str, print_id: int, what: str) -> bytes | None:
+    def _image_row(self, table: str, print_id: int, what: str) -> dict[str, Any]:
         row = self._row(
-            f"SELECT i.png FROM {table} p LEFT JOIN images i ON i.id = p.image_id WHERE p.id = ?",
+            f"SELECT i.data, i.format FROM {table} p LEFT JOIN images i ON i.id = p.image_id "
+            "WHERE p.id = ?",
             (print_id,),
         )
         if row is None:
             raise NotFoundError(f"no {what} {print_id} in gallery {self.path}")
-        return row["png"]
+        return row
 
     @guarded
     def print_image(self, print_id: int) -> np.ndarray:
@@ -329,8 +332,8 @@ class SubjectStore(GalleryBase):
             The stored image does not decode.
         """
         print_id = checks.row_id(print_id, "print id")
-        png = self._png("prints", print_id, "print")
-        return self._decode(png, f"image of print {print_id}")  # type: ignore[arg-type]
+        row = self._image_row("prints", print_id, "print")
+        return self._decode(row["data"], row["format"], f"image of print {print_id}")
 
     @guarded
     def prints(self, subject_id: int) -> list[dict[str, Any]]:

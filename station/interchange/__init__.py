@@ -7,6 +7,7 @@ No Qt and no SQL here; the layer imports :mod:`station.core` only.
   :func:`write_transaction`, :func:`read_file`.
 - :mod:`station.interchange.ebts`: FBI EBTS criminal ten-print submissions (CAR / CNA) and
   their responses (SRE / ERRT) built from and parsed into plain frozen dataclasses.
+- :mod:`station.interchange.wsq`: FBI WSQ compression of 500 ppi prints (NBIS via ``wsq``).
 - :mod:`station.interchange.iso`: ISO/IEC 19794-2:2005 and ANSI INCITS 378-2004 finger
   minutiae records.
 """

@@ -903,9 +903,7 @@ class BookingService:
         if given, must be their user name); in set-up mode ``examiner`` or the set-up name."""
         self.allow(Permission.DECIDE)
         if self._operator is not None:
-            if examiner and examiner.strip().casefold() != (
-                self._operator.username.casefold()
-            ):
+            if examiner and examiner.strip().casefold() != (self._operator.username.casefold()):
                 raise RoleError(
                     f"the examiner is the signed-in operator ({self._operator.username}), "
                     f"not {examiner!r}"

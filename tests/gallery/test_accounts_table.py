@@ -12,7 +12,7 @@ from station.core.vocabulary import Role
 from station.gallery import Gallery, GalleryError, NotFoundError, VerifyReport, open_gallery
 from station.gallery import connection as gallery_connection
 from station.gallery.chain import TRACKED, FindingKind
-from station.gallery.schema import MIGRATIONS
+from station.gallery.schema import MIGRATIONS, SCHEMA_VERSION
 
 HASH = "scrypt$16384$8$1$AAAA$BBBB"
 
@@ -133,7 +133,7 @@ def test_v2_gallery_migrates_to_v3_keeping_its_chain(
         with pytest.raises(sqlite3.OperationalError, match="no such table: accounts"):
             conn.execute("SELECT * FROM accounts")
     with open_gallery(path) as g:
-        assert g.schema_version == 3
+        assert g.schema_version == SCHEMA_VERSION
         assert g._rows("SELECT * FROM chain ORDER BY seq") == before  # entries kept as they were
         assert g.verify() == VerifyReport(rows=2, entries=2)
         g.add_account("olga", display_name="Olga", roles=["officer"], password_hash=HASH)

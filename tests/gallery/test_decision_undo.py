@@ -13,7 +13,7 @@ from station.cli import main
 from station.core.vocabulary import Decision
 from station.gallery import GalleryError, open_gallery
 from station.gallery import connection as gallery_connection
-from station.gallery.schema import MIGRATIONS
+from station.gallery.schema import MIGRATIONS, SCHEMA_VERSION
 
 
 def _booking_with_decision(gallery) -> tuple[int, int, int]:
@@ -44,7 +44,7 @@ def test_v2_gallery_migrates_to_v3_and_takes_an_undo(
                     (booking, response, subject),
                 )
     with open_gallery(path) as g:
-        assert g.schema_version == 3
+        assert g.schema_version == SCHEMA_VERSION
         assert g.verify().ok
         [row] = g.decisions(booking)
         assert (row["id"], row["decision"], row["note"]) == (1, "reject", "ridges")

@@ -154,7 +154,7 @@ def test_damaged_template_and_image_are_reported(
     blob[30] ^= 0xFF
     conn.execute("UPDATE prints SET template = ? WHERE id = ?", (bytes(blob), bad_t))
     conn.execute(
-        "UPDATE images SET png = substr(png, 1, 40) WHERE id = "
+        "UPDATE images SET data = substr(data, 1, 40) WHERE id = "
         "(SELECT image_id FROM prints WHERE id = ?)",
         (bad_i,),
     )
@@ -186,7 +186,7 @@ def test_foreign_key_and_orphan_problems(gallery_path: Path, subject: int) -> No
             "INSERT INTO records (subject_id, repository, record_number, created_at) "
             "VALUES (99, 'local', 'X', 'now')"
         )
-        conn.execute("INSERT INTO images (width, height, png) VALUES (1, 1, x'00')")
+        conn.execute("INSERT INTO images (width, height, data) VALUES (1, 1, x'00')")
         conn.commit()
     with open_gallery(gallery_path) as g:
         problems = g.check()

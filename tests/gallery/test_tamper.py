@@ -223,7 +223,7 @@ def test_print_template_bytes_changed(copy: Path) -> None:
     ("table", "row_id", "statement"),
     [
         ("records", 1, "UPDATE records SET offence_level = 3 WHERE id = 1"),
-        ("images", 3, "UPDATE images SET png = png || x'00' WHERE id = 3"),
+        ("images", 3, "UPDATE images SET data = data || x'00' WHERE id = 3"),
         ("bookings", 1, "UPDATE bookings SET operator = 'officer 9' WHERE id = 1"),
         ("booking_prints", 3, "UPDATE booking_prints SET quality = 99 WHERE id = 3"),
         ("booking_prints", 2, "DELETE FROM booking_prints WHERE id = 2"),
@@ -440,7 +440,9 @@ def test_v1_gallery_is_chained_once_on_migration(
         _v1_file(path, monkeypatch)
         assert _raw(path, "PRAGMA user_version") == [(1,)]
         with open_gallery(path) as g:
-            assert g.schema_version == len(MIGRATIONS)  # v1 → v2 (chained) → … (accounts, undo)
+            assert g.schema_version == len(
+                MIGRATIONS
+            )  # v1 → … (accounts, undo, WSQ: no image rows here)
             report = g.verify()
             log = g.audit_log()
         assert report == VerifyReport(rows=7, entries=7)
