@@ -114,7 +114,7 @@ def test_png_gallery_opens_migrates_and_still_verifies(
 ) -> None:
     small = np.full((30, 30), 90, np.uint8)
     _v2_gallery(gallery_path, [*prints, small], monkeypatch)
-    with open_gallery(gallery_path) as g:  # to the newest schema: every image row re-chained once (v5)
+    with open_gallery(gallery_path) as g:  # v5: every image row re-chained once
         assert g.schema_version == SCHEMA_VERSION
         assert g.verify().ok
         stats = g.stats()
