@@ -298,7 +298,10 @@ def test_decide_needs_the_examiner_and_audit_names_the_user(
                 examiner="someone else",
             )
         outcome = examiner.decide(
-            report.booking_id, decision=Decision.CONFIRM, subject_id=top.subject_id
+            report.booking_id,
+            decision=Decision.CONFIRM,
+            subject_id=top.subject_id,
+            note="same ridge detail on R1 and R2",
         )
         assert outcome.disposition is Disposition.HIT
         assert gallery.decisions(report.booking_id)[0]["examiner"] == "eric"
