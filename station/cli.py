@@ -142,7 +142,9 @@ def _build_parser() -> argparse.ArgumentParser:
 
     where = argparse.ArgumentParser(add_help=False)
     where.add_argument(
-        "--gallery", type=Path, help="gallery file (default from settings: db/gallery.sqlite)"
+        "--gallery",
+        type=Path,
+        help="gallery file (default from settings: gallery.sqlite in the data folder)",
     )
     seed = sub.add_parser(
         "seed",
@@ -367,7 +369,7 @@ def _gallery_path(args: argparse.Namespace) -> Path:
         return args.gallery
     from .settings import get_settings
 
-    return get_settings().paths.gallery
+    return get_settings().paths.gallery_file
 
 
 class _Progress:

@@ -199,12 +199,14 @@ class CapturePage(QWidget):
         self.connection_label.setObjectName("scannerConnectionLabel")
         sg.addWidget(QLabel("Source"), 0, 0)
         sg.addWidget(self.source, 0, 1, 1, 3)
-        sg.addWidget(QLabel("On the platen"), 1, 0)
+        self.platen_caption = QLabel("On the platen")
+        self.folder_caption = QLabel("Folder")
+        sg.addWidget(self.platen_caption, 1, 0)
         sg.addWidget(self.platen, 1, 1, 1, 2)
         sg.addWidget(self.platen_id, 1, 3)
         sg.addWidget(self.clean_button, 2, 1)
         sg.addWidget(self.connection_label, 2, 2, 1, 2)
-        sg.addWidget(QLabel("Folder"), 3, 0)
+        sg.addWidget(self.folder_caption, 3, 0)
         sg.addWidget(self.folder, 3, 1)
         sg.addWidget(self.browse, 3, 2)
         sg.addWidget(self.load_button, 3, 3)
@@ -221,6 +223,12 @@ class CapturePage(QWidget):
         left.addWidget(quality_box)
         left.addWidget(scanner_box)
 
+        # combos as wide as a short entry (their lists open wider): the page fits 1024 px
+        for combo, chars in ((self.annotate, 12), (self.source, 14), (self.platen, 14)):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(chars)
         buttons = QHBoxLayout()
         buttons.addWidget(self.capture_button)
         buttons.addWidget(self.recapture_button)
@@ -346,6 +354,12 @@ class CapturePage(QWidget):
         self.clean_button.setEnabled(is_mock)
         for w in (self.folder, self.browse, self.load_button):
             w.setEnabled(not is_mock and not busy)
+        # only the rows of the chosen source take room (the page fits a 720-line screen)
+        for w in (self.platen_caption, self.platen, self.platen_id):
+            w.setVisible(is_mock)
+        for w in (self.folder_caption, self.folder, self.browse, self.load_button):
+            w.setVisible(not is_mock)
+        self.files_label.setVisible(not is_mock and bool(self.files_label.text()))
         connected = self.driver.connected
         self.connection_label.setText(
             ("● Connected" if connected else "● Not connected")

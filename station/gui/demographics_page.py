@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from itertools import pairwise
 from typing import Any
@@ -23,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from station.service.demographics import validate_demographics
+
 from .scanner_driver import PLATEN_CHOICES
 
 __all__ = ["DemographicsPage", "validate_demographics"]
@@ -32,46 +33,6 @@ log = logging.getLogger(__name__)
 SEXES = (("M", "M — male"), ("F", "F — female"), ("X", "X — unspecified"), ("U", "U — unknown"))
 EYES = ("", "BLK", "BLU", "BRO", "GRN", "GRY", "HAZ", "MAR", "MUL", "PNK", "XXX")
 HAIR = ("", "BAL", "BLK", "BLN", "BRO", "GRY", "RED", "SDY", "WHI", "XXX")
-
-
-def validate_demographics(data: dict[str, Any], *, today: dt.date | None = None) -> list[str]:
-    """Problems with the form's values, one plain sentence each (empty: fine).
-
-    Parameters
-    ----------
-    data : dict
-        ``last_name, first_name, middle_initial, date_of_birth, sex, height, weight`` …
-        as text from the form (weight as int or None).
-    today : datetime.date, optional
-        Reference date for "in the past" (default: today).
-    """
-    today = today or dt.date.today()
-    problems = []
-    for key, label in (("last_name", "Last name"), ("first_name", "First name")):
-        value = (data.get(key) or "").strip()
-        if not value:
-            problems.append(f"{label} is required")
-        elif not any(c.isalpha() for c in value):
-            problems.append(f"{label} must contain letters")
-    mi = (data.get("middle_initial") or "").strip()
-    if mi and (len(mi) != 1 or not mi.isalpha()):
-        problems.append("Middle initial must be one letter")
-    dob_text = (data.get("date_of_birth") or "").strip()
-    try:
-        dob = dt.date.fromisoformat(dob_text)
-    except ValueError:
-        problems.append("Date of birth must be a date written YYYY-MM-DD")
-    else:
-        if dob >= today:
-            problems.append("Date of birth must be in the past")
-        elif dob.year < today.year - 120:
-            problems.append("Date of birth is more than 120 years ago")
-    if data.get("sex") not in {code for code, _ in SEXES}:
-        problems.append("Sex must be M, F, X or U")
-    height = (data.get("height") or "").strip()
-    if height and not (height.isdigit() and len(height) == 3):
-        problems.append("Height must be three digits, feet and inches (511 for 5 ft 11 in)")
-    return problems
 
 
 class DemographicsPage(QWidget):

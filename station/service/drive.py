@@ -21,6 +21,7 @@ from station.scanner.mock import MockScanner
 from station.scanner.scenarios import PlatenSubject
 
 from .booking import BookingService, process_capture
+from .demographics import validate_demographics
 from .results import BookingReport
 
 __all__ = ["book_captures", "book_files", "book_synthetic", "read_demographics"]
@@ -120,6 +121,9 @@ def book_files(service: BookingService, folder: Path, demographics_file: Path) -
     Rolled fingers without a file are annotated ``UP`` (unable to print).
     """
     data = read_demographics(demographics_file)
+    problems = validate_demographics(data)  # the New booking form's checks
+    if problems:
+        raise ValueError(f"demographics file {demographics_file}: " + "; ".join(problems))
     folder = Path(folder)
     if not folder.exists():
         raise ValueError(f"prints folder not found: {folder}")
