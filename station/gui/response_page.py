@@ -207,6 +207,8 @@ class ResponsePage(QWidget):
         self.recapture_button.clicked.connect(self._recapture)
         rl.addWidget(self.recapture_label, 1)
         rl.addWidget(self.recapture_button)
+        self.subject_box.hide()  # shown by render() for the dispositions that have them
+        self.recapture_box.hide()
 
         # candidates
         self.candidates = QTableWidget(0, 6)
@@ -215,11 +217,12 @@ class ResponsePage(QWidget):
             ["Rank", "Name", "Score", "Repositories", "Subject", "Best fingers"]
         )
         self._table_setup(self.candidates)
-        # repositories elide (full text in the tooltip); five rows always show
+        # repositories elide (full text in the tooltip); three rows always show (five and more
+        # at 1366 x 768: the table takes the height the boxes above leave)
         fit_columns(self.candidates, 3)
         rows = self.candidates.verticalHeader().defaultSectionSize()
         self.candidates.setMinimumHeight(
-            self.candidates.horizontalHeader().sizeHint().height() + 5 * rows + 4
+            self.candidates.horizontalHeader().sizeHint().height() + 3 * rows + 4
         )
         self.candidates.setToolTip("Candidates, best first; select one to compare")
         self.candidates.itemSelectionChanged.connect(self._candidate_selected)
