@@ -45,7 +45,7 @@ __all__ = ["CapturePage", "prompt_for"]
 log = logging.getLogger(__name__)
 
 ANNOTATIONS = (
-    ("", "Annotate missing finger…"),
+    ("", "Missing finger…"),
     *((a.value, f"{a} — {a.description}") for a in Annotation),
 )
 
@@ -224,7 +224,7 @@ class CapturePage(QWidget):
         left.addWidget(scanner_box)
 
         # combos as wide as a short entry (their lists open wider): the page fits 1024 px
-        for combo, chars in ((self.annotate, 12), (self.source, 14), (self.platen, 14)):
+        for combo, chars in ((self.annotate, 16), (self.source, 14), (self.platen, 14)):
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
