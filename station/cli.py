@@ -44,7 +44,8 @@ def _build_parser() -> argparse.ArgumentParser:
         "--offscreen-shot",
         type=Path,
         metavar="DIR",
-        help="book a subject in an offscreen window and save screenshots of its pages to DIR",
+        help="book a subject in an offscreen 1366x768 window, on a temporary gallery of its "
+        "own, and save a picture of every page to DIR",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 

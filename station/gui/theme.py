@@ -24,6 +24,7 @@ __all__ = [
     "contrast_ratio",
     "level_colour",
     "level_word",
+    "tint",
 ]
 
 # Dark enough for white text (≥ 4.5:1) and for text on white (≥ 4.5:1).
@@ -52,6 +53,24 @@ DISPOSITION_COLOURS: dict[str, str] = {
     Disposition.ERROR: "#6b1f2a",
 }
 
+
+def tint(colour: str, amount: float = 0.7) -> str:
+    """``colour`` mixed with white (``amount`` 0 … 1 of white), as ``#rrggbb``.
+
+    Examples
+    --------
+    >>> tint("#000000", 0.5)
+    '#808080'
+    """
+    text = colour.lstrip("#")
+    if len(text) != 6 or not 0.0 <= amount <= 1.0:
+        raise ValueError(
+            f"tint needs a #rrggbb colour and an amount in 0..1, got {colour!r}, {amount}"
+        )
+    channels = (int(text[i : i + 2], 16) for i in (0, 2, 4))
+    return "#" + "".join(f"{round(c + (255 - c) * amount):02x}" for c in channels)
+
+
 #: (what, foreground, background, minimum ratio): every colour pair the station draws with
 #: meaning. WCAG 2.1 AA: 4.5:1 for text, 3:1 for large text and for graphical objects such
 #: as the quality tiles against the diagram.
@@ -72,6 +91,10 @@ CONTRAST_PAIRS: tuple[tuple[str, str, str, float], ...] = (
     *(
         (f"label {name} on window", colour, WINDOW, 4.5)
         for name, colour in (("green", GREEN), ("amber", AMBER), ("red", RED), ("muted", MUTED))
+    ),
+    *(
+        (f"quality bar {name} tint", "#10161d", tint(colour), 4.5)
+        for name, colour in (("green", GREEN), ("amber", AMBER), ("red", RED))
     ),
     ("tile not captured text", "#222a33", "#c5cbd3", 4.5),
     ("tile outline", "#6b7785", CANVAS, 3.0),

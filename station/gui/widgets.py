@@ -149,8 +149,10 @@ class QualityBar(QWidget):
         painter.drawRoundedRect(r, 4, 4)
         if self.quality is not None:
             fill = QRectF(r.x(), r.y(), r.width() * max(0.02, self.quality / 100.0), r.height())
-            painter.setBrush(theme.level_colour(self.level))
-            painter.setPen(Qt.PenStyle.NoPen)
+            # a light tint of the level's colour, so the dark caption stays readable on it
+            colour = theme.level_colour(self.level)
+            painter.setBrush(QColor(theme.tint(colour.name())))
+            painter.setPen(QPen(colour, 1))
             painter.drawRoundedRect(fill, 4, 4)
         painter.setPen(QColor("#10161d"))
         painter.drawText(r, Qt.AlignmentFlag.AlignCenter, self.text)
