@@ -575,10 +575,10 @@ class StationWindow(QMainWindow):
 
     def _searched(self, job: SearchJob, candidates: list, milliseconds: float) -> None:
         self.submit_page.stop()
-        build = self.gallery_build
-        self.response_page.note = (
-            build.note(len(self.service.index))
-            if build is not None and build.running and self.service.index is not None
+        build, index = self.gallery_build, self.service.index
+        self.response_page.note = (  # searched a gallery still being built: say so
+            build.note(len(index))
+            if build is not None and index is not None and len(index) < build.subjects
             else ""
         )
         try:

@@ -195,17 +195,34 @@ def test_sequence_report_shows_the_swapped_fingers(officer, qtbot, enrolled_ids)
 def test_first_start_shows_the_window_while_the_gallery_fills(
     qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unknown_id: int
 ) -> None:
+    import threading
+
+    import station.service
     from station.gallery import open_gallery
     from station.gui import start
     from station.gui.first_run import marker_path
 
     from .conftest import FAST, Officer
 
+    # the build waits after its first subject until the booking below has its response, so
+    # the booking surely meets a gallery that is still being built
+    gate = threading.Event()
+    real_seed = station.service.seed
+
+    def gated_seed(path, subjects, *, progress, **options):
+        def report(done: int, total: int) -> None:
+            progress(done, total)
+            if done >= 1:
+                gate.wait(300)
+
+        return real_seed(path, subjects, progress=report, **options)
+
+    monkeypatch.setattr(station.service, "seed", gated_seed)
     monkeypatch.setenv(DATA_ENV_VAR, str(tmp_path / "data"))
     monkeypatch.delenv(ENV_VAR, raising=False)
     set_settings(None)
     try:
-        window = start(subjects=12)
+        window = start(subjects=3)
         assert window is not None
         qtbot.addWidget(window)
         gallery = tmp_path / "data" / "gallery.sqlite"
@@ -214,9 +231,9 @@ def test_first_start_shows_the_window_while_the_gallery_fills(
         label = window.findChild(QLabel, "galleryBuildLabel")
         bar = window.findChild(QWidget, "galleryBuildProgress")
         assert label.isVisible() and bar.isVisible()
-        assert label.text().startswith("Building the default gallery: 0 of 12 subjects")
+        assert label.text().startswith("Building the default gallery: 0 of 3 subjects")
         qtbot.waitUntil(lambda: window.gallery_build.enrolled >= 1, timeout=120_000)
-        assert "of 12 subjects" in label.text() and bar.value() >= 1
+        assert "of 3 subjects" in label.text() and bar.value() >= 1
         # a booking made meanwhile searches what is there and says so
         window.set_mock_settings(FAST)
         qtbot.waitUntil(lambda: window.index_ready, timeout=WAIT)
@@ -229,14 +246,17 @@ def test_first_start_shows_the_window_while_the_gallery_fills(
         with qtbot.waitSignal(window.response_shown, timeout=120_000):
             officer.click("submitButton")
         detail = officer.find(QLabel, "responseDetailLabel").text()
-        assert "of 12 subjects while the gallery is being built" in detail
-        with qtbot.waitSignal(window.gallery_build.ready, timeout=600_000):
-            pass
+        assert "searched 1 of 3 subjects while the gallery is being built" in detail
+        with qtbot.waitSignal(window.gallery_build.ready, timeout=300_000):
+            gate.set()
         assert not marker_path(gallery).exists()
-        assert label.text() == "Default gallery ready: 12 subjects" and not bar.isVisible()
+        assert label.text() == "Default gallery ready: 3 subjects" and not bar.isVisible()
+        qtbot.waitUntil(lambda: window.index_ready, timeout=WAIT)
+        assert len(window.service.index) == 3
         with open_gallery(gallery, readonly=True) as g:
-            assert g.stats()["subjects"] == 12
+            assert g.stats()["subjects"] == 3
     finally:
+        gate.set()
         set_settings(None)
 
 
