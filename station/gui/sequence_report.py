@@ -109,9 +109,15 @@ def _thumb(image: np.ndarray | None) -> QLabel:
     if image is None:
         label.setText("—")
         return label
-    step = max(1, int(np.ceil(max(image.shape[:2]) / _SIDE)))
-    small = np.ascontiguousarray(image[::step, ::step])
-    label.setPixmap(to_pixmap(small))
+    # smooth scaling: striding a ridge pattern down would draw moiré, not the print
+    label.setPixmap(
+        to_pixmap(image).scaled(
+            _SIDE,
+            _SIDE,
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
+    )
     return label
 
 
