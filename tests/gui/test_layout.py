@@ -26,7 +26,18 @@ DATA_ENV_VAR = "STATION_DATA"
 def _resize(qtbot, window, width: int, height: int) -> None:
     window.resize(width, height)
     qtbot.waitExposed(window)
-    qtbot.waitUntil(lambda: window.width() == width and window.height() == height, timeout=WAIT)
+    try:
+        qtbot.waitUntil(lambda: window.width() == width and window.height() == height, timeout=WAIT)
+    except Exception:
+        wide = ", ".join(
+            f"{w.objectName()} {w.minimumSizeHint().width()}"
+            for w in window.findChildren(QWidget)
+            if w.objectName() and w.minimumSizeHint().width() > width // 2
+        )
+        raise AssertionError(
+            f"window {window.width()} x {window.height()}, wanted {width} x {height}; minimum "
+            f"size hint {window.minimumSizeHint()} (widest parts: {wide})"
+        ) from None
 
 
 # --- sizes ---------------------------------------------------------------------------------
