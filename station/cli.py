@@ -58,7 +58,8 @@ def _build_parser() -> argparse.ArgumentParser:
         "--offscreen-shot",
         type=Path,
         metavar="DIR",
-        help="book a subject in an offscreen window and save screenshots of its pages to DIR",
+        help="book a subject in an offscreen 1366x768 window, on a temporary gallery of its "
+        "own, and save a picture of every page to DIR",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -205,7 +206,9 @@ def _build_parser() -> argparse.ArgumentParser:
 
     where = argparse.ArgumentParser(add_help=False)
     where.add_argument(
-        "--gallery", type=Path, help="gallery file (default from settings: db/gallery.sqlite)"
+        "--gallery",
+        type=Path,
+        help="gallery file (default from settings: gallery.sqlite in the data folder)",
     )
     where.add_argument(
         "--user",
@@ -587,7 +590,7 @@ def _gallery_path(args: argparse.Namespace) -> Path:
         return args.gallery
     from .settings import get_settings
 
-    return get_settings().paths.gallery
+    return get_settings().paths.gallery_file
 
 
 class _Progress:

@@ -9,7 +9,12 @@ other than ``CAR`` or ``CNA``.
 Example file (every key optional; these are the defaults)::
 
     [paths]
-    gallery = "db/gallery.sqlite"
+    gallery = "gallery.sqlite"   # a relative path is inside the station's data folder
+
+The data folder is the per-user one (``platformdirs.user_data_path("booking-station")``:
+``~/.local/share/booking-station`` on Linux, ``%LOCALAPPDATA%\\booking-station`` on Windows,
+``~/Library/Application Support/booking-station`` on macOS), or the folder named by
+``$STATION_DATA``; absolute paths (and ``~``) are used as they are.
 
     [synth]
     population = 0
@@ -51,25 +56,61 @@ from .core.disposition import DispositionPolicy, Thresholds
 from .core.vocabulary import Repository, TransactionType
 
 __all__ = [
+    "DATA_ENV_VAR",
     "PathSettings",
     "ScannerSettings",
     "Settings",
     "StationSettings",
     "SynthSettings",
+    "data_dir",
     "get_settings",
     "load_settings",
+    "resolve_path",
     "set_settings",
 ]
 
 #: Environment variable naming a settings file to use instead of the defaults.
 ENV_VAR = "STATION_SETTINGS"
+#: Environment variable naming the data folder (default: the per-user data folder).
+DATA_ENV_VAR = "STATION_DATA"
+
+
+def data_dir() -> Path:
+    """The station's data folder: ``$STATION_DATA``, else the per-user data folder.
+
+    The per-user folder comes from platformdirs (``~/.local/share/booking-station`` on Linux),
+    so the default gallery never lands in whatever folder the station was started from.
+    """
+    env = os.environ.get(DATA_ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_path
+
+    return user_data_path("booking-station", appauthor=False)
+
+
+def resolve_path(path: str | Path) -> Path:
+    """A settings path as a file: ``~`` expanded, a relative path inside :func:`data_dir`.
+
+    Examples
+    --------
+    >>> resolve_path("/srv/station/gallery.sqlite")
+    PosixPath('/srv/station/gallery.sqlite')
+    """
+    path = Path(path).expanduser()
+    return path if path.is_absolute() else data_dir() / path
 
 
 @dataclass(frozen=True)
 class PathSettings:
-    """Where the station keeps its data."""
+    """Where the station keeps its data (relative paths: inside :func:`data_dir`)."""
 
-    gallery: Path = Path("db/gallery.sqlite")
+    gallery: Path = Path("gallery.sqlite")
+
+    @property
+    def gallery_file(self) -> Path:
+        """The gallery file the station opens (:func:`resolve_path` of ``gallery``)."""
+        return resolve_path(self.gallery)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from station.settings import Settings, load_settings
 
 def test_defaults_without_a_file() -> None:
     assert load_settings(None) == Settings()
-    assert Settings().paths.gallery == Path("db/gallery.sqlite")
+    assert Settings().paths.gallery == Path("gallery.sqlite")
 
 
 def test_file_overrides_only_what_it_names(tmp_path: Path) -> None:
@@ -114,3 +114,19 @@ def test_a_folder_or_binary_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "b.toml").write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(ValueError, match="not valid TOML"):
         load_settings(tmp_path / "b.toml")
+
+
+def test_relative_gallery_paths_live_in_the_data_folder(tmp_path: Path, monkeypatch) -> None:
+    from station.settings import DATA_ENV_VAR, PathSettings, data_dir
+
+    monkeypatch.setenv(DATA_ENV_VAR, str(tmp_path / "data"))
+    assert data_dir() == tmp_path / "data"
+    assert Settings().paths.gallery_file == tmp_path / "data" / "gallery.sqlite"
+    assert PathSettings(Path("db/g.sqlite")).gallery_file == tmp_path / "data" / "db" / "g.sqlite"
+    assert PathSettings(tmp_path / "abs.sqlite").gallery_file == tmp_path / "abs.sqlite"
+    monkeypatch.delenv(DATA_ENV_VAR)
+    monkeypatch.chdir(tmp_path)
+    # the default no longer depends on the folder the station is started from
+    assert Settings().paths.gallery_file.is_absolute()
+    assert Settings().paths.gallery_file.name == "gallery.sqlite"
+    assert Settings().paths.gallery_file.parent.name == "booking-station"

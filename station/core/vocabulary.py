@@ -267,6 +267,30 @@ class Repository(_Code):
     FEDERAL_CRIMINAL = "federal-criminal"
     FEDERAL_IMMIGRATION = "federal-immigration"
 
+    @property
+    def description(self) -> str:
+        """The name an officer reads, e.g. ``'FBI criminal (IAFIS)'``.
+
+        Examples
+        --------
+        >>> Repository("federal-criminal").description
+        'FBI criminal (IAFIS)'
+        """
+        return _REPOSITORY_NAMES[self.value]
+
+    @classmethod
+    def describe(cls, code: str) -> str:
+        """The name of a repository code; an unknown code is shown as it is."""
+        return _REPOSITORY_NAMES.get(str(code), str(code))
+
+
+_REPOSITORY_NAMES: dict[str, str] = {
+    "local": "Local",
+    "state": "State",
+    "federal-criminal": "FBI criminal (IAFIS)",
+    "federal-immigration": "DHS immigration (IDENT)",
+}
+
 
 FINGER_NAMES: dict[str, str] = {
     "R1": "right thumb",

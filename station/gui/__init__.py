@@ -1,7 +1,8 @@
 """The Qt booking window (Qt only; every computation lives in the services below it).
 
 ``main_window(gallery)`` builds the station window in-process, for tests and scripts;
-``run(argv)`` is what ``station`` with no arguments starts.
+``start(argv)`` shows it as ``station`` does (settings checked, the default gallery built in
+the background on a first start); ``run(argv)`` is what ``station`` with no arguments starts.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
 from station.gallery import GalleryError
 
-__all__ = ["main_window", "run"]
+__all__ = ["main_window", "run", "start"]
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +64,69 @@ def _excepthook(window_ref: list[QMainWindow]):
     return hook
 
 
+def start(argv: Sequence[str] | None = None, *, subjects: int | None = None) -> QMainWindow | None:
+    """Create the application and show the station window; a first start builds the default
+    gallery in the background.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Qt command-line arguments (default ``sys.argv``).
+    subjects : int, optional
+        Subjects of the default gallery when it has to be built (default
+        :data:`~station.gui.first_run.DEFAULT_SUBJECTS`).
+
+    Returns
+    -------
+    QMainWindow or None
+        The shown window; None when the settings file or the gallery cannot be used (a
+        message box said why and what to do).
+    """
+    from station.settings import ENV_VAR, get_settings
+
+    from .first_run import DEFAULT_SUBJECTS, needs_build
+
+    app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv))
+    app.setApplicationName("Booking Station")
+    app.setOrganizationName("Booking Station")
+    try:
+        settings = get_settings()
+    except ValueError as exc:  # the settings file is unreadable or invalid: say so, no traceback
+        log.error("settings: %s", exc)
+        QMessageBox.critical(
+            None,
+            "Booking Station",
+            f"The settings file cannot be used:\n\n{exc}\n\nCorrect the file (the message "
+            f"names the line or key), or start without it by unsetting {ENV_VAR}.",
+        )
+        return None
+    path = settings.paths.gallery_file
+    build = needs_build(path)
+    if build:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        window = main_window(path)
+    except (GalleryError, OSError) as exc:  # not a gallery, newer schema, locked or damaged
+        log.error("cannot open gallery %s: %s", path, exc)
+        QMessageBox.critical(
+            None,
+            "Booking Station",
+            f"The gallery cannot be opened:\n\n{exc}\n\nClose any other program using it, "
+            "or point [paths] gallery in the settings file at another gallery "
+            "(a missing file is built afresh).",
+        )
+        return None
+    window.show()
+    if build:
+        window.build_default_gallery(  # type: ignore[attr-defined]
+            DEFAULT_SUBJECTS if subjects is None else subjects,
+            population=settings.synth.population,
+        )
+    return window
+
+
 def run(argv: Sequence[str] | None = None) -> int:
-    """Start the station: create the application, make sure a gallery exists, show the window.
+    """Start the station (:func:`start`) and run it until the officer quits.
 
     Parameters
     ----------
@@ -74,44 +136,10 @@ def run(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        Exit code (1 if the officer cancelled building the gallery).
+        Exit code (2 when the settings file or the gallery cannot be used).
     """
-    from station.settings import get_settings
-
-    from .first_run import ensure_gallery
-
-    app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv))
-    app.setApplicationName("Booking Station")
-    app.setOrganizationName("Booking Station")
-    try:
-        settings = get_settings()
-    except ValueError as exc:  # a settings file with a typo or an impossible value
-        log.error("bad settings file: %s", exc)
-        QMessageBox.critical(
-            None,
-            "Booking Station",
-            f"The settings file cannot be used:\n\n{exc}\n\nCorrect it (or unset "
-            "STATION_SETTINGS to start with the defaults).",
-        )
+    window = start(argv)
+    if window is None:
         return 2
-    path = Path(settings.paths.gallery)
-    if not ensure_gallery(path, None):
-        log.warning("no gallery: the officer cancelled building %s", path)
-        return 1
-    windows: list[QMainWindow] = []
-    sys.excepthook = _excepthook(windows)
-    try:
-        window = main_window(path)
-    except GalleryError as exc:  # not a gallery, newer schema, locked or damaged
-        log.error("cannot open gallery %s: %s", path, exc)
-        QMessageBox.critical(
-            None,
-            "Booking Station",
-            f"The gallery cannot be opened:\n\n{exc}\n\nClose any other program using it, "
-            "or point [paths] gallery in the settings file at another gallery "
-            "(a missing file is built afresh).",
-        )
-        return 2
-    windows.append(window)
-    window.show()
-    return int(app.exec())
+    sys.excepthook = _excepthook([window])
+    return int(QApplication.instance().exec())

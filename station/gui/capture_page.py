@@ -48,7 +48,7 @@ __all__ = ["CapturePage", "prompt_for", "quality_text"]
 log = logging.getLogger(__name__)
 
 ANNOTATIONS = (
-    ("", "Annotate missing finger…"),
+    ("", "Missing finger…"),
     *((a.value, f"{a} — {a.description}") for a in Annotation),
 )
 
@@ -243,12 +243,14 @@ class CapturePage(QWidget):
         self.connection_label.setObjectName("scannerConnectionLabel")
         sg.addWidget(QLabel("Source"), 0, 0)
         sg.addWidget(self.source, 0, 1, 1, 3)
-        sg.addWidget(QLabel("On the platen"), 1, 0)
+        self.platen_caption = QLabel("On the platen")
+        self.folder_caption = QLabel("Folder")
+        sg.addWidget(self.platen_caption, 1, 0)
         sg.addWidget(self.platen, 1, 1, 1, 2)
         sg.addWidget(self.platen_id, 1, 3)
         sg.addWidget(self.clean_button, 2, 1)
         sg.addWidget(self.connection_label, 2, 2, 1, 2)
-        sg.addWidget(QLabel("Folder"), 3, 0)
+        sg.addWidget(self.folder_caption, 3, 0)
         sg.addWidget(self.folder, 3, 1)
         sg.addWidget(self.browse, 3, 2)
         sg.addWidget(self.load_button, 3, 3)
@@ -259,18 +261,26 @@ class CapturePage(QWidget):
         left.addWidget(self.diagram, 3)
         quality_box = QGroupBox("Quality")
         ql = QVBoxLayout(quality_box)
-        ql.addWidget(self.slot_label)
+        slot_row = QHBoxLayout()  # the annotation belongs to the finger described here
+        slot_row.addWidget(self.slot_label, 1)
+        slot_row.addWidget(self.annotate)
+        ql.addLayout(slot_row)
         ql.addWidget(self.quality)
         ql.addWidget(self.sequence_label)
         left.addWidget(quality_box)
         left.addWidget(scanner_box)
 
+        # combos as wide as a short entry (their lists open wider): the page fits 1024 px
+        for combo, chars in ((self.annotate, 16), (self.source, 14), (self.platen, 14)):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(chars)
         buttons = QHBoxLayout()
         buttons.addWidget(self.capture_button)
         buttons.addWidget(self.recapture_button)
         buttons.addWidget(self.cancel_button)
         buttons.addStretch(1)
-        buttons.addWidget(self.annotate)
         options = QHBoxLayout()
         options.addWidget(self.continuous)
         options.addWidget(self.slaps)
@@ -404,6 +414,12 @@ class CapturePage(QWidget):
         self.clean_button.setEnabled(is_mock)
         for w in (self.folder, self.browse, self.load_button):
             w.setEnabled(not is_mock and not busy)
+        # only the rows of the chosen source take room (the page fits a 720-line screen)
+        for w in (self.platen_caption, self.platen, self.platen_id):
+            w.setVisible(is_mock)
+        for w in (self.folder_caption, self.folder, self.browse, self.load_button):
+            w.setVisible(not is_mock)
+        self.files_label.setVisible(not is_mock and bool(self.files_label.text()))
         connected = self.driver.connected
         self.connection_label.setText(
             ("● Connected" if connected else "● Not connected")

@@ -1,16 +1,16 @@
 """``station --offscreen-shot DIR``: drive a booking in an offscreen window and save pictures.
 
-A gallery subject is booked on the mock scanner: a picture of the capture page part-way, and
-of every page once the response is on screen (``shots.save_screenshots``). The booking is made
-in a scratch copy of the gallery, signed in as a ``demo`` account (officer and examiner) added
-to that copy, so the gallery itself gains neither the booking nor an account.
+A gallery subject is booked on the mock scanner, on a temporary gallery of the pictures' own,
+in a 1366 × 768 window; every page is pictured as the booking passes through it, in the state
+an officer sees it (form filled, a finger on the platen, thumbnails drawn, searching, the
+response with its comparison, the booking log and the gallery). It is signed in as a ``demo``
+account (officer and examiner) added to that temporary gallery.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -22,12 +22,9 @@ from PySide6.QtWidgets import QApplication
 from station.core.vocabulary import Role
 from station.gallery import open_gallery
 from station.scanner import MockSettings
-from station.service import cache_path
 from station.service.accounts import Operator, hash_password
 
-from .shots import save_screenshots
-
-__all__ = ["offscreen_shots"]
+__all__ = ["SHOT_SIZE", "offscreen_shots"]
 
 log = logging.getLogger(__name__)
 
@@ -44,56 +41,81 @@ def _wait(condition: Callable[[], bool], timeout: float = 120.0) -> None:
         QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
 
 
-def offscreen_shots(out_dir: str | Path, gallery: str | Path | None = None) -> list[Path]:
-    """Book a gallery subject in an offscreen window and save screenshots into ``out_dir``.
+#: The size of the pictures: a booking-room screen.
+SHOT_SIZE = (1366, 768)
+
+
+def _scratch_gallery(folder: Path, source: Path | None) -> Path:
+    """A gallery of the pictures' own: a copy of ``source``, or 4 seeded subjects."""
+    from station.gallery import open_gallery
+    from station.service import seed
+
+    path = folder / "gallery.sqlite"
+    if source is not None:
+        with open_gallery(source, readonly=True) as gallery:
+            gallery.copy_to(path)
+        log.info("pictures on a copy of %s: %s", source, path)
+    else:
+        log.info("pictures on a new 4-subject gallery: %s", path)
+        seed(path, 4)
+    return path
+
+
+def offscreen_shots(
+    out_dir: str | Path, gallery: str | Path | None = None, *, size: tuple[int, int] = SHOT_SIZE
+) -> list[Path]:
+    """Book a gallery subject in an offscreen window and save a picture of every page.
+
+    The booking is made on a temporary gallery that is deleted afterwards: a copy of
+    ``gallery`` when one is given, else 4 freshly seeded subjects. The user's gallery is never
+    written.
 
     Parameters
     ----------
     out_dir : str or Path
         Folder for the PNG files (created if missing).
     gallery : str or Path, optional
-        Gallery to book against (default: the settings' gallery; a 4-subject gallery is
-        seeded into a temporary folder when that file does not exist).
+        A gallery to copy for the booking (read only; left untouched).
+    size : (int, int)
+        Window width and height in pixels (default 1366 × 768).
 
     Returns
     -------
     list of Path
-        ``capture.png``, ``response.png`` and one picture per page.
-    """
-    from station.service import seed
-    from station.settings import get_settings
+        ``new_booking.png`` (form filled), ``capture.png`` (a finger on the platen),
+        ``review.png`` (thumbnails drawn), ``sequence.png`` (the sequence report),
+        ``submit.png`` (searching), ``response.png`` (top candidate compared),
+        ``booking_log.png`` and ``gallery.png``, in that order.
 
+    Raises
+    ------
+    FileNotFoundError
+        ``gallery`` does not exist.
+    """
     from . import main_window
 
+    source = None if gallery is None else Path(gallery)
+    if source is not None and not source.is_file():
+        raise FileNotFoundError(f"no gallery at {source}")
+    width, height = size
+    if width < 1 or height < 1:
+        raise ValueError(f"the picture size must be positive, got {size}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(["station", "-platform", "offscreen"])
-    source = Path(gallery) if gallery is not None else Path(get_settings().paths.gallery)
     scratch = tempfile.TemporaryDirectory(prefix="station-shots-")
-    path = Path(scratch.name) / "gallery.sqlite"
-    if source.exists():
-        with open_gallery(source, create=False) as original:
-            original.copy_to(path)
-        cache = cache_path(source)
-        if cache.exists():  # keyed by the gallery's secret, which the copy shares
-            shutil.copyfile(cache, cache_path(path))
-    else:
-        log.info("no gallery: seeding 4 subjects into %s", path)
-        seed(path, 4)
-    try:
-        operator = _demo_operator(path)
-        window = main_window(path, operator=operator)
-    except BaseException:
-        scratch.cleanup()
-        raise
     saved: list[Path] = []
+    window = None
     try:
+        path = _scratch_gallery(Path(scratch.name), source)
+        window = main_window(path, operator=_demo_operator(path))
         window.set_mock_settings(_DEMO_SCANNER)
-        window.resize(1400, 900)
+        window.resize(width, height)
         window.show()
         _wait(lambda: window.index_ready)
         window.new_page.kind.setCurrentIndex(window.new_page.kind.findData("gallery"))
         window.new_page.generate.click()
+        saved.append(_grab(window, out / "new_booking.png"))
         window.next()
         capture = window.capture_page
         capture.slaps.setChecked(True)
@@ -114,17 +136,30 @@ def offscreen_shots(out_dir: str | Path, gallery: str | Path | None = None) -> l
         capture.continuous.setChecked(True)
         capture.capture()
         _wait(lambda: session.complete() and not window.driver.busy)
-        window.submit()
+        window.next()  # to Review: wait for the thumbnails
+        review = window.review_page.list
+        _wait(lambda: not window.tasks.busy and not review.item(0).icon().isNull())
+        saved.append(_grab(window, out / "review.png"))
+        window.review_page.tabs.setCurrentIndex(1)
+        saved.append(_grab(window, out / "sequence.png"))
+        window.review_page.tabs.setCurrentIndex(0)
+        window.submit()  # the Submit page is on screen until the search ends
+        saved.append(_grab(window, out / "submit.png"))
         _wait(lambda: window.page == 4)
         rows = window.response_page.candidates
         if rows.rowCount():
             rows.selectRow(0)
         _wait(lambda: not window.tasks.busy)
         saved.append(_grab(window, out / "response.png"))
-        saved += save_screenshots(window, out)
+        for index, name in ((1, "booking_log"), (2, "gallery")):
+            window.tabs.setCurrentIndex(index)
+            _wait(lambda: not window.tasks.busy)
+            saved.append(_grab(window, out / f"{name}.png"))
+        window.tabs.setCurrentIndex(0)
     finally:
-        window.close()
-        app.processEvents()
+        if window is not None:
+            window.close()
+            app.processEvents()
         scratch.cleanup()
     return saved
 
@@ -146,7 +181,9 @@ def _demo_operator(path: Path) -> Operator:
 
 
 def _grab(window, path: Path) -> Path:
-    QApplication.processEvents()
+    for _ in range(3):  # layouts and paints posted by the last step
+        QApplication.processEvents()
+        QApplication.sendPostedEvents()
     if not window.grab().save(str(path), "PNG"):
         raise OSError(f"could not write {path}")
     return path

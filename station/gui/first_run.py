@@ -1,6 +1,9 @@
 """First start: build the default gallery from synthetic subjects, with progress and cancel.
 
-:func:`ensure_gallery` returns at once when the gallery file exists. Otherwise it shows a
+The station builds it in the background (:class:`BackgroundGallery`): the window is usable at
+once, the status bar shows the progress, and a booking made meanwhile searches the subjects
+enrolled so far (its response says so). :func:`ensure_gallery` is the blocking variant: it
+returns at once when the gallery file exists; otherwise it shows a
 modal progress dialog while :func:`station.service.seed` enrols synthetic subjects in a
 background task (:class:`~station.gui.workers.TaskRunner`; the seed opens its own connection
 and renders prints in worker processes), then writes the search-index cache
@@ -16,11 +19,29 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QObject, Qt, Signal
-from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QProgressDialog,
+    QWidget,
+)
 
 from .workers import CancelToken, Task, TaskRunner
 
-__all__ = ["GalleryBuilder", "build_gallery", "ensure_gallery", "marker_path"]
+__all__ = [
+    "DEFAULT_SUBJECTS",
+    "BackgroundGallery",
+    "GalleryBuilder",
+    "build_gallery",
+    "ensure_gallery",
+    "marker_path",
+    "needs_build",
+]
+
+#: Synthetic subjects of the default gallery built on the first start.
+DEFAULT_SUBJECTS = 200
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +50,12 @@ def marker_path(path: str | Path) -> Path:
     """The file that marks a gallery whose first build has not finished."""
     path = Path(path)
     return path.with_name(path.name + ".seeding")
+
+
+def needs_build(path: str | Path) -> bool:
+    """True when the gallery at ``path`` is missing or its first build has not finished."""
+    path = Path(path)
+    return not path.exists() or marker_path(path).exists()
 
 
 def build_gallery(
@@ -182,6 +209,113 @@ class GalleryBuilder(QObject):
             self.running = False
             log.info("build of %s stopped after cancel", self.path)
             self.finished.emit(False)
+
+
+class BackgroundGallery(QObject):
+    """The default gallery, built while the window is in use, with progress in its status bar.
+
+    A :class:`GalleryBuilder` on its own :class:`~station.gui.workers.TaskRunner` (one
+    thread; the seed renders prints in worker processes). The status bar of ``window`` gets
+    a permanent label (``galleryBuildLabel``) and progress bar (``galleryBuildProgress``).
+
+    Parameters
+    ----------
+    window : QMainWindow
+        Where the progress shows.
+    path : Path
+        The gallery file (created empty if missing, completed if partly built).
+    subjects : int
+        Subjects the finished gallery holds.
+    population : int
+        Synthetic population.
+
+    Signals
+    -------
+    grew(int)
+        Subjects enrolled so far (as the build reports them).
+    ready()
+        The gallery is complete and its search index cache written.
+    failed(str)
+        The build stopped with this error (what was committed stays).
+    """
+
+    grew = Signal(int)
+    ready = Signal()
+    failed = Signal(str)
+
+    def __init__(self, window: QMainWindow, path: Path, subjects: int, population: int = 0) -> None:
+        super().__init__(window)
+        if subjects < 1:
+            raise ValueError(f"the default gallery needs at least 1 subject, got {subjects}")
+        self.subjects = subjects
+        self.enrolled = 0
+        self.tasks = TaskRunner(self, max_threads=1)
+        self.builder = GalleryBuilder(path, subjects, population, parent=self, tasks=self.tasks)
+        self.label = QLabel()
+        self.label.setObjectName("galleryBuildLabel")
+        self.bar = QProgressBar()
+        self.bar.setObjectName("galleryBuildProgress")
+        self.bar.setRange(0, subjects)
+        self.bar.setMaximumWidth(180)
+        self.bar.setFormat("%v / %m subjects")
+        window.statusBar().addPermanentWidget(self.label)
+        window.statusBar().addPermanentWidget(self.bar)
+        self.builder.progress.connect(self._progress)
+        self.builder.stage.connect(self._stage)
+        self.builder.finished.connect(self._finished)
+        self.builder.failed.connect(self._failed)
+
+    @property
+    def running(self) -> bool:
+        """True while the build is going on."""
+        return self.builder.running
+
+    def start(self) -> None:
+        """Start building (returns at once)."""
+        marker_path(self.builder.path).parent.mkdir(parents=True, exist_ok=True)
+        self._show(f"Building the default gallery: 0 of {self.subjects} subjects")
+        log.info("building %s with %d subjects in the background", self.builder.path, self.subjects)
+        self.builder.start()
+
+    def note(self, searched: int) -> str:
+        """What a response made during the build says, e.g. ``'searched 12 of 200 subjects
+        while the gallery is being built'``."""
+        return f"searched {searched} of {self.subjects} subjects while the gallery is being built"
+
+    def stop(self) -> None:
+        """Stop after the subjects in progress and wait (the next start resumes the build)."""
+        if self.builder.running:
+            self.builder.cancel()
+        self.tasks.shutdown()
+
+    def _show(self, text: str) -> None:
+        self.label.setText(text + " — bookings search the subjects enrolled so far")
+        self.label.show()
+        self.bar.show()
+
+    def _progress(self, done: int, total: int) -> None:
+        self.enrolled = done
+        self.bar.setMaximum(max(total, 1))
+        self.bar.setValue(min(done, total))
+        self._show(f"Building the default gallery: {done} of {total} subjects")
+        self.grew.emit(done)
+
+    def _stage(self, text: str) -> None:
+        self._show(text.rstrip("…. "))
+
+    def _finished(self, done: bool) -> None:
+        self.bar.hide()
+        if done:
+            self.enrolled = self.subjects
+            self.label.setText(f"Default gallery ready: {self.subjects} subjects")
+            self.ready.emit()
+        else:
+            self.label.setText("Gallery build stopped: the next start resumes it")
+
+    def _failed(self, text: str) -> None:
+        self.bar.hide()
+        self.label.setText("Gallery build failed")
+        self.failed.emit(text)
 
 
 def ensure_gallery(path: Path, parent: QWidget | None = None, *, subjects: int = 200) -> bool:

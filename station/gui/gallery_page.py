@@ -32,10 +32,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from station.core.vocabulary import Repository
 from station.gallery import REPOSITORIES, Gallery, GalleryError, open_gallery
 
+from . import theme
 from .log_page import fill_table, format_time, make_table, page_header, person_name
-from .widgets import esc, plain, rich_tooltip
+from .widgets import esc, fit_columns, plain, rich_tooltip
 from .workers import Task, TaskRunner
 
 __all__ = ["GalleryPage", "load_thumbnails"]
@@ -164,7 +166,7 @@ class GalleryPage(QWidget):
         self.stats_label = plain(QLabel())
         self.stats_label.setObjectName("galleryStatsLabel")
         self.stats_label.setWordWrap(True)
-        self.stats_label.setStyleSheet("color: palette(dark);")
+        self.stats_label.setStyleSheet(f"color: {theme.MUTED};")  # WCAG AA on the window
 
         self.search_edit = QLineEdit()
         self.search_edit.setObjectName("gallerySearchEdit")
@@ -182,6 +184,7 @@ class GalleryPage(QWidget):
         self.refresh_button.clicked.connect(self.refresh)
 
         self.subject_table = make_table(_SUBJECT_COLUMNS, "gallerySubjectTable")
+        fit_columns(self.subject_table, _SUBJECT_COLUMNS.index("Repositories"))
         self.subject_table.itemSelectionChanged.connect(self._selection_changed)
         self.more_button = QPushButton("Load more")
         self.more_button.setObjectName("galleryMoreButton")
@@ -200,6 +203,7 @@ class GalleryPage(QWidget):
         self.subject_label.setWordWrap(True)
         self.subject_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.record_table = make_table(_RECORD_COLUMNS, "galleryRecordTable")
+        fit_columns(self.record_table, _RECORD_COLUMNS.index("Charge"), wrap=True)
 
         self.prints_view = QListWidget()
         self.prints_view.setObjectName("galleryPrintsView")
@@ -303,7 +307,10 @@ class GalleryPage(QWidget):
         except GalleryError as exc:
             self.stats_label.setText(f"Statistics unavailable: {exc}")
             return
-        records = ", ".join(f"{repo} {stats['records'].get(repo, 0):,}" for repo in REPOSITORIES)
+        records = ", ".join(
+            f"{Repository.describe(repo)} {stats['records'].get(repo, 0):,}"
+            for repo in REPOSITORIES
+        )
         bookings = sum(stats["bookings"].values())
         size = (stats["file_size"] + stats["wal_size"]) / 1e6
         self.stats_label.setText(
@@ -328,7 +335,9 @@ class GalleryPage(QWidget):
                         person_name(subject),
                         subject.get("date_of_birth"),
                         subject.get("sex"),
-                        ", ".join(repo for repo in REPOSITORIES if repo in held),
+                        ", ".join(
+                            Repository.describe(repo) for repo in REPOSITORIES if repo in held
+                        ),
                         min(levels) if levels else None,
                     ]
                 )
@@ -417,7 +426,7 @@ class GalleryPage(QWidget):
             self.record_table,
             [
                 [
-                    r["repository"],
+                    Repository.describe(r["repository"]),
                     r["record_number"],
                     r["offence_level"],
                     r["charge"],

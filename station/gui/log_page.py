@@ -150,10 +150,12 @@ def format_time(stamp: str | None) -> str:
 
 
 def person_name(fields: Mapping[str, Any]) -> str:
-    """``LAST, First M`` from demographic fields (blank parts left out)."""
+    """``LAST, First M.`` from demographic fields (blank parts left out; the middle initial
+    marked as an initial by its full stop)."""
     last = (fields.get("last_name") or "").upper()
+    initial = fields.get("middle_initial")
     first = " ".join(
-        part for part in (fields.get("first_name"), fields.get("middle_initial")) if part
+        part for part in (fields.get("first_name"), f"{initial}." if initial else None) if part
     )
     return ", ".join(part for part in (last, first) if part)
 

@@ -5,7 +5,7 @@ list with per-finger scores, the examiner's comparison with Confirm / Reject, an
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -27,30 +27,23 @@ from PySide6.QtWidgets import (
 )
 
 from station.core.match import threshold
-from station.core.vocabulary import FINGERS, Decision, Disposition, Impression
+from station.core.vocabulary import FINGERS, Decision, Disposition, Impression, Repository
 from station.service import CandidateResult, Outcome, Response, SubjectSummary
 
 from . import theme
 from .dialogs import DecisionDialog
 from .examiner import MatchResult, MatchView, match_pairs
 from .session import BookingSession
-from .widgets import esc, plain
+from .widgets import esc, fit_columns, fit_height, plain
 from .workers import TaskRunner
 
-__all__ = ["ResponsePage", "banner_text"]
+__all__ = ["ResponsePage", "banner_text", "finger_summary"]
 
 log = logging.getLogger(__name__)
 
 #: False match rate below whose 1:1 threshold the examiner view draws no matched minutiae:
 #: pairs of a comparison that scores like two different fingers mean nothing.
 PAIRS_FMR = 1e-3
-
-REPOSITORY_NAMES = {
-    "local": "Local",
-    "state": "State",
-    "federal-criminal": "FBI criminal (IAFIS)",
-    "federal-immigration": "DHS immigration (IDENT)",
-}
 
 
 def _name(subject: SubjectSummary | None) -> str:
@@ -60,8 +53,41 @@ def _name(subject: SubjectSummary | None) -> str:
     return f"{demo.get('last_name') or '?'}, {demo.get('first_name') or '?'}"
 
 
+def _subject_ref(subject: SubjectSummary | None) -> str:
+    """``'gallery subject #14, synthetic subject 16'`` (the synthetic number when known)."""
+    if subject is None:
+        return "gallery subject ?"
+    text = f"gallery subject #{subject.subject_id}"
+    if subject.synthetic_id is not None:
+        text += f", synthetic subject {subject.synthetic_id}"
+    return text
+
+
 def _repos(repos: Sequence[str] | None) -> str:
-    return ", ".join(REPOSITORY_NAMES.get(r, r) for r in (repos or [])) or "no repository"
+    return ", ".join(Repository.describe(r) for r in (repos or [])) or "no repository"
+
+
+def finger_summary(scores: Mapping[str, float], best: int = 3) -> str:
+    """The ``best`` highest per-finger scores in a few characters, e.g. ``'R2 .91 L1 .85 +6'``.
+
+    Examples
+    --------
+    >>> finger_summary({"R1": 0.5, "R2": 0.91, "L1": 0.85, "L2": 0.1})
+    'R2 .91 L1 .85 R1 .50 +1'
+    >>> finger_summary({})
+    '—'
+    """
+    if not scores:
+        return "—"
+    ranked = sorted(scores, key=lambda f: -scores[f])
+    text = " ".join(f"{f} {scores[f]:.2f}".replace(" 0.", " .") for f in ranked[:best])
+    return text + (f" +{len(ranked) - best}" if len(ranked) > best else "")
+
+
+def _finger_tooltip(scores: Mapping[str, float]) -> str:
+    return "Per-finger scores: " + (
+        ", ".join(f"{f} {scores[f]:.2f}" if f in scores else f"{f} —" for f in FINGERS) or "none"
+    )
 
 
 def banner_text(response: Response, outcome: Outcome | None, enrolled: int | None = None) -> str:
@@ -83,7 +109,7 @@ def banner_text(response: Response, outcome: Outcome | None, enrolled: int | Non
         subject = (outcome.subject if outcome else None) or response.subject
         level = subject.highest_offence_level if subject else None
         text = (
-            f"HIT — {_name(subject)} (subject #{subject.subject_id if subject else None}), "
+            f"HIT — {_name(subject)} ({_subject_ref(subject)}), "
             f"{_repos(subject.repositories if subject else None)}"
         )
         if level:
@@ -155,6 +181,8 @@ class ResponsePage(QWidget):
         self._generation = 0
         self._shown_subject: int | None = None
         self._probe_cache: dict[str, tuple[np.ndarray | None, Any]] = {}
+        #: A note on how the search was made (the first start's partial gallery), or "".
+        self.note = ""
 
         self.banner = plain(QLabel("—"))
         self.banner.setObjectName("dispositionBanner")
@@ -182,6 +210,7 @@ class ResponsePage(QWidget):
             ["Repository", "Record number", "Offence level", "Charge"]
         )
         self._table_setup(self.records)
+        fit_columns(self.records, 3, wrap=True)  # the charge wraps, never cut
         sl.addWidget(self.subject_label)
         sl.addWidget(self.records)
 
@@ -198,14 +227,23 @@ class ResponsePage(QWidget):
         self.recapture_button.clicked.connect(self._recapture)
         rl.addWidget(self.recapture_label, 1)
         rl.addWidget(self.recapture_button)
+        self.subject_box.hide()  # shown by render() for the dispositions that have them
+        self.recapture_box.hide()
 
         # candidates
-        self.candidates = QTableWidget(0, 5 + len(FINGERS))
+        self.candidates = QTableWidget(0, 6)
         self.candidates.setObjectName("candidateTable")
         self.candidates.setHorizontalHeaderLabels(
-            ["Rank", "Name", "Score", "Repositories", "Subject", *FINGERS]
+            ["Rank", "Name", "Score", "Repositories", "Subject", "Best fingers"]
         )
         self._table_setup(self.candidates)
+        # repositories elide (full text in the tooltip); three rows always show (five and more
+        # at 1366 x 768: the table takes the height the boxes above leave)
+        fit_columns(self.candidates, 3)
+        rows = self.candidates.verticalHeader().defaultSectionSize()
+        self.candidates.setMinimumHeight(
+            self.candidates.horizontalHeader().sizeHint().height() + 3 * rows + 4
+        )
         self.candidates.setToolTip("Candidates, best first; select one to compare")
         self.candidates.itemSelectionChanged.connect(self._candidate_selected)
 
@@ -271,8 +309,9 @@ class ResponsePage(QWidget):
         split.setObjectName("responseSplitter")
         split.addWidget(left)
         split.addWidget(self.examiner_box)
-        split.setStretchFactor(0, 1)
-        split.setStretchFactor(1, 1)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setSizes([600, 400])  # the tables get the wider part
         actions = QHBoxLayout()
         actions.addStretch(1)
         actions.addWidget(self.enroll)
@@ -307,6 +346,7 @@ class ResponsePage(QWidget):
     # --- rendering ------------------------------------------------------------------------
 
     def _clear(self) -> None:
+        self.note = ""
         self.banner.setText("—")
         self.banner.setStyleSheet("")
         self.detail.clear()
@@ -338,6 +378,8 @@ class ResponsePage(QWidget):
             parts.append(f"search {response.search_ms:.0f} ms")
         if response.sequence is not None:
             parts.append(response.sequence.message())
+        if self.note:
+            parts.append(self.note)
         self.detail.setText(" · ".join(parts))
         subject = (s.outcome.subject if s.outcome else None) or response.subject
         self.subject_box.setVisible(word is Disposition.HIT and subject is not None)
@@ -359,9 +401,11 @@ class ResponsePage(QWidget):
 
     def _render_subject(self, subject: SubjectSummary) -> None:
         demo = subject.demographics
+        initial = demo.get("middle_initial")
         lines = [
-            f"<b>{esc(_name(subject))}</b> {esc(demo.get('middle_initial') or '')} — subject "
-            f"#{esc(subject.subject_id)}",
+            f"<b>{esc(_name(subject))}</b>"
+            + (f" (middle initial {esc(initial)})" if initial else "")
+            + f" — {esc(_subject_ref(subject))}",
             f"Born {esc(demo.get('date_of_birth') or '?')}, sex {esc(demo.get('sex') or '?')}, "
             f"place of birth {esc(demo.get('place_of_birth') or '?')}",
             f"Repositories: {esc(_repos(subject.repositories))}",
@@ -373,13 +417,14 @@ class ResponsePage(QWidget):
         self.records.setRowCount(len(records))
         for row, record in enumerate(records):
             values = [
-                REPOSITORY_NAMES.get(record.repository, record.repository),
+                Repository.describe(record.repository),
                 record.record_number or "",
                 "" if record.offence_level is None else f"Level {record.offence_level}",
                 record.charge or "",
             ]
             for col, value in enumerate(values):
                 self.records.setItem(row, col, QTableWidgetItem(str(value)))
+        fit_height(self.records)
 
     def _render_candidates(
         self, candidates: Sequence[CandidateResult], review: Sequence[int]
@@ -394,11 +439,11 @@ class ResponsePage(QWidget):
                 _repos(c.repositories),
                 f"#{c.subject_id}" + (" (review)" if c.subject_id in review else ""),
             ]
-            scores = c.finger_scores
-            values += [f"{scores[f]:.2f}" if f in scores else "—" for f in FINGERS]
+            values.append(finger_summary(c.finger_scores))
             for col, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 item.setData(Qt.ItemDataRole.UserRole, c.subject_id)
+                item.setToolTip(_finger_tooltip(c.finger_scores) if col == 5 else value)
                 self.candidates.setItem(row, col, item)
         self.candidates.blockSignals(False)
         if candidates:

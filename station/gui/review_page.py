@@ -1,5 +1,6 @@
-"""Step 3, Review: every print of the booking as a thumbnail with its quality; minutiae
-overlay on demand; a zoom window (double-click or Enter)."""
+"""Step 3, Review: every print of the booking as a thumbnail with its quality, in a grid that
+reflows with the width; minutiae overlay on demand; a zoom window (double-click or Enter); the
+sequence check as a report (each slap segment beside its rolled print)."""
 
 from __future__ import annotations
 
@@ -16,15 +17,18 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from station.core.overlay import draw_overlay
 from station.core.template import Template
+from station.core.vocabulary import FINGERS, Impression
 
 from . import theme
 from .imaging import to_pixmap
+from .sequence_report import SequenceReport
 from .session import BookingSession, SlotState, slot_name
 from .widgets import PrintView, plain
 from .workers import TaskRunner
@@ -34,6 +38,9 @@ __all__ = ["ReviewPage", "ZoomDialog", "render_thumbnails"]
 log = logging.getLogger(__name__)
 
 _THUMB = 200
+#: Thumbnail side in the review grid (px) and the caption lines under it.
+_TILE = 132
+_CAPTION_LINES = 2
 
 
 def _shrink(image: np.ndarray, size: int) -> np.ndarray:
@@ -133,11 +140,22 @@ class ReviewPage(QWidget):
         self.list = QListWidget()
         self.list.setObjectName("reviewList")
         self.list.setViewMode(QListWidget.ViewMode.IconMode)
-        self.list.setIconSize(QSize(_THUMB, _THUMB))
+        self.list.setIconSize(QSize(_TILE, _TILE))
+        # a fixed grid cell: tiles reflow with the width and never overlap; long captions
+        # are elided to the cell instead of running into the next tile
+        lines = self.fontMetrics().lineSpacing() * _CAPTION_LINES
+        self.list.setGridSize(QSize(_TILE + 40, _TILE + lines + 14))
+        self.list.setWordWrap(False)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.list.setFlow(QListWidget.Flow.LeftToRight)
+        self.list.setWrapping(True)
         self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.list.setMovement(QListWidget.Movement.Static)
-        self.list.setSpacing(8)
-        self.list.setWordWrap(True)
+        self.sequence_report = SequenceReport()
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("reviewTabs")
+        self.tabs.addTab(self.list, "Prints")
+        self.tabs.addTab(self.sequence_report, "Sequence check")
         self.list.itemActivated.connect(lambda _item: self.zoom())
         QShortcut(QKeySequence("Ctrl+M"), self, activated=self.overlay.toggle)
 
@@ -150,7 +168,7 @@ class ReviewPage(QWidget):
         layout.addWidget(title)
         layout.addWidget(self.summary)
         layout.addLayout(bar)
-        layout.addWidget(self.list, 1)
+        layout.addWidget(self.tabs, 1)
 
     def refresh(self) -> None:
         """List the booking's prints; thumbnails are drawn on a worker."""
@@ -176,7 +194,10 @@ class ReviewPage(QWidget):
             text += f" Poor quality: {', '.join(low)} — consider recapturing them."
         if s.sequence:
             text += " " + str(s.sequence.get("message", ""))
+            if not s.sequence.get("passed", True):
+                text += " (see the Sequence check tab)."
         self.summary.setText(text)
+        self._refresh_report()
         self._generation += 1
         gen = self._generation
         overlay = self.overlay.isChecked()
@@ -189,14 +210,37 @@ class ReviewPage(QWidget):
         if self.list.count():
             self.list.setCurrentRow(0)
 
+    def _refresh_report(self) -> None:
+        """The sequence report: the booking's slap segments (from the gallery) and rolled
+        prints (from the session)."""
+        s = self.session
+        segments: dict[str, np.ndarray | None] = {}
+        if s.sequence and s.booking_id is not None:
+            try:
+                for p in s.service.gallery.booking_prints(s.booking_id, with_images=True):
+                    if p["impression"] == Impression.FLAT and p["finger"] in FINGERS:
+                        segments[p["finger"]] = p["image"]  # the latest slap's segment wins
+            except Exception as exc:  # the report shows what it has; the log says why
+                log.error("slap segments could not be read: %r", exc)
+        rolled = {f: s.slots[f].image for f in FINGERS if f in s.slots}
+        self.sequence_report.set_result(s.sequence, segments, rolled)
+        self.tabs.setTabText(
+            1,
+            "Sequence check"
+            + ("" if not s.sequence else " ✓" if s.sequence.get("passed") else " ✗ failed"),
+        )
+
     def _caption(self, slot: SlotState) -> str:
         if slot.status == "annotated":
             return f"{slot.finger} — {slot.annotation}"
         if slot.status == "pending":
             return f"{slot.finger} — not captured"
         if slot.is_slap:
-            return f"{slot.finger} — slap, worst level {slot.level}"
-        return f"{slot.finger} — level {slot.level}, q {slot.quality}\n{slot.minutiae} minutiae"
+            return f"{slot.finger} — slap\nworst level {slot.level} {theme.level_word(slot.level)}"
+        return (
+            f"{slot.finger} — level {slot.level} {theme.level_word(slot.level)}\n"
+            f"q {slot.quality} · {slot.minutiae} minutiae"
+        )
 
     def _thumbs(self, gen: int, thumbs: dict[str, np.ndarray]) -> None:
         if gen != self._generation:

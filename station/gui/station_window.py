@@ -115,6 +115,7 @@ class StationWindow(QMainWindow):
         )
         self.index_ready = False
         self._pending_submit = False
+        self.gallery_build: Any = None  # a BackgroundGallery while the first start builds
         self.tasks = TaskRunner(self)
         self.session = BookingSession(self.service, self)
         self.driver = ScannerDriver(self.tasks, seed=settings.scanner.seed, parent=self)
@@ -151,6 +152,7 @@ class StationWindow(QMainWindow):
         self.operator_label.setObjectName("operatorLabel")
         self.stats_label = QLabel()
         self.stats_label.setObjectName("galleryStatsLabel")
+        self.stats_label.setWordWrap(True)  # two lines on a narrow screen, never cut
         self.scanner_label = plain(QLabel())
         self.scanner_label.setObjectName("scannerStatusLabel")
         self.booking_label = QLabel()
@@ -160,10 +162,11 @@ class StationWindow(QMainWindow):
         hl.addWidget(self.station_label)
         hl.addSpacing(16)
         hl.addWidget(self.operator_label)
-        hl.addStretch(1)
         hl.addWidget(self.booking_label)
         hl.addSpacing(16)
-        hl.addWidget(self.stats_label)
+        # the counts take the spare width (right-aligned) and wrap only on a narrow screen
+        self.stats_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        hl.addWidget(self.stats_label, 1)
         hl.addSpacing(16)
         hl.addWidget(self.scanner_label)
 
@@ -206,8 +209,9 @@ class StationWindow(QMainWindow):
         nav.addWidget(self.back_button)
         self.hint_label = QLabel(SHORTCUT_HINT)
         self.hint_label.setObjectName("shortcutHintLabel")
-        self.hint_label.setStyleSheet("color: #6b7785;")
-        nav.addWidget(self.hint_label, 1, Qt.AlignmentFlag.AlignCenter)
+        self.hint_label.setWordWrap(True)  # its width must not set the window's
+        self.hint_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        nav.addWidget(self.hint_label, 1)
         nav.addWidget(self.next_button)
         nav.addWidget(self.submit_button)
 
@@ -238,7 +242,8 @@ class StationWindow(QMainWindow):
         cl.addLayout(body, 1)
         self.setCentralWidget(central)
         self.statusBar().setObjectName("statusBar")
-        self.resize(1280, 860)
+        self.statusBar().showMessage(SHORTCUT_HINT)
+        self._fit_screen()
 
         self.new_page.generate_requested.connect(self.generate_subject)
         self.capture_page.problem.connect(self.show_error)
@@ -252,6 +257,15 @@ class StationWindow(QMainWindow):
         self.driver.connection_changed.connect(lambda _c: self._update_scanner_label())
         self.driver.busy_changed.connect(lambda _b: self._update_nav())
         self._update_scanner_label()
+
+    def _fit_screen(self) -> None:
+        """Open at 1280 × 860 or the screen's free area, whichever is smaller."""
+        screen = self.screen()
+        free = screen.availableGeometry() if screen is not None else None
+        width, height = 1280, 860
+        if free is not None and free.width() > 0 and free.height() > 0:
+            width, height = min(width, free.width()), min(height, free.height() - 30)
+        self.resize(max(width, self.minimumSizeHint().width()), max(height, 1))
 
     def _aux_pages(self) -> tuple[BookingLogPage, GalleryPage]:
         """The booking log and gallery browser (their own modules)."""
@@ -431,6 +445,31 @@ class StationWindow(QMainWindow):
             self._pending_submit = False
             self._respond_error(f"the gallery index could not be loaded: {exc}")
 
+    def build_default_gallery(self, subjects: int, population: int = 0) -> None:
+        """Fill this window's gallery with synthetic subjects in the background (first start).
+
+        The status bar shows the progress; a booking submitted meanwhile searches the
+        subjects enrolled so far and its response says how many of ``subjects`` that was.
+        """
+        from .first_run import BackgroundGallery
+
+        build = BackgroundGallery(self, self.gallery_path, subjects, population)
+        build.grew.connect(lambda _n: self.refresh_stats())
+        build.ready.connect(self._gallery_built)
+        build.failed.connect(
+            lambda text: self.show_error(
+                f"The default gallery could not be built ({text}). Bookings search what is "
+                "enrolled; start the station again to resume the build."
+            )
+        )
+        self.gallery_build = build
+        build.start()
+
+    def _gallery_built(self) -> None:
+        self.refresh_stats()
+        self.index_ready = False
+        self._load_index()
+
     def set_mock_settings(self, settings: MockSettings) -> None:
         """Tune the mock scanner (frame rate, settle frames): for trainers and tests."""
         self.driver.set_mock_settings(settings)
@@ -608,6 +647,7 @@ class StationWindow(QMainWindow):
         """Show a past booking's response (from the booking log)."""
         try:
             self.driver.cancel()
+            self.response_page.note = ""
             self.session.reopen(int(booking_id))
         except Exception as exc:
             log.exception("reopening booking %s failed", booking_id)
@@ -717,6 +757,9 @@ class StationWindow(QMainWindow):
             "Searching the gallery …",
             f"TCN {job.tcn} · {len(job.probe)} fingers: {', '.join(sorted(job.probe))}",
         )
+        if self.gallery_build is not None and self.gallery_build.running:
+            self.index_ready = False  # the gallery grew since: search what is there now
+            self._load_index()
         if not self.index_ready:
             self.submit_page.start(
                 "Loading the search index …", "The search starts as soon as it is ready"
@@ -736,6 +779,12 @@ class StationWindow(QMainWindow):
 
     def _searched(self, job: SearchJob, candidates: list, milliseconds: float) -> None:
         self.submit_page.stop()
+        build, index = self.gallery_build, self.service.index
+        self.response_page.note = (  # searched a gallery still being built: say so
+            build.note(len(index))
+            if build is not None and index is not None and len(index) < build.subjects
+            else ""
+        )
         try:
             self.session.finish_submit(job, candidates, milliseconds)
         except Exception as exc:
@@ -810,6 +859,8 @@ class StationWindow(QMainWindow):
             self.quit()
             return
         self.driver.cancel()
+        if self.gallery_build is not None:
+            self.gallery_build.stop()
         self.tasks.shutdown()
         try:
             self.gallery.close()
@@ -828,5 +879,5 @@ def build_window(
     """The station window on ``gallery`` (default: the settings' gallery path), with an
     already signed-in ``operator`` or, without one, asking for a sign-in when shown."""
     settings = get_settings()
-    path = Path(gallery) if gallery is not None else Path(settings.paths.gallery)
+    path = Path(gallery) if gallery is not None else settings.paths.gallery_file
     return StationWindow(path, settings, operator=operator)

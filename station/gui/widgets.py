@@ -14,6 +14,7 @@ from PySide6.QtGui import (
     QBrush,
     QColor,
     QFont,
+    QFontMetrics,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -28,9 +29,11 @@ from PySide6.QtWidgets import (
     QGraphicsScene,
     QGraphicsView,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QSizePolicy,
+    QTableWidget,
     QWidget,
 )
 
@@ -39,6 +42,7 @@ from .imaging import to_pixmap
 from .session import SlotState
 
 __all__ = [
+    "CARD_ROWS",
     "AlertBar",
     "HandDiagram",
     "ImageCanvas",
@@ -46,6 +50,8 @@ __all__ = [
     "QualityBar",
     "StepBar",
     "esc",
+    "fit_columns",
+    "fit_height",
     "plain",
     "rich_tooltip",
 ]
@@ -102,7 +108,7 @@ class StepBar(QWidget):
         self.update()
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
-        return QSize(600, int(self.fontMetrics().height() * 2.6))
+        return QSize(600, int(self.fontMetrics().height() * 2.2))
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
         painter = QPainter(self)
@@ -118,7 +124,7 @@ class StepBar(QWidget):
             elif i == self.current:
                 fill, text = QColor(theme.BLUE), QColor("white")
             else:
-                fill, text = QColor("#eef2f7"), QColor("#6b7785")
+                fill, text = QColor("#eef2f7"), QColor(theme.MUTED)
             tip = h * 0.35
             poly = [
                 QPointF(x + 2, 2),
@@ -172,24 +178,33 @@ class QualityBar(QWidget):
         painter.drawRoundedRect(r, 4, 4)
         if self.quality is not None:
             fill = QRectF(r.x(), r.y(), r.width() * max(0.02, self.quality / 100.0), r.height())
-            painter.setBrush(theme.level_colour(self.level))
-            painter.setPen(Qt.PenStyle.NoPen)
+            # a light tint of the level's colour, so the dark caption stays readable on it
+            colour = theme.level_colour(self.level)
+            painter.setBrush(QColor(theme.tint(colour.name())))
+            painter.setPen(QPen(colour, 1))
             painter.drawRoundedRect(fill, 4, 4)
         painter.setPen(QColor("#10161d"))
         painter.drawText(r, Qt.AlignmentFlag.AlignCenter, self.text)
         painter.end()
 
 
-# Tile layout of the hand diagram: (slot, column, row-offset in tile heights, width in columns)
-_FINGER_LIFT = {"1": 0.55, "2": 0.15, "3": 0.0, "4": 0.12, "5": 0.35}
+#: Rows of the hand diagram in the order of the FBI fingerprint card (FD-249): the right hand
+#: R1-R5 on the top row, the left hand L1-L5 below, then the plain impressions in the card's
+#: order (left four fingers, both thumbs, right four fingers).
+CARD_ROWS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("RIGHT HAND", ("R1", "R2", "R3", "R4", "R5")),
+    ("LEFT HAND", ("L1", "L2", "L3", "L4", "L5")),
+    ("SLAPS", ("LS", "TS", "RS")),
+)
 
 
 class HandDiagram(QWidget):
-    """Ten finger tiles (right hand, left hand) and the three slaps, coloured by quality.
+    """Ten finger tiles in card order (right hand, then left hand) and the three slaps.
 
-    Grey: not captured; green/amber/red: quality level 1-2/3/4-5; hatched with ``XX`` or
-    ``UP``: annotated missing. The selected slot has a thick blue outline. Click a tile (or
-    use the arrow keys and Enter) to choose the slot to capture.
+    Grey: not captured; green/amber/red: quality level 1-2/3/4-5, and the tile says the level
+    and its word (colour never carries the meaning alone); hatched with ``XX`` or ``UP``:
+    annotated missing. The selected slot has a thick blue outline. Click a tile (or use the
+    arrow keys and Enter) to choose the slot to capture.
 
     Signals
     -------
@@ -205,15 +220,16 @@ class HandDiagram(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAccessibleName("Hand diagram")
         self.setToolTip(
-            "Fingers and slaps: green good, amber fair, red poor, grey not captured, "
-            "hatched XX/UP annotated. Click a tile (or arrows + Enter) to capture it again."
+            "Fingers in card order (right hand, left hand) and slaps: the level and its word on "
+            "each tile (green good, amber fair, red poor, grey not captured), hatched XX/UP "
+            "annotated. Click a tile (or arrows + Enter) to capture it again."
         )
         self.slots: dict[str, SlotState] = {}
         self.order: list[str] = []
         self.current = ""
         self._rects: dict[str, QRectF] = {}
-        self.setMinimumSize(360, 230)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.setMinimumSize(300, 150)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def set_state(self, slots: Mapping[str, SlotState], order: Sequence[str], current: str) -> None:
         """Render these slots; ``order`` lists the slots in use, ``current`` is highlighted."""
@@ -223,38 +239,46 @@ class HandDiagram(QWidget):
         self.update()
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
-        return QSize(480, 270)
+        return QSize(440, 260)
 
     def _layout(self) -> dict[str, QRectF]:
+        """Tile rectangles: one row per :data:`CARD_ROWS` entry, each under its caption."""
         w, h = float(self.width()), float(self.height())
-        pad = 8.0
-        top = self.fontMetrics().height() + 6.0
-        fingers_h = (h - top - pad) * 0.62
-        tile_w = (w - 3 * pad) / 11.0
-        tile_h = fingers_h * 0.72
+        pad = 6.0
+        caption = self.fontMetrics().height() + 2.0
+        # two finger rows and a slightly lower slap row share what the captions leave
+        free = max(30.0, h - 3 * caption - 4 * pad)
+        heights = (free * 0.36, free * 0.36, free * 0.28)
         rects: dict[str, QRectF] = {}
-        for hand, x0 in (("R", pad), ("L", w / 2 + pad / 2)):
-            numbers = "12345" if hand == "R" else "54321"
-            for i, number in enumerate(numbers):
-                lift = _FINGER_LIFT[number] * (fingers_h - tile_h)
-                x = x0 + i * (tile_w * 1.08)
-                rects[f"{hand}{number}"] = QRectF(x, top + lift, tile_w, tile_h)
-        slap_top = top + fingers_h + pad
-        slap_h = h - slap_top - pad
-        third = (w - 4 * pad) / 3.0
-        for i, code in enumerate(("RS", "TS", "LS")):
-            rects[code] = QRectF(pad + i * (third + pad), slap_top, third, slap_h)
+        top = pad
+        for (_title, codes), row_h in zip(CARD_ROWS, heights, strict=True):
+            top += caption
+            n = len(codes)
+            tile_w = (w - (n + 1) * pad) / n
+            for i, code in enumerate(codes):
+                rects[code] = QRectF(pad + i * (tile_w + pad), top, tile_w, row_h)
+            top += row_h + pad
         return rects
+
+    def _captions(self) -> list[tuple[str, QRectF]]:
+        """Where each row's caption is written (just above its tiles)."""
+        rects = self._layout()
+        fm_h = float(self.fontMetrics().height())
+        return [
+            (title, QRectF(6.0, rects[codes[0]].top() - fm_h - 2.0, self.width() - 12.0, fm_h))
+            for title, codes in CARD_ROWS
+        ]
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.fillRect(self.rect(), QColor("#fbfcfd"))
+        painter.fillRect(self.rect(), QColor(theme.CANVAS))
         self._rects = self._layout()
         painter.setPen(QColor("#44505e"))
-        fm_h = self.fontMetrics().height()
-        painter.drawText(QRectF(8, 2, self.width() / 2, fm_h + 4), "RIGHT HAND")
-        painter.drawText(QRectF(self.width() / 2 + 4, 2, self.width() / 2, fm_h + 4), "LEFT HAND")
+        for title, where in self._captions():
+            painter.drawText(
+                where, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, title
+            )
         for code, rect in self._rects.items():
             self._paint_tile(painter, code, rect)
         painter.end()
@@ -272,10 +296,10 @@ class HandDiagram(QWidget):
         elif slot.status == "captured":
             fill = theme.level_colour(slot.level)
         else:
-            fill = QColor(theme.GREY).lighter(135)
+            fill = QColor("#c5cbd3")
         painter.setBrush(fill)
         selected = code == self.current
-        pen = QPen(QColor(theme.BLUE), 4) if selected else QPen(QColor("#7d8895"), 1)
+        pen = QPen(QColor(theme.BLUE), 4) if selected else QPen(QColor("#6b7785"), 1)
         if selected and self.hasFocus():
             pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
@@ -292,7 +316,9 @@ class HandDiagram(QWidget):
         if slot is not None and slot.status == "annotated":
             label = f"{code}\n{slot.annotation}"
         elif slot is not None and slot.status == "captured" and slot.level is not None:
-            label = f"{code}\n{slot.level}"
+            word = f"{slot.level} {theme.level_word(slot.level)}"
+            fits = QFontMetrics(font).horizontalAdvance(word) <= rect.width() - 4
+            label = f"{code}\n{word if fits else slot.level}"
         if not in_use:
             label = f"{code}\n(skip)"
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, label)
@@ -463,3 +489,49 @@ class AlertBar(QFrame):
         self.style().polish(self)
         self.label.setText(text)
         self.show()
+
+
+def fit_columns(table: QTableWidget, stretch: int, *, wrap: bool = False) -> None:
+    """Size a table's columns to what they show, one column taking the rest of the width.
+
+    The other columns fit their contents (header included, so no header is cut); the
+    ``stretch`` column gets what is left and elides (or wraps, with ``wrap``) its text, so the
+    table needs no horizontal scrolling as long as the fitted columns fit.
+
+    Parameters
+    ----------
+    table : QTableWidget
+    stretch : int
+        Column that takes the remaining width.
+    wrap : bool
+        Wrap that column's text onto more lines (rows grow) instead of eliding it.
+    """
+    if not 0 <= stretch < table.columnCount():
+        raise ValueError(f"stretch column {stretch} is not one of the {table.columnCount()}")
+    header = table.horizontalHeader()
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    table.setWordWrap(wrap)
+    table.setTextElideMode(Qt.TextElideMode.ElideRight)
+    if wrap:
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+
+
+def fit_height(table: QTableWidget, max_rows: int = 4) -> None:
+    """Make a table as tall as its rows (at most ``max_rows``; more rows scroll).
+
+    Parameters
+    ----------
+    table : QTableWidget
+    max_rows : int
+        Rows shown without scrolling (at least 1).
+    """
+    if max_rows < 1:
+        raise ValueError(f"max_rows must be at least 1, got {max_rows}")
+    table.resizeRowsToContents()
+    rows = min(max(table.rowCount(), 1), max_rows)
+    height = table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth()
+    height += sum(table.rowHeight(r) for r in range(min(rows, table.rowCount())))
+    height += table.verticalHeader().defaultSectionSize() * max(0, rows - table.rowCount())
+    table.setMaximumHeight(height + 2)

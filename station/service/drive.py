@@ -147,7 +147,7 @@ def book_files(
     "XX"}``: amputated; ``"UP"``: unable to print, see
     :func:`station.scanner.files.read_annotations`); a finger with both is an error too.
     """
-    data = read_demographics(demographics_file)
+    data = read_demographics(demographics_file)  # checked as the New booking form checks
     folder = Path(folder)
     if not folder.exists():
         raise ValueError(f"prints folder not found: {folder}")

@@ -193,7 +193,8 @@ def test_gallery_search_narrows_and_selection_shows_records_and_prints(
     page.show()
     subjects = page.findChild(QTableWidget, "gallerySubjectTable")
     assert _table(subjects, 1) == ["NOVAK, Ana", "OKAFOR, Ben", "SMITH, Carl"]
-    assert _table(subjects, 4)[1] == "state, federal-criminal"
+    # the names the response uses (Repository.description), not the codes
+    assert _table(subjects, 4)[1] == "State, FBI criminal (IAFIS)"
     assert _table(subjects, 5) == ["2", "1", ""]
     stats = page.findChild(QLabel, "galleryStatsLabel").text()
     assert "3 subjects" in stats and "4 prints" in stats
@@ -207,6 +208,7 @@ def test_gallery_search_narrows_and_selection_shows_records_and_prints(
     _click_row(qtbot, subjects, 0)  # Novak: two records, two prints
     records = page.findChild(QTableWidget, "galleryRecordTable")
     assert _table(records, 1) == ["LOC-0001", "SID-0001"]
+    assert _table(records, 0) == ["Local", "State"]
     prints = page.findChild(QWidget, "galleryPrintsView")
     assert [prints.item(i).text().split("\n")[0] for i in range(prints.count())] == [
         "R1 rolled",

@@ -266,3 +266,20 @@ def test_deep_or_huge_demographics_files_are_one_line(
         demo.write_text(text + "]" * len(text))
         assert main([*args, "--gallery", str(gallery_copy)]) == 2
         assert message in _error_line(capsys)
+
+
+def test_demographics_are_checked_as_the_window_checks_them(
+    gallery_copy: Path, prints_dir: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder, demo = prints_dir
+    data = json.loads(demo.read_text())
+    del data["first_name"]
+    data["height"] = 5  # a number is read as its digits: not three of them
+    demo.write_text(json.dumps(data))
+    before = _bookings(gallery_copy)
+    args = ["book", "--prints", str(folder), "--demographics", str(demo)]
+    assert main([*args, "--gallery", str(gallery_copy)]) == 2
+    line = _error_line(capsys)
+    assert "First name is required" in line
+    assert "Height must be three digits" in line
+    assert _bookings(gallery_copy) == before
