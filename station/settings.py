@@ -18,6 +18,8 @@ Example file (every key optional; these are the defaults)::
     station_id = "BS-01"
     operator = "officer"
     transaction_type = "CAR"
+    ori = "NY0303000"        # originating agency (EBTS 1.008 ORI): 9 letters or digits
+    dai = "WVIAFIS0Z"        # destination agency (EBTS 1.007 DAI): 9 letters or digits
 
     [scanner]
     source = "mock"          # or "files"
@@ -43,6 +45,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +66,8 @@ __all__ = [
 
 #: Environment variable naming a settings file to use instead of the defaults.
 ENV_VAR = "STATION_SETTINGS"
+#: An EBTS agency identifier (1.007 DAI, 1.008 ORI): nine letters or digits.
+_AGENCY = re.compile(r"[A-Z0-9]{9}")
 
 
 @dataclass(frozen=True)
@@ -86,10 +91,20 @@ class StationSettings:
     station_id: str = "BS-01"
     operator: str = "officer"
     transaction_type: str = "CAR"
+    ori: str = "NY0303000"
+    dai: str = "WVIAFIS0Z"
 
     def __post_init__(self) -> None:
         code = TransactionType.parse(self.transaction_type, what="transaction_type")
         object.__setattr__(self, "transaction_type", str(code))
+        for name in ("ori", "dai"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not _AGENCY.fullmatch(value.strip().upper()):
+                raise ValueError(
+                    f"settings: [station] {name} must be 9 letters or digits (an EBTS agency "
+                    f"identifier), got {value!r}"
+                )
+            object.__setattr__(self, name, value.strip().upper())
 
 
 @dataclass(frozen=True)
