@@ -27,6 +27,7 @@ from station.interchange.ebts import _header
 from station.scanner.base import ScannerError
 from station.scanner.transaction import TransactionFileSource
 
+_DEMO = {"last_name": "Doe", "first_name": "John", "sex": "M", "date_of_birth": "1980-01-02"}
 _FINGERS = ("R1", "R2", "R3", "R4", "R5", "L1", "L2", "L3", "L4", "L5")
 
 
@@ -108,7 +109,7 @@ def _digest(path: Path) -> str:
 
 def _refused(gallery: Path, bad: Path, tmp_path: Path, capsys) -> str:
     demo = tmp_path / "demo.json"
-    demo.write_text(json.dumps({"last_name": "Doe", "first_name": "John"}))
+    demo.write_text(json.dumps(_DEMO))
     before = _digest(gallery)
     args = ["book", "--ebts", str(bad), "--gallery", str(gallery), "--demographics", str(demo)]
     assert main(args) == 2
@@ -166,7 +167,7 @@ def test_a_file_without_names_needs_demographics(gallery: Path, tmp_path: Path, 
         f"station: error: {bare} has no names (no Type-2 2.018 NAM): give --demographics FILE.json"
     )
     demo = tmp_path / "demo.json"
-    demo.write_text(json.dumps({"last_name": "Doe", "first_name": "John"}))
+    demo.write_text(json.dumps(_DEMO))
     args = ["book", "--ebts", str(bare), "--gallery", str(gallery), "--demographics", str(demo)]
     assert main(args) == 2
     assert capsys.readouterr().err.strip() == (
