@@ -43,6 +43,7 @@ from station.core.vocabulary import (
     SLAPS,
     Annotation,
     Disposition,
+    ImageFormat,
     Impression,
     Repository,
 )
@@ -125,7 +126,7 @@ def _print_image(data: bytes, fmt: str, row: dict[str, Any], what: str) -> tuple
     """The stored capture as a transaction's print (WSQ bytes kept as they are)."""
     pixels = codecs.decode_image(data, fmt)
     quality = row.get("level")
-    if fmt == "WSQ":
+    if ImageFormat.parse(fmt, what="image format") is ImageFormat.WSQ:
         compressed = data
     elif min(pixels.shape) >= wsq.MIN_SIDE:
         compressed = wsq.encode(pixels, ppi=500)
