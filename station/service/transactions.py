@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,12 +66,16 @@ from .booking import BookingService
 from .results import SubjectSummary
 
 __all__ = [
+    "StoredBooking",
     "TransactionFile",
     "booking_response",
     "booking_submission",
+    "read_booking",
     "response_transaction",
+    "submission_of",
     "submission_transaction",
     "write_booking_transaction",
+    "write_transaction_file",
 ]
 
 log = logging.getLogger(__name__)
@@ -138,45 +143,73 @@ def _print_image(data: bytes, fmt: str, row: dict[str, Any], what: str) -> tuple
     return PrintImage(compressed, "WSQ20", cols, rows, quality=quality), pixels
 
 
-def booking_submission(
-    service: BookingService, booking_id: int, *, ori: str | None = None, dai: str | None = None
-) -> TenprintSubmission:
-    """The booking's ten-print submission (CAR or CNA, as the booking was opened).
+@dataclass(frozen=True)
+class StoredBooking:
+    """What a booking's submission is made from, as read from the gallery (plain data: safe
+    to hand to a worker thread, which then needs no gallery).
 
-    Parameters
+    Attributes
     ----------
-    service : BookingService
-    booking_id : int
-    ori, dai : str, optional
-        Originating and destination agencies; default the settings' ``[station]`` ones.
+    booking : mapping
+        The booking row (:meth:`Gallery.booking`).
+    prints : tuple of mapping
+        Its captures (:meth:`Gallery.booking_prints`, no images).
+    data : mapping
+        ``{booking print id: (bytes, format)}`` as stored.
+    ori, dai : str
+        Originating and destination agencies.
+    """
 
-    Returns
-    -------
-    TenprintSubmission
+    booking: Mapping[str, Any]
+    prints: tuple[Mapping[str, Any], ...]
+    data: Mapping[int, tuple[bytes, str]]
+    ori: str
+    dai: str
+
+
+def read_booking(
+    service: BookingService, booking_id: int, *, ori: str | None = None, dai: str | None = None
+) -> StoredBooking:
+    """Read what :func:`submission_of` needs (the gallery part of :func:`booking_submission`).
 
     Raises
     ------
     NotFoundError
         No such booking.
-    GalleryError
-        A stored image does not decode.
     """
     ori, dai = _agencies(ori, dai)
     gallery = service.gallery
     booking = gallery.booking(booking_id)
+    return StoredBooking(
+        booking=booking,
+        prints=tuple(gallery.booking_prints(booking["id"])),
+        data=gallery.booking_print_data(booking["id"]),
+        ori=ori,
+        dai=dai,
+    )
+
+
+def submission_of(stored: StoredBooking) -> TenprintSubmission:
+    """The submission made from a :class:`StoredBooking` (pure: decodes and segments the
+    slaps; may run on a worker thread).
+
+    Raises
+    ------
+    ValueError
+        A stored image does not decode.
+    """
+    booking = stored.booking
     created = codecs.parse_time(booking["created_at"]).astimezone(dt.UTC)
-    rows = gallery.booking_prints(booking["id"])
-    blobs = gallery.booking_print_data(booking["id"])
     fingers: dict[str, PrintImage | Annotation] = {}
     slaps: dict[str, tuple[PrintImage, Any]] = {}
-    for row in rows:
+    for row in stored.prints:
         finger = row["finger"]
         if row["annotation"] is not None:
             if finger in FINGERS and row["impression"] == Impression.ROLLED:
                 fingers[finger] = Annotation(row["annotation"])
             continue
         what = f"booking {booking['id']} print {finger} {row['impression']}"
-        data, fmt = blobs[row["id"]]
+        data, fmt = stored.data[row["id"]]
         if finger in SLAPS:
             slaps[finger] = _print_image(data, fmt, row, what)
         elif row["impression"] == Impression.ROLLED:
@@ -202,8 +235,8 @@ def booking_submission(
         )
     return TenprintSubmission(
         tcn=booking["tcn"],
-        ori=ori,
-        dai=dai,
+        ori=stored.ori,
+        dai=stored.dai,
         date=created.date(),
         tot=booking["transaction_type"],
         demographics=dict(booking["demographics"]),
@@ -211,6 +244,32 @@ def booking_submission(
         slaps=slap_images,
         gmt=created.replace(tzinfo=None, microsecond=0),
     )
+
+
+def booking_submission(
+    service: BookingService, booking_id: int, *, ori: str | None = None, dai: str | None = None
+) -> TenprintSubmission:
+    """The booking's ten-print submission (CAR or CNA, as the booking was opened).
+
+    Parameters
+    ----------
+    service : BookingService
+    booking_id : int
+    ori, dai : str, optional
+        Originating and destination agencies; default the settings' ``[station]`` ones.
+
+    Returns
+    -------
+    TenprintSubmission
+
+    Raises
+    ------
+    NotFoundError
+        No such booking.
+    ValueError
+        A stored image does not decode.
+    """
+    return submission_of(read_booking(service, booking_id, ori=ori, dai=dai))
 
 
 def _numbers(subject: SubjectSummary) -> HitSubject:
@@ -295,6 +354,36 @@ def response_transaction(service: BookingService, booking_id: int, **agencies: A
     return build_response(booking_response(service, booking_id, **agencies))
 
 
+def _check_target(path: Path) -> Path:
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder: name the transaction file to write")
+    if not path.parent.is_dir():
+        raise ValueError(f"folder {path.parent} does not exist")
+    return path
+
+
+def write_transaction_file(transaction: Transaction, path: Path) -> TransactionFile:
+    """Write a transaction to ``path`` (pure file work: may run on a worker thread).
+
+    Raises
+    ------
+    ValueError
+        ``path`` is a folder or its folder does not exist.
+    """
+    path = _check_target(Path(path))
+    data = write_transaction(transaction)
+    path.write_bytes(data)
+    header = transaction.header
+    log.info("wrote %s %s to %s (%d bytes)", header.text(4), header.text(9), path, len(data))
+    return TransactionFile(
+        path=path,
+        tot=str(header.text(4)),
+        tcn=str(header.text(9)),
+        size=len(data),
+        records=1 + len(transaction.records),
+    )
+
+
 def write_booking_transaction(
     service: BookingService,
     booking_id: int,
@@ -324,25 +413,10 @@ def write_booking_transaction(
     Raises
     ------
     ValueError
-        ``path`` is a folder or its folder does not exist.
+        ``path`` is a folder or its folder does not exist; a stored image does not decode.
     GalleryError
-        No response yet (``response=True``), or a stored image does not decode.
+        No response yet (``response=True``).
     """
-    path = Path(path)
-    if path.is_dir():
-        raise ValueError(f"{path} is a folder: name the transaction file to write")
-    if not path.parent.is_dir():
-        raise ValueError(f"folder {path.parent} does not exist")
+    _check_target(Path(path))
     build = response_transaction if response else submission_transaction
-    transaction = build(service, booking_id, ori=ori, dai=dai)
-    data = write_transaction(transaction)
-    path.write_bytes(data)
-    header = transaction.header
-    log.info("booking %s: wrote %s (%d bytes)", booking_id, path, len(data))
-    return TransactionFile(
-        path=path,
-        tot=str(header.text(4)),
-        tcn=str(header.text(9)),
-        size=len(data),
-        records=1 + len(transaction.records),
-    )
+    return write_transaction_file(build(service, booking_id, ori=ori, dai=dai), path)
