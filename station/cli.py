@@ -158,6 +158,7 @@ def _build_parser() -> argparse.ArgumentParser:
             "crash",
             "robustness",
             "wsq",
+            "ebts",
         ),
         help="run one part only",
     )
@@ -566,7 +567,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     gallery = _gallery_path(args)
     if args.kills < 1:
         raise CommandError("--kills must be at least 1")
-    if only in ("booking", "crash") and not gallery.exists():
+    if only in ("booking", "crash", "ebts") and not gallery.exists():
         raise CommandError(f"no gallery at {gallery}: seed one first (station seed --subjects N)")
     opts = BenchOptions(
         fingers=args.fingers,
@@ -586,6 +587,10 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         robustness=only == "robustness",
         fuzz=args.fuzz,
         codec=only == "wsq",
+        ebts=only == "ebts",
+        card=Path(os.environ.get("STATION_SHARED", "../shared"))
+        / "interchange-samples"
+        / "type-4-tpcard.an2",
         gallery=gallery,
         bookings=args.bookings,
         population=_population(args),

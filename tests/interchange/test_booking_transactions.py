@@ -245,3 +245,49 @@ def test_agency_settings_are_checked(values: dict[str, str], message: str) -> No
     with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
         StationSettings(**values)
     assert StationSettings(ori="ny0303000").ori == "NY0303000"
+
+
+def test_export_needs_the_export_role(
+    booked: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """As ``station gallery export``: an administrator exports, an officer does not."""
+    import io
+    import sys
+
+    path = tmp_path / "g.sqlite"
+    with open_gallery(booked["gallery"], readonly=True) as g:
+        g.copy_to(path)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    where = ["--gallery", str(path)]
+    monkeypatch.setenv("STATION_NEW_PASSWORD", "root password")
+    assert main(["user", "add", "root", *where]) == 0
+    monkeypatch.setenv("STATION_PASSWORD", "root password")
+    monkeypatch.setenv("STATION_NEW_PASSWORD", "olga password")
+    assert main(["user", "add", "olga", "--roles", "officer", "--user", "root", *where]) == 0
+    capsys.readouterr()
+    out = tmp_path / "x.eft"
+    monkeypatch.setenv("STATION_PASSWORD", "olga password")
+    assert main(["ebts", "export", "1", *where, "-o", str(out), "--user", "olga"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "station: error: exporting or purging gallery data needs the administrator role; "
+        "olga has officer"
+    )
+    assert not out.exists()
+    monkeypatch.setenv("STATION_PASSWORD", "root password")
+    assert main(["ebts", "export", "1", *where, "-o", str(out), "--user", "root"]) == 0
+    assert out.read_bytes() == booked["car"].read_bytes()
+    with open_gallery(path, readonly=True) as g:
+        (entry,) = [a for a in g.audit_log(booking_id=1) if a["action"] == "export transaction"]
+        assert entry["actor"] == "root"
+        assert g.verify().problem is None
+
+
+def test_bench_ebts_figures(seeded_gallery: Path, enrolled: list[int]) -> None:
+    from station.benchmark.transactions import ebts_bench, format_ebts
+
+    result = ebts_bench(seeded_gallery, subject=enrolled[0], repeats=1)
+    assert result.disposition == "HIT" and result.records == 15
+    assert result.ours_equal and result.nistitl_mismatches == 0 and result.nistitl_fields > 150
+    assert 0 < result.image_bytes < result.car_bytes
+    assert result.card_disposition is None
+    assert "shared ten-print card absent" in format_ebts(result)
