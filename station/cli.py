@@ -159,6 +159,7 @@ def _build_parser() -> argparse.ArgumentParser:
             "crash",
             "robustness",
             "wsq",
+            "ebts",
         ),
         help="run one part only",
     )
@@ -237,7 +238,16 @@ def _build_parser() -> argparse.ArgumentParser:
     who = book.add_mutually_exclusive_group(required=True)
     who.add_argument("--subject", type=int, help="synthetic subject number")
     who.add_argument("--prints", type=Path, help="folder of R1.png … L5.png (and RS, LS, TS)")
-    book.add_argument("--demographics", type=Path, help="JSON file (with --prints)")
+    who.add_argument(
+        "--ebts", type=Path, metavar="FILE", help="ANSI/NIST-ITL file (Type-4 or Type-14 fingers)"
+    )
+    book.add_argument(
+        "--demographics", type=Path, help="JSON file (with --prints; with --ebts: its names)"
+    )
+    book.add_argument("--eft", type=Path, metavar="OUT", help="write the booking's CAR/CNA file")
+    book.add_argument(
+        "--response-eft", type=Path, metavar="OUT", help="write the booking's SRE or ERRT file"
+    )
     book.add_argument("--population", type=int, default=None, help="population seed")
     book.add_argument("--no-slaps", action="store_true", help="rolled prints only")
     book.add_argument(
@@ -339,6 +349,16 @@ def _build_parser() -> argparse.ArgumentParser:
     ebts_show = ebts_sub.add_parser("show", help="list a transaction's records and fields")
     ebts_show.add_argument("file", type=Path, help="transaction file (.an2, .eft, .nist)")
     ebts_show.add_argument("--json", action="store_true", help="print JSON for scripts")
+    ebts_export = ebts_sub.add_parser(
+        "export",
+        parents=[where],
+        help="write a submitted booking's CAR/CNA transaction (or its SRE/ERRT)",
+    )
+    ebts_export.add_argument("booking", help="booking id or TCN")
+    ebts_export.add_argument("-o", "--out", type=Path, required=True, help="file to write")
+    ebts_export.add_argument(
+        "--response", action="store_true", help="write the SRE or ERRT instead"
+    )
     return parser
 
 
@@ -550,7 +570,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     gallery = _gallery_path(args)
     if args.kills < 1:
         raise CommandError("--kills must be at least 1")
-    if only in ("booking", "crash") and not gallery.exists():
+    if only in ("booking", "crash", "ebts") and not gallery.exists():
         raise CommandError(f"no gallery at {gallery}: seed one first (station seed --subjects N)")
     opts = BenchOptions(
         fingers=args.fingers,
@@ -570,6 +590,10 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         robustness=only == "robustness",
         fuzz=args.fuzz,
         codec=only == "wsq",
+        ebts=only == "ebts",
+        card=Path(os.environ.get("STATION_SHARED", "../shared"))
+        / "interchange-samples"
+        / "type-4-tpcard.an2",
         gallery=gallery,
         bookings=args.bookings,
         population=_population(args),
@@ -729,6 +753,9 @@ def _cmd_book(args: argparse.Namespace) -> int:
     path = _gallery_path(args)
     if args.prints is not None and args.demographics is None:
         raise CommandError("--prints needs --demographics FILE.json")
+    for out in (args.eft, args.response_eft):
+        if out is not None and (out.is_dir() or not out.parent.is_dir()):
+            raise CommandError(f"cannot write {out}: name a file in an existing folder")
     if args.subject is not None and args.subject < 0:
         raise CommandError("--subject must be 0 or more")
     if not path.exists():
@@ -744,6 +771,12 @@ def _cmd_book(args: argparse.Namespace) -> int:
             report = book_files(
                 service, args.prints, args.demographics, transaction_type=transaction_type
             )
+        elif args.ebts is not None:
+            from .service.drive import book_transaction_file
+
+            report = book_transaction_file(
+                service, args.ebts, args.demographics, transaction_type=transaction_type
+            )
         else:
             population = _population(args)
             platen = None
@@ -758,8 +791,22 @@ def _cmd_book(args: argparse.Namespace) -> int:
                 platen=platen,
                 transaction_type=transaction_type,
             )
+        _write_eft(service, report.booking_id, args.eft, args.response_eft)
     print(json.dumps(report.to_json(), indent=2))
     return 1 if report.disposition is Disposition.ERROR else 0
+
+
+def _write_eft(service, booking_id: int, eft: Path | None, response: Path | None) -> None:
+    """``station book --eft / --response-eft``: the booking's transactions, noted on stderr."""
+    from .service.transactions import write_booking_transaction
+
+    for path, is_response in ((eft, False), (response, True)):
+        if path is not None:
+            written = write_booking_transaction(service, booking_id, path, response=is_response)
+            print(
+                f"wrote {written.tot} {written.tcn} to {path} ({written.size} bytes)",
+                file=sys.stderr,
+            )
 
 
 def _cmd_gallery(args: argparse.Namespace) -> int:
@@ -983,6 +1030,8 @@ def _cmd_user(args: argparse.Namespace) -> int:
 
 
 def _cmd_ebts(args: argparse.Namespace) -> int:
+    if args.ebts_command == "export":
+        return _ebts_export(args)
     from .interchange import read_file
     from .interchange.describe import describe, format_description
 
@@ -1002,6 +1051,39 @@ def _cmd_ebts(args: argparse.Namespace) -> int:
     print(format_description(records))
     for note in transaction.notes:
         print(f"note: {note}")
+    return 0
+
+
+def _ebts_export(args: argparse.Namespace) -> int:
+    """``station ebts export BOOKING_ID|TCN -o OUT [--response]``."""
+    from .gallery import open_gallery
+    from .service.accounts import Permission
+    from .service.transactions import write_booking_transaction
+
+    path = _gallery_path(args)
+    if not path.exists():
+        raise CommandError(f"no gallery at {path}")
+    with open_gallery(path, create=False) as gallery:
+        operator = _sign_in(gallery, args, Permission.EXPORT)
+        key = args.booking.strip()
+        booking = gallery.booking(int(key)) if key.isdigit() else gallery.booking_by_tcn(key)
+        if not gallery.responses(booking["id"]):
+            raise CommandError(
+                f"booking {booking['id']} ({booking['tcn']}) was not submitted: only a submitted "
+                "booking is exported"
+            )
+        service = _service(path, gallery, operator, index=False)
+        written = write_booking_transaction(
+            service, booking["id"], args.out, response=args.response
+        )
+        if operator is not None:
+            gallery.audit(
+                "export transaction",
+                actor=operator.username,
+                booking_id=booking["id"],
+                detail={"to": str(args.out), "tot": written.tot},
+            )
+    print(json.dumps(written.to_json(), indent=2))
     return 0
 
 

@@ -23,6 +23,8 @@ The data folder is the per-user one (``platformdirs.user_data_path("booking-stat
     station_id = "BS-01"
     operator = "officer"
     transaction_type = "CAR"
+    ori = "NY0303000"        # originating agency (EBTS 1.008 ORI): 9 letters or digits
+    dai = "WVIAFIS0Z"        # destination agency (EBTS 1.007 DAI): 9 letters or digits
 
     [scanner]
     source = "mock"          # or "files"
@@ -48,6 +50,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,6 +104,10 @@ def resolve_path(path: str | Path) -> Path:
     return path if path.is_absolute() else data_dir() / path
 
 
+#: An EBTS agency identifier (1.007 DAI, 1.008 ORI): nine letters or digits.
+_AGENCY = re.compile(r"[A-Z0-9]{9}")
+
+
 @dataclass(frozen=True)
 class PathSettings:
     """Where the station keeps its data (relative paths: inside :func:`data_dir`)."""
@@ -127,10 +134,20 @@ class StationSettings:
     station_id: str = "BS-01"
     operator: str = "officer"
     transaction_type: str = "CAR"
+    ori: str = "NY0303000"
+    dai: str = "WVIAFIS0Z"
 
     def __post_init__(self) -> None:
         code = TransactionType.parse(self.transaction_type, what="transaction_type")
         object.__setattr__(self, "transaction_type", str(code))
+        for name in ("ori", "dai"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not _AGENCY.fullmatch(value.strip().upper()):
+                raise ValueError(
+                    f"settings: [station] {name} must be 9 letters or digits (an EBTS agency "
+                    f"identifier), got {value!r}"
+                )
+            object.__setattr__(self, name, value.strip().upper())
 
 
 @dataclass(frozen=True)

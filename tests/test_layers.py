@@ -33,7 +33,7 @@ _CONTRACT = {
     "core":        "",
     "interchange": "core",
     "gallery":     "core interchange",
-    "scanner":     "core",
+    "scanner":     "core interchange",
     "settings":    "core",
     "agencies":    "core interchange gallery",
     "service":     "core interchange gallery scanner agencies settings",

@@ -59,6 +59,8 @@ class BenchOptions:
     cache: Path | None = Path("db/bench-cache")
     wsq: bool = False  # round-trip every verification print through WSQ before extraction
     codec: bool = False  # WSQ ratio and PSNR (``--only wsq``)
+    ebts: bool = False  # a full booking's CAR: size, write/read time, round trips
+    card: Path | None = None  # --only ebts: the shared ten-print card to book
 
 
 _WSQ_NOTE = ", every print through WSQ (0.75 bpp) first"
@@ -457,6 +459,20 @@ def _robustness(opts: BenchOptions, report: dict) -> None:
     }
 
 
+def _ebts(opts: BenchOptions, report: dict) -> None:
+    from ..gallery import open_gallery
+    from .transactions import ebts_bench, format_ebts
+
+    with open_gallery(opts.gallery, readonly=True) as g:
+        held = sorted(int(s["synthetic_id"]) for s in g.subjects(limit=1))
+    if not held:
+        raise ValueError(f"{opts.gallery} holds no synthetic subject to book")
+    _say(f"ebts — the CAR transaction of a full booking (subject {held[0]}, with slaps)")
+    result = ebts_bench(opts.gallery, subject=held[0], population=opts.population, card=opts.card)
+    _say(format_ebts(result))
+    report["ebts"] = result.to_json()
+
+
 def run(opts: BenchOptions) -> int:
     """Run the benchmark; print the table, write JSON and plots if asked. Returns 0."""
     report: dict = {}
@@ -479,6 +495,8 @@ def run(opts: BenchOptions) -> int:
         _crash(opts, report)
     if opts.robustness:
         _robustness(opts, report)
+    if opts.ebts:
+        _ebts(opts, report)
     _say(f"done in {time.monotonic() - started:.0f} s")
     if opts.json_out is not None:
         opts.json_out.parent.mkdir(parents=True, exist_ok=True)

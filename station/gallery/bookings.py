@@ -381,6 +381,25 @@ class BookingStore(GalleryBase):
         return rows
 
     @guarded
+    def booking_print_data(self, booking_id: int) -> dict[int, tuple[bytes, str]]:
+        """The stored image bytes of the booking's captures, as kept (not decoded).
+
+        Returns
+        -------
+        dict
+            ``{booking print id: (data, format)}`` with ``format`` ``"WSQ"`` or ``"PNG"``;
+            annotated fingers (no image) are left out. An interchange file can carry the
+            WSQ bytes as they are, without compressing the print a second time.
+        """
+        booking_id = self._require("bookings", booking_id, "booking")
+        rows = self._rows(
+            "SELECT p.id, i.data, i.format FROM booking_prints p "
+            "JOIN images i ON i.id = p.image_id WHERE p.booking_id = ?",
+            (booking_id,),
+        )
+        return {r["id"]: (bytes(r["data"]), str(r["format"])) for r in rows}
+
+    @guarded
     def booking_templates(
         self, booking_id: int, *, impression: str = Impression.ROLLED
     ) -> dict[str, Any]:

@@ -10,6 +10,7 @@ the panel under the preview with what to do, and a Reconnect button after a disc
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from itertools import pairwise
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from station.core.residue import PlatenResidue
 from station.core.vocabulary import FINGER_NAMES, FINGERS, SLAPS, Annotation, Impression
 from station.scanner import ScannerError
 from station.scanner.files import shown_name
+from station.scanner.transaction import TRANSACTION_SUFFIXES, TransactionFileSource
 from station.service import ProcessedCapture, SlapCaptureResult
 
 from . import theme
@@ -211,6 +213,7 @@ class CapturePage(QWidget):
         self.source.setObjectName("scannerSourceCombo")
         self.source.addItem("Mock scanner (MockScan LS-500)", "mock")
         self.source.addItem("Image files (folder)", "files")
+        self.source.addItem("ANSI/NIST file…", "ebts")
         self.source.currentIndexChanged.connect(self._source_chosen)
         self.platen = QComboBox()
         self.platen.setObjectName("platenSubjectCombo")
@@ -236,6 +239,16 @@ class CapturePage(QWidget):
         self.load_button = QPushButton("Load")
         self.load_button.setObjectName("loadFolderButton")
         self.load_button.clicked.connect(self.load_folder)
+        self.ebts_button = QPushButton("Open ANSI/NIST file…")
+        self.ebts_button.setObjectName("loadEbtsButton")
+        self.ebts_button.setToolTip(
+            "Capture from an ANSI/NIST-ITL transaction (.an2, .eft, .nist): "
+            "Type-14 or Type-4 prints"
+        )
+        self.ebts_button.clicked.connect(lambda: self.load_transaction())
+        #: Asks which transaction file to open: returns a path, or "" / None when cancelled.
+        #: Tests replace it to skip the file dialog.
+        self.path_chooser: Callable[[], str | None] = self._choose_transaction
         self.files_label = plain(QLabel())
         self.files_label.setObjectName("filesLabel")
         self.files_label.setWordWrap(True)
@@ -254,7 +267,8 @@ class CapturePage(QWidget):
         sg.addWidget(self.folder, 3, 1)
         sg.addWidget(self.browse, 3, 2)
         sg.addWidget(self.load_button, 3, 3)
-        sg.addWidget(self.files_label, 4, 0, 1, 4)
+        sg.addWidget(self.ebts_button, 4, 1, 1, 3)
+        sg.addWidget(self.files_label, 5, 0, 1, 4)
 
         # layout
         left = QVBoxLayout()
@@ -736,6 +750,63 @@ class CapturePage(QWidget):
             text += " No slap files: slaps are skipped."
         self.files_label.setText(text)
         self.error_panel.hide()
+        self.refresh()
+
+    def _choose_transaction(self) -> str | None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self,
+            "ANSI/NIST transaction",
+            self.folder.text(),
+            "ANSI/NIST-ITL files (" + " ".join(f"*{x}" for x in TRANSACTION_SUFFIXES) + ");;"
+            "All files (*)",
+        )
+        return path or None
+
+    def load_transaction(self, path: str | Path | None = None) -> None:
+        """Read the prints of an ANSI/NIST transaction (asks which file when ``path`` is not
+        given) on a worker; they become the capture source, and the file's 14.018 AMP
+        annotations are applied to the open booking. A file that is refused changes nothing."""
+        if path is None:
+            path = self.path_chooser()
+            if not path:
+                return
+        path = Path(path)
+        self.ebts_button.setEnabled(False)
+        self.files_label.setText(f"Reading {path.name} …")
+        self.driver.load_transaction(path, self._transaction_loaded, self._transaction_failed)
+
+    def _transaction_failed(self, exc: BaseException) -> None:
+        self.ebts_button.setEnabled(True)
+        text = str(exc)
+        self.files_label.setText(text)
+        self.problem.emit(text)
+        self.refresh()
+
+    def _transaction_loaded(self, source: TransactionFileSource) -> None:
+        self.ebts_button.setEnabled(True)
+        self.source.blockSignals(True)
+        self.source.setCurrentIndex(self.source.findData("ebts"))
+        self.source.blockSignals(False)
+        self.driver.set_source("ebts")
+        prints = ", ".join(
+            f if i == Impression.ROLLED or f in SLAPS else f"{f} flat"
+            for f, i in sorted(source.assignments, key=lambda slot: slot[0])
+        )
+        text = f"{len(source.assignments)} print(s) in {source.path.name}: {prints or 'none'}."
+        if source.annotations:
+            text += " Annotated in the file: " + ", ".join(
+                f"{f} {code}" for f, code in source.annotations.items()
+            )
+        if not any((code, Impression.FLAT) in source.assignments for code in SLAPS):
+            self.slaps.setChecked(False)
+            text += " No slaps in the file: slaps are skipped."
+        self.files_label.setText(text)
+        self.error_panel.hide()
+        if self.session.booking_id is not None:
+            for finger, code in source.annotations.items():
+                if self.session.slots[finger].status != "annotated":
+                    reason = f"annotated {code} in {source.path.name}"
+                    self._annotate(finger, code, reason if code == Annotation.UP else None)
         self.refresh()
 
     def _slaps_toggled(self, on: bool) -> None:

@@ -34,8 +34,11 @@ from PySide6.QtWidgets import (
 
 from station.core.vocabulary import BOOKING_STATUSES, BookingStatus, Decision, Disposition
 from station.gallery import Gallery, GalleryError
+from station.service import BookingService
 
+from .transactions import PathChooser, choose_save_path, save_transaction
 from .widgets import esc, plain
+from .workers import TaskRunner
 
 __all__ = [
     "DISPOSITION_COLOURS",
@@ -238,10 +241,19 @@ class BookingLogPage(QWidget):
     resume_requested = Signal(int)
     close_requested = Signal(int, str)
 
-    def __init__(self, gallery: Gallery, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        gallery: Gallery,
+        parent: QWidget | None = None,
+        *,
+        service: BookingService | None = None,
+        tasks: TaskRunner | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("bookingLogPage")
         self._gallery = gallery
+        self._service = service if service is not None else BookingService(gallery)
+        self._tasks = tasks if tasks is not None else TaskRunner(self)
         self._rows: list[dict[str, Any]] = []  # loaded bookings, newest first
         self._exhausted = False
         self._selected: int | None = None
@@ -308,6 +320,16 @@ class BookingLogPage(QWidget):
         self.close_button.setToolTip("Cancel this unfinished booking (asks why; audited)")
         self.close_button.setEnabled(False)
         self.close_button.clicked.connect(self._ask_close_reason)
+        self.export_button = QPushButton("E&xport transaction…")
+        self.export_button.setObjectName("exportTransactionButton")
+        self.export_button.setToolTip("Write this booking's EBTS CAR/CNA transaction to a file")
+        self.export_button.setEnabled(False)
+        self.export_button.clicked.connect(self.export_selected)
+        self.export_label = plain(QLabel())
+        self.export_label.setObjectName("exportTransactionLabel")
+        self.export_label.setWordWrap(True)
+        #: ``chooser(title, suggested name)`` → path or ``None``; tests replace it.
+        self.path_chooser: PathChooser = choose_save_path(self)
         self.close_dialog: QInputDialog | None = None
         self._status: str | None = None
 
@@ -341,7 +363,9 @@ class BookingLogPage(QWidget):
         buttons.addWidget(self.resume_button)
         buttons.addWidget(self.close_button)
         buttons.addWidget(self.reopen_button)
+        buttons.addWidget(self.export_button)
         summary_layout.addLayout(buttons)
+        summary_layout.addWidget(self.export_label)
         right_layout.addWidget(summary)
         for title, table, stretch in (
             ("Responses", self.response_table, 1),
@@ -474,6 +498,7 @@ class BookingLogPage(QWidget):
             for table in (self.response_table, self.decision_table, self.audit_table):
                 table.setRowCount(0)
             self.reopen_button.setEnabled(False)
+            self.export_button.setEnabled(False)
             self._set_unfinished(None)
             return
         try:
@@ -543,10 +568,41 @@ class BookingLogPage(QWidget):
         )
         self._set_unfinished(booking["status"])
         self.reopen_button.setEnabled(bool(responses))
+        self.export_button.setEnabled(bool(responses))
         self.reopen_button.setToolTip(
             "Show this booking's response on the Response page"
             if responses
             else "This booking has no response yet"
+        )
+
+    def export_selected(self) -> None:
+        """Ask where, then write the selected submitted booking's CAR/CNA on a worker."""
+        if self._selected is None:
+            return
+        booking_id = int(self._selected)
+        try:
+            booking = self._gallery.booking(booking_id)
+            submitted = bool(self._gallery.responses(booking_id))
+        except GalleryError as exc:
+            self.export_label.setText(f"Booking {booking_id} could not be read: {exc}")
+            return
+        if not submitted:
+            self.export_label.setText("Only a submitted booking has a transaction to export.")
+            return
+        path = self.path_chooser("Export the booking's transaction", f"{booking['tcn']}.eft")
+        if not path:
+            return
+        self.export_label.setText("Writing the transaction …")
+        save_transaction(
+            self._tasks,
+            self._service,
+            booking_id,
+            path,
+            response=False,
+            done=lambda w: self.export_label.setText(
+                f"Exported {w.tot} {w.tcn} to {w.path} ({w.size:,} bytes)"
+            ),
+            failed=lambda exc: self.export_label.setText(f"The transaction was not saved: {exc}"),
         )
 
     def _set_unfinished(self, status: str | None) -> None:

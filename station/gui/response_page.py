@@ -29,11 +29,13 @@ from PySide6.QtWidgets import (
 from station.core.match import threshold
 from station.core.vocabulary import FINGERS, Decision, Disposition, Impression, Repository
 from station.service import CandidateResult, Outcome, Response, SubjectSummary
+from station.service.transactions import TransactionFile
 
 from . import theme
 from .dialogs import DecisionDialog
 from .examiner import MatchResult, MatchView, match_pairs
 from .session import BookingSession
+from .transactions import PathChooser, choose_save_path, save_transaction
 from .widgets import esc, fit_columns, fit_height, plain
 from .workers import TaskRunner
 
@@ -295,6 +297,18 @@ class ResponsePage(QWidget):
         self.new_booking.setObjectName("newBookingButton")
         self.new_booking.setToolTip("Start the next booking (Ctrl+Shift+N)")
         self.new_booking.clicked.connect(self.new_booking_requested)
+        self.save_transaction = QPushButton("Save &transaction…")
+        self.save_transaction.setObjectName("saveTransactionButton")
+        self.save_transaction.setToolTip("Write this booking's EBTS CAR/CNA transaction to a file")
+        self.save_transaction.clicked.connect(lambda: self.save(response=False))
+        self.save_response = QPushButton("Save res&ponse…")
+        self.save_response.setObjectName("saveResponseButton")
+        self.save_response.setToolTip("Write the answer (EBTS SRE, or ERRT) to a file")
+        self.save_response.clicked.connect(lambda: self.save(response=True))
+        self.saved_label = plain(QLabel())
+        self.saved_label.setObjectName("transactionSavedLabel")
+        #: ``chooser(title, suggested name)`` → path or ``None``; tests replace it.
+        self.path_chooser: PathChooser = choose_save_path(self)
 
         left = QWidget()
         ll = QVBoxLayout(left)
@@ -313,7 +327,9 @@ class ResponsePage(QWidget):
         split.setStretchFactor(1, 2)
         split.setSizes([600, 400])  # the tables get the wider part
         actions = QHBoxLayout()
-        actions.addStretch(1)
+        actions.addWidget(self.saved_label, 1)
+        actions.addWidget(self.save_transaction)
+        actions.addWidget(self.save_response)
         actions.addWidget(self.enroll)
         actions.addWidget(self.new_booking)
         layout = QVBoxLayout(self)
@@ -329,6 +345,8 @@ class ResponsePage(QWidget):
             (self.undo, self.recapture_button),
             (self.recapture_button, self.enroll),
             (self.enroll, self.new_booking),
+            (self.new_booking, self.save_transaction),
+            (self.save_transaction, self.save_response),
         ):
             QWidget.setTabOrder(a, b)
         session.response_changed.connect(lambda _r: self.render())
@@ -357,6 +375,9 @@ class ResponsePage(QWidget):
         self.finger.clear()
         self.match_label.clear()
         self.view.set_prints(None, None, None, "Select a candidate to compare")
+        self.saved_label.clear()
+        self.save_transaction.setEnabled(False)
+        self.save_response.setEnabled(False)
 
     def render(self) -> None:
         """Show the session's response (and the outcome after decisions)."""
@@ -524,6 +545,41 @@ class ResponsePage(QWidget):
             "&Enrol as a new encounter" if word == Disposition.HIT else "&Enrol as a new subject"
         )
         self.recapture_button.setEnabled(word == Disposition.RECAPTURE)
+        submitted = response is not None and s.booking_id is not None
+        self.save_transaction.setEnabled(submitted)
+        self.save_response.setEnabled(submitted)
+
+    # --- transactions ---------------------------------------------------------------------
+
+    def save(self, *, response: bool) -> None:
+        """Ask where, then write the booking's CAR/CNA (or its SRE/ERRT) on a worker."""
+        s = self.session
+        if s.booking_id is None or s.response is None:
+            return
+        kind = "response" if response else "transaction"
+        suggested = f"{s.response.tcn}{'-response' if response else ''}.eft"
+        path = self.path_chooser(f"Save the booking's {kind}", suggested)
+        if not path:
+            return
+        self.saved_label.setText(f"Writing the {kind} …")
+        save_transaction(
+            self.tasks,
+            s.service,
+            s.booking_id,
+            path,
+            response=response,
+            done=self._saved,
+            failed=lambda exc: self._save_failed(kind, exc),
+        )
+
+    def _saved(self, written: TransactionFile) -> None:
+        self.saved_label.setText(
+            f"Saved {written.tot} {written.tcn} to {written.path} ({written.size:,} bytes)"
+        )
+
+    def _save_failed(self, kind: str, exc: BaseException) -> None:
+        self.saved_label.setText(f"The {kind} was not saved: {exc}")
+        self.problem.emit(f"The {kind} could not be saved: {exc}")
 
     # --- examiner -------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ signals; nothing here touches a widget.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from station.scanner import (
     setup_scenario,
 )
 from station.scanner.base import Capture, Frame
+from station.scanner.transaction import TransactionFileSource
 from station.service import ProcessedCapture, process_capture
 
 from .workers import TaskRunner
@@ -110,6 +111,7 @@ class ScannerDriver(QObject):
         self.mock = MockScanner(seed=seed, settings=self.mock_settings)
         self.mock.connect()
         self.files: ImageFileSource | None = None
+        self.transaction: TransactionFileSource | None = None
         self.source_kind = "mock"
         self.platen_key = "new"
         self.platen_id = 0
@@ -137,6 +139,8 @@ class ScannerDriver(QObject):
         """The current source can capture."""
         if self.source_kind == "files":
             return self.files is not None and self.files.connected
+        if self.source_kind == "ebts":
+            return self.transaction is not None and self.transaction.connected
         return self.mock.connected
 
     @property
@@ -156,8 +160,8 @@ class ScannerDriver(QObject):
         self._apply_platen(force=False)
 
     def set_source(self, kind: str) -> None:
-        """``'mock'`` or ``'files'``."""
-        if kind not in ("mock", "files"):
+        """``'mock'``, ``'files'`` or ``'ebts'`` (an ANSI/NIST transaction file)."""
+        if kind not in ("mock", "files", "ebts"):
             raise ValueError(f"unknown capture source {kind!r}")
         self.cancel()
         self.source_kind = kind
@@ -169,6 +173,28 @@ class ScannerDriver(QObject):
         self.files = source
         self.connection_changed.emit(self.connected)
         return source
+
+    def load_transaction(
+        self,
+        path: str | Path,
+        done: Callable[[TransactionFileSource], None],
+        failed: Callable[[BaseException], None],
+    ) -> None:
+        """Read and decode an ANSI/NIST transaction file on a worker; ``done(source)`` (it is
+        then the ``'ebts'`` source) or ``failed(ScannerError)`` on the GUI thread."""
+        path = Path(path)
+
+        def loaded(source: TransactionFileSource) -> None:
+            self.transaction = source
+            self.connection_changed.emit(self.connected)
+            done(source)
+
+        self.tasks.submit(
+            lambda _token: TransactionFileSource(path),
+            loaded,
+            failed,
+            name=f"read {path.name}",
+        )
 
     def set_platen(self, key: str, synthetic_id: int, population: int = 0) -> None:
         """Who is on the mock scanner's platen (see :data:`PLATEN_CHOICES`)."""
@@ -230,10 +256,18 @@ class ScannerDriver(QObject):
         self._generation += 1
         self._set_busy(True)
         gen = self._generation
-        if self.source_kind == "files":
-            source = self.files
+        if self.source_kind in ("files", "ebts"):
+            source: ImageFileSource | TransactionFileSource | None = (
+                self.files if self.source_kind == "files" else self.transaction
+            )
             if source is None:
-                self._fail(ScannerError("No folder loaded — choose a folder of prints first"))
+                self._fail(
+                    ScannerError(
+                        "No folder loaded — choose a folder of prints first"
+                        if self.source_kind == "files"
+                        else "No ANSI/NIST file loaded — open one first"
+                    )
+                )
                 return True
             absent_now = list(self._absent)
             self.status.emit(f"Reading the {finger} file …")

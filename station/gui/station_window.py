@@ -269,7 +269,7 @@ class StationWindow(QMainWindow):
 
     def _aux_pages(self) -> tuple[BookingLogPage, GalleryPage]:
         """The booking log and gallery browser (their own modules)."""
-        log_page = BookingLogPage(self.gallery)
+        log_page = BookingLogPage(self.gallery, service=self.service, tasks=self.tasks)
         log_page.reopen.connect(self.reopen)
         log_page.resume_requested.connect(self.resume_booking)
         log_page.close_requested.connect(self.close_booking)
@@ -492,6 +492,8 @@ class StationWindow(QMainWindow):
     def _update_scanner_label(self) -> None:
         if self.driver.source_kind == "files":
             text = "Source: image files" + ("" if self.driver.connected else " (no folder)")
+        elif self.driver.source_kind == "ebts":
+            text = "Source: ANSI/NIST file" + ("" if self.driver.connected else " (none open)")
         else:
             text = "Scanner: " + ("● connected" if self.driver.connected else "● DISCONNECTED")
         self.scanner_label.setText(text)

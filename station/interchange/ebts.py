@@ -576,6 +576,10 @@ def _quality(text: str, where: str) -> int:
 def _from_type14(record: TaggedRecord, index: int) -> tuple[int, PrintImage | Annotation]:
     where = f"record {index} (Type-14)"
     fgp = _int_field(record, 13, where)
+    if fgp not in range(0, 16):
+        raise InterchangeError(
+            f"{where} field 14.013 FGP: finger position {fgp} out of range (0-15)"
+        )
     annotations = {p: code for p, code in _pairs(record, 18, where)}
     if fgp in annotations and record.data is None:
         try:

@@ -30,12 +30,19 @@ from station.scanner.files import (
 )
 from station.scanner.mock import MockScanner
 from station.scanner.scenarios import PlatenSubject
+from station.scanner.transaction import TransactionFileSource
 
 from .booking import BookingService, process_capture
 from .demographics import read_demographics_file
 from .results import BookingReport
 
-__all__ = ["book_captures", "book_files", "book_synthetic", "read_demographics"]
+__all__ = [
+    "book_captures",
+    "book_files",
+    "book_synthetic",
+    "book_transaction_file",
+    "read_demographics",
+]
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +193,58 @@ def book_files(
         )
     return book_captures(
         service, data, captures, annotations=dict(annotations), transaction_type=transaction_type
+    )
+
+
+def book_transaction_file(
+    service: BookingService,
+    path: Path,
+    demographics_file: Path | None = None,
+    *,
+    transaction_type: str = TransactionType.CAR,
+) -> BookingReport:
+    """Book the prints of an ANSI/NIST-ITL transaction file (Type-14 or Type-4 fingers).
+
+    The whole file is read, checked and its images decoded before the booking opens (see
+    :class:`station.scanner.transaction.TransactionFileSource`): a file that is refused
+    writes nothing. Names and the other demographics come from the file's Type-2 when it
+    has names, else from ``demographics_file`` (a JSON object, as for ``--prints``); a
+    demographics file, when given, is used instead of the Type-2. Every rolled finger needs
+    a print or a 14.018 AMP annotation (``XX`` / ``UP``).
+
+    Raises
+    ------
+    ValueError
+        The file is refused (the message names the record and field), it has no names and
+        no ``demographics_file`` was given, or rolled fingers are missing.
+    """
+    path = Path(path)
+    try:
+        source = TransactionFileSource(path)
+    except ScannerError as exc:
+        raise ValueError(str(exc)) from None
+    if demographics_file is not None:
+        data = read_demographics(demographics_file)
+    elif source.demographics.get("last_name") or source.demographics.get("first_name"):
+        data = source.demographics
+    else:
+        raise ValueError(
+            f"{path} has no names (no Type-2 2.018 NAM): give --demographics FILE.json"
+        )
+    captures = source.captures
+    rolled = {c.finger for c in captures if c.impression == Impression.ROLLED}
+    missing = [f for f in FINGERS if f not in rolled and f not in source.annotations]
+    if missing:
+        raise ValueError(
+            f"{path} has no rolled print (Type-14 or Type-4, FGP 1-10) and no 14.018 AMP "
+            f"annotation for {', '.join(missing)}"
+        )
+    return book_captures(
+        service,
+        data,
+        captures,
+        annotations=dict(source.annotations),
+        transaction_type=transaction_type,
     )
 
 
