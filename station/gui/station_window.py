@@ -150,6 +150,7 @@ class StationWindow(QMainWindow):
         self.station_label.setObjectName("stationLabel")
         self.operator_label = QLabel()
         self.operator_label.setObjectName("operatorLabel")
+        self.operator_label.setWordWrap(True)  # name over roles on a narrow screen
         self.stats_label = QLabel()
         self.stats_label.setObjectName("galleryStatsLabel")
         self.stats_label.setWordWrap(True)  # two lines on a narrow screen, never cut

@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,12 +94,19 @@ _COLOUR = re.compile(r"[A-Z]{3}")
 
 
 class DemographicsError(ValueError):
-    """Demographics that cannot be booked; the message names the field."""
+    """Demographics that cannot be booked; the message names each field, as the form does.
 
-    def __init__(self, problem: Problem, *, where: str = "") -> None:
-        named = f" (field {problem.field})" if problem.field else ""
-        super().__init__(f"{where}{problem.message}{named}")
-        self.problem = problem
+    ``problem`` is the first problem, ``problems`` all of them (in the form's order).
+    """
+
+    def __init__(self, problems: Problem | Sequence[Problem], *, where: str = "") -> None:
+        found = (problems,) if isinstance(problems, Problem) else tuple(problems)
+        if not found:
+            raise ValueError("a DemographicsError needs at least one problem")
+        text = "; ".join(f"{p.message}" + (f" (field {p.field})" if p.field else "") for p in found)
+        super().__init__(f"{where}{text}")
+        self.problem = found[0]
+        self.problems = found
 
 
 @dataclass(frozen=True)
@@ -289,7 +296,7 @@ def clean_demographics(data: Mapping[str, Any], *, today: dt.date | None = None)
     Raises
     ------
     DemographicsError
-        The first problem :func:`check_demographics` finds, naming the field.
+        Every problem :func:`check_demographics` finds, each naming its field.
 
     Examples
     --------
@@ -299,7 +306,7 @@ def clean_demographics(data: Mapping[str, Any], *, today: dt.date | None = None)
     """
     problems = check_demographics(data, today=today)
     if problems:
-        raise DemographicsError(problems[0])
+        raise DemographicsError(problems)
     out: dict[str, Any] = {}
     for field in DEMOGRAPHIC_FIELDS:
         value = data.get(field)
@@ -341,4 +348,4 @@ def read_demographics_file(path: Path, *, today: dt.date | None = None) -> dict[
     try:
         return clean_demographics(data, today=today)
     except DemographicsError as exc:
-        raise DemographicsError(exc.problem, where=f"demographics file {path}: ") from None
+        raise DemographicsError(exc.problems, where=f"demographics file {path}: ") from None

@@ -236,3 +236,25 @@ def officer_with(qtbot, gallery_path: Path, station_operator: Operator) -> Itera
 @pytest.fixture
 def officer(qtbot, window) -> Officer:
     return Officer(qtbot, window)
+
+
+def create_first_administrator(qtbot, window, name: str = "chief") -> None:
+    """Answer the set-up dialog of a gallery with no accounts: ``name`` becomes its
+    administrator (password ``ADMIN_PASSWORD``) and is signed in."""
+    from PySide6.QtWidgets import QDialog, QLineEdit
+
+    qtbot.waitUntil(
+        lambda: (d := window.findChild(QDialog, "setupDialog")) is not None and d.isVisible(),
+        timeout=WAIT,
+    )
+    dialog = window.findChild(QDialog, "setupDialog")
+    for field, text in (
+        ("setupUserEdit", name),
+        ("setupPasswordEdit", ADMIN_PASSWORD),
+        ("setupConfirmEdit", ADMIN_PASSWORD),
+    ):
+        qtbot.keyClicks(dialog.findChild(QLineEdit, field), text)
+    with qtbot.waitSignal(window.signed_in, timeout=WAIT):
+        qtbot.mouseClick(
+            dialog.findChild(QPushButton, "setupCreateButton"), Qt.MouseButton.LeftButton
+        )

@@ -17,7 +17,7 @@ from station.gui import theme
 from station.gui.widgets import HandDiagram
 from station.settings import ENV_VAR, Settings, set_settings
 
-from .conftest import WAIT
+from .conftest import WAIT, create_first_administrator
 
 #: The data folder's environment variable (station.settings.DATA_ENV_VAR).
 DATA_ENV_VAR = "STATION_DATA"
@@ -236,6 +236,7 @@ def test_first_start_shows_the_window_while_the_gallery_fills(
         window = start(subjects=3)
         assert window is not None
         qtbot.addWidget(window)
+        create_first_administrator(qtbot, window)  # a new gallery asks for one first
         gallery = tmp_path / "data" / "gallery.sqlite"
         assert window.gallery_path == gallery  # the per-user data folder, not ./db
         assert window.isVisible() and window.gallery_build.running

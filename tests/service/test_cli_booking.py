@@ -274,12 +274,12 @@ def test_demographics_are_checked_as_the_window_checks_them(
     folder, demo = prints_dir
     data = json.loads(demo.read_text())
     del data["first_name"]
-    data["height"] = 5  # a number is read as its digits: not three of them
+    data["height"] = 5  # the form's height is text: three digits
     demo.write_text(json.dumps(data))
     before = _bookings(gallery_copy)
     args = ["book", "--prints", str(folder), "--demographics", str(demo)]
     assert main([*args, "--gallery", str(gallery_copy)]) == 2
     line = _error_line(capsys)
     assert "First name is required" in line
-    assert "Height must be three digits" in line
+    assert "(field height)" in line  # every problem is named, as the form lists them
     assert _bookings(gallery_copy) == before
