@@ -162,7 +162,7 @@ class StationWindow(QMainWindow):
         hl.addSpacing(20)
         hl.addWidget(self.station_label)
         hl.addSpacing(16)
-        hl.addWidget(self.operator_label)
+        hl.addWidget(self.operator_label, 1)  # one line when there is room, wraps when not
         hl.addWidget(self.booking_label)
         hl.addSpacing(16)
         # the counts take the spare width (right-aligned) and wrap only on a narrow screen
