@@ -40,6 +40,7 @@ __all__ = [
     "BOOKING_STATUSES",
     "CAPTURE_ORDER",
     "DECISIONS",
+    "DEMOGRAPHIC_FIELDS",
     "DISPOSITIONS",
     "FINGERS",
     "FINGER_NAMES",
@@ -305,6 +306,21 @@ FINGER_NAMES: dict[str, str] = {
     "L5": "left little",
 }
 
+#: Descriptive fields of a subject or booking, in the order the booking form shows them (the
+#: EBTS Type-2 fields a booking holds: name, date of birth, sex, height, weight, eye and hair
+#: colour, place of birth).
+DEMOGRAPHIC_FIELDS: tuple[str, ...] = (
+    "last_name",
+    "first_name",
+    "middle_initial",
+    "date_of_birth",
+    "sex",
+    "height",
+    "weight",
+    "eye_colour",
+    "hair_colour",
+    "place_of_birth",
+)
 #: The ten fingers in capture order (right thumb → right little, left thumb → left little).
 FINGERS: tuple[Finger, ...] = tuple(Finger)
 #: The slap codes in capture order.

@@ -19,6 +19,7 @@ from station.core.vocabulary import (
     ANNOTATIONS,
     BOOKING_STATUSES,
     DECISIONS,
+    DEMOGRAPHIC_FIELDS,
     DISPOSITIONS,
     FINGERS,
     IMAGE_FORMATS,
@@ -40,21 +41,6 @@ __all__ = ["APPLICATION_ID", "DEMOGRAPHIC_FIELDS", "MIGRATIONS", "SCHEMA_VERSION
 
 #: ``PRAGMA application_id`` of a gallery file: ASCII "BSTG".
 APPLICATION_ID = 0x42535447
-
-#: Descriptive fields of a subject or booking, as in
-#: :class:`station.core.synth.population.Demographics` (EBTS-style codes).
-DEMOGRAPHIC_FIELDS: tuple[str, ...] = (
-    "last_name",
-    "first_name",
-    "middle_initial",
-    "date_of_birth",
-    "sex",
-    "height",
-    "weight",
-    "eye_colour",
-    "hair_colour",
-    "place_of_birth",
-)
 
 
 def _in(values: Iterable[str]) -> str:

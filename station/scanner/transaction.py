@@ -23,7 +23,15 @@ from typing import Any
 import numpy as np
 
 from ..core.slap import segment_slap
-from ..core.vocabulary import CAPTURE_ORDER, FINGERS, SLAP_FINGERS, SLAPS, Annotation, Impression
+from ..core.vocabulary import (
+    CAPTURE_ORDER,
+    DEMOGRAPHIC_FIELDS,
+    FINGERS,
+    SLAP_FINGERS,
+    SLAPS,
+    Annotation,
+    Impression,
+)
 from ..interchange import wsq
 from ..interchange.ansi_nist import InterchangeError, TaggedRecord, Type4Record, read_file
 from ..interchange.ebts import PrintImage, TenprintSubmission, parse_submission
@@ -37,19 +45,6 @@ logger = logging.getLogger(__name__)
 TRANSACTION_SUFFIXES = (".an2", ".eft", ".nist", ".int")
 #: Slap finger positions (ANSI/NIST-ITL table 8).
 _SLAP_FGP = {"RS": 13, "LS": 14, "TS": 15}
-#: Type-2 demographics the booking keeps (race is not a booking field).
-_BOOKING_KEYS = (
-    "last_name",
-    "first_name",
-    "middle_initial",
-    "date_of_birth",
-    "sex",
-    "height",
-    "weight",
-    "eye_colour",
-    "hair_colour",
-    "place_of_birth",
-)
 
 
 def _record_of(transaction: Any) -> dict[int, str]:
@@ -171,7 +166,7 @@ class TransactionFileSource:
         }
         self.demographics: dict[str, Any] = {
             k: self.submission.demographics[k]
-            for k in _BOOKING_KEYS
+            for k in DEMOGRAPHIC_FIELDS  # the Type-2 fields a booking keeps (no race)
             if k in self.submission.demographics
         }
         stamp = self._captured_at()

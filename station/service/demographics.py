@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from station.core.vocabulary import DEMOGRAPHIC_FIELDS
+
 __all__ = [
     "DEMOGRAPHIC_FIELDS",
     "EYES",
@@ -48,19 +50,6 @@ __all__ = [
     "read_demographics_file",
 ]
 
-#: The fields, in the order the form shows them.
-DEMOGRAPHIC_FIELDS = (
-    "last_name",
-    "first_name",
-    "middle_initial",
-    "date_of_birth",
-    "sex",
-    "height",
-    "weight",
-    "eye_colour",
-    "hair_colour",
-    "place_of_birth",
-)
 #: Sex codes (EBTS SEX) and how the form labels them.
 SEXES = (("M", "M — male"), ("F", "F — female"), ("X", "X — unspecified"), ("U", "U — unknown"))
 #: Eye and hair colour codes the form offers ("" for not given).
