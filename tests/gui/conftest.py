@@ -210,6 +210,10 @@ def open_window(qtbot, gallery_path: Path, operator: Operator):
     qtbot.addWidget(win)
     win.set_mock_settings(FAST)
     win.show()
+    # Keyboard shortcuts reach only the active window: offscreen every window is active, on a
+    # real X server (Xvfb) the window must be activated as an officer's click would.
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow, timeout=WAIT)
     qtbot.waitUntil(lambda: win.index_ready, timeout=WAIT)
     return win
 
