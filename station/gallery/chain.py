@@ -327,16 +327,7 @@ def start(conn: sqlite3.Connection) -> int:
                 append(conn, key, table, row_id, "insert", digest)
                 rows += 1
     if rows:
-        cursor = conn.execute(
-            "INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
-            (
-                codecs.now(),
-                "station",
-                "start tamper-evident chain",
-                codecs.to_json({"rows": rows, "schema_version": 2}, "detail"),
-            ),
-        )
-        append(conn, key, "audit", int(cursor.lastrowid), "insert")  # type: ignore[arg-type]
+        _audit_migration(conn, key, "start tamper-evident chain", rows, 2)
     return rows
 
 
@@ -380,17 +371,24 @@ def rechain(conn: sqlite3.Connection, table: str, action: str, version: int) -> 
             append(conn, key, table, row_id, "update", digest)
             rows += 1
     if rows:
-        cursor = conn.execute(
-            "INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
-            (
-                codecs.now(),
-                "station",
-                action,
-                codecs.to_json({"rows": rows, "schema_version": version}, "detail"),
-            ),
-        )
-        append(conn, key, "audit", int(cursor.lastrowid), "insert")  # type: ignore[arg-type]
+        _audit_migration(conn, key, action, rows, version)
     return rows
+
+
+def _audit_migration(
+    conn: sqlite3.Connection, key: bytes, action: str, rows: int, version: int
+) -> None:
+    """Record a migration that chained ``rows`` rows in the audit log, chained too."""
+    cursor = conn.execute(
+        "INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
+        (
+            codecs.now(),
+            "station",
+            action,
+            codecs.to_json({"rows": rows, "schema_version": version}, "detail"),
+        ),
+    )
+    append(conn, key, "audit", int(cursor.lastrowid), "insert")  # type: ignore[arg-type]
 
 
 def _table_digests(conn: sqlite3.Connection, table: str) -> Iterator[tuple[int, bytes]]:
