@@ -79,6 +79,33 @@ class _SignInDialog(QDialog):
         self.error_label.setText(text)
         self.error_label.show()
 
+    def _lay_out(
+        self,
+        heading: QLabel,
+        rows: list[tuple[str, QLineEdit]],
+        ok: QPushButton,
+        cancel_name: str,
+        error_label: QLabel,
+    ) -> None:
+        """Heading, the form rows, the error line, then Quit and ``ok`` (the default)."""
+        self.error_label = error_label
+        ok.setDefault(True)
+        cancel = QPushButton("Quit")
+        cancel.setObjectName(cancel_name)
+        cancel.clicked.connect(self.reject)
+        form = QFormLayout()
+        for label, edit in rows:
+            form.addRow(label, edit)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(cancel)
+        buttons.addWidget(ok)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addLayout(form)
+        layout.addWidget(error_label)
+        layout.addLayout(buttons)
+
 
 class SetupDialog(_SignInDialog):
     """First run of a gallery without accounts: create the administrator account.
@@ -101,27 +128,20 @@ class SetupDialog(_SignInDialog):
         self.password_edit = _password_edit("setupPasswordEdit")
         self.password_edit.setPlaceholderText(f"at least {MIN_PASSWORD} characters")
         self.confirm_edit = _password_edit("setupConfirmEdit")
-        self.error_label = _error_label("setupErrorLabel")
         self.create_button = QPushButton("&Create administrator")
         self.create_button.setObjectName("setupCreateButton")
-        self.create_button.setDefault(True)
         self.create_button.clicked.connect(self.create)
-        cancel = QPushButton("Quit")
-        cancel.setObjectName("setupCancelButton")
-        cancel.clicked.connect(self.reject)
-        form = QFormLayout()
-        form.addRow("&User name:", self.user_edit)
-        form.addRow("&Password:", self.password_edit)
-        form.addRow("&Repeat password:", self.confirm_edit)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(cancel)
-        buttons.addWidget(self.create_button)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.error_label)
-        layout.addLayout(buttons)
+        self._lay_out(
+            intro,
+            [
+                ("&User name:", self.user_edit),
+                ("&Password:", self.password_edit),
+                ("&Repeat password:", self.confirm_edit),
+            ],
+            self.create_button,
+            "setupCancelButton",
+            _error_label("setupErrorLabel"),
+        )
         self.password_edit.setFocus()
 
     def create(self) -> None:
@@ -152,26 +172,16 @@ class LoginDialog(_SignInDialog):
         self.user_edit = QLineEdit()
         self.user_edit.setObjectName("loginUserEdit")
         self.password_edit = _password_edit("loginPasswordEdit")
-        self.error_label = _error_label("loginErrorLabel")
         self.login_button = QPushButton("&Sign in")
         self.login_button.setObjectName("loginButton")
-        self.login_button.setDefault(True)
         self.login_button.clicked.connect(self.login)
-        cancel = QPushButton("Quit")
-        cancel.setObjectName("loginCancelButton")
-        cancel.clicked.connect(self.reject)
-        form = QFormLayout()
-        form.addRow("&User name:", self.user_edit)
-        form.addRow("&Password:", self.password_edit)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(cancel)
-        buttons.addWidget(self.login_button)
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("<b>Sign in to the booking station</b>"))
-        layout.addLayout(form)
-        layout.addWidget(self.error_label)
-        layout.addLayout(buttons)
+        self._lay_out(
+            QLabel("<b>Sign in to the booking station</b>"),
+            [("&User name:", self.user_edit), ("&Password:", self.password_edit)],
+            self.login_button,
+            "loginCancelButton",
+            _error_label("loginErrorLabel"),
+        )
         self.user_edit.setFocus()
 
     def login(self) -> None:
