@@ -51,6 +51,8 @@ __all__ = [
     "ROLES",
     "SLAPS",
     "SLAP_FINGERS",
+    "SYSTEMS",
+    "SYSTEM_STATUSES",
     "TRANSACTION_TYPES",
     "Annotation",
     "BookingStatus",
@@ -63,6 +65,8 @@ __all__ = [
     "Repository",
     "Role",
     "Slap",
+    "System",
+    "SystemStatus",
     "TransactionType",
     "fgp",
     "finger_index",
@@ -293,6 +297,64 @@ _REPOSITORY_NAMES: dict[str, str] = {
 }
 
 
+class System(_Code):
+    """The agencies a booking's prints go to (Secure Communities): the state identification
+    bureau, the FBI's NGI (formerly IAFIS), DHS's IDENT and ICE's Law Enforcement Support
+    Center (LESC), which answers an immigration alien query on an IDENT match.
+
+    Examples
+    --------
+    >>> System("ngi").description, System.NGI.repository
+    ('FBI NGI (IAFIS)', <Repository.FEDERAL_CRIMINAL: 'federal-criminal'>)
+    >>> System.LESC.repository is None
+    True
+    """
+
+    STATE = "STATE"
+    NGI = "NGI"
+    IDENT = "IDENT"
+    LESC = "LESC"
+
+    @property
+    def description(self) -> str:
+        """The name an officer reads, e.g. ``'DHS IDENT'``."""
+        return _SYSTEM_NAMES[self.value]
+
+    @property
+    def repository(self) -> Repository | None:
+        """The repository whose records the system identifies against (``None`` for LESC,
+        which holds no prints and answers from what IDENT matched)."""
+        return _SYSTEM_REPOSITORIES.get(self.value)
+
+
+_SYSTEM_NAMES: dict[str, str] = {
+    "STATE": "State identification bureau",
+    "NGI": "FBI NGI (IAFIS)",
+    "IDENT": "DHS IDENT",
+    "LESC": "ICE LESC",
+}
+_SYSTEM_REPOSITORIES: dict[str, Repository] = {
+    "STATE": Repository.STATE,
+    "NGI": Repository.FEDERAL_CRIMINAL,
+    "IDENT": Repository.FEDERAL_IMMIGRATION,
+}
+
+
+class SystemStatus(_Code):
+    """Where one agency's answer to a booking stands: ``pending`` until it answers (an
+    ``answered`` message), fails (``error``: the agency sent an ERRT) or times out."""
+
+    PENDING = "pending"
+    ANSWERED = "answered"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+
+    @property
+    def final(self) -> bool:
+        """Whether the status will not change any more (all but ``pending``)."""
+        return self is not SystemStatus.PENDING
+
+
 FINGER_NAMES: dict[str, str] = {
     "R1": "right thumb",
     "R2": "right index",
@@ -346,6 +408,8 @@ BOOKING_STATUSES: tuple[BookingStatus, ...] = tuple(BookingStatus)
 DECISIONS: tuple[Decision, ...] = tuple(Decision)
 REPOSITORIES: tuple[Repository, ...] = tuple(Repository)
 ROLES: tuple[Role, ...] = tuple(Role)
+SYSTEMS: tuple[System, ...] = tuple(System)
+SYSTEM_STATUSES: tuple[SystemStatus, ...] = tuple(SystemStatus)
 #: Repositories whose records carry an offence level (1 most serious … 3).
 OFFENCE_REPOSITORIES: tuple[Repository, ...] = (Repository.STATE, Repository.FEDERAL_CRIMINAL)
 

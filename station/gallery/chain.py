@@ -1,7 +1,8 @@
 """Tamper evidence: every change to the gallery's history is chained with a keyed hash.
 
 Each write of a tracked table (subjects, records, images, prints, bookings, booking prints,
-responses, decisions, audit; operator accounts from schema version 3) appends, in the same
+responses, decisions, audit; operator accounts from schema version 3, agency messages from
+version 6) appends, in the same
 transaction, one entry to the ``chain`` table::
 
     mac = HMAC-SHA256(key, prev_mac || seq || table || row_id || op || row_digest)
@@ -70,8 +71,8 @@ V2_TRACKED: tuple[str, ...] = (
     "audit",
 )
 #: Tables whose every change is chained, in the order a migration chains existing rows
-#: (schema version 3 added ``accounts``).
-TRACKED: tuple[str, ...] = (*V2_TRACKED, "accounts")
+#: (schema version 3 added ``accounts``, version 6 ``agency_messages``).
+TRACKED: tuple[str, ...] = (*V2_TRACKED, "accounts", "agency_messages")
 _OPS = ("insert", "update", "delete")
 _ZERO = bytes(32)
 _FETCH = 256

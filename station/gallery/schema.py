@@ -27,11 +27,14 @@ from station.core.vocabulary import (
     OFFENCE_REPOSITORIES,
     REPOSITORIES,
     SLAPS,
+    SYSTEM_STATUSES,
+    SYSTEMS,
     TRANSACTION_TYPES,
     BookingStatus,
     Decision,
     ImageFormat,
     Impression,
+    SystemStatus,
 )
 
 if TYPE_CHECKING:  # imported when a migration runs: it costs most of this package's import
@@ -302,9 +305,49 @@ def _v5(db: sqlite_utils.Database) -> None:
     rechain(db.conn, "images", "schema 5: images.format (PNG or WSQ)", 5)
 
 
+_V6 = f"""
+ALTER TABLE records ADD COLUMN history TEXT CHECK (history IS NULL OR json_valid(history));
+CREATE TABLE agency_messages (
+    id INTEGER PRIMARY KEY,
+    booking_id INTEGER NOT NULL REFERENCES bookings (id) ON DELETE RESTRICT,
+    tcn TEXT NOT NULL UNIQUE CHECK (length(tcn) > 0),
+    system TEXT NOT NULL CHECK (system IN {_in(SYSTEMS)}),
+    tot TEXT NOT NULL CHECK (length(tot) > 0),
+    status TEXT NOT NULL DEFAULT '{SystemStatus.PENDING}' CHECK (status IN {_in(SYSTEM_STATUSES)}),
+    sent_at TEXT NOT NULL,
+    due_at TEXT NOT NULL,
+    deadline_at TEXT NOT NULL,
+    answered_at TEXT,
+    answered_by TEXT,
+    response_tot TEXT,
+    result TEXT,
+    details TEXT NOT NULL DEFAULT '{{}}' CHECK (json_valid(details)),
+    request_digest TEXT NOT NULL CHECK (length(request_digest) = 64),
+    response BLOB,
+    replaces INTEGER REFERENCES agency_messages (id) ON DELETE RESTRICT,
+    CHECK ((status = '{SystemStatus.PENDING}') = (answered_at IS NULL))
+);
+CREATE INDEX agency_messages_booking ON agency_messages (booking_id, system);
+CREATE INDEX agency_messages_status ON agency_messages (status, due_at)
+"""
+
+
+def _v6(db: sqlite_utils.Database) -> None:
+    """Secure Communities: ``records.history`` (a JSON criminal or encounter history, NULL on
+    records written before) and the ``agency_messages`` queue (one row per message sent to
+    an agency, settled once by whichever station answers it). The new column changes every
+    record row, so each is chained as an update; the chain then tracks the queue too."""
+    from .chain import rechain, track_tables
+
+    for statement in _V6.split(";\n"):
+        db.conn.execute(statement)
+    rechain(db.conn, "records", "schema 6: records.history", 6)
+    track_tables(db.conn)
+
+
 #: Migration ``k`` (index ``k - 1``) turns schema version ``k - 1`` into ``k``. Each runs inside
 #: the transaction the caller opened and must not commit.
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2, _v3, _v4, _v5)
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6)
 
 #: Schema version this build writes and reads (``PRAGMA user_version``).
 SCHEMA_VERSION: int = len(MIGRATIONS)

@@ -174,6 +174,7 @@ class SubjectStore(GalleryBase):
         *,
         offence_level: int | None = None,
         charge: str | None = None,
+        history: Mapping[str, Any] | None = None,
     ) -> int:
         """Note that ``repository`` holds a record of the subject.
 
@@ -187,6 +188,10 @@ class SubjectStore(GalleryBase):
         offence_level : int, optional
             1 (most serious, e.g. homicide) … 3; only for ``state`` and ``federal-criminal``.
         charge : str, optional
+        history : mapping, optional
+            The repository's history of the subject as a JSON object (schema version 6): a
+            criminal history ``{"arrests": [...]}`` or an IDENT encounter history
+            ``{"a_number", "status", "encounters": [...]}``; what the agencies answer from.
 
         Returns
         -------
@@ -200,6 +205,9 @@ class SubjectStore(GalleryBase):
                 f"offence_level applies to {' and '.join(OFFENCE_REPOSITORIES)} records only"
             )
         charge = checks.text(charge, "charge", optional=True)
+        if history is not None and not isinstance(history, Mapping):
+            raise ValueError(f"history must be a mapping (a JSON object), got {history!r}")
+        history_text = None if history is None else codecs.to_json(dict(history), "history")
         with self.transaction():
             subject_id = self._require("subjects", subject_id, "subject")
             owner = self._scalar(
@@ -216,19 +224,24 @@ class SubjectStore(GalleryBase):
                     "record_number": record_number,
                     "offence_level": offence_level,
                     "charge": charge,
+                    "history": history_text,
                     "created_at": codecs.now(),
                 },
             )
 
     @guarded
     def records(self, subject_id: int) -> list[dict[str, Any]]:
-        """The subject's records in the order they were added."""
+        """The subject's records in the order they were added (``history`` a dict, or
+        ``None`` on a record written without one)."""
         subject_id = self._require("subjects", subject_id, "subject")
-        return self._rows(
-            "SELECT id, subject_id, repository, record_number, offence_level, charge, created_at "
-            "FROM records WHERE subject_id = ? ORDER BY id",
+        rows = self._rows(
+            "SELECT id, subject_id, repository, record_number, offence_level, charge, "
+            "history, created_at FROM records WHERE subject_id = ? ORDER BY id",
             (subject_id,),
         )
+        for row in rows:
+            row["history"] = codecs.from_json(row["history"])
+        return rows
 
     @guarded
     def add_print(

@@ -107,7 +107,12 @@ def _enrol(
         )
         for h in holdings(subject, population):
             gallery.add_record(
-                sid, h.repository, h.record_number, offence_level=h.offence_level, charge=h.charge
+                sid,
+                h.repository,
+                h.record_number,
+                offence_level=h.offence_level,
+                charge=h.charge,
+                history=h.history(),
             )
         for finger, image, blob in prints:
             gallery.add_print(

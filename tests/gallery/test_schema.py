@@ -27,6 +27,7 @@ TABLES = {
     "audit",
     "chain",  # tamper evidence (schema version 2)
     "chain_key",
+    "agency_messages",  # Secure Communities queue (schema version 6)
     "accounts",  # operator accounts (schema version 3)
     "sqlite_sequence",  # AUTOINCREMENT: booking prints and images never reuse an id
 }
@@ -44,7 +45,7 @@ def _schema(path: Path) -> list[tuple]:
 def test_new_file_gets_the_current_schema(gallery_path: Path) -> None:
     open_gallery(gallery_path).close()
     with closing(_raw(gallery_path)) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}

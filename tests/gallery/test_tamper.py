@@ -442,13 +442,15 @@ def test_v1_gallery_is_chained_once_on_migration(
         with open_gallery(path) as g:
             assert g.schema_version == len(
                 MIGRATIONS
-            )  # v1 → … (accounts, undo, WSQ: no image rows here)
+            )  # v1 → … (accounts, undo, WSQ: no image rows here; records.history: one)
             report = g.verify()
             log = g.audit_log()
-        assert report == VerifyReport(rows=7, entries=7)
-        assert log[-1]["actor"] == "station"
-        assert log[-1]["action"] == "start tamper-evident chain"
-        assert log[-1]["detail"] == {"rows": 6, "schema_version": 2}
+        assert report == VerifyReport(rows=8, entries=9)
+        assert log[-2]["actor"] == "station"
+        assert log[-2]["action"] == "start tamper-evident chain"
+        assert log[-2]["detail"] == {"rows": 6, "schema_version": 2}
+        assert log[-1]["action"] == "schema 6: records.history"
+        assert log[-1]["detail"] == {"rows": 1, "schema_version": 6}
     order = "SELECT tbl, row_id, op FROM chain ORDER BY seq"
     assert _raw(paths[0], order) == [
         ("subjects", 1, "insert"),
@@ -458,6 +460,8 @@ def test_v1_gallery_is_chained_once_on_migration(
         ("responses", 1, "insert"),
         ("audit", 1, "insert"),
         ("audit", 2, "insert"),
+        ("records", 1, "update"),  # schema 6 adds records.history
+        ("audit", 3, "insert"),
     ]
     # Deterministic digests (the keys, and so the MACs, differ per gallery).
     digests = "SELECT row_digest FROM chain WHERE seq < 7 ORDER BY seq"
@@ -466,7 +470,7 @@ def test_v1_gallery_is_chained_once_on_migration(
         paths[1], "SELECT key FROM chain_key"
     )
     with open_gallery(paths[0]) as g:  # reopening does not chain again
-        assert g.verify().entries == 7
+        assert g.verify().entries == 9
     _edit(paths[0], "UPDATE subjects SET last_name = 'Horvath' WHERE id = 2")
     problem = _problem(paths[0])
     assert (problem.kind, problem.table, problem.row_id) == (FindingKind.CHANGED, "subjects", 2)
