@@ -40,6 +40,14 @@ The data folder is the per-user one (``platformdirs.user_data_path("booking-stat
     min_fingers = 1          # usable fingers a search needs
     candidates = 5           # candidates listed in a response
 
+    [agencies]               # Secure Communities' emulated agencies (station book, the GUI)
+    state_delay = 0.3        # seconds each agency takes to answer (LESC: after IDENT's match)
+    ngi_delay = 0.5          # defaults: the whole booking answered within 2 s
+    ident_delay = 0.5
+    lesc_delay = 0.5
+    timeout = 30.0           # no answer this long after sending: the message times out
+    down = ""                # agencies that answer ERRT "system unavailable", e.g. "NGI,IDENT"
+
     [disposition.repositories.federal-immigration]   # local, state, federal-criminal or
     hit = 2.0                # federal-immigration may ask for more (or less) than the defaults
     review = 0.5
@@ -56,10 +64,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .core.disposition import DispositionPolicy, Thresholds
-from .core.vocabulary import Repository, TransactionType
+from .core.vocabulary import Repository, System, TransactionType
 
 __all__ = [
     "DATA_ENV_VAR",
+    "AgencySettings",
     "PathSettings",
     "ScannerSettings",
     "Settings",
@@ -167,6 +176,71 @@ class ScannerSettings:
 
 
 @dataclass(frozen=True)
+class AgencySettings:
+    """Secure Communities' emulated agencies: how long each takes, when the station gives up
+    waiting, and which are down (fault injection).
+
+    Examples
+    --------
+    >>> AgencySettings(down="ngi").down_systems
+    (<System.NGI: 'NGI'>,)
+    >>> AgencySettings().delay("LESC")
+    0.5
+    """
+
+    state_delay: float = 0.3
+    ngi_delay: float = 0.5
+    ident_delay: float = 0.5
+    lesc_delay: float = 0.5
+    timeout: float = 30.0
+    down: str = ""
+
+    def __post_init__(self) -> None:
+        for system in System:
+            name = f"{system.value.lower()}_delay"
+            value = getattr(self, name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or value < 0
+            ):
+                raise ValueError(
+                    f"settings: [agencies] {name} must be a number of seconds >= 0, got {value!r}"
+                )
+            object.__setattr__(self, name, float(value))
+        timeout = self.timeout
+        if (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, int | float)
+            or not math.isfinite(timeout)
+            or timeout <= 0
+        ):
+            raise ValueError(
+                f"settings: [agencies] timeout must be a number of seconds > 0, got {timeout!r}"
+            )
+        object.__setattr__(self, "timeout", float(timeout))
+        if not isinstance(self.down, str):
+            raise ValueError(f"settings: [agencies] down must be a string, got {self.down!r}")
+        codes = [c for c in (part.strip() for part in self.down.split(",")) if c]
+        systems = [System.parse(c, what="system in [agencies] down") for c in codes]
+        object.__setattr__(self, "down", ",".join(dict.fromkeys(str(s) for s in systems)))
+
+    @property
+    def down_systems(self) -> tuple[System, ...]:
+        """The systems set down."""
+        return tuple(System(c) for c in self.down.split(",") if c)
+
+    def delay(self, system: str) -> float:
+        """Seconds ``system`` takes to answer."""
+        return float(getattr(self, f"{System.parse(system, what='system').value.lower()}_delay"))
+
+    def is_down(self, system: str) -> bool:
+        """Whether ``system`` answers ERRT "system unavailable"."""
+        return System.parse(system, what="system") in self.down_systems
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings of the station."""
 
@@ -175,6 +249,7 @@ class Settings:
     station: StationSettings = field(default_factory=StationSettings)
     scanner: ScannerSettings = field(default_factory=ScannerSettings)
     disposition: DispositionPolicy = field(default_factory=DispositionPolicy)
+    agencies: AgencySettings = field(default_factory=AgencySettings)
 
 
 def _section(cls: type, name: str, values: object):
@@ -268,6 +343,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
         "synth": SynthSettings,
         "station": StationSettings,
         "scanner": ScannerSettings,
+        "agencies": AgencySettings,
     }
     try:
         return Settings(

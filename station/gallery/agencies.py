@@ -96,7 +96,11 @@ class AgencyStore(GalleryBase):
         tot = checks.text(tot, "tot", limit=8)
         times = {
             name: codecs.timestamp(value, name)
-            for name, value in (("sent_at", sent_at), ("due_at", due_at), ("deadline_at", deadline_at))
+            for name, value in (
+                ("sent_at", sent_at),
+                ("due_at", due_at),
+                ("deadline_at", deadline_at),
+            )
         }
         if not isinstance(request_digest, str) or len(request_digest) != 64:
             raise ValueError(f"request_digest must be 64 hex digits, got {request_digest!r}")

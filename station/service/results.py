@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from station.core.sequence import SequenceResult
-from station.core.vocabulary import BookingStatus, Disposition, Impression
+from station.core.vocabulary import BookingStatus, Disposition, Impression, System, SystemStatus
 
 __all__ = [
     "BookingReport",
@@ -35,6 +35,7 @@ __all__ = [
     "SlapCaptureResult",
     "StaleBooking",
     "SubjectSummary",
+    "SystemAnswer",
 ]
 
 #: Subject columns a summary keeps apart from the demographic fields.
@@ -597,3 +598,81 @@ class ResumeResult:
     tcn: str
     response: Response | None
     pending: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SystemAnswer:
+    """One agency's message for a booking, as the transactions panel and ``station book``
+    show it (:class:`~station.service.secure_communities.SecureCommunities`).
+
+    Attributes
+    ----------
+    system : System
+        ``STATE``, ``NGI``, ``IDENT`` or ``LESC``.
+    tot : str
+        The request's type of transaction (``CAR``/``CNA`` to the biometric agencies,
+        ``IAQ`` to LESC).
+    status : SystemStatus
+        ``pending``, ``answered``, ``error`` or ``timeout``.
+    result : str or None
+        ``ident``/``non-ident``, ``match``/``no match``, ``removable``/``not removable``, the
+        ERRT's reason, or ``None`` while pending or after a time-out.
+    sent_at, answered_at : str or None
+        Stored times (ISO-8601 UTC); ``answered_at`` is ``None`` while pending.
+    details : dict
+        The answer's content: record numbers, criminal history (``arrests``), IDENT
+        ``encounters``, LESC's ``status``, ``removable``, ``level``, ``detainer`` …
+    response_tot : str or None
+        ``SRE``, ``ERRT`` or ``IAR``.
+    tcn : str
+        The message's own number.
+    booking_id : int
+    replaces : int or None
+        Id of the message this one resubmits.
+    message_id : int
+        The queue row.
+
+    Examples
+    --------
+    >>> a = SystemAnswer(System.NGI, "CAR", SystemStatus.PENDING, None, "2026-12-01T10:00:00.000Z",
+    ...                  None, {}, None, tcn="T1-NGI", booking_id=1)
+    >>> a.to_json()["status"], a.final
+    ('pending', False)
+    """
+
+    system: System
+    tot: str
+    status: SystemStatus
+    result: str | None
+    sent_at: str
+    answered_at: str | None
+    details: Mapping[str, Any]
+    response_tot: str | None
+    tcn: str = ""
+    booking_id: int = 0
+    replaces: int | None = None
+    message_id: int = 0
+
+    @property
+    def final(self) -> bool:
+        """Whether the status will not change any more."""
+        return self.status is not SystemStatus.PENDING
+
+    @property
+    def identified(self) -> bool:
+        """Whether the agency identified the subject (an answered ident or match)."""
+        return self.status is SystemStatus.ANSWERED and self.result in ("ident", "match")
+
+    def to_json(self) -> dict[str, Any]:
+        """The answer as ``station book`` prints it in ``systems``."""
+        return {
+            "system": str(self.system),
+            "tot": self.tot,
+            "status": str(self.status),
+            "result": self.result,
+            "sent_at": self.sent_at,
+            "answered_at": self.answered_at,
+            "response_tot": self.response_tot,
+            "tcn": self.tcn,
+            "details": dict(self.details),
+        }

@@ -316,9 +316,7 @@ def _criminal(rng: np.random.Generator) -> list[tuple[Repository, tuple[Arrest, 
     return held
 
 
-def _immigration(
-    rng: np.random.Generator, removed: bool
-) -> tuple[str, tuple[Encounter, ...]]:
+def _immigration(rng: np.random.Generator, removed: bool) -> tuple[str, tuple[Encounter, ...]]:
     consulate = _CONSULATES[int(rng.integers(len(_CONSULATES)))]
     port = _PORTS[int(rng.integers(len(_PORTS)))]
     if removed:
