@@ -53,7 +53,7 @@ from typing import Any
 
 from station.agencies import AgencyAnswer, AgencyRequest, agency_for
 from station.core.vocabulary import Disposition, System, SystemStatus
-from station.gallery import GalleryError
+from station.gallery import Gallery, GalleryError
 from station.gallery.agencies import message_digest
 from station.interchange import write_transaction
 from station.interchange.ice import AlienQuery
@@ -158,7 +158,7 @@ class SecureCommunities:
         self.ori = ori or get_settings().station.ori
 
     @property
-    def gallery(self):  # noqa: ANN201 - the service's Gallery
+    def gallery(self) -> Gallery:
         """The gallery the queue lives in."""
         return self.service.gallery
 
