@@ -256,6 +256,12 @@ def _build_parser() -> argparse.ArgumentParser:
         help="book the subject with swapped R2/R3, a poor R2, or an amputated L4",
     )
     book.add_argument("--device-seed", type=int, default=0, help="mock scanner seed (0)")
+    book.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="send to the agencies but do not wait: 'systems' shows what is pending",
+    )
+    _agency_options(book)
     gallery = sub.add_parser(
         "gallery",
         parents=[where],
@@ -339,6 +345,21 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     booking.add_argument("--submit", action="store_true", help="resume: submit even if open")
     booking.add_argument("--reason", help="close: why (required, written to the audit trail)")
+    agencies = sub.add_parser(
+        "agencies",
+        parents=[where],
+        help="Secure Communities messages: show, pump, resubmit",
+        description="show TCN: the booking's messages to the state bureau, NGI, IDENT and "
+        "LESC as JSON (every one, resubmitted ones too); pump: answer every message that is "
+        "due (any station on the gallery may); resubmit TCN SYSTEM: send SYSTEM the booking "
+        "again after an error or a time-out, wait for its answer (unless --no-wait) and print "
+        "the booking's systems as JSON.",
+    )
+    agencies.add_argument("action", choices=("show", "pump", "resubmit"))
+    agencies.add_argument("tcn", nargs="?", help="the booking's TCN (show, resubmit)")
+    agencies.add_argument("system", nargs="?", help="resubmit: STATE, NGI, IDENT or LESC")
+    agencies.add_argument("--no-wait", action="store_true", help="resubmit: do not wait")
+    _agency_options(agencies)
     ebts = sub.add_parser(
         "ebts",
         help="ANSI/NIST-ITL (EBTS) transaction files",
@@ -742,6 +763,94 @@ def _service(path: Path, gallery, operator=None, *, index: bool = True):
     )
 
 
+def _agency_options(parser: argparse.ArgumentParser) -> None:
+    """Fault injection and timing of the emulated agencies (over ``[agencies]``)."""
+    parser.add_argument(
+        "--agency-down",
+        action="append",
+        default=[],
+        metavar="SYSTEM",
+        help="this agency answers ERRT 'system unavailable' (repeat for more)",
+    )
+    parser.add_argument(
+        "--agency-delay",
+        action="append",
+        default=[],
+        metavar="SYSTEM=SECONDS",
+        help="this agency answers after SECONDS (repeat for more)",
+    )
+    parser.add_argument(
+        "--agency-timeout", type=float, default=None, metavar="SECONDS", help="give up after"
+    )
+
+
+def _agency_settings(args: argparse.Namespace):
+    """The ``[agencies]`` settings with the command line's faults and delays applied."""
+    import dataclasses
+
+    from .core.vocabulary import System
+    from .settings import get_settings
+
+    current = get_settings().agencies
+    changes: dict[str, object] = {}
+    for item in args.agency_delay:
+        system, sep, seconds = item.partition("=")
+        if not sep:
+            raise CommandError(f"--agency-delay takes SYSTEM=SECONDS, got {item!r}")
+        try:
+            value = float(seconds)
+        except ValueError:
+            raise CommandError(f"--agency-delay {item!r}: {seconds!r} is not seconds") from None
+        changes[f"{System.parse(system, what='system').value.lower()}_delay"] = value
+    if args.agency_timeout is not None:
+        changes["timeout"] = args.agency_timeout
+    if args.agency_down:
+        changes["down"] = ",".join([current.down, *args.agency_down])
+    return dataclasses.replace(current, **changes)
+
+
+def _systems_json(answers) -> list[dict]:
+    return [a.to_json() for a in answers]
+
+
+def _cmd_agencies(args: argparse.Namespace) -> int:
+    from .gallery import open_gallery
+    from .service.accounts import Permission
+    from .service.secure_communities import SecureCommunities
+
+    path = _gallery_path(args)
+    if not path.exists():
+        raise CommandError(f"no gallery at {path}")
+    settings = _agency_settings(args)
+    if args.action in ("show", "resubmit") and not args.tcn:
+        raise CommandError(f"name the booking: station agencies {args.action} TCN")
+    if args.action == "resubmit" and not args.system:
+        raise CommandError("name the system: station agencies resubmit TCN SYSTEM")
+    if args.action == "show":
+        with _open_for_reading(path) as gallery:
+            booking_id = gallery.booking_by_tcn(args.tcn)["id"]
+            service = _service(path, gallery, index=False)
+            agencies = SecureCommunities(service, settings=settings)
+            print(json.dumps(_systems_json(agencies.history(booking_id)), indent=2))
+        return 0
+    with open_gallery(path, create=False) as gallery:
+        operator = _sign_in(gallery, args, Permission.BOOK)
+        service = _service(path, gallery, operator, index=False)
+        agencies = SecureCommunities(service, settings=settings)
+        if args.action == "pump":
+            print(f"settled {agencies.pump()} message(s)")
+            return 0
+        booking_id = gallery.booking_by_tcn(args.tcn)["id"]
+        agencies.resubmit(booking_id, args.system)
+        answers = (
+            agencies.systems(booking_id)
+            if args.no_wait
+            else agencies.wait(booking_id, settings.timeout + 1.0)
+        )
+        print(json.dumps(_systems_json(answers), indent=2))
+    return 0
+
+
 def _cmd_book(args: argparse.Namespace) -> int:
     from .core.vocabulary import Disposition
     from .gallery import open_gallery
@@ -750,6 +859,7 @@ def _cmd_book(args: argparse.Namespace) -> int:
     from .settings import get_settings
 
     transaction_type = get_settings().station.transaction_type  # a bad file stops us here
+    agency_settings = _agency_settings(args)
     path = _gallery_path(args)
     if args.prints is not None and args.demographics is None:
         raise CommandError("--prints needs --demographics FILE.json")
@@ -792,8 +902,23 @@ def _cmd_book(args: argparse.Namespace) -> int:
                 transaction_type=transaction_type,
             )
         _write_eft(service, report.booking_id, args.eft, args.response_eft)
-    print(json.dumps(report.to_json(), indent=2))
+        systems = _book_agencies(service, report, agency_settings, wait=not args.no_wait)
+    print(json.dumps({**report.to_json(), "systems": systems}, indent=2))
     return 1 if report.disposition is Disposition.ERROR else 0
+
+
+def _book_agencies(service, report, settings, *, wait: bool) -> list[dict]:
+    """``station book``: send a searched booking to the agencies; their answers as JSON."""
+    from .core.vocabulary import Disposition
+    from .service.secure_communities import SecureCommunities
+
+    if report.disposition not in (Disposition.HIT, Disposition.NO_HIT, Disposition.REVIEW):
+        return []  # not searched (RECAPTURE, ERROR): nothing goes out
+    agencies = SecureCommunities(service, settings=settings)
+    answers = agencies.send(report.booking_id)
+    if wait:
+        answers = agencies.wait(report.booking_id, settings.timeout + 1.0)
+    return _systems_json(answers)
 
 
 def _write_eft(service, booking_id: int, eft: Path | None, response: Path | None) -> None:
@@ -1148,6 +1273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "user": _cmd_user,
             "booking": _cmd_booking,
             "ebts": _cmd_ebts,
+            "agencies": _cmd_agencies,
         }
         return commands[args.command](args)
     except AuthError as exc:
