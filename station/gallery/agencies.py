@@ -211,7 +211,8 @@ class AgencyStore(GalleryBase):
         self, booking_id: int | None = None, *, status: str | None = None
     ) -> list[dict[str, Any]]:
         """Messages, oldest first: of one booking, or of all; optionally only with ``status``."""
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if booking_id is not None:
             where.append("booking_id = ?")
             params.append(checks.row_id(booking_id, "booking id"))
