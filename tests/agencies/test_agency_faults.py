@@ -232,3 +232,21 @@ def test_schema_5_gallery_migrates_and_agencies_answer_from_old_records(
         lesc = Lesc(g).answer(iaq).details
         assert (lesc["level"], lesc["detainer"], lesc["fin"]) == (1, "I-247", "FIN-1")
         assert lesc["status"] == "unknown (no IDENT status on record)"
+
+
+def test_purging_a_closed_booking_removes_its_messages_chained(kinds_gallery, kinds_copy) -> None:
+    booking = kinds_gallery[Profile.CRIMINAL][2]
+    with open_gallery(kinds_copy) as gallery:
+        service = BookingService(gallery)
+        agencies = SecureCommunities(service, settings=AgencySettings(down="NGI"))
+        agencies.send(booking, now=T0)
+        agencies.pump(_at(5))
+        SecureCommunities(service, settings=AgencySettings()).resubmit(booking, "NGI", now=_at(6))
+        agencies.pump(_at(7))
+        assert len(gallery.agency_messages(booking)) == 4  # the resubmission names the error
+        service.enrol(booking)  # closed: enrolled
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(days=2)
+        report = gallery.purge(1, actor="administrator", now=later)
+        assert report.bookings == 1
+        assert gallery.agency_messages(booking) == []
+        assert gallery.verify().ok
