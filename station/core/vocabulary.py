@@ -48,6 +48,7 @@ __all__ = [
     "IMPRESSIONS",
     "OFFENCE_REPOSITORIES",
     "REPOSITORIES",
+    "RACES",
     "ROLES",
     "SLAPS",
     "SLAP_FINGERS",
@@ -60,6 +61,7 @@ __all__ = [
     "ImageFormat",
     "Impression",
     "MinutiaType",
+    "Race",
     "Repository",
     "Role",
     "Slap",
@@ -256,6 +258,16 @@ class Role(_Code):
     ADMINISTRATOR = "administrator"
 
 
+class Race(_Code):
+    """A subject's race as EBTS 2.025 RAC codes it (NCIC race codes)."""
+
+    A = "A"  # Asian or Pacific Islander
+    B = "B"  # Black
+    I = "I"  # American Indian or Alaskan Native  # noqa: E741
+    U = "U"  # Unknown
+    W = "W"  # White
+
+
 class Repository(_Code):
     """Repositories that can hold a record of a subject.
 
@@ -346,6 +358,7 @@ BOOKING_STATUSES: tuple[BookingStatus, ...] = tuple(BookingStatus)
 DECISIONS: tuple[Decision, ...] = tuple(Decision)
 REPOSITORIES: tuple[Repository, ...] = tuple(Repository)
 ROLES: tuple[Role, ...] = tuple(Role)
+RACES: tuple[Race, ...] = tuple(Race)
 #: Repositories whose records carry an offence level (1 most serious … 3).
 OFFENCE_REPOSITORIES: tuple[Repository, ...] = (Repository.STATE, Repository.FEDERAL_CRIMINAL)
 

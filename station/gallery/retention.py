@@ -216,7 +216,7 @@ class RetentionStore(GalleryBase):
         images = self._booking_images(ids)
         triggers = self._lift(_APPEND_ONLY)
         try:
-            for table in ("decisions", "responses", "audit", "booking_prints"):
+            for table in ("decisions", "responses", "audit", "booking_prints", "arrests"):
                 for row_id in self._ids(table, "booking_id", ids):
                     self._delete_chained(table, row_id)
             for image_id in images:

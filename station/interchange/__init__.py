@@ -28,6 +28,7 @@ from .ansi_nist import (
     write_transaction,
 )
 from .ebts import (
+    ArrestCharge,
     HitSubject,
     PrintImage,
     Segment,
@@ -42,6 +43,7 @@ from .ebts import (
 __all__ = [
     "MAX_TRANSACTION_BYTES",
     "FieldValue",
+    "ArrestCharge",
     "HitSubject",
     "InterchangeError",
     "PrintImage",
