@@ -523,12 +523,6 @@ def build_submission(submission: TenprintSubmission) -> Transaction:
     if not isinstance(submission, TenprintSubmission):
         raise ValueError(f"expected a TenprintSubmission, got {type(submission).__name__}")
     s = submission
-    arrested = s.date_of_arrest is not None or bool(s.charges) or bool(s.oca)
-    if s.tot == "CAR" and arrested and not str(s.demographics.get("race") or "").strip():
-        raise ValueError(
-            f"submission {s.tcn}: a CAR with arrest data needs the subject's race "
-            "(2.025 RAC is mandatory in EBTS)"
-        )
     extra: dict[int, object] = {}
     if s.gmt is not None:
         extra[14] = s.gmt.strftime("%Y%m%d%H%M%SZ")
@@ -563,6 +557,12 @@ def build_submission(submission: TenprintSubmission) -> Transaction:
             ["" if c.offence_date is None else _date_text(c.offence_date), c.literal]
             for c in s.charges
         ]
+    arrested = s.date_of_arrest is not None or bool(s.charges) or bool(s.oca)
+    if s.tot == "CAR" and arrested and not type2.get(25):
+        raise ValueError(
+            f"submission {s.tcn}: a CAR with arrest data needs the subject's race "
+            "(2.025 RAC is mandatory in EBTS)"
+        )
     records: list[Record] = [TaggedRecord.of(2, type2)]
 
     idc = 1

@@ -17,6 +17,7 @@ from station.gallery.schema import APPLICATION_ID
 TABLES = {
     "meta",
     "subjects",
+    "arrests",
     "records",
     "images",
     "bookings",
@@ -44,7 +45,7 @@ def _schema(path: Path) -> list[tuple]:
 def test_new_file_gets_the_current_schema(gallery_path: Path) -> None:
     open_gallery(gallery_path).close()
     with closing(_raw(gallery_path)) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
