@@ -247,9 +247,7 @@ class BookingStore(GalleryBase):
         return booking_id
 
     @guarded
-    def set_arrest(
-        self, booking_id: int, arrest: Arrest, *, jms_booking: str | None = None
-    ) -> int:
+    def set_arrest(self, booking_id: int, arrest: Arrest, *, jms_booking: str | None = None) -> int:
         """Store the arrest data of an open booking (replacing what it had), chained.
 
         Parameters

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from itertools import pairwise
 from collections.abc import Mapping
+from itertools import pairwise
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal

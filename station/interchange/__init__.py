@@ -42,8 +42,8 @@ from .ebts import (
 
 __all__ = [
     "MAX_TRANSACTION_BYTES",
-    "FieldValue",
     "ArrestCharge",
+    "FieldValue",
     "HitSubject",
     "InterchangeError",
     "PrintImage",

@@ -74,12 +74,12 @@ from .ansi_nist import (
 
 __all__ = [
     "ANSI_NIST_VERSION",
-    "ArrestCharge",
     "COMPRESSIONS",
     "DEMOGRAPHIC_KEYS",
     "DOMAIN",
     "EBTS_VERSION",
     "RESPONSE_TYPES",
+    "ArrestCharge",
     "HitSubject",
     "PrintImage",
     "Segment",

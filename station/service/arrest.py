@@ -190,7 +190,9 @@ def _arrest_date(
     if arrested > today:
         problems.append(Problem("date_of_arrest", "Date of arrest is in the future"))
     elif arrested < EARLIEST_BIRTH:
-        problems.append(Problem("date_of_arrest", f"Date of arrest is before {EARLIEST_BIRTH.year}"))
+        problems.append(
+            Problem("date_of_arrest", f"Date of arrest is before {EARLIEST_BIRTH.year}")
+        )
     else:
         born = _iso(date_of_birth)
         if born is not None and arrested < born:
@@ -208,9 +210,7 @@ def _charge_problems(
         problems.append(Problem("charges", "Charges must be a list"))
         return
     if len(charges) > MAX_CHARGES:
-        problems.append(
-            Problem("charges", f"Charges: at most {MAX_CHARGES}, got {len(charges)}")
-        )
+        problems.append(Problem("charges", f"Charges: at most {MAX_CHARGES}, got {len(charges)}"))
         return
     seen: set[str] = set()
     for number, item in enumerate(charges, start=1):
