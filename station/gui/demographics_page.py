@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from itertools import pairwise
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -181,25 +181,31 @@ class DemographicsPage(QWidget):
         self.generate.clicked.connect(self._generate)
         sl.addWidget(QLabel("Subject"), 0, 0)
         sl.addWidget(self.kind, 0, 1)
-        sl.addWidget(QLabel("Number"), 1, 0)
-        sl.addWidget(self.synthetic_id, 1, 1)
-        sl.addWidget(self.generate, 2, 0, 1, 2)
+        sl.addWidget(QLabel("Number"), 0, 2)
+        sl.addWidget(self.synthetic_id, 0, 3)
+        sl.addWidget(self.generate, 1, 0, 1, 2)
+        sl.setColumnStretch(1, 1)
         note = QLabel(
             "Every person here is synthetic. The generated subject is also the one the mock "
             "scanner prints."
         )
         note.setWordWrap(True)
         note.setObjectName("syntheticNote")
-        sl.addWidget(note, 3, 0, 1, 2)
+        sl.addWidget(note, 1, 2, 1, 2)
 
+        # Two columns (the JMS number above the subject; the arrest above the training box) so
+        # the page fits 1024 x 720 with the alert bar shown.
+        left = QVBoxLayout()
+        left.addWidget(jms_box)
+        left.addWidget(form)
+        left.addStretch(1)
         right = QVBoxLayout()
-        right.addWidget(jms_box)
+        right.addWidget(arrest_box)
         right.addWidget(synth)
         right.addStretch(1)
         columns = QHBoxLayout()
-        columns.addWidget(form, 3, Qt.AlignmentFlag.AlignTop)
-        columns.addWidget(arrest_box, 3, Qt.AlignmentFlag.AlignTop)
-        columns.addLayout(right, 2)
+        columns.addLayout(left, 1)
+        columns.addLayout(right, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addLayout(columns)
@@ -264,15 +270,16 @@ class DemographicsPage(QWidget):
         self.offence_date = self._edit("offenceDateEdit", "offence date")
         self.offence_date.setInputMask("9999-99-99;_")
         self.offence_date.setToolTip("Date of the offence (YYYY-MM-DD, optional)")
-        self.offence_date.setMinimumWidth(100)
-        self.offence_date.setMaximumWidth(130)
+        self.offence_date.setMinimumWidth(96)
+        self.offence_date.setMaximumWidth(120)
         self.add_charge = QPushButton("&Add charge")
         self.add_charge.setObjectName("addChargeButton")
         self.add_charge.clicked.connect(self._add_charge)
         self.charges_list = QListWidget()
         self.charges_list.setObjectName("chargesList")
-        self.charges_list.setMaximumHeight(84)
-        self.remove_charge = QPushButton("Remo&ve charge")
+        self.charges_list.setFixedHeight(self.charges_list.fontMetrics().height() * 3 + 12)
+        self.remove_charge = QPushButton("Remo&ve")
+        self.remove_charge.setToolTip("Remove the charge selected in the list")
         self.remove_charge.setObjectName("removeChargeButton")
         self.remove_charge.clicked.connect(self._remove_charge)
         self.level_label = plain(QLabel("—"))
@@ -290,6 +297,7 @@ class DemographicsPage(QWidget):
         buttons.addWidget(self.add_charge)
         buttons.addWidget(self.remove_charge)
         buttons.addStretch(1)
+        buttons.addWidget(self.level_label)
         for label, item in (
             ("Arrest &number *", self.oca),
             ("Arresting &ORI *", self.ori),
@@ -298,7 +306,6 @@ class DemographicsPage(QWidget):
             ("Offen&ce", self.offence_combo),
             ("Offence date", buttons),
             ("Charges *", self.charges_list),
-            ("Level", self.level_label),
             ("Scars, marks, ta&ttoos", self.smt),
         ):
             grid.addRow(label, item)
@@ -317,11 +324,12 @@ class DemographicsPage(QWidget):
         self.jms_status.setWordWrap(True)
         box = QGroupBox("Jail management system")
         box.setObjectName("jmsBox")
-        grid = QGridLayout(box)
-        grid.addWidget(QLabel("Booking number"), 0, 0, 1, 2)
-        grid.addWidget(self.jms_number, 1, 0)
-        grid.addWidget(self.jms_fetch, 1, 1)
-        grid.addWidget(self.jms_status, 2, 0, 1, 2)
+        self.jms_number.setMaximumWidth(160)
+        row = QHBoxLayout(box)
+        row.addWidget(QLabel("Booking number"))
+        row.addWidget(self.jms_number)
+        row.addWidget(self.jms_fetch)
+        row.addWidget(self.jms_status, 1)
         return box
 
     def _edit(self, name: str, placeholder: str) -> QLineEdit:

@@ -13,7 +13,7 @@ from station.cli import main
 from station.core.arrest import Arrest, Charge
 from station.core.offences import OFFENCES, level_of, offence
 from station.core.vocabulary import Race
-from station.gallery import GalleryError
+from station.gallery import GalleryError, NotFoundError
 from station.interchange import parse_submission, read_transaction, write_transaction
 from station.interchange.ebts import build_submission
 from station.service import BookingService
@@ -281,3 +281,18 @@ def test_station_jms_list_and_show(capsys) -> None:
     )
     assert main(["jms", "show", "BK26-00001"]) == 0
     assert json.loads(capsys.readouterr().out)["arrest"]["race"] == "B"
+
+
+def test_purging_a_closed_booking_removes_its_arrest_and_keeps_the_chain(
+    service: BookingService,
+) -> None:
+    gallery = service.gallery
+    booking = service.open_booking(_DEMO, arrest=_ARREST)
+    tcn = gallery.booking(booking)["tcn"]
+    gallery.set_booking_status(booking, "cancelled")
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=400)
+    report = gallery.purge(365, actor="admin", now=later)
+    assert tcn in report.tcns
+    with pytest.raises(NotFoundError, match="no booking"):
+        gallery.arrest(booking)
+    assert gallery.verify().ok
