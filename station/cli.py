@@ -244,6 +244,12 @@ def _build_parser() -> argparse.ArgumentParser:
     book.add_argument(
         "--demographics", type=Path, help="JSON file (with --prints; with --ebts: its names)"
     )
+    book.add_argument(
+        "--jms",
+        metavar="NUMBER",
+        help="jail management system booking: its demographics and arrest data (charges, "
+        "race, OCA, ORI, date of arrest) are booked",
+    )
     book.add_argument("--eft", type=Path, metavar="OUT", help="write the booking's CAR/CNA file")
     book.add_argument(
         "--response-eft", type=Path, metavar="OUT", help="write the booking's SRE or ERRT file"
@@ -380,6 +386,14 @@ def _build_parser() -> argparse.ArgumentParser:
     ebts_export.add_argument(
         "--response", action="store_true", help="write the SRE or ERRT instead"
     )
+    jms = sub.add_parser(
+        "jms",
+        help="the jail management system's bookings ([paths] jms, or the shipped synthetic one)",
+        description="list: booking numbers with name, date of arrest, charges and level; "
+        "show NUMBER: one booking's demographics and arrest data as JSON.",
+    )
+    jms.add_argument("action", choices=("list", "show"))
+    jms.add_argument("number", nargs="?", help="show: the JMS booking number")
     return parser
 
 
@@ -861,8 +875,15 @@ def _cmd_book(args: argparse.Namespace) -> int:
     transaction_type = get_settings().station.transaction_type  # a bad file stops us here
     agency_settings = _agency_settings(args)
     path = _gallery_path(args)
-    if args.prints is not None and args.demographics is None:
-        raise CommandError("--prints needs --demographics FILE.json")
+    if args.prints is not None and args.demographics is None and args.jms is None:
+        raise CommandError("--prints needs --demographics FILE.json (or --jms NUMBER)")
+    if args.jms is not None and args.demographics is not None:
+        raise CommandError("give --demographics or --jms, not both")
+    jms = None
+    if args.jms is not None:
+        from .service.jms import JailManagementSystem
+
+        jms = JailManagementSystem().booking(args.jms)  # an unknown number stops us here
     for out in (args.eft, args.response_eft):
         if out is not None and (out.is_dir() or not out.parent.is_dir()):
             raise CommandError(f"cannot write {out}: name a file in an existing folder")
@@ -879,13 +900,17 @@ def _cmd_book(args: argparse.Namespace) -> int:
         service = _service(path, gallery, _sign_in(gallery, args, Permission.BOOK))
         if args.prints is not None:
             report = book_files(
-                service, args.prints, args.demographics, transaction_type=transaction_type
+                service,
+                args.prints,
+                args.demographics,
+                transaction_type=transaction_type,
+                jms=jms,
             )
         elif args.ebts is not None:
             from .service.drive import book_transaction_file
 
             report = book_transaction_file(
-                service, args.ebts, args.demographics, transaction_type=transaction_type
+                service, args.ebts, args.demographics, transaction_type=transaction_type, jms=jms
             )
         else:
             population = _population(args)
@@ -900,6 +925,7 @@ def _cmd_book(args: argparse.Namespace) -> int:
                 device_seed=args.device_seed,
                 platen=platen,
                 transaction_type=transaction_type,
+                jms=jms,
             )
         _write_eft(service, report.booking_id, args.eft, args.response_eft)
         systems = _book_agencies(service, report, agency_settings, wait=not args.no_wait)
@@ -1010,6 +1036,34 @@ def _stale(gallery, older_than: float | None) -> list:
 
     service = BookingService(gallery)
     return service.stale(older_than=STALE_AFTER if older_than is None else older_than)
+
+
+def _cmd_jms(args: argparse.Namespace) -> int:
+    """``station jms list`` / ``show NUMBER``: the jail management system's bookings."""
+    from .core.arrest import Arrest
+    from .service.jms import JailManagementSystem
+
+    if args.action == "show" and not args.number:
+        raise CommandError("name the booking: station jms show NUMBER")
+    if args.action == "list" and args.number:
+        raise CommandError("list takes no booking number")
+    jms = JailManagementSystem()
+    if args.action == "show":
+        print(json.dumps(jms.booking(args.number).to_json(), indent=2, ensure_ascii=False))
+        return 0
+    for number in jms.numbers():
+        booking = jms.booking(number)
+        demo = booking.demographics
+        try:
+            arrest = Arrest.from_json(booking.arrest)
+            what = (
+                f"arrested {arrest.date_of_arrest}, "
+                f"{', '.join(c.code for c in arrest.charges)} (level {arrest.level})"
+            )
+        except ValueError as exc:
+            what = f"arrest data to correct: {exc}"
+        print(f"{number}: {demo.get('last_name')}, {demo.get('first_name')}: {what}")
+    return 0
 
 
 def _cmd_booking(args: argparse.Namespace) -> int:
@@ -1274,6 +1328,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "booking": _cmd_booking,
             "ebts": _cmd_ebts,
             "agencies": _cmd_agencies,
+            "jms": _cmd_jms,
         }
         return commands[args.command](args)
     except AuthError as exc:

@@ -10,6 +10,8 @@ Example file (every key optional; these are the defaults)::
 
     [paths]
     gallery = "gallery.sqlite"   # a relative path is inside the station's data folder
+    jms = ""                     # the jail management system's export (file or folder);
+                                 # empty: the station's synthetic demonstration one
 
 The data folder is the per-user one (``platformdirs.user_data_path("booking-station")``:
 ``~/.local/share/booking-station`` on Linux, ``%LOCALAPPDATA%\\booking-station`` on Windows,
@@ -122,6 +124,7 @@ class PathSettings:
     """Where the station keeps its data (relative paths: inside :func:`data_dir`)."""
 
     gallery: Path = Path("gallery.sqlite")
+    jms: str = ""
 
     @property
     def gallery_file(self) -> Path:

@@ -47,6 +47,7 @@ __all__ = [
     "IMAGE_FORMATS",
     "IMPRESSIONS",
     "OFFENCE_REPOSITORIES",
+    "RACES",
     "REPOSITORIES",
     "ROLES",
     "SLAPS",
@@ -62,6 +63,7 @@ __all__ = [
     "ImageFormat",
     "Impression",
     "MinutiaType",
+    "Race",
     "Repository",
     "Role",
     "Slap",
@@ -260,6 +262,16 @@ class Role(_Code):
     ADMINISTRATOR = "administrator"
 
 
+class Race(_Code):
+    """A subject's race as EBTS 2.025 RAC codes it (NCIC race codes)."""
+
+    A = "A"  # Asian or Pacific Islander
+    B = "B"  # Black
+    I = "I"  # American Indian or Alaskan Native  # noqa: E741
+    U = "U"  # Unknown
+    W = "W"  # White
+
+
 class Repository(_Code):
     """Repositories that can hold a record of a subject.
 
@@ -410,6 +422,7 @@ REPOSITORIES: tuple[Repository, ...] = tuple(Repository)
 ROLES: tuple[Role, ...] = tuple(Role)
 SYSTEMS: tuple[System, ...] = tuple(System)
 SYSTEM_STATUSES: tuple[SystemStatus, ...] = tuple(SystemStatus)
+RACES: tuple[Race, ...] = tuple(Race)
 #: Repositories whose records carry an offence level (1 most serious … 3).
 OFFENCE_REPOSITORIES: tuple[Repository, ...] = (Repository.STATE, Repository.FEDERAL_CRIMINAL)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from station.core.arrest import Arrest
 from station.core.template import Template
 from station.core.vocabulary import (
     ANNOTATIONS,
@@ -244,6 +245,90 @@ class BookingStore(GalleryBase):
                 f"booking {tcn} is {status}: its prints can only change while it is open"
             )
         return booking_id
+
+    @guarded
+    def set_arrest(self, booking_id: int, arrest: Arrest, *, jms_booking: str | None = None) -> int:
+        """Store the arrest data of an open booking (replacing what it had), chained.
+
+        Parameters
+        ----------
+        booking_id : int
+        arrest : Arrest
+            Checked by the caller (:func:`station.service.arrest.clean_arrest`).
+        jms_booking : str, optional
+            The jail management system's booking number it came from.
+
+        Returns
+        -------
+        arrest_id : int
+
+        Raises
+        ------
+        GalleryError
+            The booking is not open (a submitted booking's arrest data is what was sent).
+        NotFoundError
+            No such booking.
+        """
+        if not isinstance(arrest, Arrest):
+            raise ValueError(f"arrest must be an Arrest, got {type(arrest).__name__}")
+        if jms_booking is not None:
+            jms_booking = checks.text(jms_booking, "JMS booking number")
+        data = arrest.to_json()
+        row = {
+            "oca": data["oca"],
+            "ori": data["ori"],
+            "date_of_arrest": data["date_of_arrest"],
+            "charges": codecs.to_json(data["charges"], "charges"),
+            "race": data["race"],
+            "smt": codecs.to_json(data["smt"], "smt"),
+            "jms_booking": jms_booking,
+        }
+        with self.transaction():
+            booking_id = self._open_arrest(booking_id)
+            stamp = codecs.now()
+            existing = self._scalar("SELECT id FROM arrests WHERE booking_id = ?", (booking_id,))
+            if existing is None:
+                return self._insert(
+                    "arrests",
+                    {"booking_id": booking_id, **row, "created_at": stamp, "updated_at": stamp},
+                )
+            sets = ", ".join(f"{k} = ?" for k in row)
+            self._conn.execute(
+                f"UPDATE arrests SET {sets}, updated_at = ? WHERE id = ?",
+                (*row.values(), stamp, existing),
+            )
+            self._chain("arrests", int(existing), "update")
+            return int(existing)
+
+    def _open_arrest(self, booking_id: object) -> int:
+        booking_id = self._require("bookings", booking_id, "booking")
+        status, tcn = self._conn.execute(
+            "SELECT status, tcn FROM bookings WHERE id = ?", (booking_id,)
+        ).fetchone()
+        if status != BookingStatus.OPEN:
+            raise GalleryError(
+                f"booking {tcn} is {status}: its arrest data can only change while it is open"
+            )
+        return booking_id
+
+    @guarded
+    def arrest(self, booking_id: int) -> dict[str, Any] | None:
+        """The booking's arrest data, or ``None`` when it has none.
+
+        Returns
+        -------
+        dict or None
+            ``id, booking_id, oca, ori, date_of_arrest, race, jms_booking, created_at,
+            updated_at``, ``charges`` (list of ``{"code", "offence_date"}``) and ``smt`` (list
+            of text): :meth:`station.core.arrest.Arrest.from_json` reads it.
+        """
+        booking_id = self._require("bookings", booking_id, "booking")
+        row = self._row("SELECT * FROM arrests WHERE booking_id = ?", (booking_id,))
+        if row is None:
+            return None
+        row["charges"] = codecs.from_json(row["charges"])
+        row["smt"] = codecs.from_json(row["smt"])
+        return row
 
     @guarded
     def add_booking_print(

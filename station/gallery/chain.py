@@ -71,8 +71,8 @@ V2_TRACKED: tuple[str, ...] = (
     "audit",
 )
 #: Tables whose every change is chained, in the order a migration chains existing rows
-#: (schema version 3 added ``accounts``, version 6 ``agency_messages``).
-TRACKED: tuple[str, ...] = (*V2_TRACKED, "accounts", "agency_messages")
+#: (schema version 3 added ``accounts``, version 6 ``agency_messages``, version 7 ``arrests``).
+TRACKED: tuple[str, ...] = (*V2_TRACKED, "accounts", "agency_messages", "arrests")
 _OPS = ("insert", "update", "delete")
 _ZERO = bytes(32)
 _FETCH = 256

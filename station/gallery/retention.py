@@ -216,7 +216,14 @@ class RetentionStore(GalleryBase):
         images = self._booking_images(ids)
         triggers = self._lift(_APPEND_ONLY)
         try:
-            for table in ("decisions", "responses", "audit", "booking_prints", "agency_messages"):
+            for table in (
+                "decisions",
+                "responses",
+                "audit",
+                "booking_prints",
+                "agency_messages",
+                "arrests",
+            ):
                 for row_id in sorted(self._ids(table, "booking_id", ids), reverse=True):
                     self._delete_chained(table, row_id)
             for image_id in images:

@@ -25,6 +25,7 @@ from station.core.vocabulary import (
     IMAGE_FORMATS,
     IMPRESSIONS,
     OFFENCE_REPOSITORIES,
+    RACES,
     REPOSITORIES,
     SLAPS,
     SYSTEM_STATUSES,
@@ -345,9 +346,47 @@ def _v6(db: sqlite_utils.Database) -> None:
     track_tables(db.conn)
 
 
+_ARRESTS = f"""
+CREATE TABLE arrests (
+    id INTEGER PRIMARY KEY,
+    booking_id INTEGER NOT NULL UNIQUE REFERENCES bookings(id),
+    oca TEXT NOT NULL CHECK (length(oca) BETWEEN 1 AND 20),
+    ori TEXT NOT NULL CHECK (length(ori) = 9),
+    date_of_arrest TEXT NOT NULL CHECK (length(date_of_arrest) = 10),
+    charges TEXT NOT NULL
+        CHECK (json_valid(charges) AND json_type(charges) = 'array'
+               AND json_array_length(charges) > 0),
+    race TEXT NOT NULL CHECK (race IN {_in(RACES)}),
+    smt TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(smt) AND json_type(smt) = 'array'),
+    jms_booking TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+)"""
+
+
+def _v7(db: sqlite_utils.Database) -> None:
+    """Arrest data of a booking (schema 7, issue 14): one
+    row per booking with the arrest number (OCA), the arresting agency's ORI, the date of
+    arrest, the charges (a JSON array of ``{"code", "offence_date"}``: the level is computed
+    from the offence table, not stored), race, scars/marks/tattoos and the jail management
+    system's booking number it came from; the chain is rebuilt to track the new table."""
+    from .chain import track_tables
+
+    db.conn.execute(_ARRESTS)
+    track_tables(db.conn)
+
+
 #: Migration ``k`` (index ``k - 1``) turns schema version ``k - 1`` into ``k``. Each runs inside
 #: the transaction the caller opened and must not commit.
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6)
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
+    _v1,
+    _v2,
+    _v3,
+    _v4,
+    _v5,
+    _v6,
+    _v7,
+)
 
 #: Schema version this build writes and reads (``PRAGMA user_version``).
 SCHEMA_VERSION: int = len(MIGRATIONS)

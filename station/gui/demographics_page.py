@@ -1,13 +1,15 @@
-"""Step 1, New booking: the subject's demographics, checked before the booking opens."""
+"""Step 1, New booking: the subject's demographics and the arrest, checked before the booking
+opens; a jail management system (JMS) booking number fills both."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from itertools import pairwise
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -17,12 +19,18 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
+from station.core.arrest import Arrest
+from station.core.offences import OFFENCES, level_of, offence
+from station.service.arrest import OCA_LENGTH, RACE_NAMES, check_arrest, clean_arrest
 from station.service.demographics import (
     EYES,
     HAIR,
@@ -34,6 +42,7 @@ from station.service.demographics import (
 
 from .scanner_driver import PLATEN_CHOICES
 from .widgets import plain
+from .workers import TaskRunner
 
 __all__ = ["DemographicsPage", "validate_demographics"]
 
@@ -65,12 +74,36 @@ class DemographicsPage(QWidget):
     generate_requested(str, int)
         The officer asked for a synthetic subject: a :data:`PLATEN_CHOICES` key and the
         synthetic id (-1: let the station choose).
+    jms_fetched(str)
+        The form was filled from this JMS booking number.
+    jms_failed(str)
+        A fetch failed; the message (also shown under the JMS number).
+
+    Parameters
+    ----------
+    parent : QWidget, optional
+    tasks : TaskRunner, optional
+        Where the JMS export is read (default: a runner of the page's own).
+    jms_path : pathlib.Path, optional
+        The JMS export (default: ``[paths] jms`` of the settings, read when fetching).
     """
 
     generate_requested = Signal(str, int)
+    jms_fetched = Signal(str)
+    jms_failed = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        tasks: TaskRunner | None = None,
+        jms_path: Any = None,
+    ) -> None:
         super().__init__(parent)
+        self._tasks = tasks if tasks is not None else TaskRunner(self, max_threads=1)
+        self._jms_path = jms_path
+        self._jms_number: str | None = None
+        self._charges: list[dict[str, Any]] = []
         self.setObjectName("newBookingPage")
         title = QLabel("New booking — enter the subject's details")
         title.setObjectName("pageTitle")
@@ -119,6 +152,9 @@ class DemographicsPage(QWidget):
         ):
             grid.addRow(label, widget)
 
+        arrest_box = self._arrest_box()
+        jms_box = self._jms_box()
+
         self.error_label = plain(QLabel())
         self.error_label.setObjectName("formErrorLabel")
         self.error_label.setWordWrap(True)
@@ -145,20 +181,31 @@ class DemographicsPage(QWidget):
         self.generate.clicked.connect(self._generate)
         sl.addWidget(QLabel("Subject"), 0, 0)
         sl.addWidget(self.kind, 0, 1)
-        sl.addWidget(QLabel("Number"), 1, 0)
-        sl.addWidget(self.synthetic_id, 1, 1)
-        sl.addWidget(self.generate, 2, 0, 1, 2)
+        sl.addWidget(QLabel("Number"), 0, 2)
+        sl.addWidget(self.synthetic_id, 0, 3)
+        sl.addWidget(self.generate, 1, 0, 1, 2)
+        sl.setColumnStretch(1, 1)
         note = QLabel(
             "Every person here is synthetic. The generated subject is also the one the mock "
             "scanner prints."
         )
         note.setWordWrap(True)
         note.setObjectName("syntheticNote")
-        sl.addWidget(note, 3, 0, 1, 2)
+        sl.addWidget(note, 1, 2, 1, 2)
 
+        # Two columns (the JMS number above the subject; the arrest above the training box) so
+        # the page fits 1024 x 720 with the alert bar shown.
+        left = QVBoxLayout()
+        left.addWidget(jms_box)
+        left.addWidget(form)
+        left.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(arrest_box)
+        right.addWidget(synth)
+        right.addStretch(1)
         columns = QHBoxLayout()
-        columns.addWidget(form, 3)
-        columns.addWidget(synth, 2, Qt.AlignmentFlag.AlignTop)
+        columns.addLayout(left, 1)
+        columns.addLayout(right, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addLayout(columns)
@@ -178,12 +225,112 @@ class DemographicsPage(QWidget):
             self.eyes,
             self.hair,
             self.place_of_birth,
+            self.oca,
+            self.ori,
+            self.arrest_date,
+            self.race,
+            self.offence_combo,
+            self.offence_date,
+            self.add_charge,
+            self.charges_list,
+            self.remove_charge,
+            self.smt,
+            self.jms_number,
+            self.jms_fetch,
             self.kind,
             self.synthetic_id,
             self.generate,
         ]
         for a, b in pairwise(order):
             QWidget.setTabOrder(a, b)
+
+    def _arrest_box(self) -> QGroupBox:
+        """The arrest fields (EBTS 2.009 OCA, 2.025 RAC, 2.026 SMT, 2.045 DOA, 2.047 ASL)."""
+        self.oca = self._edit("arrestNumberEdit", "Arrest number, e.g. 26-000123")
+        self.oca.setMaxLength(OCA_LENGTH)
+        self.ori = self._edit("arrestOriEdit", "e.g. NY0303000")
+        self.ori.setMaxLength(9)
+        self.arrest_date = self._edit("arrestDateEdit", "YYYY-MM-DD")
+        self.arrest_date.setInputMask("9999-99-99;_")
+        self.race = QComboBox()
+        self.race.setObjectName("raceCombo")
+        self.race.addItem("—", "")
+        for code, label in RACE_NAMES.items():
+            self.race.addItem(label, str(code))
+        self.offence_combo = QComboBox()
+        self.offence_combo.setObjectName("offenceCombo")
+        for o in OFFENCES:
+            self.offence_combo.addItem(f"L{o.level} {o.code} {o.description}", o.code)
+        self.offence_combo.setToolTip("The offence charged; its level comes from the table")
+        self.offence_combo.setMinimumContentsLength(16)
+        self.offence_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.offence_combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.offence_date = self._edit("offenceDateEdit", "offence date")
+        self.offence_date.setInputMask("9999-99-99;_")
+        self.offence_date.setToolTip("Date of the offence (YYYY-MM-DD, optional)")
+        self.offence_date.setMinimumWidth(96)
+        self.offence_date.setMaximumWidth(120)
+        self.add_charge = QPushButton("&Add charge")
+        self.add_charge.setObjectName("addChargeButton")
+        self.add_charge.clicked.connect(self._add_charge)
+        self.charges_list = QListWidget()
+        self.charges_list.setObjectName("chargesList")
+        self.charges_list.setFixedHeight(self.charges_list.fontMetrics().height() * 3 + 12)
+        self.remove_charge = QPushButton("Remo&ve")
+        self.remove_charge.setToolTip("Remove the charge selected in the list")
+        self.remove_charge.setObjectName("removeChargeButton")
+        self.remove_charge.clicked.connect(self._remove_charge)
+        self.level_label = plain(QLabel("—"))
+        self.level_label.setObjectName("arrestLevelLabel")
+        self.level_label.setToolTip("Secure Communities level of the most serious charge")
+        self.smt = self._edit("smtEdit", "e.g. TAT R ARM; SC L HND")
+        self.smt.setToolTip("Scars, marks and tattoos, separated by ';'")
+
+        box = QGroupBox("Arrest")
+        box.setObjectName("arrestBox")
+        grid = QFormLayout(box)
+        grid.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.offence_date)
+        buttons.addWidget(self.add_charge)
+        buttons.addWidget(self.remove_charge)
+        buttons.addStretch(1)
+        buttons.addWidget(self.level_label)
+        for label, item in (
+            ("Arrest &number *", self.oca),
+            ("Arresting &ORI *", self.ori),
+            ("Date of a&rrest *", self.arrest_date),
+            ("R&ace *", self.race),
+            ("Offen&ce", self.offence_combo),
+            ("Offence date", buttons),
+            ("Charges *", self.charges_list),
+            ("Scars, marks, ta&ttoos", self.smt),
+        ):
+            grid.addRow(label, item)
+        return box
+
+    def _jms_box(self) -> QGroupBox:
+        """The JMS booking number and its Fetch button."""
+        self.jms_number = self._edit("jmsNumberEdit", "e.g. BK26-00003")
+        self.jms_number.setMaxLength(40)
+        self.jms_fetch = QPushButton("&Fetch")
+        self.jms_fetch.setObjectName("jmsFetchButton")
+        self.jms_fetch.setToolTip("Fill the form from the jail management system's booking")
+        self.jms_fetch.clicked.connect(self.fetch_jms)
+        self.jms_status = plain(QLabel())
+        self.jms_status.setObjectName("jmsStatusLabel")
+        self.jms_status.setWordWrap(True)
+        box = QGroupBox("Jail management system")
+        box.setObjectName("jmsBox")
+        self.jms_number.setMaximumWidth(160)
+        row = QHBoxLayout(box)
+        row.addWidget(QLabel("Booking number"))
+        row.addWidget(self.jms_number)
+        row.addWidget(self.jms_fetch)
+        row.addWidget(self.jms_status, 1)
+        return box
 
     def _edit(self, name: str, placeholder: str) -> QLineEdit:
         edit = QLineEdit()
@@ -201,6 +348,103 @@ class DemographicsPage(QWidget):
 
     def _generate(self) -> None:
         self.generate_requested.emit(str(self.kind.currentData()), self.synthetic_id.value())
+
+    # --- charges --------------------------------------------------------------------------
+
+    def _add_charge(self) -> None:
+        day = self.offence_date.text().strip()
+        self._charges.append(
+            {
+                "code": str(self.offence_combo.currentData()),
+                "offence_date": day if day.replace("-", "").strip() else None,
+            }
+        )
+        self.offence_date.clear()
+        self._show_charges()
+
+    def _remove_charge(self) -> None:
+        row = self.charges_list.currentRow()
+        if 0 <= row < len(self._charges):
+            del self._charges[row]
+            self._show_charges()
+
+    def _show_charges(self) -> None:
+        self.charges_list.clear()
+        known = []
+        for charge in self._charges:
+            try:
+                o = offence(str(charge.get("code")))
+            except ValueError:
+                text = f"{charge.get('code')}: not in the offence table"
+            else:
+                known.append(o)
+                text = f"L{o.level}  {o.code}  {o.description}"
+            if charge.get("offence_date"):
+                text += f"  (offence {charge['offence_date']})"
+            QListWidgetItem(text, self.charges_list)
+        level = level_of(known)
+        self.level_label.setText("—" if level is None else f"Level {level}")
+
+    # --- the jail management system -------------------------------------------------------
+
+    def fetch_jms(self) -> None:
+        """Read the JMS booking typed in the number field (on a worker thread) and fill the
+        form with it; an unknown number is shown under the field."""
+        from station.service.jms import JailManagementSystem, jms_path
+
+        number = self.jms_number.text().strip()
+        if not number:
+            self._jms_error("Enter a JMS booking number")
+            return
+        try:
+            path = self._jms_path if self._jms_path is not None else jms_path()
+        except ValueError as exc:
+            self._jms_error(str(exc))
+            return
+        self.jms_fetch.setEnabled(False)
+        self.jms_status.setText(f"Fetching {number} …")
+        self._tasks.submit(
+            lambda token: JailManagementSystem(path).booking(number),
+            done=self._fetched,
+            failed=lambda exc: self._jms_error(str(exc)),
+        )
+
+    def _jms_error(self, message: str) -> None:
+        self.jms_fetch.setEnabled(True)
+        self.jms_status.setText(message)
+        self.jms_failed.emit(message)
+
+    def _fetched(self, booking: Any) -> None:
+        self.jms_fetch.setEnabled(True)
+        self.fill(dict(booking.demographics))
+        self.fill_arrest(booking.arrest)
+        self._jms_number = booking.booking_number
+        self.jms_status.setText(
+            f"Filled from JMS booking {booking.booking_number}: check and correct, then Next"
+        )
+        log.info("form filled from JMS booking %s", booking.booking_number)
+        self.jms_fetched.emit(booking.booking_number)
+
+    @property
+    def jms_booking(self) -> str | None:
+        """The JMS booking number the form was filled from, if it was."""
+        return self._jms_number
+
+    def fill_arrest(self, data: Mapping[str, Any]) -> None:
+        """Fill the arrest fields (as an :meth:`Arrest.to_json` or a JMS export holds them)."""
+        self.oca.setText(str(data.get("oca") or ""))
+        self.ori.setText(str(data.get("ori") or ""))
+        self.arrest_date.setText(str(data.get("date_of_arrest") or ""))
+        self.race.setCurrentIndex(max(self.race.findData(str(data.get("race") or "")), 0))
+        charges = data.get("charges") or []
+        self._charges = [
+            {"code": c, "offence_date": None} if isinstance(c, str) else dict(c)
+            for c in charges
+            if isinstance(c, str | Mapping)
+        ]
+        self._show_charges()
+        smt = data.get("smt") or []
+        self.smt.setText("; ".join(str(s) for s in smt) if isinstance(smt, list) else str(smt))
 
     # --- values ---------------------------------------------------------------------------
 
@@ -221,10 +465,43 @@ class DemographicsPage(QWidget):
         }
         return data
 
+    def arrest_values(self) -> dict[str, Any] | None:
+        """The arrest fields as :func:`~station.service.arrest.check_arrest` takes them, or
+        ``None`` when every one is empty (a booking without arrest data)."""
+        day = self.arrest_date.text().strip()
+        data: dict[str, Any] = {
+            "oca": self.oca.text().strip(),
+            "ori": self.ori.text().strip().upper(),
+            "date_of_arrest": day if day.replace("-", "").strip() else "",
+            "charges": [dict(c) for c in self._charges],
+            "race": self.race.currentData() or "",
+            "smt": [s.strip() for s in self.smt.text().split(";") if s.strip()],
+        }
+        if not any(data.values()):
+            return None
+        return data
+
+    def arrest(self) -> Arrest | None:
+        """The checked arrest data (``None`` when the officer entered none).
+
+        Raises
+        ------
+        ArrestError
+            The arrest fields have problems (:meth:`validate` shows them first).
+        """
+        data = self.arrest_values()
+        if data is None:
+            return None
+        return clean_arrest(data, date_of_birth=self.values().get("date_of_birth") or None)
+
     def validate(self) -> dict[str, Any] | None:
-        """The demographics if valid; else show the problems and focus the first bad field."""
+        """The demographics if they and the arrest fields are valid; else show every problem
+        and focus the first bad field."""
         data = self.values()
         problems = check_demographics(data)
+        arrest = self.arrest_values()
+        if arrest is not None:
+            problems += check_arrest(arrest, date_of_birth=data.get("date_of_birth") or None)
         if problems:
             self.error_label.setText(
                 "Please correct: " + "; ".join(p.message for p in problems) + "."
@@ -240,6 +517,12 @@ class DemographicsPage(QWidget):
                 "eye_colour": self.eyes,
                 "hair_colour": self.hair,
                 "place_of_birth": self.place_of_birth,
+                "oca": self.oca,
+                "ori": self.ori,
+                "date_of_arrest": self.arrest_date,
+                "charges": self.offence_combo,
+                "race": self.race,
+                "smt": self.smt,
             }.get(problems[0].field, self.last_name)
             target.setFocus()
             return None
@@ -284,4 +567,12 @@ class DemographicsPage(QWidget):
         self.hair.setCurrentIndex(0)
         self.error_label.clear()
         self.synthetic_id.setValue(-1)
+        for edit in (self.oca, self.ori, self.arrest_date, self.offence_date, self.smt):
+            edit.clear()
+        self.race.setCurrentIndex(0)
+        self._charges = []
+        self._show_charges()
+        self.jms_number.clear()
+        self.jms_status.clear()
+        self._jms_number = None
         self.last_name.setFocus()

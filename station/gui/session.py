@@ -220,13 +220,22 @@ class BookingSession(QObject):
     # --- booking steps (gallery writes: GUI thread) ---------------------------------------
 
     def open(
-        self, demographics: dict[str, Any], transaction_type: str = TransactionType.CAR
+        self,
+        demographics: dict[str, Any],
+        transaction_type: str = TransactionType.CAR,
+        *,
+        arrest: Any = None,
+        jms_booking: str | None = None,
     ) -> int:
-        """Open the booking in the gallery with the officer's demographics."""
+        """Open the booking in the gallery with the officer's demographics (and the arrest
+        data, when entered or fetched from the jail management system)."""
         self.reset()
         self.demographics = dict(demographics)
         self.booking_id = self.service.open_booking(
-            self.demographics, transaction_type=transaction_type
+            self.demographics,
+            transaction_type=transaction_type,
+            arrest=arrest,
+            jms_booking=jms_booking,
         )
         self.tcn = self.service.gallery.booking(self.booking_id)["tcn"]
         log.info("opened booking %s", self.tcn)

@@ -174,7 +174,7 @@ class StationWindow(QMainWindow):
         self.alert = AlertBar()
         self.steps = StepBar(STEPS)
 
-        self.new_page = DemographicsPage()
+        self.new_page = DemographicsPage(tasks=self.tasks)
         self.capture_page = CapturePage(self.session, self.driver)
         self.review_page = ReviewPage(self.session, self.tasks)
         self.submit_page = SubmitPage()
@@ -583,7 +583,12 @@ class StationWindow(QMainWindow):
         if data is None:
             return
         try:
-            self.session.open(data, transaction_type=self.settings.station.transaction_type)
+            self.session.open(
+                data,
+                transaction_type=self.settings.station.transaction_type,
+                arrest=self.new_page.arrest(),
+                jms_booking=self.new_page.jms_booking,
+            )
         except Exception as exc:
             log.exception("opening the booking failed")
             self.show_error(f"The booking could not be opened: {exc} — correct the form and retry")

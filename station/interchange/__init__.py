@@ -28,6 +28,7 @@ from .ansi_nist import (
     write_transaction,
 )
 from .ebts import (
+    ArrestCharge,
     HitSubject,
     PrintImage,
     Segment,
@@ -41,6 +42,7 @@ from .ebts import (
 
 __all__ = [
     "MAX_TRANSACTION_BYTES",
+    "ArrestCharge",
     "FieldValue",
     "HitSubject",
     "InterchangeError",

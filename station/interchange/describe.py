@@ -60,9 +60,9 @@ FIELD_NAMES: dict[int, dict[int, str]] = {
         16: "APS", 17: "ANM",
     },
     2: {
-        1: "LEN", 2: "IDC", 5: "RET", 14: "FBI", 15: "SID", 18: "NAM", 20: "POB", 22: "DOB",
-        24: "SEX", 25: "RAC", 27: "HGT", 29: "WGT", 31: "EYE", 32: "HAI", 45: "DOA",
-        47: "ASL", 59: "SRF", 60: "MSG", 73: "CRI",
+        1: "LEN", 2: "IDC", 5: "RET", 9: "OCA", 14: "FBI", 15: "SID", 18: "NAM", 20: "POB",
+        22: "DOB", 24: "SEX", 25: "RAC", 26: "SMT", 27: "HGT", 29: "WGT", 31: "EYE", 32: "HAI",
+        45: "DOA", 47: "ASL", 59: "SRF", 60: "MSG", 73: "CRI",
     },
     4: {1: "LEN", 2: "IDC", 3: "IMP", 4: "FGP", 5: "ISR", 6: "HLL", 7: "VLL", 8: "GCA",
         9: "DATA"},

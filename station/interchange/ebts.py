@@ -22,10 +22,11 @@ Type-1
     1.011 NSR and 1.012 NTR ``19.69`` px/mm (500 ppi), 1.013 DOM ``EBTS`` / ``11.0``, 1.014
     GMT (when given).
 Type-2 (submission)
-    2.005 RET (``Y`` retain / ``N``), 2.018 NAM ``LAST,FIRST M``, 2.020 POB, 2.022 DOB,
-    2.024 SEX, 2.025 RAC, 2.027 HGT (``510`` = 5 ft 10 in), 2.029 WGT (pounds, 3 digits),
-    2.031 EYE, 2.032 HAI, 2.045 DOA, 2.047 ASL (one subfield per charge: date of offence
-    item, empty when unknown, then the charge literal).
+    2.005 RET (``Y`` retain / ``N``), 2.009 OCA (the arrest number), 2.018 NAM
+    ``LAST,FIRST M``, 2.020 POB, 2.022 DOB, 2.024 SEX, 2.025 RAC, 2.026 SMT (one subfield per
+    scar, mark or tattoo), 2.027 HGT (``510`` = 5 ft 10 in), 2.029 WGT (pounds, 3 digits),
+    2.031 EYE, 2.032 HAI, 2.045 DOA, 2.047 ASL (one subfield per charge: DOO date of offence
+    item, CCYYMMDD, empty when unknown, then AOL the charge literal).
 Type-2 (responses)
     2.059 SRF (``I`` identification on a HIT, ``N`` otherwise), 2.014 FBI, 2.015 SID,
     2.018 NAM and 2.022 DOB of the identified subject, 2.060 MSG: first subfield the
@@ -78,6 +79,7 @@ __all__ = [
     "DOMAIN",
     "EBTS_VERSION",
     "RESPONSE_TYPES",
+    "ArrestCharge",
     "HitSubject",
     "PrintImage",
     "Segment",
@@ -226,6 +228,30 @@ class PrintImage:
 
 
 @dataclass(frozen=True)
+class ArrestCharge:
+    """One subfield of 2.047 ASL: the date of the offence (DOO, when known) and the charge
+    literal (AOL).
+
+    Parameters
+    ----------
+    literal : str
+        The charge as written (``"NY PL 140.25 BURGLARY IN THE SECOND DEGREE"``).
+    offence_date : datetime.date, optional
+    """
+
+    literal: str
+    offence_date: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.literal, str) or not self.literal.strip():
+            raise ValueError(f"a charge literal must be non-empty text, got {self.literal!r}")
+        if self.offence_date is not None and (
+            not isinstance(self.offence_date, dt.date) or isinstance(self.offence_date, dt.datetime)
+        ):
+            raise ValueError(f"offence date must be a date, got {self.offence_date!r}")
+
+
+@dataclass(frozen=True)
 class TenprintSubmission:
     """A criminal ten-print submission, plain data.
 
@@ -247,8 +273,12 @@ class TenprintSubmission:
         ``hair_colour``, ``place_of_birth``; missing or ``None`` values are left out.
     date_of_arrest : datetime.date, optional
         2.045 DOA.
-    charges : tuple of str
-        Charge literals (2.047 ASL).
+    charges : tuple of ArrestCharge
+        2.047 ASL, one per charge (a plain text is a charge literal without offence date).
+    oca : str, optional
+        2.009 OCA, the originating agency's case (arrest) number.
+    smt : tuple of str
+        2.026 SMT, scars, marks and tattoos.
     fingers : mapping of Finger to PrintImage or Annotation
         The rolled prints; a finger that could not be printed is annotated ``XX`` or ``UP``.
     slaps : mapping of Slap to PrintImage
@@ -268,7 +298,9 @@ class TenprintSubmission:
     tot: str = "CAR"
     demographics: Mapping[str, str | int | None] = field(default_factory=dict)
     date_of_arrest: dt.date | None = None
-    charges: tuple[str, ...] = ()
+    charges: tuple[ArrestCharge, ...] = ()
+    oca: str | None = None
+    smt: tuple[str, ...] = ()
     fingers: Mapping[Finger, PrintImage | Annotation] = field(default_factory=dict)
     slaps: Mapping[Slap, PrintImage] = field(default_factory=dict)
     gmt: dt.datetime | None = None
@@ -307,7 +339,14 @@ class TenprintSubmission:
                 raise ValueError(f"slap {slap}: expected a PrintImage, got {slap_print!r}")
             slaps[slap] = slap_print
         object.__setattr__(self, "slaps", {s: slaps[s] for s in Slap if s in slaps})
-        object.__setattr__(self, "charges", tuple(self.charges))
+        object.__setattr__(
+            self,
+            "charges",
+            tuple(ArrestCharge(c) if isinstance(c, str) else c for c in self.charges),
+        )
+        if not all(isinstance(c, ArrestCharge) for c in self.charges):
+            raise ValueError("charges must be ArrestCharge values or charge literals")
+        object.__setattr__(self, "smt", tuple(self.smt))
         object.__setattr__(self, "notes", tuple(self.notes))
 
 
@@ -478,7 +517,8 @@ def build_submission(submission: TenprintSubmission) -> Transaction:
     Raises
     ------
     ValueError
-        A demographic value in the wrong form (a bad date, a weight that is not a number).
+        A demographic value in the wrong form (a bad date, a weight that is not a number); a
+        CAR carrying arrest data (2.009, 2.045 or 2.047) without the race (2.025 RAC).
     """
     if not isinstance(submission, TenprintSubmission):
         raise ValueError(f"expected a TenprintSubmission, got {type(submission).__name__}")
@@ -506,10 +546,23 @@ def build_submission(submission: TenprintSubmission) -> Transaction:
         if isinstance(weight, bool) or not str(weight).strip().isdigit():
             raise ValueError(f"weight must be a whole number of pounds: {weight!r}")
         type2[29] = f"{int(str(weight)):03d}"
+    if s.oca:
+        type2[9] = s.oca.strip()
+    if s.smt:
+        type2[26] = [[item.strip().upper()] for item in s.smt]
     if s.date_of_arrest is not None:
         type2[45] = _date_text(s.date_of_arrest)
     if s.charges:
-        type2[47] = [["", charge] for charge in s.charges]
+        type2[47] = [
+            ["" if c.offence_date is None else _date_text(c.offence_date), c.literal]
+            for c in s.charges
+        ]
+    arrested = s.date_of_arrest is not None or bool(s.charges) or bool(s.oca)
+    if s.tot == "CAR" and arrested and not type2.get(25):
+        raise ValueError(
+            f"submission {s.tcn}: a CAR with arrest data needs the subject's race "
+            "(2.025 RAC is mandatory in EBTS)"
+        )
     records: list[Record] = [TaggedRecord.of(2, type2)]
 
     idc = 1
@@ -687,7 +740,9 @@ def parse_submission(transaction: Transaction) -> TenprintSubmission:
     slaps: dict[Slap, PrintImage] = {}
     demographics: dict[str, str | int | None] = {}
     date_of_arrest = None
-    charges: tuple[str, ...] = ()
+    charges: tuple[ArrestCharge, ...] = ()
+    oca: str | None = None
+    smt: tuple[str, ...] = ()
     retain = True
     for index, record in enumerate(transaction.records, start=2):
         if isinstance(record, TaggedRecord) and record.type == 2:
@@ -708,7 +763,16 @@ def parse_submission(transaction: Transaction) -> TenprintSubmission:
             if record.text(29):
                 demographics["weight"] = _int_field(record, 29, w2)
             date_of_arrest = _parse_date(record.text(45), f"{w2} field 2.045 DOA")
-            charges = tuple(items[-1] for items in record.subfields(47))
+            charges = tuple(
+                ArrestCharge(
+                    items[-1],
+                    _parse_date(items[0], f"{w2} field 2.047 ASL DOO") if len(items) > 1 else None,
+                )
+                for items in record.subfields(47)
+                if items and items[-1].strip()
+            )
+            oca = (record.text(9) or "").strip() or None
+            smt = tuple(items[0] for items in record.subfields(26) if items and items[0].strip())
             retain = (record.text(5) or "Y").strip().upper() != "N"
             continue
         if isinstance(record, TaggedRecord) and record.type == 14:
@@ -756,6 +820,8 @@ def parse_submission(transaction: Transaction) -> TenprintSubmission:
         demographics=demographics,
         date_of_arrest=date_of_arrest,
         charges=charges,
+        oca=oca,
+        smt=smt,
         fingers=fingers,
         slaps=slaps,
         gmt=gmt,

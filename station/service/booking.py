@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from station.core.arrest import Arrest
 from station.core.disposition import DispositionPolicy, FingerStatus, dispose, quality_gate
 from station.core.extract import extract
 from station.core.match import Candidate, SearchGallery, search, threshold
@@ -339,13 +340,26 @@ class BookingService:
         *,
         tcn: str | None = None,
         transaction_type: str = TransactionType.CAR,
+        arrest: Arrest | Mapping[str, Any] | None = None,
+        jms_booking: str | None = None,
     ) -> int:
         """Start a booking; returns its id.
 
         When ``tcn`` is not given it is made by :func:`new_tcn` from the station id, the time
-        and the gallery's TCN sequence, drawn in the same transaction as the booking.
+        and the gallery's TCN sequence, drawn in the same transaction as the booking. The
+        ``arrest`` data, when given, is checked first (``ArrestError``, nothing opened) and
+        stored with the booking, as :meth:`set_arrest` does.
         """
         self.allow(Permission.BOOK)
+        if arrest is not None:
+            from .arrest import clean_arrest
+
+            born = (
+                demographics.get("date_of_birth")
+                if isinstance(demographics, Mapping)
+                else getattr(demographics, "date_of_birth", None)
+            )
+            arrest = clean_arrest(arrest, date_of_birth=born)
         with self.gallery.transaction():
             if not tcn:
                 tcn = new_tcn(self.station_id, self.gallery.next_tcn_sequence())
@@ -362,7 +376,49 @@ class BookingService:
                 booking_id=booking_id,
                 detail={"tcn": tcn, "transaction_type": transaction_type},
             )
+            if arrest is not None:
+                self.set_arrest(booking_id, arrest, jms_booking=jms_booking)
         return booking_id
+
+    # --- arrest data (issue 14) -------------------------------------------------------------
+
+    def set_arrest(
+        self,
+        booking_id: int,
+        arrest: Arrest | Mapping[str, Any],
+        *,
+        jms_booking: str | None = None,
+    ) -> Arrest:
+        """Check and store the open booking's arrest data (OCA, ORI, date of arrest, charges,
+        race, scars/marks/tattoos), replacing what it had; audited.
+
+        Raises
+        ------
+        ArrestError
+            Every problem with the data (:func:`station.service.arrest.check_arrest`).
+        GalleryError
+            The booking is not open.
+        """
+        from .arrest import clean_arrest
+
+        self.allow(Permission.BOOK)
+        booking = self.gallery.booking(booking_id)
+        checked = clean_arrest(arrest, date_of_birth=booking["demographics"].get("date_of_birth"))
+        with self.gallery.transaction():
+            self.gallery.set_arrest(booking_id, checked, jms_booking=jms_booking)
+            self.gallery.audit(
+                "arrest data",
+                actor=self.actor,
+                booking_id=booking_id,
+                detail={"oca": checked.oca, "level": checked.level, "jms_booking": jms_booking},
+            )
+        return checked
+
+    def arrest(self, booking_id: int) -> Arrest | None:
+        """The booking's arrest data (its level computed from the offence table), or
+        ``None`` when none was entered."""
+        row = self.gallery.arrest(booking_id)
+        return None if row is None else Arrest.from_json(row)
 
     def _absent(self, booking_id: int) -> list[str]:
         return [

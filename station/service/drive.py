@@ -32,8 +32,10 @@ from station.scanner.mock import MockScanner
 from station.scanner.scenarios import PlatenSubject
 from station.scanner.transaction import TransactionFileSource
 
+from .arrest import ArrestError, clean_arrest
 from .booking import BookingService, process_capture
-from .demographics import read_demographics_file
+from .demographics import DemographicsError, clean_demographics, read_demographics_file
+from .jms import JmsBooking
 from .results import BookingReport
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "book_files",
     "book_synthetic",
     "book_transaction_file",
+    "jms_data",
     "read_demographics",
 ]
 
@@ -55,8 +58,12 @@ def book_captures(
     annotations: Mapping[str, str] | None = None,
     tcn: str | None = None,
     transaction_type: str = TransactionType.CAR,
+    jms: JmsBooking | None = None,
 ) -> BookingReport:
     """Open a booking, store the captures and annotations, submit; returns the response.
+
+    With ``jms``, the booking's demographics and arrest data are the jail management
+    system's (checked before anything is processed; ``demographics`` is not used).
 
     Features are extracted before the booking is opened, and the booking is opened and its
     captures stored in one transaction: a capture that cannot be processed or stored (a bad
@@ -67,14 +74,44 @@ def book_captures(
     """
     annotations = dict(annotations or {})
     transaction_type = TransactionType.parse(transaction_type, what="transaction type")
+    arrest = None
+    if jms is not None:
+        demographics, arrest = jms_data(jms)
     processed = [process_capture(c, absent=annotations) for c in captures]
     with service.gallery.transaction():
-        booking_id = service.open_booking(demographics, tcn=tcn, transaction_type=transaction_type)
+        booking_id = service.open_booking(
+            demographics,
+            tcn=tcn,
+            transaction_type=transaction_type,
+            arrest=arrest,
+            jms_booking=None if jms is None else jms.booking_number,
+        )
         for finger, code in annotations.items():
             service.annotate(booking_id, finger, code)
         for item in processed:
             service.add_capture(booking_id, item)
-    return BookingReport(service.submit(booking_id), booking_id)
+    return BookingReport(service.submit(booking_id), booking_id, arrest=service.arrest(booking_id))
+
+
+def jms_data(jms: JmsBooking) -> tuple[dict[str, Any], Any]:
+    """A JMS booking's demographics and :class:`~station.core.arrest.Arrest`, checked.
+
+    Raises
+    ------
+    DemographicsError
+        A field of the record is wrong (:class:`ArrestError` for the arrest's); the message
+        names the JMS booking and every field.
+    """
+    where = f"JMS booking {jms.booking_number}: "
+    try:
+        data = clean_demographics(jms.demographics)
+    except DemographicsError as exc:
+        raise DemographicsError(exc.problems, where=where) from None
+    try:
+        arrest = clean_arrest(jms.arrest, date_of_birth=data.get("date_of_birth"))
+    except ArrestError as exc:
+        raise ArrestError(exc.problems, where=where) from None
+    return data, arrest
 
 
 def book_synthetic(
@@ -86,6 +123,7 @@ def book_synthetic(
     device_seed: int = 0,
     platen: PlatenSubject | None = None,
     transaction_type: str = TransactionType.CAR,
+    jms: JmsBooking | None = None,
 ) -> BookingReport:
     """Book synthetic subject ``subject`` with fresh impressions from the mock scanner.
 
@@ -102,6 +140,9 @@ def book_synthetic(
         A scenario subject (swapped fingers, an amputation …) instead of a plain one.
     transaction_type : {'CAR', 'CNA'}
         The transaction's type (``[station] transaction_type`` in the settings).
+    jms : JmsBooking, optional
+        The jail management system's booking: its demographics and arrest data are booked
+        (the prints are still subject ``subject``'s).
 
     Returns
     -------
@@ -125,6 +166,7 @@ def book_synthetic(
         captures,
         annotations=annotations,
         transaction_type=transaction_type,
+        jms=jms,
     )
     return replace(report, booked={"synthetic_id": subject, "population": population})
 
@@ -141,9 +183,10 @@ def read_demographics(path: Path) -> dict[str, Any]:
 def book_files(
     service: BookingService,
     folder: Path,
-    demographics_file: Path,
+    demographics_file: Path | None,
     *,
     transaction_type: str = TransactionType.CAR,
+    jms: JmsBooking | None = None,
 ) -> BookingReport:
     """Book from image files named by finger code (``R1.png`` … ``L5.png``, slaps ``RS`` …).
 
@@ -153,8 +196,15 @@ def book_files(
     needs a file unless the folder's ``annotations.json`` says it is missing (``{"L4":
     "XX"}``: amputated; ``"UP"``: unable to print, see
     :func:`station.scanner.files.read_annotations`); a finger with both is an error too.
+    With ``jms`` the demographics and arrest data are the jail management system's
+    booking's (and ``demographics_file`` may be ``None``).
     """
-    data = read_demographics(demographics_file)  # checked as the New booking form checks
+    if jms is not None:
+        data = jms_data(jms)[0]
+    elif demographics_file is None:
+        raise ValueError("name a demographics file or a JMS booking")
+    else:
+        data = read_demographics(demographics_file)  # checked as the New booking form checks
     folder = Path(folder)
     if not folder.exists():
         raise ValueError(f"prints folder not found: {folder}")
@@ -192,7 +242,12 @@ def book_files(
             "print)"
         )
     return book_captures(
-        service, data, captures, annotations=dict(annotations), transaction_type=transaction_type
+        service,
+        data,
+        captures,
+        annotations=dict(annotations),
+        transaction_type=transaction_type,
+        jms=jms,
     )
 
 
@@ -202,6 +257,7 @@ def book_transaction_file(
     demographics_file: Path | None = None,
     *,
     transaction_type: str = TransactionType.CAR,
+    jms: JmsBooking | None = None,
 ) -> BookingReport:
     """Book the prints of an ANSI/NIST-ITL transaction file (Type-14 or Type-4 fingers).
 
@@ -223,7 +279,9 @@ def book_transaction_file(
         source = TransactionFileSource(path)
     except ScannerError as exc:
         raise ValueError(str(exc)) from None
-    if demographics_file is not None:
+    if jms is not None:
+        data = jms_data(jms)[0]
+    elif demographics_file is not None:
         data = read_demographics(demographics_file)
     elif source.demographics.get("last_name") or source.demographics.get("first_name"):
         data = source.demographics
@@ -245,6 +303,7 @@ def book_transaction_file(
         captures,
         annotations=dict(source.annotations),
         transaction_type=transaction_type,
+        jms=jms,
     )
 
 

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from station.core.arrest import Arrest
 from station.core.sequence import SequenceResult
 from station.core.vocabulary import BookingStatus, Disposition, Impression, System, SystemStatus
 
@@ -508,11 +509,14 @@ class BookingReport:
     booking_id : int
     booked : mapping of str to int, optional
         ``synthetic_id`` and ``population`` of the subject on the platen (mock scanner).
+    arrest : Arrest, optional
+        The booking's arrest data, when it has some (``station book --jms``).
     """
 
     response: Response
     booking_id: int
     booked: Mapping[str, int] | None = None
+    arrest: Arrest | None = None
 
     @property
     def disposition(self) -> Disposition:
@@ -523,6 +527,8 @@ class BookingReport:
         out = {**self.response.to_json(), "booking_id": self.booking_id}
         if self.booked is not None:
             out["booked"] = dict(self.booked)
+        if self.arrest is not None:
+            out["arrest"] = {**self.arrest.to_json(), "level": self.arrest.level}
         return out
 
 

@@ -13,9 +13,12 @@ Choices (field by field in :mod:`station.interchange.ebts`):
 
 - Type-1: DAT and GMT are the booking's creation time (UTC); ORI and DAI the settings'
   ``[station] ori`` / ``dai``; TCN the booking's.
-- Type-2: the booking's demographics. The booking holds no date of arrest and no charges
-  (a charge belongs to a subject's repository record), so 2.045 DOA and 2.047 ASL are
-  left out.
+- Type-2: the booking's demographics and, when the officer entered them (or fetched them
+  from the jail management system), its arrest data: 2.009 OCA, 2.025 RAC, 2.026 SMT,
+  2.045 DOA and 2.047 ASL (each charge's offence date and literal, the statute and the
+  offence's name from :mod:`station.core.offences`). A booking without arrest data has none
+  of these fields; a CAR with arrest data always has its race (the arrest check requires it
+  and :func:`station.interchange.ebts.build_submission` refuses one without).
 - Type-14: each rolled finger (FGP 1-10, IMP 1) with its stored WSQ bytes as they are (a
   PNG-stored print is compressed to WSQ; a print too small for WSQ goes uncompressed),
   500 ppi, 14.022 NQM its quality level 1-5; an ``XX`` / ``UP`` finger as 14.018 AMP with no
@@ -37,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from station.core.arrest import Arrest
 from station.core.slap import segment_slap
 from station.core.vocabulary import (
     FINGERS,
@@ -53,6 +57,7 @@ from station.gallery.errors import GalleryError
 from station.interchange import wsq
 from station.interchange.ansi_nist import Transaction, write_transaction
 from station.interchange.ebts import (
+    ArrestCharge,
     HitSubject,
     PrintImage,
     Segment,
@@ -158,6 +163,8 @@ class StoredBooking:
         ``{booking print id: (bytes, format)}`` as stored.
     ori, dai : str
         Originating and destination agencies.
+    arrest : Arrest or None
+        The booking's arrest data.
     """
 
     booking: Mapping[str, Any]
@@ -165,6 +172,7 @@ class StoredBooking:
     data: Mapping[int, tuple[bytes, str]]
     ori: str
     dai: str
+    arrest: Arrest | None = None
 
 
 def read_booking(
@@ -186,7 +194,20 @@ def read_booking(
         data=gallery.booking_print_data(booking["id"]),
         ori=ori,
         dai=dai,
+        arrest=service.arrest(booking["id"]),
     )
+
+
+def _arrest_fields(arrest: Arrest | None) -> dict[str, Any]:
+    """The submission's arrest fields (2.009 OCA, 2.026 SMT, 2.045 DOA, 2.047 ASL)."""
+    if arrest is None:
+        return {}
+    return {
+        "oca": arrest.oca,
+        "smt": arrest.smt,
+        "date_of_arrest": arrest.date_of_arrest,
+        "charges": tuple(ArrestCharge(c.offence.literal, c.offence_date) for c in arrest.charges),
+    }
 
 
 def submission_of(stored: StoredBooking) -> TenprintSubmission:
@@ -239,7 +260,11 @@ def submission_of(stored: StoredBooking) -> TenprintSubmission:
         dai=stored.dai,
         date=created.date(),
         tot=booking["transaction_type"],
-        demographics=dict(booking["demographics"]),
+        demographics={
+            **booking["demographics"],
+            **({"race": str(stored.arrest.race)} if stored.arrest is not None else {}),
+        },
+        **_arrest_fields(stored.arrest),
         fingers=fingers,
         slaps=slap_images,
         gmt=created.replace(tzinfo=None, microsecond=0),

@@ -17,6 +17,7 @@ from station.gallery.schema import APPLICATION_ID
 TABLES = {
     "meta",
     "subjects",
+    "arrests",
     "records",
     "images",
     "bookings",
