@@ -47,6 +47,7 @@ __all__ = [
     "IMAGE_FORMATS",
     "IMPRESSIONS",
     "OFFENCE_REPOSITORIES",
+    "REPLAY_KINDS",
     "REPOSITORIES",
     "ROLES",
     "SLAPS",
@@ -60,6 +61,7 @@ __all__ = [
     "ImageFormat",
     "Impression",
     "MinutiaType",
+    "ReplayKind",
     "Repository",
     "Role",
     "Slap",
@@ -256,6 +258,23 @@ class Role(_Code):
     ADMINISTRATOR = "administrator"
 
 
+class ReplayKind(_Code):
+    """What one step of a booking's replay is (:mod:`station.service.replay`)."""
+
+    OPEN = "open"
+    PAGE = "page"
+    CAPTURE = "capture"
+    RECAPTURE = "recapture"
+    ANNOTATE = "annotate"
+    ACCEPT = "accept"
+    SUBMIT = "submit"
+    RESPONSE = "response"
+    DECISION = "decision"
+    ENROL = "enrol"
+    CLOSE = "close"
+    OTHER = "other"
+
+
 class Repository(_Code):
     """Repositories that can hold a record of a subject.
 
@@ -346,6 +365,7 @@ BOOKING_STATUSES: tuple[BookingStatus, ...] = tuple(BookingStatus)
 DECISIONS: tuple[Decision, ...] = tuple(Decision)
 REPOSITORIES: tuple[Repository, ...] = tuple(Repository)
 ROLES: tuple[Role, ...] = tuple(Role)
+REPLAY_KINDS: tuple[ReplayKind, ...] = tuple(ReplayKind)
 #: Repositories whose records carry an offence level (1 most serious … 3).
 OFFENCE_REPOSITORIES: tuple[Repository, ...] = (Repository.STATE, Repository.FEDERAL_CRIMINAL)
 
