@@ -32,6 +32,7 @@ from station.gallery import Gallery, open_gallery
 from station.scanner import MockSettings
 from station.service import BookingService, SearchJob, load_index, pick_subject, run_search
 from station.service.accounts import AccountService, Operator, Permission, RoleError
+from station.service.replay import record_page
 from station.settings import Settings, get_settings, set_settings
 
 from . import theme
@@ -123,6 +124,7 @@ class StationWindow(QMainWindow):
             dirty_platen=settings.scanner.dirty_platen, timeout=settings.scanner.timeout
         )
         self._rng = random.Random()
+        self._page_audited: tuple[int, int] | None = None  # (booking, page) last audited
 
         self.setStyleSheet(theme.STYLE_SHEET)
         self._build()
@@ -540,6 +542,18 @@ class StationWindow(QMainWindow):
             self.response_page.candidates.setFocus()
             self.statusBar().clearMessage()  # "Booking … open" is no longer true
         self._update_nav()
+        self._audit_page(index)
+
+    def _audit_page(self, index: int) -> None:
+        """Audit a booking page shown (once per change of page), for the booking's replay."""
+        booking_id = self.session.booking_id
+        if booking_id is None or index == NEW or self._page_audited == (booking_id, index):
+            return
+        self._page_audited = (booking_id, index)
+        try:
+            record_page(self.gallery, booking_id, STEPS[index], actor=self.service.actor)
+        except Exception:  # the replay loses a page, the booking goes on
+            log.exception("auditing page %s of booking %d failed", STEPS[index], booking_id)
 
     def _update_nav(self) -> None:
         s = self.session
