@@ -32,7 +32,7 @@ def test_counts_at_a_threshold_are_exact_on_hand_made_scores() -> None:
     d = ScoreDistributions([0.5, 2.0, 3.0], [0.1, 0.3, 1.0, 2.0], hit=1.0, review=0.25)
     assert [(c.false_matches, c.misses) for c in map(d.counts, (0.0, 0.3, 1.0, 2.0, 2.5, 3.5))] == [
         (4, 0),
-        (3, 1),
+        (3, 0),
         (2, 1),
         (1, 1),
         (0, 2),
