@@ -33,6 +33,7 @@ from station.scanner import MockSettings
 from station.service import BookingService, SearchJob, load_index, pick_subject, run_search
 from station.service.accounts import AccountService, Operator, Permission, RoleError
 from station.service.replay import record_page
+from station.service.thresholds import ThresholdService
 from station.settings import Settings, get_settings, set_settings
 
 from . import theme
@@ -46,6 +47,7 @@ from .review_page import ReviewPage
 from .scanner_driver import ScannerDriver
 from .session import BookingSession
 from .submit_page import SubmitPage
+from .thresholds import ThresholdExplorerDialog
 from .widgets import AlertBar, StepBar, esc, plain
 from .workers import TaskRunner
 
@@ -292,6 +294,14 @@ class StationWindow(QMainWindow):
         self.users_action = QAction("&Users…", self)
         self.users_action.setObjectName("usersAction")
         self.users_action.triggered.connect(self.open_users)
+        self.thresholds_action = QAction("&Threshold explorer…", self)
+        self.thresholds_action.setObjectName("thresholdExplorerAction")
+        self.thresholds_action.setToolTip(
+            "The gallery's genuine and impostor scores: move the HIT threshold and see the "
+            "false matches and misses (instructor, administrator)"
+        )
+        self.thresholds_action.triggered.connect(self.open_threshold_explorer)
+        self.threshold_dialog: ThresholdExplorerDialog | None = None
         self.sign_out_action = QAction("Sign &out", self)
         self.sign_out_action.setObjectName("signOutAction")
         self.sign_out_action.setShortcut(QKeySequence("Ctrl+Shift+Q"))
@@ -304,6 +314,7 @@ class StationWindow(QMainWindow):
             self.new_action,
             self.settings_action,
             self.users_action,
+            self.thresholds_action,
             self.sign_out_action,
             quit_action,
         ):
@@ -339,6 +350,9 @@ class StationWindow(QMainWindow):
         admin = signed and operator.can(Permission.MANAGE_USERS)
         self.users_action.setEnabled(admin)
         self.users_action.setVisible(admin)
+        explore = signed and operator.can(Permission.EXPLORE_THRESHOLDS)
+        self.thresholds_action.setEnabled(explore)
+        self.thresholds_action.setVisible(explore)
         if operator is None:
             self.operator_label.setText("Not signed in")
             self.response_page.set_examiner(None, "Sign in as an examiner to decide")
@@ -519,6 +533,19 @@ class StationWindow(QMainWindow):
             self, "_notice_text", None
         ):
             self.alert.hide()
+
+    def open_threshold_explorer(self) -> None:
+        """Open the threshold explorer (instructor and administrator); it scores the gallery
+        on a worker."""
+        if self.operator is None or not self.operator.can(Permission.EXPLORE_THRESHOLDS):
+            self.show_error("Only an instructor or an administrator opens the threshold explorer")
+            return
+        if self.threshold_dialog is not None:
+            self.threshold_dialog.close()
+            self.threshold_dialog.deleteLater()
+        service = ThresholdService(self.gallery_path, self.settings.disposition)
+        self.threshold_dialog = ThresholdExplorerDialog(service, self, tasks=self.tasks)
+        self.threshold_dialog.show()
 
     # --- navigation -----------------------------------------------------------------------
 
