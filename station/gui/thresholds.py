@@ -214,12 +214,12 @@ class ThresholdExplorer(QWidget):
         det.clear()
         top = max(d.highest, d.hit) * 1.05 + 0.01
         bins = np.linspace(0.0, top, 41)
-        hist.hist(d.impostor, bins=bins, color=_IMPOSTOR, alpha=0.6, label="impostor")
-        hist.hist(d.genuine, bins=bins, color=_GENUINE, alpha=0.6, label="genuine")
+        hist.hist(d.impostor, bins=bins, color=_IMPOSTOR, alpha=0.6, label="impostor", log=True)
+        hist.hist(d.genuine, bins=bins, color=_GENUINE, alpha=0.6, label="genuine", log=True)
         hist.axvline(d.hit, color=_HIT, linestyle="--", label=f"policy HIT {d.hit:g}")
         hist.axvline(d.review, color=_REVIEW, linestyle=":", label=f"policy REVIEW {d.review:g}")
         hist.set_xlabel("fused score")
-        hist.set_ylabel("comparisons")
+        hist.set_ylabel("comparisons (log scale)")
         hist.set_title("Score distributions")
         hist.legend(fontsize="small")
         _, fmr, fnmr = d.det()
@@ -231,12 +231,17 @@ class ThresholdExplorer(QWidget):
                 100 * c.miss_rate,
                 "s",
                 color=colour,
+                markersize=7,
                 label=f"policy {name} {value:g}",
             )
+        # symlog: linear below 1 %, logarithmic above, so 0 % (none) stays on the plot
+        det.set_xscale("symlog", linthresh=1.0)
+        det.set_yscale("symlog", linthresh=1.0)
+        det.set_xlim(-0.4, 100)  # a little below 0 % so a point on an axis shows whole
+        det.set_ylim(-0.4, 100)
         det.set_xlabel("false match rate (%)")
         det.set_ylabel("miss rate (%)")
-        det.set_xlim(-2, 102)
-        det.set_ylim(-2, 102)
+        det.grid(True, which="major", alpha=0.3)
         det.set_title("DET curve")
         det.legend(fontsize="small", loc="upper right")
         self._markers = []
@@ -246,7 +251,16 @@ class ThresholdExplorer(QWidget):
             artist.remove()
         self._markers = [
             self._hist.axvline(t, color=_CURRENT, linewidth=2),
-            *self._det.plot(100 * fmr, 100 * fnmr, "o", color=_CURRENT, markersize=9),
+            *self._det.plot(
+                100 * fmr,
+                100 * fnmr,
+                "o",
+                markerfacecolor="none",
+                markeredgecolor=_CURRENT,
+                markeredgewidth=2,
+                markersize=13,
+                label="slider",
+            ),
         ]
         self.canvas.draw_idle()
 
