@@ -7,14 +7,16 @@ prints. An *impostor* score is the fused score of the same fresh impression agai
 enrolled subject. The fresh impression is the synthetic generator's impression
 :data:`TRIAL_IMPRESSION` of each finger (never enrolled: seeding uses impression 0), the
 number ``station bench --only booking`` books its mated trials with. Every probe is compared
-with every enrolled subject (no pre-selection), so ``P`` probes in a gallery of ``N``
-subjects give ``P`` genuine and ``P·(N−1)`` impostor scores.
+(no pre-selection) with its own subject and with up to ``impostors`` other subjects (the
+first enrolled), so ``P`` probes in a gallery of ``N`` subjects give ``P`` genuine and
+``P·min(N−1, impostors)`` impostor scores.
 
 At a HIT threshold ``t`` the false matches are the impostor scores ``>= t`` and the misses the
 genuine scores ``< t`` (:meth:`ScoreDistributions.counts`).
 
-Plain data in and out (no Qt); slow (rendering and extracting ten prints per probe, about
-2-3 s a probe on one core), so the GUI runs it on a worker.
+Plain data in and out (no Qt); slow (a probe renders and extracts ten prints, about 0.25 s
+each on an idle core, and makes ten comparisons per subject compared), so the GUI runs it on
+a worker.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from station.gallery import Gallery, open_gallery
 from .index import load_index
 
 __all__ = [
+    "DEFAULT_IMPOSTORS",
     "DEFAULT_PROBES",
     "TRIAL_IMPRESSION",
     "ScoreDistributions",
@@ -49,7 +52,9 @@ log = logging.getLogger(__name__)
 #: Impression number of the fresh prints (as ``station bench --only booking``'s trials).
 TRIAL_IMPRESSION = 1000
 #: Enrolled subjects used as probes unless told otherwise (the first ones enrolled).
-DEFAULT_PROBES = 40
+DEFAULT_PROBES = 20
+#: Other subjects each probe is compared with unless told otherwise (the first ones enrolled).
+DEFAULT_IMPOSTORS = 40
 
 
 @dataclass(frozen=True)
@@ -176,6 +181,7 @@ def score_distributions(
     *,
     policy: DispositionPolicy | None = None,
     probes: int = DEFAULT_PROBES,
+    impostors: int = DEFAULT_IMPOSTORS,
     fingers: Sequence[str] = FINGERS,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
@@ -190,6 +196,8 @@ def score_distributions(
         Whose HIT and REVIEW thresholds go with the scores (default: the default policy).
     probes : int
         At most this many enrolled synthetic subjects (the first enrolled) are probes.
+    impostors : int
+        Each probe is compared with at most this many other subjects (the first enrolled).
     fingers : sequence of str
         Fingers compared (all ten by default, as a booking searches).
     progress : callable, optional
@@ -207,8 +215,9 @@ def score_distributions(
         ``probes`` is not a whole number >= 1, a finger code is unknown, or the gallery
         holds fewer than two subjects or no synthetic subject.
     """
-    if isinstance(probes, bool) or not isinstance(probes, int) or probes < 1:
-        raise ValueError(f"probes must be a whole number >= 1, got {probes!r}")
+    for name, value in (("probes", probes), ("impostors", impostors)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
     fingers = tuple(fingers)
     unknown = [f for f in fingers if f not in FINGERS]
     if unknown or not fingers:
@@ -237,9 +246,9 @@ def score_distributions(
             )
             for f in fingers
         }
-        for other in subjects:
-            score = _fused(probe, enrolled[other])
-            (genuine if other == subject else impostor).append(score)
+        genuine.append(_fused(probe, enrolled[subject]))
+        others = [o for o in subjects if o != subject][:impostors]
+        impostor.extend(_fused(probe, enrolled[o]) for o in others)
         if progress is not None:
             progress(done, len(chosen))
     log.info(
@@ -267,13 +276,14 @@ class ThresholdService:
     ----------
     gallery_path : Path
     policy : DispositionPolicy
-    probes : int
+    probes, impostors : int
     fingers : tuple of str
     """
 
     gallery_path: Path
     policy: DispositionPolicy = field(default_factory=DispositionPolicy)
     probes: int = DEFAULT_PROBES
+    impostors: int = DEFAULT_IMPOSTORS
     fingers: tuple[str, ...] = tuple(FINGERS)
 
     def distributions(
@@ -289,6 +299,7 @@ class ThresholdService:
                 gallery,
                 policy=self.policy,
                 probes=self.probes,
+                impostors=self.impostors,
                 fingers=self.fingers,
                 progress=progress,
                 cancelled=cancelled,

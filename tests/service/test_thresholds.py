@@ -92,9 +92,14 @@ def test_progress_cancel_and_bad_inputs(seeded_gallery: Path) -> None:
         )
         assert (d.genuine.size, d.impostor.size, d.fingers) == (2, 6, ("R2",))
         assert seen == [(1, 2), (2, 2)]
+        one = score_distributions(gallery, probes=3, impostors=1, fingers=("R2",))
+        assert (one.genuine.size, one.impostor.size) == (3, 3)
+        assert one.genuine[:2].tolist() == d.genuine.tolist()  # the same two probes first
         with pytest.raises(InterruptedError):
             score_distributions(gallery, fingers=("R2",), cancelled=lambda: True)
         with pytest.raises(ValueError, match="probes must be a whole number"):
             score_distributions(gallery, probes=0)
+        with pytest.raises(ValueError, match="impostors must be a whole number"):
+            score_distributions(gallery, impostors=True)
         with pytest.raises(ValueError, match="fingers must be finger codes"):
             score_distributions(gallery, fingers=("R9",))
