@@ -48,6 +48,7 @@ __all__ = [
     "IMPRESSIONS",
     "OFFENCE_REPOSITORIES",
     "RACES",
+    "REPLAY_KINDS",
     "REPOSITORIES",
     "ROLES",
     "SLAPS",
@@ -64,6 +65,7 @@ __all__ = [
     "Impression",
     "MinutiaType",
     "Race",
+    "ReplayKind",
     "Repository",
     "Role",
     "Slap",
@@ -272,6 +274,23 @@ class Race(_Code):
     W = "W"  # White
 
 
+class ReplayKind(_Code):
+    """What one step of a booking's replay is (:mod:`station.service.replay`)."""
+
+    OPEN = "open"
+    PAGE = "page"
+    CAPTURE = "capture"
+    RECAPTURE = "recapture"
+    ANNOTATE = "annotate"
+    ACCEPT = "accept"
+    SUBMIT = "submit"
+    RESPONSE = "response"
+    DECISION = "decision"
+    ENROL = "enrol"
+    CLOSE = "close"
+    OTHER = "other"
+
+
 class Repository(_Code):
     """Repositories that can hold a record of a subject.
 
@@ -423,6 +442,7 @@ ROLES: tuple[Role, ...] = tuple(Role)
 SYSTEMS: tuple[System, ...] = tuple(System)
 SYSTEM_STATUSES: tuple[SystemStatus, ...] = tuple(SystemStatus)
 RACES: tuple[Race, ...] = tuple(Race)
+REPLAY_KINDS: tuple[ReplayKind, ...] = tuple(ReplayKind)
 #: Repositories whose records carry an offence level (1 most serious … 3).
 OFFENCE_REPOSITORIES: tuple[Repository, ...] = (Repository.STATE, Repository.FEDERAL_CRIMINAL)
 

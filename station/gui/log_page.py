@@ -35,7 +35,9 @@ from PySide6.QtWidgets import (
 from station.core.vocabulary import BOOKING_STATUSES, BookingStatus, Decision, Disposition
 from station.gallery import Gallery, GalleryError
 from station.service import BookingService
+from station.service.replay import ReplayService
 
+from .replay import ReplayDialog
 from .transactions import PathChooser, choose_save_path, save_transaction
 from .widgets import esc, plain
 from .workers import TaskRunner
@@ -232,7 +234,8 @@ class BookingLogPage(QWidget):
     ``bookingLogFilter`` (words that must all appear in a row), ``bookingLogStatusCombo``,
     ``bookingLogRefreshButton``, ``bookingLogMoreButton``, ``bookingLogCountLabel``,
     ``bookingDetailLabel``, ``responseTable``, ``decisionTable``, ``auditTable``,
-    ``reopenResponseButton``, ``resumeBookingButton`` and ``closeBookingButton`` (enabled
+    ``reopenResponseButton``, ``replayBookingButton`` (opens ``replayDialog``, the selected
+    booking step by step), ``resumeBookingButton`` and ``closeBookingButton`` (enabled
     for an open or submitted booking), ``closeReasonDialog`` (asks why, on Close),
     ``bookingLogErrorLabel``.
     """
@@ -308,6 +311,14 @@ class BookingLogPage(QWidget):
         self.reopen_button.setToolTip("Show this booking's response on the Response page")
         self.reopen_button.setEnabled(False)
         self.reopen_button.clicked.connect(self._reopen_selected)
+        self.replay_button = QPushButton("Re&play")
+        self.replay_button.setObjectName("replayBookingButton")
+        self.replay_button.setToolTip(
+            "Step through this booking as it happened: pages, captures, response, decisions"
+        )
+        self.replay_button.setEnabled(False)
+        self.replay_button.clicked.connect(self.replay_selected)
+        self.replay_dialog: ReplayDialog | None = None
         self.resume_button = QPushButton("Res&ume")
         self.resume_button.setObjectName("resumeBookingButton")
         self.resume_button.setToolTip(
@@ -363,6 +374,7 @@ class BookingLogPage(QWidget):
         buttons.addWidget(self.resume_button)
         buttons.addWidget(self.close_button)
         buttons.addWidget(self.reopen_button)
+        buttons.addWidget(self.replay_button)
         buttons.addWidget(self.export_button)
         summary_layout.addLayout(buttons)
         summary_layout.addWidget(self.export_label)
@@ -498,6 +510,7 @@ class BookingLogPage(QWidget):
             for table in (self.response_table, self.decision_table, self.audit_table):
                 table.setRowCount(0)
             self.reopen_button.setEnabled(False)
+            self.replay_button.setEnabled(False)
             self.export_button.setEnabled(False)
             self._set_unfinished(None)
             return
@@ -568,12 +581,24 @@ class BookingLogPage(QWidget):
         )
         self._set_unfinished(booking["status"])
         self.reopen_button.setEnabled(bool(responses))
+        self.replay_button.setEnabled(True)
         self.export_button.setEnabled(bool(responses))
         self.reopen_button.setToolTip(
             "Show this booking's response on the Response page"
             if responses
             else "This booking has no response yet"
         )
+
+    def replay_selected(self) -> None:
+        """Open the selected booking's replay in a dialog of its own (not modal)."""
+        if self._selected is None:
+            return
+        if self.replay_dialog is not None:
+            self.replay_dialog.close()
+            self.replay_dialog.deleteLater()
+        log.info("replay booking %d", self._selected)
+        self.replay_dialog = ReplayDialog(ReplayService(self._gallery), int(self._selected), self)
+        self.replay_dialog.show()
 
     def export_selected(self) -> None:
         """Ask where, then write the selected submitted booking's CAR/CNA on a worker."""

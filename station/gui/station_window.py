@@ -32,6 +32,8 @@ from station.gallery import Gallery, open_gallery
 from station.scanner import MockSettings
 from station.service import BookingService, SearchJob, load_index, pick_subject, run_search
 from station.service.accounts import AccountService, Operator, Permission, RoleError
+from station.service.replay import record_page
+from station.service.thresholds import ThresholdService
 from station.settings import Settings, get_settings, set_settings
 
 from . import theme
@@ -45,6 +47,7 @@ from .review_page import ReviewPage
 from .scanner_driver import ScannerDriver
 from .session import BookingSession
 from .submit_page import SubmitPage
+from .thresholds import ThresholdExplorerDialog
 from .widgets import AlertBar, StepBar, esc, plain
 from .workers import TaskRunner
 
@@ -123,6 +126,7 @@ class StationWindow(QMainWindow):
             dirty_platen=settings.scanner.dirty_platen, timeout=settings.scanner.timeout
         )
         self._rng = random.Random()
+        self._page_audited: tuple[int, int] | None = None  # (booking, page) last audited
 
         self.setStyleSheet(theme.STYLE_SHEET)
         self._build()
@@ -290,6 +294,14 @@ class StationWindow(QMainWindow):
         self.users_action = QAction("&Users…", self)
         self.users_action.setObjectName("usersAction")
         self.users_action.triggered.connect(self.open_users)
+        self.thresholds_action = QAction("&Threshold explorer…", self)
+        self.thresholds_action.setObjectName("thresholdExplorerAction")
+        self.thresholds_action.setToolTip(
+            "The gallery's genuine and impostor scores: move the HIT threshold and see the "
+            "false matches and misses (instructor, administrator)"
+        )
+        self.thresholds_action.triggered.connect(self.open_threshold_explorer)
+        self.threshold_dialog: ThresholdExplorerDialog | None = None
         self.sign_out_action = QAction("Sign &out", self)
         self.sign_out_action.setObjectName("signOutAction")
         self.sign_out_action.setShortcut(QKeySequence("Ctrl+Shift+Q"))
@@ -302,6 +314,7 @@ class StationWindow(QMainWindow):
             self.new_action,
             self.settings_action,
             self.users_action,
+            self.thresholds_action,
             self.sign_out_action,
             quit_action,
         ):
@@ -337,6 +350,9 @@ class StationWindow(QMainWindow):
         admin = signed and operator.can(Permission.MANAGE_USERS)
         self.users_action.setEnabled(admin)
         self.users_action.setVisible(admin)
+        explore = signed and operator.can(Permission.EXPLORE_THRESHOLDS)
+        self.thresholds_action.setEnabled(explore)
+        self.thresholds_action.setVisible(explore)
         if operator is None:
             self.operator_label.setText("Not signed in")
             self.response_page.set_examiner(None, "Sign in as an examiner to decide")
@@ -518,6 +534,19 @@ class StationWindow(QMainWindow):
         ):
             self.alert.hide()
 
+    def open_threshold_explorer(self) -> None:
+        """Open the threshold explorer (instructor and administrator); it scores the gallery
+        on a worker."""
+        if self.operator is None or not self.operator.can(Permission.EXPLORE_THRESHOLDS):
+            self.show_error("Only an instructor or an administrator opens the threshold explorer")
+            return
+        if self.threshold_dialog is not None:
+            self.threshold_dialog.close()
+            self.threshold_dialog.deleteLater()
+        service = ThresholdService(self.gallery_path, self.settings.disposition)
+        self.threshold_dialog = ThresholdExplorerDialog(service, self, tasks=self.tasks)
+        self.threshold_dialog.show()
+
     # --- navigation -----------------------------------------------------------------------
 
     @property
@@ -540,6 +569,18 @@ class StationWindow(QMainWindow):
             self.response_page.candidates.setFocus()
             self.statusBar().clearMessage()  # "Booking … open" is no longer true
         self._update_nav()
+        self._audit_page(index)
+
+    def _audit_page(self, index: int) -> None:
+        """Audit a booking page shown (once per change of page), for the booking's replay."""
+        booking_id = self.session.booking_id
+        if booking_id is None or index == NEW or self._page_audited == (booking_id, index):
+            return
+        self._page_audited = (booking_id, index)
+        try:
+            record_page(self.gallery, booking_id, STEPS[index], actor=self.service.actor)
+        except Exception:  # the replay loses a page, the booking goes on
+            log.exception("auditing page %s of booking %d failed", STEPS[index], booking_id)
 
     def _update_nav(self) -> None:
         s = self.session

@@ -5,16 +5,17 @@ the GUI asks for a first administrator. Once an account exists, every service ca
 changes something names an authenticated :class:`Operator`, and :func:`authorize` checks it
 against the one role → permission table, :data:`PERMISSIONS`:
 
-=====================  ==========================================================
-permission             roles
-=====================  ==========================================================
-``book``               officer, trainee, instructor, administrator
-``decide``             examiner
-``manage users``       administrator
-``change thresholds``  administrator
-``export``             administrator
-``seed``               instructor, administrator
-=====================  ==========================================================
+======================  ==========================================================
+permission              roles
+======================  ==========================================================
+``book``                officer, trainee, instructor, administrator
+``decide``              examiner
+``manage users``        administrator
+``change thresholds``   administrator
+``export``              administrator
+``seed``                instructor, administrator
+``explore thresholds``  instructor, administrator
+======================  ==========================================================
 
 Passwords are hashed with scrypt (memory-hard; RFC 7914) through :func:`hashlib.scrypt`
 (OpenSSL's implementation) with N = 2**14, r = 8, p = 1 and a 16-byte random salt, stored
@@ -86,6 +87,7 @@ class Permission(StrEnum):
     CHANGE_THRESHOLDS = "change thresholds"
     EXPORT = "export"
     SEED = "seed"
+    EXPLORE_THRESHOLDS = "explore thresholds"
 
 
 #: The one role → permission table: who may do what once the gallery has accounts.
@@ -96,6 +98,7 @@ PERMISSIONS: Mapping[Permission, frozenset[Role]] = {
     Permission.CHANGE_THRESHOLDS: frozenset((Role.ADMINISTRATOR,)),
     Permission.EXPORT: frozenset((Role.ADMINISTRATOR,)),
     Permission.SEED: frozenset((Role.INSTRUCTOR, Role.ADMINISTRATOR)),
+    Permission.EXPLORE_THRESHOLDS: frozenset((Role.INSTRUCTOR, Role.ADMINISTRATOR)),
 }
 
 _DOING = {
@@ -105,6 +108,7 @@ _DOING = {
     Permission.CHANGE_THRESHOLDS: "changing the disposition thresholds",
     Permission.EXPORT: "exporting or purging gallery data",
     Permission.SEED: "seeding synthetic subjects into the gallery",
+    Permission.EXPLORE_THRESHOLDS: "exploring the gallery's score distributions and thresholds",
 }
 
 
