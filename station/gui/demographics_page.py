@@ -531,6 +531,7 @@ class DemographicsPage(QWidget):
 
     def fill(self, data: dict[str, Any], synthetic_id: int | None = None) -> None:
         """Fill the form from demographics (as ``Demographics.as_dict()`` gives them)."""
+        self._jms_number = None  # a JMS fetch sets it again after filling
         self.last_name.setText(str(data.get("last_name") or ""))
         self.first_name.setText(str(data.get("first_name") or ""))
         self.middle_initial.setText(str(data.get("middle_initial") or ""))
