@@ -2,8 +2,7 @@
 
 Each write of a tracked table (subjects, records, images, prints, bookings, booking prints,
 responses, decisions, audit; operator accounts from schema version 3, agency messages from
-version 6) appends, in the same
-transaction, one entry to the ``chain`` table::
+version 6) appends, in the same transaction, one entry to the ``chain`` table::
 
     mac = HMAC-SHA256(key, prev_mac || seq || table || row_id || op || row_digest)
 
