@@ -9,7 +9,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import T0
 
 from station.agencies import AgencyRequest, Lesc, Ngi
 from station.cli import main
@@ -23,6 +22,10 @@ from station.interchange import parse_response, read_transaction
 from station.service import BookingService
 from station.service.secure_communities import SecureCommunities
 from station.settings import AgencySettings
+
+#: When the tests send their bookings (the same instant as the agencies conftest's ``T0``:
+#: a module-level constant cannot come from a conftest, whose import name is not unique).
+T0 = dt.datetime(2026, 12, 1, 10, 0, 0, tzinfo=dt.UTC)
 
 
 def _at(seconds: float) -> dt.datetime:

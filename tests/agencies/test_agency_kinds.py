@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from conftest import T0
-
 from station.core.synth.holdings import Profile
 from station.core.vocabulary import Disposition, System, SystemStatus
 from station.gallery import open_gallery
@@ -15,6 +13,10 @@ from station.interchange.ice import parse_response as parse_iar
 from station.service import BookingService
 from station.service.secure_communities import SecureCommunities
 from station.settings import AgencySettings
+
+#: When the tests send their bookings (the same instant as the agencies conftest's ``T0``:
+#: a module-level constant cannot come from a conftest, whose import name is not unique).
+T0 = dt.datetime(2026, 12, 1, 10, 0, 0, tzinfo=dt.UTC)
 
 
 def _run(path: Path, booking_id: int) -> tuple[dict[str, tuple], Disposition, list]:
