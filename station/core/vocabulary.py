@@ -43,6 +43,7 @@ __all__ = [
     "DEMOGRAPHIC_FIELDS",
     "DISPOSITIONS",
     "FINGERS",
+    "FINGER_CONDITIONS",
     "FINGER_NAMES",
     "IMAGE_FORMATS",
     "IMPRESSIONS",
@@ -56,14 +57,18 @@ __all__ = [
     "BookingStatus",
     "Decision",
     "Disposition",
+    "ExpectedAction",
     "Finger",
+    "FingerCondition",
     "ImageFormat",
     "Impression",
     "MinutiaType",
     "Repository",
     "Role",
     "Slap",
+    "TraineeAction",
     "TransactionType",
+    "Verdict",
     "fgp",
     "finger_index",
     "validate_finger",
@@ -256,6 +261,55 @@ class Role(_Code):
     ADMINISTRATOR = "administrator"
 
 
+class FingerCondition(_Code):
+    """What is wrong with one finger on the platen (training scenarios, the mock scanner)."""
+
+    AMPUTATED = "amputated"  # nothing to print: annotate XX
+    BANDAGED = "bandaged"  # covered: annotate UP
+    DRY = "dry"  # the first print is faint and broken: recapture
+    WET = "wet"  # the first print is smeared: recapture
+    SCARRED = "scarred"  # a scar crosses every print of the finger
+
+
+class TraineeAction(_Code):
+    """What a trainee can do in a training booking (an action event's kind)."""
+
+    CAPTURE = "capture"
+    CAPTURE_REMAINING = "capture remaining"
+    ANNOTATE = "annotate"
+    ACCEPT_QUALITY = "accept quality"
+    CLEAN_PLATEN = "clean platen"
+    RECONNECT = "reconnect"
+    SUBMIT = "submit"
+    REFUSE = "refuse"
+    DECIDE = "decide"
+    ENROL = "enrol"
+
+
+class ExpectedAction(_Code):
+    """What a training scenario expects the trainee to do (an expectation's kind)."""
+
+    ANNOTATE = "annotate"
+    RECAPTURE = "recapture"
+    CLEAN_PLATEN = "clean platen"
+    RECONNECT = "reconnect"
+    REFUSE = "refuse"
+    SUBMIT = "submit"
+    DISPOSITION = "disposition"
+    DECIDE = "decide"
+    ENROL = "enrol"
+    AGENCY = "agency"
+
+
+class Verdict(_Code):
+    """How a trainee did on one expectation of a training scenario."""
+
+    RIGHT = "right"
+    MISSED = "missed"
+    WRONG = "wrong"
+    NOT_SCORED = "not scored"
+
+
 class Repository(_Code):
     """Repositories that can hold a record of a subject.
 
@@ -346,6 +400,7 @@ BOOKING_STATUSES: tuple[BookingStatus, ...] = tuple(BookingStatus)
 DECISIONS: tuple[Decision, ...] = tuple(Decision)
 REPOSITORIES: tuple[Repository, ...] = tuple(Repository)
 ROLES: tuple[Role, ...] = tuple(Role)
+FINGER_CONDITIONS: tuple[FingerCondition, ...] = tuple(FingerCondition)
 #: Repositories whose records carry an offence level (1 most serious … 3).
 OFFENCE_REPOSITORIES: tuple[Repository, ...] = (Repository.STATE, Repository.FEDERAL_CRIMINAL)
 
