@@ -52,6 +52,7 @@ __all__ = [
     "ROLES",
     "SLAPS",
     "SLAP_FINGERS",
+    "TRAINEE_ACTIONS",
     "TRANSACTION_TYPES",
     "Annotation",
     "BookingStatus",
@@ -401,6 +402,7 @@ DECISIONS: tuple[Decision, ...] = tuple(Decision)
 REPOSITORIES: tuple[Repository, ...] = tuple(Repository)
 ROLES: tuple[Role, ...] = tuple(Role)
 FINGER_CONDITIONS: tuple[FingerCondition, ...] = tuple(FingerCondition)
+TRAINEE_ACTIONS: tuple[TraineeAction, ...] = tuple(TraineeAction)
 #: Repositories whose records carry an offence level (1 most serious … 3).
 OFFENCE_REPOSITORIES: tuple[Repository, ...] = (Repository.STATE, Repository.FEDERAL_CRIMINAL)
 

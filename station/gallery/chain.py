@@ -70,8 +70,8 @@ V2_TRACKED: tuple[str, ...] = (
     "audit",
 )
 #: Tables whose every change is chained, in the order a migration chains existing rows
-#: (schema version 3 added ``accounts``).
-TRACKED: tuple[str, ...] = (*V2_TRACKED, "accounts")
+#: (schema version 3 added ``accounts``; the training migration its runs and events).
+TRACKED: tuple[str, ...] = (*V2_TRACKED, "accounts", "training_runs", "training_events")
 _OPS = ("insert", "update", "delete")
 _ZERO = bytes(32)
 _FETCH = 256

@@ -6,7 +6,8 @@ transactions), :class:`~station.gallery.subjects.SubjectStore`,
 :class:`~station.gallery.maintenance.MaintenanceStore` (check, copy, export),
 :class:`~station.gallery.tamper.ChainStore` (tamper evidence),
 :class:`~station.gallery.retention.RetentionStore` (purge) and
-:class:`~station.gallery.accounts.AccountStore` (operator accounts); this module adds the audit
+:class:`~station.gallery.accounts.AccountStore` (operator accounts) and
+:class:`~station.gallery.training.TrainingStore` (scored training runs); this module adds the audit
 trail and the counts.
 
 Bad arguments raise ``ValueError`` before anything is written; a missing row raises
@@ -36,6 +37,7 @@ from .accounts import AccountStore
 from .base import guarded
 from .maintenance import MaintenanceStore
 from .retention import RetentionStore
+from .training import TrainingStore
 
 __all__ = ["Gallery", "ImageMigration", "open_gallery"]
 
@@ -69,7 +71,7 @@ class ImageMigration:
     wsq_bytes: int
 
 
-class Gallery(MaintenanceStore, RetentionStore, AccountStore):
+class Gallery(MaintenanceStore, RetentionStore, AccountStore, TrainingStore):
     """An open gallery file; use :func:`open_gallery` to get one.
 
     Parameters

@@ -28,6 +28,8 @@ TABLES = {
     "chain",  # tamper evidence (schema version 2)
     "chain_key",
     "accounts",  # operator accounts (schema version 3)
+    "training_runs",  # scored training runs and their events (issue 15)
+    "training_events",
     "sqlite_sequence",  # AUTOINCREMENT: booking prints and images never reuse an id
 }
 
@@ -44,7 +46,7 @@ def _schema(path: Path) -> list[tuple]:
 def test_new_file_gets_the_current_schema(gallery_path: Path) -> None:
     open_gallery(gallery_path).close()
     with closing(_raw(gallery_path)) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
