@@ -277,6 +277,7 @@ class TraineeAction(_Code):
 
     CAPTURE = "capture"
     CAPTURE_REMAINING = "capture remaining"
+    IMPORT = "import transaction"
     ANNOTATE = "annotate"
     ACCEPT_QUALITY = "accept quality"
     CLEAN_PLATEN = "clean platen"
