@@ -65,6 +65,7 @@ __all__ = [
     "Settings",
     "StationSettings",
     "SynthSettings",
+    "TrainingSettings",
     "data_dir",
     "get_settings",
     "load_settings",
@@ -167,6 +168,18 @@ class ScannerSettings:
 
 
 @dataclass(frozen=True)
+class TrainingSettings:
+    """Training: the instructor's folder of scenario files, besides the station's library."""
+
+    scenarios: str = ""
+
+    @property
+    def scenarios_dir(self) -> Path | None:
+        """The folder (:func:`resolve_path` of ``scenarios``), or None when not set."""
+        return resolve_path(self.scenarios) if self.scenarios.strip() else None
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings of the station."""
 
@@ -175,6 +188,7 @@ class Settings:
     station: StationSettings = field(default_factory=StationSettings)
     scanner: ScannerSettings = field(default_factory=ScannerSettings)
     disposition: DispositionPolicy = field(default_factory=DispositionPolicy)
+    training: TrainingSettings = field(default_factory=TrainingSettings)
 
 
 def _section(cls: type, name: str, values: object):
@@ -268,6 +282,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
         "synth": SynthSettings,
         "station": StationSettings,
         "scanner": ScannerSettings,
+        "training": TrainingSettings,
     }
     try:
         return Settings(

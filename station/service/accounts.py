@@ -86,6 +86,8 @@ class Permission(StrEnum):
     CHANGE_THRESHOLDS = "change thresholds"
     EXPORT = "export"
     SEED = "seed"
+    TRAIN = "train"
+    INSTRUCT = "instruct"
 
 
 #: The one role → permission table: who may do what once the gallery has accounts.
@@ -96,6 +98,10 @@ PERMISSIONS: Mapping[Permission, frozenset[Role]] = {
     Permission.CHANGE_THRESHOLDS: frozenset((Role.ADMINISTRATOR,)),
     Permission.EXPORT: frozenset((Role.ADMINISTRATOR,)),
     Permission.SEED: frozenset((Role.INSTRUCTOR, Role.ADMINISTRATOR)),
+    # Training (issue 15): book a scored training scenario; see the scenarios' instructor
+    # briefs and score a run in a trainee's name.
+    Permission.TRAIN: frozenset((Role.TRAINEE, Role.INSTRUCTOR)),
+    Permission.INSTRUCT: frozenset((Role.INSTRUCTOR, Role.ADMINISTRATOR)),
 }
 
 _DOING = {
