@@ -111,6 +111,8 @@ _DOING = {
     Permission.CHANGE_THRESHOLDS: "changing the disposition thresholds",
     Permission.EXPORT: "exporting or purging gallery data",
     Permission.SEED: "seeding synthetic subjects into the gallery",
+    Permission.TRAIN: "training (a scored training booking)",
+    Permission.INSTRUCT: "instructing (scenario briefs, scoring for a trainee)",
 }
 
 
