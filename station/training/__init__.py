@@ -22,17 +22,24 @@ from .scenario import (
     load_scenario,
     parse_scenario,
 )
+from .scoring import ActionEvent, ExpectationResult, FinalState, Score, StepTime, score
 
 __all__ = [
     "NEW_PERSON",
+    "ActionEvent",
     "Arrest",
     "Expectation",
+    "ExpectationResult",
+    "FinalState",
     "GalleryRole",
     "Platen",
     "Scenario",
     "ScenarioError",
+    "Score",
+    "StepTime",
     "library_dir",
     "load_library",
     "load_scenario",
     "parse_scenario",
+    "score",
 ]

@@ -39,6 +39,7 @@ from station.core.vocabulary import (
     Annotation,
     Decision,
     Disposition,
+    Finger,
     FingerCondition,
     Impression,
     TraineeAction,
@@ -300,17 +301,18 @@ class _Play:
 
     def _transaction_file(self) -> Path:
         """The scenario's ANSI/NIST-ITL file: the person's rolled prints from the scanner."""
-        fingers: dict[str, PrintImage | Annotation] = {}
-        absent = self.scanner.subject.absent if self.scanner.subject else frozenset()
+        fingers: dict[Finger, PrintImage | Annotation] = {}
+        subject = self.scanner.subject
+        assert subject is not None
         for finger in FINGERS:
-            if finger in absent:
-                fingers[finger] = Annotation.XX
+            if finger in subject.absent or finger in subject.unprintable:
+                fingers[finger] = Annotation.XX if finger in subject.absent else Annotation.UP
                 continue
             image = self.scanner.capture(finger, Impression.ROLLED).image
             rows, cols = image.shape
             fingers[finger] = PrintImage(image.tobytes(), "NONE", cols, rows)
         data = {k: v for k, v in self.demographics.items() if k in DEMOGRAPHIC_KEYS}
-        today = dt.date(2026, 12, 1)
+        today = dt.datetime.now(dt.UTC).date()
         submission = TenprintSubmission(
             tcn=f"TRAIN-{self.scenario.id}"[:40],
             ori="NY0303000",
