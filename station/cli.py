@@ -394,6 +394,31 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     jms.add_argument("action", choices=("list", "show"))
     jms.add_argument("number", nargs="?", help="show: the JMS booking number")
+
+    train = sub.add_parser(
+        "train",
+        help="training: list the scenarios, or play a scripted trainee and print the score",
+        description="scenarios: the training scenarios (library and --scenarios DIR): id and "
+        "title; --briefs adds the instructor's brief (instructors only once the gallery has "
+        "accounts: give --gallery and --user). run SCENARIO --actions FILE.json: book the "
+        "scenario on the mock scanner playing the trainee's scripted actions, store the "
+        "scored run in the gallery and print the score (trainee or instructor accounts).",
+    )
+    train.add_argument("action", choices=("scenarios", "run"))
+    train.add_argument("scenario", nargs="?", help="run: the scenario's id")
+    train.add_argument("--actions", type=Path, metavar="FILE", help="run: the action file")
+    train.add_argument(
+        "--scenarios",
+        type=Path,
+        metavar="DIR",
+        help="more scenario files (settings: [training] scenarios)",
+    )
+    train.add_argument("--gallery", type=Path, help="gallery file (default from settings)")
+    train.add_argument("--user", metavar="NAME", help=f"sign in (password from ${PASSWORD_ENV})")
+    train.add_argument("--trainee", help="run: score in this trainee's name (instructors)")
+    train.add_argument("--briefs", action="store_true", help="scenarios: show the briefs")
+    train.add_argument("--device-seed", type=int, default=0, help="run: mock scanner seed")
+    train.add_argument("--json", action="store_true", help="print JSON for scripts")
     return parser
 
 
@@ -1284,6 +1309,67 @@ def _migrate_images(gallery: Gallery, path: Path, batch: int) -> int:
     return 0 if result.remaining == 0 else 1
 
 
+def _cmd_train(args: argparse.Namespace) -> int:
+    """``station train scenarios`` / ``station train run SCENARIO --actions FILE``."""
+    from .gallery import open_gallery
+    from .service.accounts import Permission
+    from .settings import get_settings
+    from .training import load_library
+    from .training.actions import load_actions
+    from .training.runner import play
+
+    folder = args.scenarios or get_settings().training.scenarios_dir
+    library = load_library(folder)
+    path = _gallery_path(args)
+    if args.action == "scenarios":
+        if args.briefs and path.exists():
+            with open_gallery(path, create=False) as gallery:
+                _sign_in(gallery, args, Permission.INSTRUCT)
+        elif args.briefs and args.gallery is not None:
+            raise CommandError(f"no gallery at {path}")
+        rows = [
+            {"id": s.id, "title": s.title} | ({"brief": s.brief} if args.briefs else {})
+            for s in library.values()
+        ]
+        if args.json:
+            print(json.dumps(rows, indent=2))
+        else:
+            for row in rows:
+                print(f"{row['id']:<24} {row['title']}")
+                if args.briefs:
+                    print("    " + " ".join(row["brief"].split()))
+        return 0
+    if not args.scenario or args.actions is None:
+        raise CommandError("train run needs SCENARIO and --actions FILE.json")
+    if args.scenario not in library:
+        raise CommandError(
+            f"no scenario {args.scenario!r}: use one of {', '.join(library)} "
+            "(station train scenarios)"
+        )
+    script = load_actions(args.actions)
+    if not path.exists():
+        raise CommandError(f"no gallery at {path}: build one with 'station seed --subjects 4'")
+    with open_gallery(path, create=False) as gallery:
+        operator = _sign_in(gallery, args, Permission.TRAIN)
+        if args.trainee and operator is not None:
+            from .service.accounts import authorize
+
+            authorize(gallery, operator, Permission.INSTRUCT)
+        service = _service(path, gallery, operator)
+        result = play(
+            service,
+            library[args.scenario],
+            script,
+            trainee=args.trainee,
+            device_seed=args.device_seed,
+        )
+    if args.json:
+        print(json.dumps(result.score.as_dict() | {"run_id": result.run_id}, indent=2))
+    else:
+        print(result.score.summary())
+    return 0
+
+
 def _open_window(args: argparse.Namespace) -> int:
     """``station`` alone opens the booking window; ``--offscreen-shot DIR`` takes pictures."""
     if args.offscreen_shot is not None:
@@ -1329,6 +1415,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "ebts": _cmd_ebts,
             "agencies": _cmd_agencies,
             "jms": _cmd_jms,
+            "train": _cmd_train,
         }
         return commands[args.command](args)
     except AuthError as exc:

@@ -76,6 +76,7 @@ __all__ = [
     "Settings",
     "StationSettings",
     "SynthSettings",
+    "TrainingSettings",
     "data_dir",
     "get_settings",
     "load_settings",
@@ -244,6 +245,18 @@ class AgencySettings:
 
 
 @dataclass(frozen=True)
+class TrainingSettings:
+    """Training: the instructor's folder of scenario files, besides the station's library."""
+
+    scenarios: str = ""
+
+    @property
+    def scenarios_dir(self) -> Path | None:
+        """The folder (:func:`resolve_path` of ``scenarios``), or None when not set."""
+        return resolve_path(self.scenarios) if self.scenarios.strip() else None
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings of the station."""
 
@@ -253,6 +266,7 @@ class Settings:
     scanner: ScannerSettings = field(default_factory=ScannerSettings)
     disposition: DispositionPolicy = field(default_factory=DispositionPolicy)
     agencies: AgencySettings = field(default_factory=AgencySettings)
+    training: TrainingSettings = field(default_factory=TrainingSettings)
 
 
 def _section(cls: type, name: str, values: object):
@@ -347,6 +361,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
         "station": StationSettings,
         "scanner": ScannerSettings,
         "agencies": AgencySettings,
+        "training": TrainingSettings,
     }
     try:
         return Settings(

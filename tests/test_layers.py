@@ -37,9 +37,11 @@ _CONTRACT = {
     "settings":    "core",
     "agencies":    "core interchange gallery",
     "service":     "core interchange gallery scanner agencies settings",
-    "benchmark":   "core interchange gallery scanner agencies settings service",
-    "gui":         "core interchange gallery scanner agencies settings service",
-    "cli":         "core interchange gallery scanner agencies settings service benchmark gui",
+    "training":    "core interchange gallery scanner agencies settings service",
+    "benchmark":   "core interchange gallery scanner agencies settings service training",
+    "gui":         "core interchange gallery scanner agencies settings service training",
+    "cli":         "core interchange gallery scanner agencies settings service training "
+                   "benchmark gui",
     "station":     "",  # station/__init__.py
 }  # fmt: skip
 MAY_IMPORT: dict[str, frozenset[str]] = {
@@ -305,7 +307,7 @@ def test_the_checker_catches_each_kind_of_breach(tmp_path: Path) -> None:
         ("station/service/booking.py", 10, ".query(...)"): "only gallery runs SQL "
         "(service may not)",
         ("station/gui/window.py", 2, "station.cli"): "gui may import agencies, core, gallery, "
-        "interchange, scanner, service, settings, not cli",
+        "interchange, scanner, service, settings, training, not cli",
         ("station/plugins/extra.py", 1, "station.plugins.extra"): "no layer for 'plugins' in "
         "MAY_IMPORT",
     }

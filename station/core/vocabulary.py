@@ -43,6 +43,7 @@ __all__ = [
     "DEMOGRAPHIC_FIELDS",
     "DISPOSITIONS",
     "FINGERS",
+    "FINGER_CONDITIONS",
     "FINGER_NAMES",
     "IMAGE_FORMATS",
     "IMPRESSIONS",
@@ -55,12 +56,15 @@ __all__ = [
     "SLAP_FINGERS",
     "SYSTEMS",
     "SYSTEM_STATUSES",
+    "TRAINEE_ACTIONS",
     "TRANSACTION_TYPES",
     "Annotation",
     "BookingStatus",
     "Decision",
     "Disposition",
+    "ExpectedAction",
     "Finger",
+    "FingerCondition",
     "ImageFormat",
     "Impression",
     "MinutiaType",
@@ -71,7 +75,9 @@ __all__ = [
     "Slap",
     "System",
     "SystemStatus",
+    "TraineeAction",
     "TransactionType",
+    "Verdict",
     "fgp",
     "finger_index",
     "validate_finger",
@@ -291,6 +297,56 @@ class ReplayKind(_Code):
     OTHER = "other"
 
 
+class FingerCondition(_Code):
+    """What is wrong with one finger on the platen (training scenarios, the mock scanner)."""
+
+    AMPUTATED = "amputated"  # nothing to print: annotate XX
+    BANDAGED = "bandaged"  # covered: annotate UP
+    DRY = "dry"  # the first print is faint and broken: recapture
+    WET = "wet"  # the first print is smeared: recapture
+    SCARRED = "scarred"  # a scar crosses every print of the finger
+
+
+class TraineeAction(_Code):
+    """What a trainee can do in a training booking (an action event's kind)."""
+
+    CAPTURE = "capture"
+    CAPTURE_REMAINING = "capture remaining"
+    IMPORT = "import transaction"
+    ANNOTATE = "annotate"
+    ACCEPT_QUALITY = "accept quality"
+    CLEAN_PLATEN = "clean platen"
+    RECONNECT = "reconnect"
+    SUBMIT = "submit"
+    REFUSE = "refuse"
+    DECIDE = "decide"
+    ENROL = "enrol"
+
+
+class ExpectedAction(_Code):
+    """What a training scenario expects the trainee to do (an expectation's kind)."""
+
+    ANNOTATE = "annotate"
+    RECAPTURE = "recapture"
+    CLEAN_PLATEN = "clean platen"
+    RECONNECT = "reconnect"
+    REFUSE = "refuse"
+    SUBMIT = "submit"
+    DISPOSITION = "disposition"
+    DECIDE = "decide"
+    ENROL = "enrol"
+    AGENCY = "agency"
+
+
+class Verdict(_Code):
+    """How a trainee did on one expectation of a training scenario."""
+
+    RIGHT = "right"
+    MISSED = "missed"
+    WRONG = "wrong"
+    NOT_SCORED = "not scored"
+
+
 class Repository(_Code):
     """Repositories that can hold a record of a subject.
 
@@ -443,6 +499,8 @@ SYSTEMS: tuple[System, ...] = tuple(System)
 SYSTEM_STATUSES: tuple[SystemStatus, ...] = tuple(SystemStatus)
 RACES: tuple[Race, ...] = tuple(Race)
 REPLAY_KINDS: tuple[ReplayKind, ...] = tuple(ReplayKind)
+FINGER_CONDITIONS: tuple[FingerCondition, ...] = tuple(FingerCondition)
+TRAINEE_ACTIONS: tuple[TraineeAction, ...] = tuple(TraineeAction)
 #: Repositories whose records carry an offence level (1 most serious … 3).
 OFFENCE_REPOSITORIES: tuple[Repository, ...] = (Repository.STATE, Repository.FEDERAL_CRIMINAL)
 

@@ -70,8 +70,16 @@ V2_TRACKED: tuple[str, ...] = (
     "audit",
 )
 #: Tables whose every change is chained, in the order a migration chains existing rows
-#: (schema version 3 added ``accounts``, version 6 ``agency_messages``, version 7 ``arrests``).
-TRACKED: tuple[str, ...] = (*V2_TRACKED, "accounts", "agency_messages", "arrests")
+#: (schema version 3 added ``accounts``, version 6 ``agency_messages``, version 7 ``arrests``,
+#: version 8 the training runs and events).
+TRACKED: tuple[str, ...] = (
+    *V2_TRACKED,
+    "accounts",
+    "agency_messages",
+    "arrests",
+    "training_runs",
+    "training_events",
+)
 _OPS = ("insert", "update", "delete")
 _ZERO = bytes(32)
 _FETCH = 256

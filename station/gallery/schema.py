@@ -30,6 +30,7 @@ from station.core.vocabulary import (
     SLAPS,
     SYSTEM_STATUSES,
     SYSTEMS,
+    TRAINEE_ACTIONS,
     TRANSACTION_TYPES,
     BookingStatus,
     Decision,
@@ -376,6 +377,49 @@ def _v7(db: sqlite_utils.Database) -> None:
     track_tables(db.conn)
 
 
+_TRAINING = f"""
+CREATE TABLE training_runs (
+    id INTEGER PRIMARY KEY,
+    scenario_id TEXT NOT NULL CHECK (length(scenario_id) > 0),
+    scenario_title TEXT NOT NULL,
+    trainee TEXT NOT NULL CHECK (length(trainee) > 0),
+    booking_id INTEGER,
+    tcn TEXT,
+    started_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    points INTEGER NOT NULL CHECK (points >= 0),
+    max_points INTEGER NOT NULL CHECK (max_points >= points),
+    score TEXT NOT NULL CHECK (json_valid(score))
+);
+CREATE INDEX training_runs_trainee ON training_runs (trainee);
+CREATE INDEX training_runs_scenario ON training_runs (scenario_id);
+{_append_only("training_runs")}
+CREATE TABLE training_events (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES training_runs (id) ON DELETE RESTRICT,
+    seq INTEGER NOT NULL CHECK (seq >= 1),
+    at REAL NOT NULL CHECK (at >= 0),
+    action TEXT NOT NULL CHECK (action IN {_in(TRAINEE_ACTIONS)}),
+    detail TEXT CHECK (detail IS NULL OR json_valid(detail)),
+    UNIQUE (run_id, seq)
+);
+{_append_only("training_events")}
+"""
+
+
+def _v8(db: sqlite_utils.Database) -> None:
+    """Schema 8, training runs: a trainee's scored booking of a scenario (its score as JSON) and the
+    timed action events behind it, both append-only and chained (the chain is rebuilt to
+    track them). ``booking_id`` is not a foreign key: a purge of old bookings keeps the
+    scores."""
+    from .chain import track_tables
+
+    for statement in _TRAINING.split(";\n"):
+        if statement.strip():
+            db.conn.execute(statement)
+    track_tables(db.conn)
+
+
 #: Migration ``k`` (index ``k - 1``) turns schema version ``k - 1`` into ``k``. Each runs inside
 #: the transaction the caller opened and must not commit.
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
@@ -386,6 +430,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v5,
     _v6,
     _v7,
+    _v8,
 )
 
 #: Schema version this build writes and reads (``PRAGMA user_version``).

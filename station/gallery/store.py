@@ -7,7 +7,8 @@ transactions), :class:`~station.gallery.subjects.SubjectStore`,
 :class:`~station.gallery.tamper.ChainStore` (tamper evidence),
 :class:`~station.gallery.retention.RetentionStore` (purge) and
 :class:`~station.gallery.accounts.AccountStore` (operator accounts) and
-:class:`~station.gallery.agencies.AgencyStore` (the agency queue); this module adds the audit
+:class:`~station.gallery.agencies.AgencyStore` (the agency queue),
+:class:`~station.gallery.training.TrainingStore` (scored training runs); this module adds the audit
 trail and the counts.
 
 Bad arguments raise ``ValueError`` before anything is written; a missing row raises
@@ -38,6 +39,7 @@ from .agencies import AgencyStore
 from .base import guarded
 from .maintenance import MaintenanceStore
 from .retention import RetentionStore
+from .training import TrainingStore
 
 __all__ = ["Gallery", "ImageMigration", "open_gallery"]
 
@@ -71,7 +73,7 @@ class ImageMigration:
     wsq_bytes: int
 
 
-class Gallery(MaintenanceStore, RetentionStore, AccountStore, AgencyStore):
+class Gallery(MaintenanceStore, RetentionStore, AccountStore, AgencyStore, TrainingStore):
     """An open gallery file; use :func:`open_gallery` to get one.
 
     Parameters

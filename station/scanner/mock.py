@@ -35,7 +35,7 @@ import numpy as np
 
 from ..core.synth import impression as render
 from ..core.synth.params import DEFAULT_PARAMETERS as SYNTH
-from ..core.vocabulary import SLAP_FINGERS, SLAPS
+from ..core.vocabulary import FINGERS, SLAP_FINGERS, SLAPS, FingerCondition
 from . import platen
 from .base import (
     Box,
@@ -130,6 +130,12 @@ class MockSettings:
     dirt_opacity: float = 0.55
     #: Range of a smudge's half-axes (px, Gaussian sigma).
     dirt_sizes: tuple[float, float] = (15.0, 60.0)
+    #: Skin conditions: share of a dry print that still touches, the smear (px, Gaussian
+    #: sigma) of a wet one, the synthetic degradation of both, and a scar's width (px).
+    dry_coverage: float = 0.3
+    wet_blur: float = 5.0
+    skin_degradation: float = 1.0
+    scar_width: float = 26.0
 
     def __post_init__(self) -> None:
         lo, hi = self.settle_frames
@@ -160,15 +166,22 @@ class ScannerFaults:
         The scanner drops off at this frame of the next placement (or at its capture, if it
         settles earlier) and raises :class:`ScannerDisconnected`; it stays disconnected until
         :meth:`MockScanner.connect`. The fault fires once.
+    disconnect_at : int or None
+        The scanner drops off during its ``disconnect_at``-th placement (1-based, counting
+        every :meth:`MockScanner.start` since it was made: a training booking's "scanner
+        failure at finger N"), two frames after the finger lands. Fires once.
     """
 
     dirty_platen: bool = False
     timeout: bool = False
     disconnect_after: int | None = None
+    disconnect_at: int | None = None
 
     def __post_init__(self) -> None:
         if self.disconnect_after is not None and self.disconnect_after < 0:
             raise ValueError(f"disconnect_after must be >= 0, got {self.disconnect_after}")
+        if self.disconnect_at is not None and self.disconnect_at < 1:
+            raise ValueError(f"disconnect_at must be >= 1, got {self.disconnect_at}")
 
 
 class Rendered(NamedTuple):
@@ -258,6 +271,7 @@ class MockScanner:
         self._subject = subject
         self._counters: dict[tuple[str, str], int] = {}
         self._poor_done: set[str] = set()
+        self._placements = 0
         self._placement: _Placement | None = None
         self._dirt: dict[tuple[int, int], np.ndarray] = {}
         self._dirt_preview_cache: dict[tuple[int, int], np.ndarray] = {}
@@ -336,6 +350,11 @@ class MockScanner:
             )
         s = self.settings
         subject = self._subject
+        self._placements += 1
+        if self.faults.disconnect_at == self._placements:
+            self.faults = replace(
+                self.faults, disconnect_at=None, disconnect_after=s.approach_frames + 2
+            )
         count = self._counters.get((finger, impression), 0)
         self._counters[(finger, impression)] = count + 1
         number = s.impression_base + self.seed * s.impression_stride + count
@@ -481,6 +500,12 @@ class MockScanner:
         raise ScannerDisconnected()
 
     def _empty_message(self, finger: str) -> str:
+        subject = self._subject
+        if subject is not None and finger in subject.unprintable:
+            return (
+                f"{finger} is bandaged: nothing to print — annotate it UP (unable to print) "
+                "and go on to the next finger"
+            )
         return (
             f"No finger on the platen for {finger} — if it is missing or cannot be printed, "
             "annotate it (XX amputated, UP unable to print) and go on to the next finger"
@@ -557,21 +582,32 @@ class MockScanner:
     ) -> _Placement:
         s = self.settings
         shape = SYNTH.rolled_size if impression == "rolled" else SYNTH.flat_size
-        if finger in subject.absent:
+        if finger in subject.absent or finger in subject.unprintable:
             return self._placement_for(subject, finger, impression, None, shape, rng)
         placed = subject.placed(finger, impression)
-        poor = subject.poor_finger == finger and finger not in self._poor_done
-        degradation = s.poor_degradation if poor else None
+        condition = subject.condition(placed)
+        skin = (
+            condition in (FingerCondition.DRY, FingerCondition.WET)
+            and impression == "rolled"
+            and finger not in self._poor_done
+        )
+        poor = (subject.poor_finger == finger and finger not in self._poor_done) or skin
+        degradation = s.skin_degradation if skin else s.poor_degradation if poor else None
+        seeds, population = subject.source(placed)
         image, _ = render(
-            subject.subject,
+            seeds,
             placed,
             number,
-            population=subject.population,
+            population=population,
             kind=impression,
             degradation=degradation,
         )
-        if poor:
+        if skin:
+            image = self._skin(image, condition, rng)
+        elif poor:
             image = platen.partial_contact(image, rng, share=s.poor_contact, noise=s.platen_noise)
+        if condition is FingerCondition.SCARRED:
+            image = platen.scar(image, self._scar_rng(subject, placed), width=s.scar_width)
         rendered = (Rendered(placed, number, impression, None, degradation),)
         return self._placement_for(
             subject, finger, impression, image, image.shape, rng, rendered=rendered, poor=poor
@@ -595,20 +631,28 @@ class MockScanner:
             lefts = [gap + i * (size[1] + gap) for i in range(len(fingers))]
         prints: list[tuple[str, np.ndarray, tuple[int, int]]] = []
         rendered: list[Rendered] = []
-        missing = [f for f in fingers if f in subject.absent]
+        away = subject.absent | subject.unprintable
+        missing = [f for f in fingers if f in away]
+        # The wrong hand on a four-finger slap (its first capture): the other hand's fingers
+        # are where this hand's should be.
+        wrong = subject.wrong_hand == code and code not in self._poor_done
         for finger, top, left in zip(fingers, tops, lefts, strict=True):
             dy, dx = (int(v) for v in rng.integers(-s.slap_jitter, s.slap_jitter + 1, 2))
-            if finger in subject.absent:
+            placed = ("L" if finger[0] == "R" else "R") + finger[1] if wrong else finger
+            if placed in away:
                 continue
+            seeds, population = subject.source(placed)
             image, _ = render(
-                subject.subject,
-                finger,
+                seeds,
+                placed,
                 number,
-                population=subject.population,
+                population=population,
                 kind="flat",
                 size=size,
             )
-            rendered.append(Rendered(finger, number, "flat", size, None))
+            if subject.condition(placed) is FingerCondition.SCARRED:
+                image = platen.scar(image, self._scar_rng(subject, placed), width=s.scar_width)
+            rendered.append(Rendered(placed, number, "flat", size, None))
             prints.append((finger, image, (top + dy, left + dx)))
         slap, segments = platen.compose_slap(
             prints,
@@ -633,8 +677,24 @@ class MockScanner:
             segments=segments,
             rendered=tuple(rendered),
             annotation=annotation,
+            poor=wrong,
             background=s.platen_level,
         )
+
+    def _skin(
+        self, image: np.ndarray, condition: FingerCondition | None, rng: np.random.Generator
+    ) -> np.ndarray:
+        """The first rolled print of a dry or wet finger."""
+        s = self.settings
+        if condition is FingerCondition.DRY:
+            return platen.dry_skin(image, rng, coverage=s.dry_coverage)
+        return platen.wet_skin(image, blur=s.wet_blur)
+
+    @staticmethod
+    def _scar_rng(subject: PlatenSubject, finger: str) -> np.random.Generator:
+        """The generator of a finger's scar: the same scar on every print of the finger."""
+        seeds, population = subject.source(finger)
+        return np.random.default_rng([seeds, population, FINGERS.index(finger), 31])
 
     def _dirt_mask(self, shape: tuple[int, int]) -> np.ndarray:
         """Opacity 0..1 of the platen's smudges and dust at capture resolution (cached)."""

@@ -34,12 +34,15 @@ __all__ = [
     "contact_weight",
     "dirt_mask",
     "downsample",
+    "dry_skin",
     "partial_contact",
     "paste",
     "pressed",
     "quantize",
+    "scar",
     "shifted",
     "through_dirt",
+    "wet_skin",
 ]
 
 
@@ -510,3 +513,111 @@ def through_dirt(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
     if image.shape != mask.shape:
         raise ValueError(f"mask shape {mask.shape} differs from image shape {image.shape}")
     return quantize(image * (1.0 - mask))
+
+
+def dry_skin(image: np.ndarray, rng: np.random.Generator, *, coverage: float) -> np.ndarray:
+    """A print of dry skin: the ridges touch the platen only in patches, faint and broken.
+
+    A smooth random field (Gaussian-blurred noise, 6 px) keeps the print where it is in its
+    top ``coverage`` share; elsewhere the platen shows through, and the ridges left are
+    faded to 45 % of their contrast.
+
+    Parameters
+    ----------
+    image : (M, N) ndarray of uint8
+        The print.
+    rng : numpy.random.Generator
+        Draws the noise field.
+    coverage : float
+        Share (0..1] of the print that still touches.
+
+    Returns
+    -------
+    dry : (M, N) ndarray of uint8
+
+    Examples
+    --------
+    >>> image = np.full((20, 20), 200, np.uint8)
+    >>> image[::2] = 40
+    >>> out = dry_skin(image, np.random.default_rng(0), coverage=0.5)
+    >>> int(out.min()), bool((out == 200).mean() >= 0.5)
+    (128, True)
+    """
+    _check_image(image)
+    if not 0.0 < coverage <= 1.0:
+        raise ValueError(f"coverage must be in (0, 1], got {coverage!r}")
+    field = ndimage.gaussian_filter(rng.normal(0.0, 1.0, image.shape), 6.0)
+    keep = field >= np.quantile(field, 1.0 - coverage)
+    bg = background_level(image)
+    ink = (bg - image.astype(np.float64)) * 0.45 * keep
+    return quantize(bg - ink)
+
+
+def wet_skin(image: np.ndarray, *, blur: float) -> np.ndarray:
+    """A print of wet skin: the ridges run into each other (blurred, darkened, low contrast).
+
+    Parameters
+    ----------
+    image : (M, N) ndarray of uint8
+        The print.
+    blur : float
+        Gaussian sigma (px) of the smear; the smeared print is darkened by 35 % of its ink.
+
+    Returns
+    -------
+    wet : (M, N) ndarray of uint8
+
+    Examples
+    --------
+    >>> image = np.full((9, 9), 200, np.uint8)
+    >>> image[::2] = 40
+    >>> out = wet_skin(image, blur=2.0)
+    >>> int(out.max()) - int(out.min()) < 160
+    True
+    """
+    _check_image(image)
+    if blur <= 0:
+        raise ValueError(f"blur must be > 0, got {blur!r}")
+    bg = background_level(image)
+    smear = ndimage.gaussian_filter(image.astype(np.float64), blur)
+    return quantize(smear - 0.35 * (bg - smear))
+
+
+def scar(image: np.ndarray, rng: np.random.Generator, *, width: float) -> np.ndarray:
+    """A print crossed by a scar: a band of skin without ridges across the pattern.
+
+    The band is a straight line through a point of the middle half of the print at a random
+    angle, ``width`` px wide with soft edges, at the print's background level.
+
+    Parameters
+    ----------
+    image : (M, N) ndarray of uint8
+        The print.
+    rng : numpy.random.Generator
+        Draws the point (row, column) and the angle, in that order.
+    width : float
+        Width of the band (px).
+
+    Returns
+    -------
+    scarred : (M, N) ndarray of uint8
+
+    Examples
+    --------
+    >>> out = scar(np.zeros((40, 40), np.uint8), np.random.default_rng(0), width=8.0)
+    >>> int((out > 0).sum()) > 0
+    True
+    """
+    _check_image(image)
+    if width <= 0:
+        raise ValueError(f"width must be > 0, got {width!r}")
+    rows, cols = image.shape
+    cy = rows * rng.uniform(0.25, 0.75)
+    cx = cols * rng.uniform(0.25, 0.75)
+    theta = rng.uniform(0.0, np.pi)
+    yy, xx = np.ogrid[0:rows, 0:cols]
+    distance = np.abs((yy - cy) * np.cos(theta) - (xx - cx) * np.sin(theta))
+    band = np.clip((0.5 * width + 2.0 - distance) / 4.0, 0.0, 1.0)
+    bg = max(background_level(image), 1.0)
+    out = image.astype(np.float64) + band * (bg - image.astype(np.float64))
+    return quantize(out)

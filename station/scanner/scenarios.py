@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..core.vocabulary import FINGERS, validate_finger
+from ..core.vocabulary import FINGERS, FingerCondition, Slap, validate_finger
 from .mock import DEFAULT_SETTINGS, ScannerFaults
 
 __all__ = ["SCENARIOS", "PlatenSubject", "setup_scenario"]
@@ -54,6 +54,17 @@ class PlatenSubject:
         A finger whose first capture is badly degraded and partial.
     absent : frozenset of str
         Fingers that are missing (amputated): nothing is placed on the platen for them.
+    conditions : tuple of (str, str)
+        Per-finger conditions of the skin, ``(finger, condition)`` sorted by finger:
+        ``bandaged`` (nothing can be printed), ``dry`` or ``wet`` (the first rolled capture
+        is faint and broken, or smeared; the officer conditions the finger and later ones are
+        normal) and ``scarred`` (a scar crosses every print of the finger, always at the same
+        place); amputated fingers are :attr:`absent`.
+    wrong_hand : str or None
+        A four-finger slap (``RS`` or ``LS``) whose first capture is of the other hand.
+    borrowed : tuple of (str, int, int)
+        ``(finger, subject, population)``: fingers printed from another synthetic subject (a
+        near miss of that subject when it is enrolled).
     """
 
     subject: int
@@ -62,6 +73,9 @@ class PlatenSubject:
     swap: tuple[str, str] | None = None
     poor_finger: str | None = None
     absent: frozenset[str] = field(default_factory=frozenset)
+    conditions: tuple[tuple[str, str], ...] = ()
+    wrong_hand: str | None = None
+    borrowed: tuple[tuple[str, int, int], ...] = ()
 
     def __post_init__(self) -> None:
         for name, value in (("subject", self.subject), ("population", self.population)):
@@ -75,8 +89,49 @@ class PlatenSubject:
         if self.poor_finger is not None:
             object.__setattr__(self, "poor_finger", validate_finger(self.poor_finger))
         object.__setattr__(self, "absent", frozenset(validate_finger(f) for f in self.absent))
-        if len(self.absent) == len(FINGERS):
+        conditions = {}
+        for finger, condition in self.conditions:
+            code = FingerCondition.parse(condition, what="finger condition")
+            if code is FingerCondition.AMPUTATED:
+                raise ValueError("an amputated finger is one of absent, not a condition")
+            conditions[validate_finger(finger)] = code
+        if len(conditions) != len(self.conditions):
+            raise ValueError(f"a finger has two conditions: {self.conditions!r}")
+        object.__setattr__(
+            self, "conditions", tuple(sorted(conditions.items(), key=lambda c: c[0].order))
+        )
+        if self.wrong_hand is not None:
+            hand = Slap.parse(self.wrong_hand, what="slap")
+            if hand is Slap.TS:
+                raise ValueError("wrong_hand must be RS or LS (a four-finger slap)")
+            object.__setattr__(self, "wrong_hand", hand)
+        borrowed = []
+        for finger, subject, population in self.borrowed:
+            for name, value in (("subject", subject), ("population", population)):
+                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                    raise ValueError(f"borrowed {name} must be a whole number >= 0, got {value!r}")
+            borrowed.append((validate_finger(finger), subject, population))
+        if len({b[0] for b in borrowed}) != len(borrowed):
+            raise ValueError(f"a finger is borrowed twice: {self.borrowed!r}")
+        object.__setattr__(self, "borrowed", tuple(borrowed))
+        if len(self.absent | self.unprintable) == len(FINGERS):
             raise ValueError("a subject needs at least one finger")
+
+    def condition(self, finger: str) -> FingerCondition | None:
+        """The skin condition of ``finger`` (``None``: normal or absent)."""
+        return dict(self.conditions).get(finger)
+
+    @property
+    def unprintable(self) -> frozenset[str]:
+        """Fingers that are there but cannot be printed (bandaged)."""
+        return frozenset(f for f, c in self.conditions if c == FingerCondition.BANDAGED)
+
+    def source(self, finger: str) -> tuple[int, int]:
+        """``(subject, population)`` of the synthetic finger printed for ``finger``."""
+        for code, subject, population in self.borrowed:
+            if code == finger:
+                return subject, population
+        return self.subject, self.population
 
     @classmethod
     def gallery(cls, subject: int, population: int = 0) -> PlatenSubject:

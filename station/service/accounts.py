@@ -88,6 +88,8 @@ class Permission(StrEnum):
     EXPORT = "export"
     SEED = "seed"
     EXPLORE_THRESHOLDS = "explore thresholds"
+    TRAIN = "train"
+    INSTRUCT = "instruct"
 
 
 #: The one role → permission table: who may do what once the gallery has accounts.
@@ -99,6 +101,10 @@ PERMISSIONS: Mapping[Permission, frozenset[Role]] = {
     Permission.EXPORT: frozenset((Role.ADMINISTRATOR,)),
     Permission.SEED: frozenset((Role.INSTRUCTOR, Role.ADMINISTRATOR)),
     Permission.EXPLORE_THRESHOLDS: frozenset((Role.INSTRUCTOR, Role.ADMINISTRATOR)),
+    # Training (issue 15): book a scored training scenario; see the scenarios' instructor
+    # briefs and score a run in a trainee's name.
+    Permission.TRAIN: frozenset((Role.TRAINEE, Role.INSTRUCTOR)),
+    Permission.INSTRUCT: frozenset((Role.INSTRUCTOR, Role.ADMINISTRATOR)),
 }
 
 _DOING = {
@@ -109,6 +115,8 @@ _DOING = {
     Permission.EXPORT: "exporting or purging gallery data",
     Permission.SEED: "seeding synthetic subjects into the gallery",
     Permission.EXPLORE_THRESHOLDS: "exploring the gallery's score distributions and thresholds",
+    Permission.TRAIN: "training (a scored training booking)",
+    Permission.INSTRUCT: "instructing (scenario briefs, scoring for a trainee)",
 }
 
 

@@ -32,7 +32,7 @@ from station.gallery import Gallery, open_gallery
 
 from .accounts import Operator, Permission, authorize
 
-__all__ = ["SeedReport", "in_gallery", "seed"]
+__all__ = ["SeedReport", "enrol_synthetic", "in_gallery", "seed"]
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,38 @@ def _render_subject(args: tuple[int, int]) -> tuple[int, list[tuple[str, np.ndar
         image, _ = synth.impression(subject, finger, 0, population=population, kind="rolled")
         prints.append((finger, image, extract(image).to_bytes()))
     return subject, prints
+
+
+def enrol_synthetic(
+    gallery: Gallery, subject: int, population: int = 0, *, actor: str = "station seed"
+) -> int:
+    """Enrol one synthetic subject as :func:`seed` does, unless the gallery holds it already.
+
+    Its ten rolled prints (impression 0) are rendered and extracted here, and written with
+    its records (none for a subject the population holds nowhere) in one transaction.
+
+    Parameters
+    ----------
+    gallery : Gallery
+        Open for writing.
+    subject, population : int
+        The synthetic subject.
+    actor : str
+        Who the audit entry names.
+
+    Returns
+    -------
+    subject_id : int
+        Its gallery id.
+    """
+    existing = gallery.subject_by_synthetic(subject, population)
+    if existing is not None:
+        return int(existing)
+    _, prints = _render_subject((subject, population))
+    _enrol(gallery, subject, population, prints, actor)
+    enrolled = gallery.subject_by_synthetic(subject, population)
+    assert enrolled is not None
+    return int(enrolled)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,8 @@ TABLES = {
     "chain_key",
     "agency_messages",  # Secure Communities queue (schema version 6)
     "accounts",  # operator accounts (schema version 3)
+    "training_runs",  # scored training runs and their events (issue 15)
+    "training_events",
     "sqlite_sequence",  # AUTOINCREMENT: booking prints and images never reuse an id
 }
 
