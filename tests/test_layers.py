@@ -1,9 +1,9 @@
 """The layers stay apart: an import-direction contract, checked on the source and at run time.
 
 The contract is the table ``MAY_IMPORT`` below (layer -> the other station layers it may
-import) plus two third-party rules (Qt only in the GUI, SQLite only in the gallery) and one
-call rule (only the gallery runs SQL). ``check_tree`` reads every ``station/**/*.py`` with
-``ast`` -- absolute ``station.x`` imports, relative ``from ..x`` imports, imports inside
+import) plus two third-party rules (Qt only in the GUI and its test kit, SQLite only in the
+gallery) and one call rule (only the gallery runs SQL). ``check_tree`` reads every
+``station/**/*.py`` with ``ast`` -- absolute ``station.x`` imports, relative ``from ..x`` imports, imports inside
 functions and ``TYPE_CHECKING`` blocks, ``importlib.import_module("...")`` -- and returns one
 message per breach naming the file, the line and the rule. A test feeds it a small fake tree
 that breaks each rule, so the contract cannot pass by finding nothing.
@@ -39,7 +39,8 @@ _CONTRACT = {
     "service":     "core interchange gallery scanner agencies settings",
     "benchmark":   "core interchange gallery scanner agencies settings service",
     "gui":         "core interchange gallery scanner agencies settings service",
-    "cli":         "core interchange gallery scanner agencies settings service benchmark gui",
+    "testing":     "core interchange gallery scanner agencies settings service gui",
+    "cli":         "core interchange gallery scanner agencies settings service benchmark gui testing",
     "station":     "",  # station/__init__.py
 }  # fmt: skip
 MAY_IMPORT: dict[str, frozenset[str]] = {
@@ -56,8 +57,8 @@ LAYER_OF_MODULE: dict[str, str] = {
 
 #: Third-party top-level packages -> the only layers that may import them.
 THIRD_PARTY_ONLY_IN: dict[str, frozenset[str]] = {
-    "PySide6": frozenset({"gui"}),
-    "shiboken6": frozenset({"gui"}),
+    "PySide6": frozenset({"gui", "testing"}),
+    "shiboken6": frozenset({"gui", "testing"}),
     "sqlite3": frozenset({"gallery"}),
     "sqlite_utils": frozenset({"gallery"}),
     "apsw": frozenset({"gallery"}),

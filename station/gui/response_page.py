@@ -160,9 +160,14 @@ class ResponsePage(QWidget):
         The officer chose Recapture on a RECAPTURE response (the fingers, in order).
     new_booking_requested()
     problem(str)
+    acted(str, dict)
+        What the examiner or officer did, for the booking recorder: ``("decide", {"decision",
+        "subject", "reason"})``, ``("undo", {"reason"})``, ``("enrol", {})`` and
+        ``("recapture_listed", {"fingers"})``.
     """
 
     recapture_requested = Signal(list)
+    acted = Signal(str, dict)
     new_booking_requested = Signal()
     problem = Signal(str)
 
@@ -693,6 +698,7 @@ class ResponsePage(QWidget):
 
     def _decided(self, decision: str, subject: int, reason: str) -> None:
         self._shown_subject = subject
+        self.acted.emit("decide", {"decision": str(decision), "subject": subject, "reason": reason})
         try:
             self.session.decide(decision, subject, self.examiner, reason)
         except Exception as exc:
@@ -712,6 +718,7 @@ class ResponsePage(QWidget):
         dialog.open()
 
     def _undone(self, reason: str) -> None:
+        self.acted.emit("undo", {"reason": reason})
         try:
             self.session.undo_decision(self.examiner, reason)
         except Exception as exc:
@@ -755,6 +762,7 @@ class ResponsePage(QWidget):
         box.open()
 
     def _do_enrol(self) -> None:
+        self.acted.emit("enrol", {})
         try:
             self.session.enrol()
         except Exception as exc:
@@ -766,4 +774,5 @@ class ResponsePage(QWidget):
         response = self.session.response
         fingers = [r.finger for r in (response.recapture if response else None) or ()]
         if fingers:
+            self.acted.emit("recapture_listed", {"fingers": list(fingers)})
             self.recapture_requested.emit(fingers)
