@@ -162,8 +162,8 @@ class ResponsePage(QWidget):
     problem(str)
     acted(str, dict)
         What the examiner or officer did, for the booking recorder: ``("decide", {"decision",
-        "subject", "reason"})``, ``("undo", {"reason"})``, ``("enrol", {})`` and
-        ``("recapture_listed", {"fingers"})``.
+        "subject", "reason"})`` and ``("undo", {"reason"})`` once recorded, ``("enrol", {})``
+        and ``("recapture_listed", {"fingers"})``.
     """
 
     recapture_requested = Signal(list)
@@ -698,12 +698,14 @@ class ResponsePage(QWidget):
 
     def _decided(self, decision: str, subject: int, reason: str) -> None:
         self._shown_subject = subject
-        self.acted.emit("decide", {"decision": str(decision), "subject": subject, "reason": reason})
         try:
             self.session.decide(decision, subject, self.examiner, reason)
         except Exception as exc:
             log.exception("examiner decision failed")
             self.problem.emit(f"The decision could not be saved: {exc}")
+        else:
+            decided = {"decision": str(decision), "subject": subject, "reason": reason}
+            self.acted.emit("decide", decided)
         self._update_buttons()
 
     def _undo(self) -> None:
@@ -718,12 +720,13 @@ class ResponsePage(QWidget):
         dialog.open()
 
     def _undone(self, reason: str) -> None:
-        self.acted.emit("undo", {"reason": reason})
         try:
             self.session.undo_decision(self.examiner, reason)
         except Exception as exc:
             log.exception("undoing a decision failed")
             self.problem.emit(f"The decision could not be undone: {exc}")
+        else:
+            self.acted.emit("undo", {"reason": reason})
         self._update_buttons()
 
     def _enrol(self) -> None:

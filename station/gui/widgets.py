@@ -370,10 +370,6 @@ class HandDiagram(QWidget):
         else:
             super().keyPressEvent(event)
 
-    def tile_rect(self, code: str) -> QRectF:
-        """Where a slot's tile is drawn (for tests and scripts that click it)."""
-        return self._layout()[code]
-
 
 class ImageCanvas(QWidget):
     """A picture scaled to fit (aspect kept) with an optional caption over it."""

@@ -585,6 +585,15 @@ class ResponsePage(_Page):
         """The examiner rejects ``candidate`` (a :class:`Candidate` or its subject id)."""
         return self._decide("rejectMatchButton", candidate, reason)
 
+    def undo(self, *, reason: str) -> Disposition:
+        """The examiner undoes the last decision in force, with the reason."""
+        if not reason:
+            raise ValueError("undoing a decision needs a reason")
+        self.waiter.step(f"Undo the last decision: {reason}")
+        self._click("undoDecisionButton")
+        self._answer_decision(reason)
+        return _disposition(self.banner)
+
     def recapture_listed(self) -> list[str]:
         """On RECAPTURE: back to Capture for the listed fingers; returns them (as
         ``recaptureListLabel`` names them)."""
@@ -618,6 +627,10 @@ class ResponsePage(_Page):
             lambda: table.currentRow() == row, f"row {row + 1} of 'candidateTable' not selected"
         )
         self._click(button)
+        self._answer_decision(reason)
+        return _disposition(self.banner)
+
+    def _answer_decision(self, reason: str) -> None:
         dialog = self._dialog("decisionDialog")
         edit = dialog.findChild(QLineEdit, "decisionReasonEdit")
         if edit is None:
@@ -625,7 +638,6 @@ class ResponsePage(_Page):
         self._type(edit, reason)
         self._click("decisionOkButton", within=dialog)
         self._wait(lambda: not dialog.isVisible(), "'decisionDialog' still open")
-        return _disposition(self.banner)
 
 
 class Station:

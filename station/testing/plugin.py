@@ -19,22 +19,28 @@ Fixtures (all prefixed, so they never clash with a project's own):
     The settings in force (defaults; ``@pytest.mark.station_policy(hit=..., review=...,
     recapture_level=..., max_attempts=...)`` changes the disposition policy).
 
+``@pytest.mark.station_scanner(seed=0, settle_frames=(8, 12), ...)`` sets the mock scanner's
+device seed and frame counts (a recorded booking replays with the recording's); the frame
+rate stays the kit's fast one.
+
 The window fixtures need pytest-qt (``qtbot``) for the ``QApplication`` and clean-up.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from station.core.disposition import DispositionPolicy
+from station.scanner import MockSettings
 from station.service import Operator, in_gallery
 from station.settings import Settings, set_settings
 
-from .galleries import copy_gallery, open_station_window, prepare_gallery, sign_in
+from .galleries import FAST_SCANNER, copy_gallery, open_station_window, prepare_gallery, sign_in
 from .pages import Station
 
 __all__ = [
@@ -59,6 +65,26 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "station_policy(**fields): the disposition policy of the station fixtures' window",
     )
+    config.addinivalue_line(
+        "markers",
+        "station_scanner(seed=0, **frames): the mock scanner of the station fixtures' window",
+    )
+
+
+def _scanner_spec(request: pytest.FixtureRequest) -> tuple[int, dict[str, Any]]:
+    """The ``station_scanner`` marker: the device seed and the mock's other settings."""
+    marker = request.node.get_closest_marker("station_scanner")
+    if marker is None:
+        return 0, {}
+    if marker.args:
+        raise ValueError("station_scanner takes keywords only, e.g. seed=1")
+    kwargs = dict(marker.kwargs)
+    seed = int(kwargs.pop("seed", 0))
+    known = {f.name for f in fields(MockSettings)}
+    unknown = set(kwargs) - known
+    if unknown:
+        raise ValueError(f"station_scanner: unknown mock scanner setting(s) {sorted(unknown)}")
+    return seed, {k: tuple(v) if isinstance(v, list) else v for k, v in kwargs.items()}
 
 
 def _gallery_spec(request: pytest.FixtureRequest) -> tuple[int, int]:
@@ -128,6 +154,9 @@ def station_settings(request: pytest.FixtureRequest) -> Iterator[Settings]:
         if marker.args:
             raise ValueError("station_policy takes keywords only, e.g. hit=2.0")
         settings = replace(settings, disposition=DispositionPolicy(**marker.kwargs))
+    seed, _mock = _scanner_spec(request)
+    if seed:
+        settings = replace(settings, scanner=replace(settings.scanner, seed=seed))
     set_settings(settings)
     yield settings
     set_settings(None)
@@ -135,13 +164,16 @@ def station_settings(request: pytest.FixtureRequest) -> Iterator[Settings]:
 
 @pytest.fixture
 def station_window(
+    request: pytest.FixtureRequest,
     qtbot,
     station_gallery: Path,
     station_settings: Settings,
     station_officer: Operator,
 ):
     """The station window on ``station_gallery``, signed in, ready for a booking."""
-    window = open_station_window(station_gallery, station_officer)
+    _seed, mock = _scanner_spec(request)
+    scanner = replace(FAST_SCANNER, **mock)
+    window = open_station_window(station_gallery, station_officer, scanner=scanner)
     qtbot.addWidget(window)
     return window
 

@@ -4,7 +4,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -248,3 +252,23 @@ def create_first_administrator(qtbot, window, name: str = "chief") -> None:
         qtbot.mouseClick(
             dialog.findChild(QPushButton, "setupCreateButton"), Qt.MouseButton.LeftButton
         )
+
+
+def kit_pytest(folder: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run ``python -m pytest ARGS`` in ``folder`` as a user's project would, with this
+    source tree's station on the path and the test kit's plugin loaded: through its
+    ``pytest11`` entry point when the installed station has one, else with
+    ``-p station.testing.plugin`` (a source tree that is not the installed one)."""
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=str(root), QT_QPA_PLATFORM="offscreen")
+    installed = any(ep.value == "station.testing.plugin" for ep in entry_points(group="pytest11"))
+    load = [] if installed else ["-p", "station.testing.plugin"]
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *load, *args],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
