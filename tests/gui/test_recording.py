@@ -8,6 +8,7 @@ its own, on a freshly seeded gallery: it passes only if the replay gets the same
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel
 
 from station.core.disposition import DispositionPolicy
+from station.settings import Settings, set_settings
 
 from .conftest import WAIT, kit_pytest
 
@@ -111,3 +113,27 @@ def test_record_refuses_a_file_that_is_not_python(window, tmp_path: Path):
     assert not action.isChecked()
     assert window.recorder is None
     assert "must end in .py" in window.findChild(QLabel, "alertText").text()
+
+
+def test_station_started_with_record_is_recording(qtbot, gallery_path: Path, tmp_path: Path):
+    from station.gui import start
+
+    script = tmp_path / "test_booking.py"
+    settings = Settings()
+    set_settings(replace(settings, paths=replace(settings.paths, gallery=gallery_path)))
+    try:
+        window = start([], record=script)
+        assert window is not None
+        qtbot.addWidget(window)
+        assert window.findChild(QAction, "recordAction").isChecked()
+        assert window.recorder.path == script
+        assert "def test_recorded_booking(station):" in script.read_text()
+    finally:
+        set_settings(None)
+
+
+def test_cli_record_needs_a_python_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    from station.cli import main
+
+    assert main(["--record", str(tmp_path / "booking.txt")]) == 2
+    assert "--record writes a Python test file" in capsys.readouterr().err
