@@ -27,6 +27,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not (manager.has_plugin(_KIT) or manager.has_plugin(_KIT_MODULE)):
         manager.import_plugin(_KIT_MODULE)
 
+
 #: Synthetic subjects of population 0 enrolled in the session gallery: the GUI flows book the
 #: first four (HIT, REVIEW, RECAPTURE, amputated finger) on one gallery.
 SEEDED_SUBJECTS = 4

@@ -260,7 +260,8 @@ def kit_pytest(folder: Path, *args: str, timeout: float = 600) -> subprocess.Com
     ``pytest11`` entry point when the installed station has one, else with
     ``-p station.testing.plugin`` (a source tree that is not the installed one)."""
     root = Path(__file__).resolve().parents[2]
-    env = dict(os.environ, PYTHONPATH=str(root), QT_QPA_PLATFORM="offscreen")
+    path = os.pathsep.join(p for p in (str(root), os.environ.get("PYTHONPATH", "")) if p)
+    env = dict(os.environ, PYTHONPATH=path, QT_QPA_PLATFORM="offscreen")
     installed = any(ep.value == "station.testing.plugin" for ep in entry_points(group="pytest11"))
     load = [] if installed else ["-p", "station.testing.plugin"]
     return subprocess.run(
