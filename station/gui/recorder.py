@@ -131,12 +131,13 @@ class BookingRecorder(QObject):
             if self._swallow == data["slot"]:
                 self._swallow = None
                 return
-            self.lines.append(f"capture.roll({data['slot']!r})")
+            self.lines.append(f"capture.roll({str(data['slot'])!r})")
         elif kind == "annotate":
             self._flush_open()
             reason = data.get("reason")
             tail = f", reason={reason!r}" if reason else ""
-            self.lines.append(f"capture.annotate({data['finger']!r}, {data['code']!r}{tail})")
+            finger, code = str(data["finger"]), str(data["code"])
+            self.lines.append(f"capture.annotate({finger!r}, {code!r}{tail})")
         elif kind == "gate":
             answer = data["answer"]
             if answer == "recapture":
@@ -274,7 +275,8 @@ class BookingRecorder(QObject):
         order written as ``capture.roll_all()`` (``capture.slaps()``)."""
         out: list[str] = []
         i = 0
-        rolls = {f"capture.roll({code!r})": code for code in (*FINGERS, *SLAPS)}
+        rolls = {f"capture.roll({str(code)!r})": str(code) for code in (*FINGERS, *SLAPS)}
+        fingers, slaps = [str(f) for f in FINGERS], sorted(str(s) for s in SLAPS)
         while i < len(self.lines):
             run: list[str] = []
             j = i
@@ -287,10 +289,10 @@ class BookingRecorder(QObject):
                 continue
             k = 0
             while k < len(run):
-                if run[k : k + len(FINGERS)] == list(FINGERS):
+                if run[k : k + len(fingers)] == fingers:
                     out.append("capture.roll_all()")
                     k += len(FINGERS)
-                elif sorted(run[k : k + len(SLAPS)]) == sorted(SLAPS):
+                elif sorted(run[k : k + len(slaps)]) == slaps:
                     out.append("capture.slaps()")
                     k += len(SLAPS)
                 else:

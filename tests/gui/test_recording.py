@@ -137,3 +137,25 @@ def test_cli_record_needs_a_python_file(tmp_path: Path, capsys: pytest.CaptureFi
 
     assert main(["--record", str(tmp_path / "booking.txt")]) == 2
     assert "--record writes a Python test file" in capsys.readouterr().err
+
+
+def test_a_booking_captured_on_its_own_is_written_roll_all_and_slaps(
+    officer, enrolled_ids, tmp_path: Path
+):
+    script = tmp_path / "test_hit.py"
+    _record(officer.window, script)
+    officer.start_booking("gallery", enrolled_ids[0], slaps=True)
+    officer.capture_all()  # one press: the ten fingers, then the slaps
+    assert officer.submit().startswith("HIT — ")
+    officer.click("enrollButton")
+    lines = [line.strip() for line in script.read_text().splitlines()]
+    start = next(i for i, line in enumerate(lines) if line.startswith("booking.new("))
+    assert lines[start].endswith("slaps=True)")
+    assert lines[start + 1 :] == [
+        f"capture.platen('gallery', {enrolled_ids[0]})",
+        "capture.roll_all()",
+        "capture.slaps()",
+        "booking.submit()",
+        "assert response.disposition == 'HIT'",
+        "booking.enrol()",
+    ]
