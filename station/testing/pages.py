@@ -378,19 +378,15 @@ class CapturePage(_Page):
         before = diagram.slots[finger].attempt
         again = diagram.slots[finger].done
         panel = self._find(QWidget, "scannerErrorPanel")
-        panel_was = panel.isVisible()
+        # the click hides an earlier error before the scanner starts; one on screen after it
+        # is this capture's
         self._click("recaptureButton" if again else "captureButton")
         cancel = self._find(QAbstractButton, "cancelCaptureButton")
 
         def ended() -> bool:
             if cancel.isEnabled():
                 return False  # the scanner is still busy
-            slot = self._diagram().slots[finger]
-            return (
-                slot.attempt > before
-                or (panel.isVisible() and not panel_was)
-                or (panel.isVisible() and slot.attempt == before)
-            )
+            return self._diagram().slots[finger].attempt > before or panel.isVisible()
 
         self._wait(ended, f"'{finger}' not captured (no print, no error on 'scannerErrorPanel')")
         return self._outcome(finger)
@@ -508,15 +504,23 @@ class CapturePage(_Page):
         diagram = self._diagram()
         if code not in diagram.order:
             raise NotReadyError(f"{self.title}: '{code}' is not taken in this booking (slaps off?)")
-        if diagram.current != code:
-            centre = diagram.tile_rect(code).center()
-            QTest.mouseClick(
-                diagram,
-                Qt.MouseButton.LeftButton,
-                Qt.KeyboardModifier.NoModifier,
-                QPoint(int(centre.x()), int(centre.y())),
-            )
-            self._wait(lambda: diagram.current == code, f"'{code}' not selected on 'handDiagram'")
+
+        def chosen() -> bool:
+            # a click is where the tile is now: a window still being laid out (a loaded
+            # machine) may have moved it, so the click is repeated until the tile is chosen
+            if diagram.current == code:
+                return True
+            if diagram.isVisible():
+                centre = diagram.tile_rect(code).center()
+                QTest.mouseClick(
+                    diagram,
+                    Qt.MouseButton.LeftButton,
+                    Qt.KeyboardModifier.NoModifier,
+                    QPoint(int(centre.x()), int(centre.y())),
+                )
+            return diagram.current == code
+
+        self._wait(chosen, f"'{code}' not selected on 'handDiagram'")
 
     def _outcome(self, code: str) -> CaptureOutcome:
         slot = self._diagram().slots[code]
@@ -616,16 +620,27 @@ class ResponsePage(_Page):
             raise NotReadyError(f"{self.title}: subject #{subject} is not in 'candidateTable'")
         verb = "Confirm" if button == "confirmMatchButton" else "Reject"
         self.waiter.step(f"{verb} subject #{subject}: {reason}")
-        rect = table.visualRect(table.model().index(row, 1))
-        QTest.mouseClick(
-            table.viewport(),
-            Qt.MouseButton.LeftButton,
-            Qt.KeyboardModifier.NoModifier,
-            rect.center(),
-        )
-        self._wait(
-            lambda: table.currentRow() == row, f"row {row + 1} of 'candidateTable' not selected"
-        )
+
+        def selected() -> bool:
+            if any(i.row() == row for i in table.selectionModel().selectedRows()):
+                return True
+            # click the row where it is drawn now (a click beside it would clear the selection)
+            table.scrollToItem(table.item(row, 1))
+            rect = table.visualRect(table.model().index(row, 1))
+            if (
+                table.isVisible()
+                and rect.isValid()
+                and table.viewport().rect().contains(rect.center())
+            ):
+                QTest.mouseClick(
+                    table.viewport(),
+                    Qt.MouseButton.LeftButton,
+                    Qt.KeyboardModifier.NoModifier,
+                    rect.center(),
+                )
+            return any(i.row() == row for i in table.selectionModel().selectedRows())
+
+        self._wait(selected, f"row {row + 1} of 'candidateTable' not selected")
         self._click(button)
         self._answer_decision(reason)
         return _disposition(self.banner)
