@@ -61,6 +61,13 @@ def _build_parser() -> argparse.ArgumentParser:
         help="book a subject in an offscreen 1366x768 window, on a temporary gallery of its "
         "own, and save a picture of every page to DIR",
     )
+    parser.add_argument(
+        "--record",
+        type=Path,
+        metavar="FILE.py",
+        help="open the window recording: the bookings are written to FILE.py as a test of "
+        "the station's test kit (python -m pytest FILE.py replays them)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     synth = sub.add_parser(
@@ -1386,9 +1393,15 @@ def _open_window(args: argparse.Namespace) -> int:
         for path in paths:
             print(f"wrote {path}")
         return 0
+    if args.record is not None and args.record.suffix != ".py":
+        print(
+            f"station: error: --record writes a Python test file: {args.record} must end in .py",
+            file=sys.stderr,
+        )
+        return 2
     from .gui import run
 
-    return run(sys.argv[:1])
+    return run(sys.argv[:1], record=args.record)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,6 +14,20 @@ import pytest
 from station.gallery import open_gallery
 from station.service import in_gallery, seed
 
+#: The test kit's plugin, under its entry-point name (``pyproject.toml``).
+_KIT = "station"
+_KIT_MODULE = "station.testing.plugin"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Load the test kit's plugin (``station.testing.plugin``) unless pytest already has it:
+    an installed station registers it through the ``pytest11`` entry point, a source tree
+    that is not the installed one (or ``PYTEST_DISABLE_PLUGIN_AUTOLOAD``) does not."""
+    manager = config.pluginmanager
+    if not (manager.has_plugin(_KIT) or manager.has_plugin(_KIT_MODULE)):
+        manager.import_plugin(_KIT_MODULE)
+
+
 #: Synthetic subjects of population 0 enrolled in the session gallery: the GUI flows book the
 #: first four (HIT, REVIEW, RECAPTURE, amputated finger) on one gallery.
 SEEDED_SUBJECTS = 4

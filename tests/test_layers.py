@@ -1,12 +1,13 @@
 """The layers stay apart: an import-direction contract, checked on the source and at run time.
 
 The contract is the table ``MAY_IMPORT`` below (layer -> the other station layers it may
-import) plus two third-party rules (Qt only in the GUI, SQLite only in the gallery) and one
-call rule (only the gallery runs SQL). ``check_tree`` reads every ``station/**/*.py`` with
-``ast`` -- absolute ``station.x`` imports, relative ``from ..x`` imports, imports inside
-functions and ``TYPE_CHECKING`` blocks, ``importlib.import_module("...")`` -- and returns one
-message per breach naming the file, the line and the rule. A test feeds it a small fake tree
-that breaks each rule, so the contract cannot pass by finding nothing.
+import) plus two third-party rules (Qt only in the GUI and its test kit, SQLite only in the
+gallery) and one call rule (only the gallery runs SQL). ``check_tree`` reads every
+``station/**/*.py`` with ``ast`` -- absolute ``station.x`` imports, relative ``from ..x``
+imports, imports inside functions and ``TYPE_CHECKING`` blocks,
+``importlib.import_module("...")`` -- and returns one message per breach naming the file, the
+line and the rule. A test feeds it a small fake tree that breaks each rule, so the contract
+cannot pass by finding nothing.
 """
 
 from __future__ import annotations
@@ -40,8 +41,9 @@ _CONTRACT = {
     "training":    "core interchange gallery scanner agencies settings service",
     "benchmark":   "core interchange gallery scanner agencies settings service training",
     "gui":         "core interchange gallery scanner agencies settings service training",
+    "testing":     "core interchange gallery scanner agencies settings service training gui",
     "cli":         "core interchange gallery scanner agencies settings service training "
-                   "benchmark gui",
+                   "benchmark gui testing",
     "station":     "",  # station/__init__.py
 }  # fmt: skip
 MAY_IMPORT: dict[str, frozenset[str]] = {
@@ -58,8 +60,8 @@ LAYER_OF_MODULE: dict[str, str] = {
 
 #: Third-party top-level packages -> the only layers that may import them.
 THIRD_PARTY_ONLY_IN: dict[str, frozenset[str]] = {
-    "PySide6": frozenset({"gui"}),
-    "shiboken6": frozenset({"gui"}),
+    "PySide6": frozenset({"gui", "testing"}),
+    "shiboken6": frozenset({"gui", "testing"}),
     "sqlite3": frozenset({"gallery"}),
     "sqlite_utils": frozenset({"gallery"}),
     "apsw": frozenset({"gallery"}),
@@ -298,7 +300,7 @@ def test_the_checker_catches_each_kind_of_breach(tmp_path: Path) -> None:
         "not gallery",
         ("station/core/maths.py", 6, "station.service"): "core may import no other layer, "
         "not service",
-        ("station/core/maths.py", 7, "PySide6.QtCore"): "only gui may import PySide6 "
+        ("station/core/maths.py", 7, "PySide6.QtCore"): "only gui and testing may import PySide6 "
         "(core may not)",
         ("station/service/booking.py", 6, "sqlite_utils"): "only gallery may import "
         "sqlite_utils (service may not)",

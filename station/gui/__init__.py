@@ -64,7 +64,12 @@ def _excepthook(window_ref: list[QMainWindow]):
     return hook
 
 
-def start(argv: Sequence[str] | None = None, *, subjects: int | None = None) -> QMainWindow | None:
+def start(
+    argv: Sequence[str] | None = None,
+    *,
+    subjects: int | None = None,
+    record: str | Path | None = None,
+) -> QMainWindow | None:
     """Create the application and show the station window; a first start builds the default
     gallery in the background.
 
@@ -75,6 +80,9 @@ def start(argv: Sequence[str] | None = None, *, subjects: int | None = None) -> 
     subjects : int, optional
         Subjects of the default gallery when it has to be built (default
         :data:`~station.gui.first_run.DEFAULT_SUBJECTS`).
+    record : str or Path, optional
+        Record the bookings to this test file (``station --record FILE.py``; the window's
+        Record toggle is on).
 
     Returns
     -------
@@ -117,6 +125,8 @@ def start(argv: Sequence[str] | None = None, *, subjects: int | None = None) -> 
         )
         return None
     window.show()
+    if record is not None:
+        window.start_recording(record)  # type: ignore[attr-defined]
     if build:
         window.build_default_gallery(  # type: ignore[attr-defined]
             DEFAULT_SUBJECTS if subjects is None else subjects,
@@ -125,20 +135,22 @@ def start(argv: Sequence[str] | None = None, *, subjects: int | None = None) -> 
     return window
 
 
-def run(argv: Sequence[str] | None = None) -> int:
+def run(argv: Sequence[str] | None = None, *, record: str | Path | None = None) -> int:
     """Start the station (:func:`start`) and run it until the officer quits.
 
     Parameters
     ----------
     argv : sequence of str, optional
         Qt command-line arguments (default ``sys.argv``).
+    record : str or Path, optional
+        Record the bookings to this test file (see :func:`start`).
 
     Returns
     -------
     int
         Exit code (2 when the settings file or the gallery cannot be used).
     """
-    window = start(argv)
+    window = start(argv, record=record)
     if window is None:
         return 2
     sys.excepthook = _excepthook([window])

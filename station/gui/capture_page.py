@@ -106,11 +106,17 @@ class CapturePage(QWidget):
     notice(str)
         A note from the scanner for the alert bar; an empty text withdraws it (what it said
         stopped being true: the finger it names was annotated, or the booking ended).
+    acted(str, dict)
+        What the officer did, for the booking recorder (:mod:`station.gui.recorder`):
+        ``("capture", {"slot"})`` as the scanner starts on a slot, ``("annotate", {"finger",
+        "code", "reason"})``, ``("gate", {"finger", "answer", "reason"})`` (the quality gate's
+        answer: ``recapture``, ``accept`` or ``leave``) and ``("reconnect", {})``.
     """
 
     problem = Signal(str)
     state_changed = Signal()
     notice = Signal(str)
+    acted = Signal(str, dict)
 
     def __init__(
         self, session: BookingSession, driver: ScannerDriver, parent: QWidget | None = None
@@ -505,6 +511,7 @@ class CapturePage(QWidget):
             return
         if self.driver.source_kind == "mock":
             self.preview.set_image(None)
+        self.acted.emit("capture", {"slot": s.current})
         self.driver.capture(slot.finger, slot.impression, s.absent())
 
     def recapture(self) -> None:
@@ -528,6 +535,7 @@ class CapturePage(QWidget):
 
     def reconnect(self) -> None:
         """Open the scanner again after a disconnect."""
+        self.acted.emit("reconnect", {})
         if self.driver.reconnect():
             self.error_panel.hide()
             self._status("Scanner connected — press Capture")
@@ -571,6 +579,7 @@ class CapturePage(QWidget):
             log.exception("annotate %s %s failed", finger, code)
             self.problem.emit(f"Could not annotate {finger}: {exc}")
             return
+        self.acted.emit("annotate", {"finger": finger, "code": str(code), "reason": reason})
         self.error_panel.hide()
         if self._note and _fingers_in(self._note) <= set(self.session.absent()):
             self._withdraw_note()
@@ -627,6 +636,15 @@ class CapturePage(QWidget):
 
     def _quality_answered(self, finger: str, code: int) -> None:
         gate, self.gate = self.gate, None
+        answer = {QualityGateDialog.ACCEPT: "accept", QualityGateDialog.RECAPTURE: "recapture"}
+        self.acted.emit(
+            "gate",
+            {
+                "finger": finger,
+                "answer": answer.get(code, "leave"),
+                "reason": gate.reason() if gate is not None and code == gate.ACCEPT else None,
+            },
+        )
         if code == QualityGateDialog.ACCEPT and gate is not None:
             try:
                 self.session.accept_quality(finger, gate.reason())

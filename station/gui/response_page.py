@@ -160,9 +160,14 @@ class ResponsePage(QWidget):
         The officer chose Recapture on a RECAPTURE response (the fingers, in order).
     new_booking_requested()
     problem(str)
+    acted(str, dict)
+        What the examiner or officer did, for the booking recorder: ``("decide", {"decision",
+        "subject", "reason"})`` and ``("undo", {"reason"})`` once recorded, ``("enrol", {})``
+        and ``("recapture_listed", {"fingers"})``.
     """
 
     recapture_requested = Signal(list)
+    acted = Signal(str, dict)
     new_booking_requested = Signal()
     problem = Signal(str)
 
@@ -698,6 +703,9 @@ class ResponsePage(QWidget):
         except Exception as exc:
             log.exception("examiner decision failed")
             self.problem.emit(f"The decision could not be saved: {exc}")
+        else:
+            decided = {"decision": str(decision), "subject": subject, "reason": reason}
+            self.acted.emit("decide", decided)
         self._update_buttons()
 
     def _undo(self) -> None:
@@ -717,6 +725,8 @@ class ResponsePage(QWidget):
         except Exception as exc:
             log.exception("undoing a decision failed")
             self.problem.emit(f"The decision could not be undone: {exc}")
+        else:
+            self.acted.emit("undo", {"reason": reason})
         self._update_buttons()
 
     def _enrol(self) -> None:
@@ -755,6 +765,7 @@ class ResponsePage(QWidget):
         box.open()
 
     def _do_enrol(self) -> None:
+        self.acted.emit("enrol", {})
         try:
             self.session.enrol()
         except Exception as exc:
@@ -766,4 +777,5 @@ class ResponsePage(QWidget):
         response = self.session.response
         fingers = [r.finger for r in (response.recapture if response else None) or ()]
         if fingers:
+            self.acted.emit("recapture_listed", {"fingers": list(fingers)})
             self.recapture_requested.emit(fingers)

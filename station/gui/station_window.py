@@ -85,11 +85,18 @@ class StationWindow(QMainWindow):
         The search index is ready (submissions no longer wait).
     response_shown(str)
         A response is on screen (its disposition word).
+    acted(str, dict)
+        What the officer did (the pages' ``acted`` signals, plus ``("open", {"demographics"})``
+        and ``("submit", {})``): the booking recorder's input.
+    recording_changed(object)
+        Recording started (the test file's ``Path``) or stopped (``None``).
     """
 
     index_loaded = Signal()
     response_shown = Signal(str)
     signed_in = Signal(object)
+    acted = Signal(str, dict)
+    recording_changed = Signal(object)
 
     def __init__(
         self,
@@ -127,6 +134,10 @@ class StationWindow(QMainWindow):
         )
         self._rng = random.Random()
         self._page_audited: tuple[int, int] | None = None  # (booking, page) last audited
+        self.recorder: Any = None  # a BookingRecorder while the Record toggle is on
+        #: Asks where to write a recording: returns a path, or "" / None when cancelled.
+        #: Tests replace it to skip the file dialog.
+        self.record_path_chooser: Any = self._choose_record_path
 
         self.setStyleSheet(theme.STYLE_SHEET)
         self._build()
@@ -258,6 +269,8 @@ class StationWindow(QMainWindow):
         self.response_page.problem.connect(self.show_error)
         self.response_page.recapture_requested.connect(self.recapture)
         self.response_page.new_booking_requested.connect(self.new_booking)
+        self.capture_page.acted.connect(self.acted)
+        self.response_page.acted.connect(self.acted)
         self.session.response_changed.connect(lambda _r: self._response_changed())
         self.driver.connection_changed.connect(lambda _c: self._update_scanner_label())
         self.driver.busy_changed.connect(lambda _b: self._update_nav())
@@ -306,6 +319,13 @@ class StationWindow(QMainWindow):
         self.sign_out_action.setObjectName("signOutAction")
         self.sign_out_action.setShortcut(QKeySequence("Ctrl+Shift+Q"))
         self.sign_out_action.triggered.connect(self.sign_out)
+        self.record_action = QAction("&Record bookings as a test…", self)
+        self.record_action.setObjectName("recordAction")
+        self.record_action.setCheckable(True)
+        self.record_action.setToolTip(
+            "Write what you do from now on as a runnable test of the station's test kit"
+        )
+        self.record_action.toggled.connect(self._record_toggled)
         quit_action = QAction("&Quit", self)
         quit_action.setObjectName("quitAction")
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -316,6 +336,7 @@ class StationWindow(QMainWindow):
             self.users_action,
             self.thresholds_action,
             self.sign_out_action,
+            self.record_action,
             quit_action,
         ):
             menu.addAction(action)
@@ -635,6 +656,7 @@ class StationWindow(QMainWindow):
             self.show_error(f"The booking could not be opened: {exc} — correct the form and retry")
             return
         self.alert.hide()
+        self.acted.emit("open", {"demographics": dict(data)})
         self._go(CAPTURE)
         self.statusBar().showMessage(f"Booking {self.session.tcn} open")
 
@@ -785,6 +807,7 @@ class StationWindow(QMainWindow):
         """Submit the booking (Ctrl+Return): quality gate, search on a worker, response."""
         if not self.submit_button.isEnabled() or self.tabs.currentIndex() != 0:
             return
+        self.acted.emit("submit", {})
         self._start_submit()
 
     def _start_submit(self) -> None:
@@ -862,6 +885,75 @@ class StationWindow(QMainWindow):
         self.refresh_stats()
         self._update_nav()
 
+    # --- recording ------------------------------------------------------------------------
+
+    def start_recording(self, path: str | Path) -> Path:
+        """Record what the officer does from now on as a test of the station's test kit.
+
+        Parameters
+        ----------
+        path : str or Path
+            The test file to write (``.py``; rewritten after every action).
+
+        Returns
+        -------
+        Path
+            ``path``.
+        """
+        from .recorder import BookingRecorder
+
+        if self.recorder is not None:
+            self.stop_recording()
+        self.recorder = BookingRecorder(self, path)
+        if not self.record_action.isChecked():
+            self.record_action.blockSignals(True)
+            self.record_action.setChecked(True)
+            self.record_action.blockSignals(False)
+        self.statusBar().showMessage(f"Recording to {self.recorder.path}")
+        self.recording_changed.emit(self.recorder.path)
+        return self.recorder.path
+
+    def stop_recording(self) -> Path | None:
+        """Stop recording; returns the test file written (None if none was recording)."""
+        recorder, self.recorder = self.recorder, None
+        if self.record_action.isChecked():
+            self.record_action.blockSignals(True)
+            self.record_action.setChecked(False)
+            self.record_action.blockSignals(False)
+        if recorder is None:
+            return None
+        path = recorder.stop()
+        recorder.deleteLater()
+        self.statusBar().showMessage(f"Recording written: {path}")
+        self.recording_changed.emit(None)
+        return path
+
+    def _record_toggled(self, on: bool) -> None:
+        if not on:
+            self.stop_recording()
+            return
+        chosen = self.record_path_chooser()
+        if not chosen:
+            self.record_action.blockSignals(True)
+            self.record_action.setChecked(False)
+            self.record_action.blockSignals(False)
+            return
+        try:
+            self.start_recording(chosen)
+        except (ValueError, OSError) as exc:
+            self.record_action.blockSignals(True)
+            self.record_action.setChecked(False)
+            self.record_action.blockSignals(False)
+            self.show_error(f"Cannot record to {chosen}: {exc}")
+
+    def _choose_record_path(self) -> str | None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _filter = QFileDialog.getSaveFileName(
+            self, "Record bookings as a test", "test_recorded_booking.py", "Python (*.py)"
+        )
+        return path or None
+
     # --- settings and lifetime ------------------------------------------------------------
 
     def open_settings(self) -> None:
@@ -908,6 +1000,8 @@ class StationWindow(QMainWindow):
             self.quit()
             return
         self.driver.cancel()
+        if self.recorder is not None:
+            self.stop_recording()
         if self.gallery_build is not None:
             self.gallery_build.stop()
         self.tasks.shutdown()

@@ -241,6 +241,31 @@ class HandDiagram(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         return QSize(440, 260)
 
+    def tile_rect(self, code: str) -> QRectF:
+        """Where the tile of slot ``code`` is drawn, in the diagram's coordinates.
+
+        Scripts click the tile's centre to choose a slot as an officer does (the test kit's
+        ``capture.roll("R1")``).
+
+        Parameters
+        ----------
+        code : str
+            A slot code: R1 … L5, RS, LS or TS.
+
+        Returns
+        -------
+        QRectF
+            The tile's rectangle at the diagram's current size.
+
+        Examples
+        --------
+        >>> diagram.tile_rect("R1").center()  # doctest: +SKIP
+        """
+        rects = self._layout()
+        if code not in rects:
+            raise ValueError(f"no tile {code!r} on the hand diagram: choose one of {list(rects)}")
+        return rects[code]
+
     def _layout(self) -> dict[str, QRectF]:
         """Tile rectangles: one row per :data:`CARD_ROWS` entry, each under its caption."""
         w, h = float(self.width()), float(self.height())
@@ -344,10 +369,6 @@ class HandDiagram(QWidget):
             self.slot_clicked.emit(self.current)
         else:
             super().keyPressEvent(event)
-
-    def tile_rect(self, code: str) -> QRectF:
-        """Where a slot's tile is drawn (for tests and scripts that click it)."""
-        return self._layout()[code]
 
 
 class ImageCanvas(QWidget):

@@ -4,7 +4,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -21,19 +25,17 @@ from PySide6.QtWidgets import (
 )
 
 from station.core.synth.holdings import holdings
-from station.gallery import open_gallery
-from station.scanner import MockSettings
-from station.service import AccountService, Operator
+from station.service import Operator
 from station.settings import Settings, set_settings
+from station.testing import FAST_SCANNER, copy_gallery, open_station_window, prepare_gallery
+from station.testing import galleries as kit
 
-#: A fast mock scanner: 200 fps preview, the print settles after 2-3 frames.
-FAST = MockSettings(
-    fps=200.0, approach_frames=1, press_frames=1, settle_frames=(2, 3), empty_frames=4
-)
+#: A fast mock scanner: 200 fps preview, the print settles after 2-3 frames (the kit's).
+FAST = FAST_SCANNER
 WAIT = 30_000  # ms: generous for a loaded CI machine
-#: Passwords of the accounts in the seeded gallery.
-ADMIN_PASSWORD = "admin password"
-KIM_PASSWORD = "kim password"
+#: Passwords of the accounts in the seeded gallery (the test kit's accounts).
+ADMIN_PASSWORD = kit.ADMIN_PASSWORD
+KIM_PASSWORD = kit.OFFICER_PASSWORD
 
 
 @pytest.fixture(scope="session")
@@ -41,20 +43,13 @@ def accounts_gallery(seeded_gallery: Path, tmp_path_factory: pytest.TempPathFact
     """The session's seeded gallery (``tests/conftest.py``) with two accounts: ``admin``
     (administrator) and ``kim`` (officer and examiner). Built once; read it, never write it."""
     path = tmp_path_factory.mktemp("gui-seeded") / "gallery.sqlite"
-    with open_gallery(seeded_gallery, readonly=True) as gallery:
-        gallery.copy_to(path)
-    with open_gallery(path) as gallery:
-        accounts = AccountService(gallery)
-        admin = accounts.create_first_administrator("admin", ADMIN_PASSWORD)
-        accounts.add_user(admin, "kim", KIM_PASSWORD, "officer,examiner", display_name="Kim Lee")
-    return path
+    return prepare_gallery(path, source=seeded_gallery)
 
 
 @pytest.fixture(scope="session")
 def station_operator(accounts_gallery: Path) -> Operator:
     """``kim``, an officer and examiner of the GUI gallery, signed in."""
-    with open_gallery(accounts_gallery) as gallery:
-        return AccountService(gallery).authenticate("kim", KIM_PASSWORD)
+    return kit.sign_in(accounts_gallery)
 
 
 @pytest.fixture(scope="session")
@@ -75,10 +70,14 @@ def unknown_id() -> int:
 @pytest.fixture
 def gallery_path(accounts_gallery: Path, tmp_path: Path) -> Path:
     """A private copy of the GUI gallery (seeded subjects, ``admin`` and ``kim``)."""
-    dest = tmp_path / "gallery.sqlite"
-    with open_gallery(accounts_gallery, readonly=True) as gallery:
-        gallery.copy_to(dest)
-    return dest
+    return copy_gallery(accounts_gallery, tmp_path / "gallery.sqlite")
+
+
+@pytest.fixture
+def station_gallery(gallery_path: Path) -> Path:
+    """The test kit's gallery (``station.testing.plugin``) is this suite's: the session's
+    seeded gallery is built once for both."""
+    return gallery_path
 
 
 @pytest.fixture
@@ -204,17 +203,8 @@ class Officer:
 def open_window(qtbot, gallery_path: Path, operator: Operator):
     """The station window on ``gallery_path``, ``operator`` signed in, with the fast scanner,
     index loaded."""
-    from station.gui import main_window
-
-    win = main_window(gallery_path, operator=operator)
+    win = open_station_window(gallery_path, operator, scanner=FAST)
     qtbot.addWidget(win)
-    win.set_mock_settings(FAST)
-    win.show()
-    # Keyboard shortcuts reach only the active window: offscreen every window is active, on a
-    # real X server (Xvfb) the window must be activated as an officer's click would.
-    win.activateWindow()
-    qtbot.waitUntil(win.isActiveWindow, timeout=WAIT)
-    qtbot.waitUntil(lambda: win.index_ready, timeout=WAIT)
     return win
 
 
@@ -262,3 +252,24 @@ def create_first_administrator(qtbot, window, name: str = "chief") -> None:
         qtbot.mouseClick(
             dialog.findChild(QPushButton, "setupCreateButton"), Qt.MouseButton.LeftButton
         )
+
+
+def kit_pytest(folder: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run ``python -m pytest ARGS`` in ``folder`` as a user's project would, with this
+    source tree's station on the path and the test kit's plugin loaded: through its
+    ``pytest11`` entry point when the installed station has one, else with
+    ``-p station.testing.plugin`` (a source tree that is not the installed one)."""
+    root = Path(__file__).resolve().parents[2]
+    path = os.pathsep.join(p for p in (str(root), os.environ.get("PYTHONPATH", "")) if p)
+    env = dict(os.environ, PYTHONPATH=path, QT_QPA_PLATFORM="offscreen")
+    installed = any(ep.value == "station.testing.plugin" for ep in entry_points(group="pytest11"))
+    load = [] if installed else ["-p", "station.testing.plugin"]
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *load, *args],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

@@ -1,7 +1,9 @@
 """Whole bookings clicked through the station window, asserting what the officer sees.
 
-Most scenarios take the ten rolled prints only (the officer unticks "Take the 4-4-2 slaps");
-the HIT and swapped-finger bookings take the slaps and check the sequence.
+The bookings are driven with the test kit's page objects (``station.testing``, the ``station``
+fixture), as a QA team's tests would be; the booking from image files and the booking by
+keyboard alone click the window directly. Most scenarios take the ten rolled prints only
+(``slaps=False``); the HIT and swapped-finger bookings take the slaps and check the sequence.
 """
 
 from __future__ import annotations
@@ -10,124 +12,119 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QWidget
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QPushButton, QWidget
 
 from station.core import image as imageio
-from station.core.disposition import DispositionPolicy
 from station.core.synth import impression
-from station.core.vocabulary import FINGERS
+from station.core.vocabulary import FINGERS, Disposition
+from station.testing import NotReadyError
 
 from .conftest import WAIT
 
 
-def test_hit_booking_of_a_gallery_subject(officer, enrolled_ids):
-    k = enrolled_ids[0]
-    officer.start_booking("gallery", k, slaps=True)
-    prompt = officer.find(QLabel, "promptLabel").text()
-    assert prompt == "Roll the RIGHT THUMB finger"
-    officer.capture_all()
-    assert "Sequence check passed" in officer.find(QLabel, "sequenceLabel").text()
-    officer.click("nextButton")  # to Review
-    review = officer.find(QListWidget, "reviewList")
+def test_hit_booking_of_a_gallery_subject(station, station_enrolled):
+    booking, capture, response = station.booking, station.capture, station.response
+    booking.generate("gallery", station_enrolled[0])
+    booking.new(slaps=True)
+    assert capture.prompt == "Roll the RIGHT THUMB finger"
+    rolled = capture.roll_all()
+    assert [o.slot for o in rolled] == list(FINGERS)
+    assert all(o.ok for o in rolled)
+    assert all(o.ok for o in capture.slaps())
+    assert "Sequence check passed" in capture.sequence
+    window = station.window
+    QTest.mouseClick(window.findChild(QPushButton, "nextButton"), Qt.MouseButton.LeftButton)
+    review = window.findChild(QListWidget, "reviewList")
     assert review.count() == 13
     assert review.item(0).text().startswith("R1 — level")
-    banner = officer.submit()
-    assert banner.startswith("HIT — ")
-    rows = officer.candidate_rows()
-    assert rows[0][0] == "1"
-    name = f"{officer.window.session.demographics['last_name']}, "
-    assert rows[0][1].startswith(name)
-    records = officer.find(QWidget, "recordsTable")
-    assert records.rowCount() >= 1
-    assert "Sequence check passed" in officer.find(QLabel, "responseDetailLabel").text()
+    assert booking.submit() == Disposition.HIT
+    assert response.banner.startswith("HIT — ")
+    first = response.candidates[0]
+    assert first.rank == 1
+    assert first.name.startswith(f"{window.findChild(QLineEdit, 'lastNameEdit').text()}, ")
+    assert window.findChild(QWidget, "recordsTable").rowCount() >= 1
+    assert "Sequence check passed" in response.detail
 
 
 @pytest.mark.slow
-def test_no_hit_then_enrol_then_hit(officer, unknown_id):
-    officer.start_booking("new", unknown_id)
-    officer.capture_all()
-    assert officer.submit().startswith("NO HIT — ")
-    officer.click("enrollButton")
-    assert "enrolled as subject #" in officer.banner()
-    assert not officer.button("enrollButton").isEnabled()
+def test_no_hit_then_enrol_then_hit(station, unknown_id):
+    booking, capture, response = station.booking, station.capture, station.response
+    booking.generate("new", unknown_id)
+    booking.new(slaps=False)
+    capture.roll_all()
+    assert booking.submit() == "NO HIT"
+    assert "enrolled as subject #" in booking.enrol()
 
-    officer.click("newBookingButton")
-    assert officer.window.page == 0
-    assert officer.find(QLineEdit, "lastNameEdit").text() == ""
-    officer.start_booking("new", unknown_id)
-    officer.capture_all()
-    banner = officer.submit()
-    assert banner.startswith("HIT — ")
-    assert "Local" in banner
+    booking.generate("new", unknown_id)  # New booking first: the form starts empty
+    booking.new(slaps=False)
+    capture.roll_all()
+    assert booking.submit() == "HIT"
+    assert "Local" in response.banner
 
 
-def test_review_resolved_by_the_examiner(officer_with, enrolled_ids, qtbot):
-    # a HIT threshold no mate reaches: the true mate lands in REVIEW
-    officer = officer_with(DispositionPolicy(hit=50.0, review=0.25))
-    officer.start_booking("gallery", enrolled_ids[1])
-    officer.capture_all()
-    assert officer.submit().startswith("REVIEW — ")
-    rows = officer.candidate_rows()
-    assert "(review)" in rows[0][4]
-    match = officer.find(QLabel, "matchScoreLabel")
+@pytest.mark.station_policy(hit=50.0, review=0.25)  # no mate reaches HIT: the mate is REVIEW
+def test_review_resolved_by_the_examiner(station, station_enrolled, qtbot):
+    booking, capture, response = station.booking, station.capture, station.response
+    booking.generate("gallery", station_enrolled[1])
+    booking.new(slaps=False)
+    capture.roll_all()
+    assert booking.submit() == "REVIEW"
+    mate = response.candidates[0]
+    assert mate.review
+    match = station.window.findChild(QLabel, "matchScoreLabel")
     qtbot.waitUntil(lambda: "matched minutiae" in match.text(), timeout=WAIT)
-    officer.decide("confirmMatchButton", "ridge detail agrees")
-    banner = officer.banner()
-    assert banner.startswith("HIT — ")
-    assert "confirmed by the examiner" in banner
-    assert officer.button("enrollButton").isEnabled()
+    assert response.confirm(mate, reason="ridge detail agrees") == "HIT"
+    assert "confirmed by the examiner" in response.banner
+    assert station.window.findChild(QPushButton, "enrollButton").isEnabled()
 
 
-def test_recapture_of_a_poor_finger(officer_with, enrolled_ids):
-    # the station asks for a recapture of any finger at quality level 4 or worse
-    officer = officer_with(DispositionPolicy(recapture_level=4))
-    officer.start_booking("poor-finger", enrolled_ids[2])
-    officer.click("captureButton")
-    gate = officer.dialog("qualityGateDialog")  # R2 stops the sequence at capture time
-    officer.qtbot.keyClick(gate, Qt.Key.Key_Escape)  # left as it is: the submit asks again
-    officer.wait_capture_done()
-    banner = officer.submit()
-    assert banner.startswith("RECAPTURE — ")
-    assert "R2" in banner
-    officer.click("recaptureListedButton")
-    assert officer.window.page == 1
-    assert officer.find(QLabel, "promptLabel").text() == "Roll the RIGHT INDEX finger"
-    officer.click("captureButton")
-    slot = officer.window.session.slots["R2"]
-    officer.qtbot.waitUntil(lambda: slot.attempt == 2 and not officer.window.driver.busy)
-    assert slot.level is not None and slot.level < 5
-    assert officer.submit().startswith("HIT — ")
+@pytest.mark.station_policy(recapture_level=4)  # a finger at level 4 or worse is recaptured
+def test_recapture_of_a_poor_finger(station, station_enrolled):
+    booking, capture, response = station.booking, station.capture, station.response
+    booking.generate("poor-finger", station_enrolled[2])
+    booking.new(slaps=False)
+    stopped = capture.roll_all()[-1]  # R2 stops the sequence at capture time
+    assert stopped.slot == "R2" and stopped.gate and stopped.level >= 4
+    capture.leave_as_is()  # left as it is: the submit asks again
+    assert all(o.ok for o in capture.roll_all())
+    assert booking.submit() == "RECAPTURE"
+    assert "R2" in response.banner
+    assert response.recapture_listed() == ["R2"]
+    assert capture.prompt == "Roll the RIGHT INDEX finger"
+    again = capture.roll("R2")
+    assert again.level is not None and again.level < 5
+    assert booking.submit() == "HIT"
 
 
-def test_amputated_finger_annotated_xx(officer, enrolled_ids):
-    officer.start_booking("amputated", enrolled_ids[3])
-    officer.capture_all()
-    panel = officer.find(QWidget, "scannerErrorPanel")
-    assert panel.isVisible()
-    assert "No finger on the platen for L4" in officer.find(QLabel, "scannerErrorLabel").text()
-    officer.choose("annotateCombo", "XX")
-    officer.wait_capture_done()
-    assert officer.window.session.slots["L4"].annotation == "XX"
-    assert not panel.isVisible()
-    banner = officer.submit()
-    assert banner.startswith("HIT — ")
-    assert "L4" not in officer.find(QLabel, "responseDetailLabel").text().split("searched:")[1]
+def test_amputated_finger_annotated_xx(station, station_enrolled):
+    booking, capture, response = station.booking, station.capture, station.response
+    booking.generate("amputated", station_enrolled[3])
+    booking.new(slaps=False)
+    stopped = capture.roll_all()[-1]
+    assert stopped.slot == "L4" and stopped.level is None
+    assert "No finger on the platen for L4" in stopped.error
+    capture.annotate("L4", "XX")
+    assert capture.error == ""
+    assert capture.roll_all()[-1].slot == "L5"
+    assert booking.submit() == "HIT"
+    assert "L4" not in response.detail.split("searched:")[1]
 
 
-def test_scanner_disconnect_mid_capture_and_recovery(officer, enrolled_ids):
-    officer.start_booking("gallery", enrolled_ids[0])
-    officer.choose("platenSubjectCombo", "disconnect")
-    officer.click("captureButton")
-    panel = officer.find(QWidget, "scannerErrorPanel")
-    officer.qtbot.waitUntil(panel.isVisible, timeout=WAIT)
-    assert "Scanner disconnected" in officer.find(QLabel, "scannerErrorLabel").text()
-    assert not officer.button("captureButton").isEnabled()
-    assert "DISCONNECTED" in officer.find(QLabel, "scannerStatusLabel").text()
-    officer.click("reconnectButton")
-    assert not panel.isVisible()
-    officer.capture_all()
-    assert not panel.isVisible()
-    assert officer.submit().startswith("HIT — ")
+def test_scanner_disconnect_mid_capture_and_recovery(station, station_enrolled):
+    booking, capture = station.booking, station.capture
+    booking.generate("gallery", station_enrolled[0])
+    booking.new(slaps=False)
+    capture.platen("disconnect", station_enrolled[0])
+    failed = capture.roll_all()
+    assert len(failed) == 1 and "Scanner disconnected" in failed[0].error
+    window = station.window
+    assert not window.findChild(QPushButton, "captureButton").isEnabled()
+    assert "DISCONNECTED" in window.findChild(QLabel, "scannerStatusLabel").text()
+    capture.reconnect()
+    assert all(o.ok for o in capture.roll_all())
+    assert capture.error == ""
+    assert booking.submit() == "HIT"
 
 
 def test_booking_from_image_files(officer, enrolled_ids, tmp_path: Path):
@@ -148,23 +145,24 @@ def test_booking_from_image_files(officer, enrolled_ids, tmp_path: Path):
     assert officer.submit().startswith("HIT — ")
 
 
-def test_swapped_fingers_flagged_by_the_sequence_check(officer, enrolled_ids):
-    officer.start_booking("swapped", enrolled_ids[2], slaps=True)
-    officer.capture_all()
-    sequence = officer.find(QLabel, "sequenceLabel").text()
+def test_swapped_fingers_flagged_by_the_sequence_check(station, station_enrolled):
+    station.booking.generate("swapped", station_enrolled[2])
+    station.booking.new(slaps=True)
+    station.capture.roll_all()
+    station.capture.slaps()
+    sequence = station.capture.sequence
     assert "Sequence check failed" in sequence
     assert "R2" in sequence and "R3" in sequence
 
 
-def test_demographics_validation_blocks_next(officer):
-    officer.find(QLineEdit, "lastNameEdit").setText("Doe")
-    dob = officer.find(QLineEdit, "dobEdit")
-    dob.setText("2999-01-01")
-    officer.click("nextButton")
-    assert officer.window.page == 0
-    errors = officer.find(QLabel, "formErrorLabel").text()
-    assert "First name is required" in errors
-    assert "Date of birth must be in the past" in errors
+def test_demographics_validation_blocks_next(station):
+    with pytest.raises(NotReadyError) as refused:
+        station.booking.new(last_name="Doe", dob="2999-01-01")
+    message = str(refused.value)
+    assert message.startswith("booking page: the form was refused: ")
+    assert "First name is required" in message
+    assert "Date of birth must be in the past" in message
+    assert station.window.page == 0
 
 
 def test_whole_booking_by_keyboard(officer, enrolled_ids, qtbot):
