@@ -16,6 +16,7 @@ import logging
 import math
 
 import numpy as np
+import shiboken6
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
 from PySide6.QtCore import Qt, Signal
@@ -34,6 +35,25 @@ from station.service.thresholds import ScoreDistributions, ThresholdService
 
 from .widgets import plain
 from .workers import Task, TaskRunner
+
+
+class _Canvas(FigureCanvasQTAgg):
+    """matplotlib's canvas, safe to delete with a redraw still queued.
+
+    ``draw_idle`` (matplotlib's, on resizes and slider moves) queues a zero-time timer. A
+    closed explorer can be collected (Python's cycle collector, run by the allocations of the
+    drawing itself) between that timer's validity check and its ``update()``, which then
+    raised "Internal C++ object (FigureCanvasQTAgg) already deleted" from a Qt callback. A
+    draw on a canvas that is gone now does nothing; any other error still propagates.
+    """
+
+    def draw(self) -> None:
+        try:
+            super().draw()
+        except RuntimeError:
+            if shiboken6.isValid(self):
+                raise
+
 
 __all__ = ["SLIDER_STEPS", "ThresholdExplorer", "ThresholdExplorerDialog"]
 
@@ -109,7 +129,7 @@ class ThresholdExplorer(QWidget):
         self.miss_label.setObjectName("missLabel")
         self.miss_label.setStyleSheet(f"color: {_GENUINE}; font-weight: bold;")
         self.figure = Figure(figsize=(9, 4), layout="constrained")
-        self.canvas = FigureCanvasQTAgg(self.figure)
+        self.canvas = _Canvas(self.figure)
         self.canvas.setObjectName("thresholdCanvas")
         self.canvas.setMinimumSize(480, 260)
         self._hist, self._det = self.figure.subplots(1, 2)
