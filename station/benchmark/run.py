@@ -189,6 +189,10 @@ def _synthetic_verification(opts: BenchOptions, report: dict) -> None:
         result = verify(templates, opts.fingers, opts.impressions)
         extract_ms = _extract_ms(specs)
     report["verification"] = _verification_report(result, extract_ms)
+    # The matcher's speed figure: median wall time of one comparison of prepared templates
+    # over the protocol's fixed pairs, on one pinned core with BLAS on one thread.
+    report["comparison_ms"] = result.compare_ms_median
+    report["comparison_pairs"] = len(result.compare_ms)
     if opts.plots:
         for path in _plots(result, opts.plots, "verification"):
             _say(f"  wrote {path}")

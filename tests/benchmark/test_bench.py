@@ -76,7 +76,11 @@ def test_synthetic_verification_writes_the_figures(tmp_path: Path, capsys) -> No
          "--cache", str(cache), "--plots", str(tmp_path / "plots"), "--json", str(out)]
     )  # fmt: skip
     assert code == 0
-    figures = json.loads(out.read_text())["verification"]
+    report = json.loads(out.read_text())
+    figures = report["verification"]
+    # The speed figure: the median over the protocol's 3 + 3 comparisons.
+    assert report["comparison_ms"] == figures["compare_ms_median"]
+    assert report["comparison_pairs"] == 6
     # The same templates, back from the run's cache (six prints: six cache entries).
     templates = datasets.build(datasets.verification_set(3, 2), cache_dir=cache)
     assert len(list(cache.iterdir())) == 6

@@ -25,9 +25,10 @@ class MatchParameters:
     #: Gaussian widths of a neighbour's spatial (px) and directional (rad) contribution.
     sigma_s: float = 28.0 / 3.0
     sigma_d: float = 2.0 * np.pi / 9.0
-    #: Sigmoid turning a cell's summed contribution into 0..1.
+    #: A cell is set where its summed contribution exceeds this: the midpoint of the paper's
+    #: sigmoid (mu_psi), whose steepness (tau_psi = 400) made its values 0 or 1 all but
+    #: always; the cells are bits (the paper's bit-based variant).
     mu_psi: float = 0.01
-    tau_psi: float = 400.0
     #: A cylinder needs this many neighbours to be kept (it says nothing otherwise).
     min_neighbours: int = 1
     #: Local pairs whose directions differ by more than this (rad) cannot match.
