@@ -33,8 +33,8 @@ __all__ = [
 ]
 
 #: Cylinders of recently compared templates, most recent last. Bounded: a rolled template's
-#: cylinders (bits and pairwise geometry) take about 0.3 MB, and a search touches many gallery
-#: templates once.
+#: cylinders take up to about 0.3 MB (mostly the pairwise geometry of its minutiae), and a
+#: search touches many gallery templates once.
 _CACHE_SIZE = 1024
 _cache: OrderedDict[int, Cylinders] = OrderedDict()
 _watched: set[int] = set()  # templates with a finalizer that evicts them when they die

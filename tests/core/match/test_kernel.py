@@ -141,3 +141,19 @@ def test_pair_selection_breaks_ties_like_a_stable_sort() -> None:
         ra, rb = _reference_pairs(sim, count)
         assert np.array_equal(ia, ra) and np.array_equal(ib, rb)
     assert _best_pairs(np.zeros((3, 3)), 4)[0].size == 0
+
+
+def test_the_station_starts_without_importing_the_compiler() -> None:
+    # numba (about a second to import) is loaded by the first comparison, not at start-up.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, station.service, station.core.match as m\n"
+        "assert 'numba' not in sys.modules, 'numba imported at start-up'\n"
+        "from station.core.template import Template\n"
+        "t = Template(300, 300, minutiae=[(10, 10, 0.1, 0), (60, 70, 1.0, 1)])\n"
+        "m.compare(t, t)\n"
+        "assert 'numba' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=600)
