@@ -188,6 +188,12 @@ def _build_parser() -> argparse.ArgumentParser:
         help="verification: compress every print with WSQ (0.75 bpp) and decompress it "
         "before extraction",
     )
+    bench.add_argument(
+        "--all-pairs",
+        action="store_true",
+        help="verification: impostors are every pair of prints of different fingers, not "
+        "the first impressions only",
+    )
     bench.add_argument("--gallery", type=Path, help="--only booking: the seeded gallery")
     bench.add_argument("--population", type=int, default=None, help="population seed")
     bench.add_argument(
@@ -669,6 +675,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         plots=None if args.no_plots else args.plots,
         cache=None if args.no_cache else args.cache,
         wsq=args.wsq,
+        all_pairs=args.all_pairs,
     )
     try:
         return run(opts)

@@ -2,7 +2,9 @@
 
 Protocol (Maio et al., FVC2000–2004): with F fingers of I impressions, genuine comparisons are
 every pair of impressions of one finger (F·I·(I−1)/2); impostor comparisons are the first
-impression of each finger against the first impression of every other finger (F·(F−1)/2).
+impression of each finger against the first impression of every other finger (F·(F−1)/2);
+with ``all_impostors`` every pair of prints of different fingers ("all pairs", as the
+dev-print figures are quoted).
 
 Prints the extractor cannot use (fewer than ``USABLE_MINUTIAE`` minutiae) are failures to
 acquire (FTA, ISO/IEC 19795-1). The error rates are given three ways: over the comparisons of
@@ -73,11 +75,25 @@ class VerificationResult:
         return statistics.median(self.compare_ms) if self.compare_ms else float("nan")
 
 
-def verify(templates: Sequence[Template], fingers: int, impressions: int) -> VerificationResult:
+def verify(
+    templates: Sequence[Template],
+    fingers: int,
+    impressions: int,
+    *,
+    all_impostors: bool = False,
+) -> VerificationResult:
     """Run the FVC protocol on templates ordered finger by finger, impression by impression.
 
     Comparison time is the wall time of ``compare`` on templates already prepared (the
     cylinders of a template are computed once, as the station does when it enrols).
+
+    Parameters
+    ----------
+    templates : sequence of Template
+    fingers, impressions : int
+    all_impostors : bool, optional
+        Impostor comparisons are every pair of prints of different fingers
+        (I²·F·(F−1)/2, "all pairs") instead of first impressions only.
     """
     if len(templates) != fingers * impressions:
         raise ValueError(f"expected {fingers * impressions} templates, got {len(templates)}")
@@ -97,8 +113,10 @@ def verify(templates: Sequence[Template], fingers: int, impressions: int) -> Ver
             i, j = f * impressions + a, f * impressions + b
             gen.append(timed(templates[i], templates[j]))
             gen_ok.append(usable[i] and usable[j])
-    for f, g in itertools.combinations(range(fingers), 2):
-        i, j = f * impressions, g * impressions
+    firsts = range(0, len(templates), impressions)
+    for i, j in itertools.combinations(range(len(templates)) if all_impostors else firsts, 2):
+        if i // impressions == j // impressions:
+            continue
         imp.append(timed(templates[i], templates[j]))
         imp_ok.append(usable[i] and usable[j])
     return VerificationResult(

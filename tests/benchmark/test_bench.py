@@ -19,7 +19,9 @@ from station.core.synth import impression
 from station.core.template import Template
 
 
-def _protocol_figures(templates: list[Template], impressions: int) -> dict:
+def _protocol_figures(
+    templates: list[Template], impressions: int, *, all_impostors: bool = False
+) -> dict:
     """The FVC figures worked out here, pair by pair, from the templates (not via ``verify``)."""
     usable = [len(t) >= USABLE_MINUTIAE for t in templates]
     fingers = len(templates) // impressions
@@ -30,6 +32,12 @@ def _protocol_figures(templates: list[Template], impressions: int) -> dict:
         for a, b in itertools.combinations(range(impressions), 2)
     ]
     impostor = list(itertools.combinations(firsts, 2))
+    if all_impostors:  # every pair of prints of different fingers
+        impostor = [
+            (i, j)
+            for i, j in itertools.combinations(range(len(templates)), 2)
+            if i // impressions != j // impressions
+        ]
     score = {pair: compare(templates[pair[0]], templates[pair[1]]) for pair in genuine + impostor}
 
     def acquired(pairs):
@@ -76,7 +84,11 @@ def test_synthetic_verification_writes_the_figures(tmp_path: Path, capsys) -> No
          "--cache", str(cache), "--plots", str(tmp_path / "plots"), "--json", str(out)]
     )  # fmt: skip
     assert code == 0
-    figures = json.loads(out.read_text())["verification"]
+    report = json.loads(out.read_text())
+    figures = report["verification"]
+    # The speed figure: the median over the protocol's 3 + 3 comparisons.
+    assert report["comparison_ms"] == figures["compare_ms_median"]
+    assert report["comparison_pairs"] == 6
     # The same templates, back from the run's cache (six prints: six cache entries).
     templates = datasets.build(datasets.verification_set(3, 2), cache_dir=cache)
     assert len(list(cache.iterdir())) == 6
@@ -142,6 +154,16 @@ def test_fvc_folder(tmp_path: Path, capsys) -> None:
     _timings_are_plausible(figures)
     del figures["extract_ms_median"], figures["compare_ms_median"]
     expected = _flat(_protocol_figures(templates, 2))
+    assert _flat(figures) == pytest.approx(expected, abs=1e-12)
+    # All pairs: the 3 genuine pairs, and 15 pairs less those 3 as impostors.
+    assert (
+        main(["bench", "--fvc", str(images), "--all-pairs", "--no-plots", "--json", str(out)]) == 0
+    )
+    assert "FVC protocol, all impostor pairs" in capsys.readouterr().out
+    figures = json.loads(out.read_text())["fvc"]
+    assert figures["genuine"] == 3 and figures["impostor"] == 12
+    del figures["folder"], figures["extract_ms_median"], figures["compare_ms_median"]
+    expected = _flat(_protocol_figures(templates, 2, all_impostors=True))
     assert _flat(figures) == pytest.approx(expected, abs=1e-12)
 
 

@@ -14,7 +14,7 @@ from collections import OrderedDict
 
 from ..template import Template
 from .calibration import threshold
-from .compare import Comparison, compare_cylinders
+from .compare import Comparison, compare_cylinders, score_cylinders
 from .cylinders import Cylinders, cylinders
 from .params import DEFAULT_PARAMETERS, MatchParameters
 from .search import Candidate, SearchGallery, search
@@ -33,7 +33,8 @@ __all__ = [
 ]
 
 #: Cylinders of recently compared templates, most recent last. Bounded: a rolled template's
-#: cylinders take about 0.3 MB, and a search touches many gallery templates once.
+#: cylinders take up to about 0.3 MB (mostly the pairwise geometry of its minutiae), and a
+#: search touches many gallery templates once.
 _CACHE_SIZE = 1024
 _cache: OrderedDict[int, Cylinders] = OrderedDict()
 _watched: set[int] = set()  # templates with a finalizer that evicts them when they die
@@ -85,4 +86,4 @@ def comparison(
 
 def compare(a: Template | Cylinders, b: Template | Cylinders) -> float:
     """Similarity of two templates, 0 (nothing in common) … 1 (identical); empty gives 0."""
-    return comparison(a, b).score
+    return score_cylinders(prepare(a), prepare(b), DEFAULT_PARAMETERS)

@@ -1,25 +1,32 @@
 """1:1 comparison: cylinder similarities consolidated by relaxation (MCC's LSS-R).
 
-Local similarity of two cylinders ``a``, ``b`` (unit vectors) is ``1 - |a - b| / 2``, zero when
-the minutiae directions differ by more than ``max_turn``. The best one-to-one pairs are then
-relaxed: each pair's similarity is repeatedly averaged with those of the pairs that are
-geometrically compatible with it (same distance, same relative direction, same radial angle
-in both prints), so pairs that agree with a consistent global placement keep their weight and
-isolated look-alikes lose it. The score is the mean relaxed similarity of the pairs that kept
-most of theirs (Cappelli, Ferrara, Maltoni, IEEE TPAMI 32, 2010, section 5).
+Local similarity of two binary cylinders ``a``, ``b`` is ``1 - |â - b̂| / 2`` for their
+unit-length versions ``â``, ``b̂``; with bits, ``â · b̂ = popcount(a & b) / sqrt(popcount(a)
+popcount(b))``, so the similarity costs a few POPCNT instructions (the bit-based MCC of the
+paper, section 4.2, with the score scale of the float cylinders the station used before). It
+is zero when the minutiae directions differ by more than ``max_turn``. The best one-to-one
+pairs are then relaxed: each pair's similarity is repeatedly averaged with those of the pairs
+that are geometrically compatible with it (same distance, same relative direction, same
+radial angle in both prints), so pairs that agree with a consistent global placement keep
+their weight and isolated look-alikes lose it. The score is the mean relaxed similarity of the
+pairs that kept most of theirs (Cappelli, Ferrara, Maltoni, IEEE TPAMI 32, 2010, section 5).
+
+The work is done by one compiled call (:mod:`._kernel`, numba), imported on the first
+comparison so that importing the matcher stays cheap.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 import numpy as np
 
-from ..angles import wrap_angle
 from .cylinders import Cylinders
 from .params import MatchParameters
 
-__all__ = ["Comparison", "compare_cylinders"]
+__all__ = ["Comparison", "compare_cylinders", "score_cylinders"]
 
 
 @dataclass(frozen=True)
@@ -35,82 +42,65 @@ class Comparison:
     pair_scores: np.ndarray
 
 
-_EMPTY = Comparison(0.0, np.zeros((0, 2), int), np.zeros(0))
+@cache
+def _packed(params: MatchParameters) -> np.ndarray:
+    """The parameters the kernel reads, as one float64 array (its order is the kernel's)."""
+    return np.array(
+        [
+            params.max_turn,
+            *params.pairs_range,
+            params.relax_iterations,
+            params.relax_weight,
+            *params.compat_distance,
+            *params.compat_turn,
+            *params.compat_radial,
+            *params.np_range,
+            params.np_mu,
+            params.np_tau,
+            params.min_pairs,
+        ],
+        np.float64,
+    )
 
 
-def _falling(v: np.ndarray | float, mu: float, tau: float) -> np.ndarray:
-    """Sigmoid that falls from 1 to 0 around ``mu`` with steepness ``tau``."""
-    return 1.0 / (1.0 + np.exp(np.clip(tau * (v - mu), -50, 50)))
+_consolidate: Any = None
 
 
-def local_similarity(a: Cylinders, b: Cylinders, params: MatchParameters) -> np.ndarray:
-    """(n_a, n_b) matrix of cylinder similarities, 0..1."""
-    dot = a.vectors @ b.vectors.T
-    sim = 1.0 - np.sqrt(np.maximum(2.0 - 2.0 * dot, 0.0)) / 2.0
-    turn = np.abs(wrap_angle(a.minutiae[:, None, 2] - b.minutiae[None, :, 2]))
-    return np.where(turn <= params.max_turn, sim, 0.0)
+def _run(a: Cylinders, b: Cylinders, params: MatchParameters) -> tuple:
+    global _consolidate
+    if _consolidate is None:  # numba's import is deferred to the first comparison
+        from ._kernel import consolidate
 
-
-def _best_pairs(sim: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
-    """Greedy one-to-one pairs of highest similarity."""
-    order = np.argsort(-sim, axis=None, kind="stable")
-    cols = sim.shape[1]
-    used_a = np.zeros(sim.shape[0], bool)
-    used_b = np.zeros(cols, bool)
-    ia, ib = [], []
-    for flat in order[: max(count * 8, 64)]:
-        i, j = divmod(int(flat), cols)
-        if used_a[i] or used_b[j] or sim[i, j] <= 0:
-            continue
-        used_a[i] = used_b[j] = True
-        ia.append(i)
-        ib.append(j)
-        if len(ia) == count:
-            break
-    return np.array(ia, int), np.array(ib, int)
+        _consolidate = consolidate
+    if a.bits.shape[1] != b.bits.shape[1]:
+        raise ValueError(
+            f"cylinders of different sizes ({a.cells} and {b.cells} cells) cannot be compared"
+        )
+    return _consolidate(
+        a.bits, a.counts, a.minutiae, a.geometry, b.bits, b.counts, b.minutiae, b.geometry,
+        _packed(params),
+    )  # fmt: skip
 
 
 def compare_cylinders(a: Cylinders, b: Cylinders, params: MatchParameters) -> Comparison:
-    """Compare two sets of cylinders (see the module docstring)."""
-    n = min(len(a), len(b))
-    if n == 0:
-        return _EMPTY
-    sim = local_similarity(a, b, params)
-    count = int(np.clip(n, *params.pairs_range))
-    ia, ib = _best_pairs(sim, count)
-    if len(ia) == 0:
-        return _EMPTY
-    lam0 = sim[ia, ib]
-    pa, pb = a.minutiae[ia].astype(np.float64), b.minutiae[ib].astype(np.float64)
+    """Compare two sets of cylinders (see the module docstring).
 
-    def geometry(p: np.ndarray):
-        dx = p[None, :, 0] - p[:, None, 0]
-        dy = p[None, :, 1] - p[:, None, 1]
-        dist = np.hypot(dx, dy)
-        turn = wrap_angle(p[:, None, 2] - p[None, :, 2])
-        radial = wrap_angle(np.arctan2(dy, dx) - p[:, None, 2])
-        return dist, turn, radial
+    Parameters
+    ----------
+    a, b : Cylinders
+        Made with the same cylinder geometry.
+    params : MatchParameters
+        Pair selection, relaxation and score parameters.
 
-    da, ta, ra = geometry(pa)
-    db, tb, rb = geometry(pb)
-    rho = (
-        _falling(np.abs(da - db), *params.compat_distance)
-        * _falling(np.abs(wrap_angle(ta - tb)), *params.compat_turn)
-        * _falling(np.abs(wrap_angle(ra - rb)), *params.compat_radial)
-    )
-    np.fill_diagonal(rho, 0.0)
-    k = len(ia)
-    lam = lam0.copy()
-    w = params.relax_weight
-    for _ in range(params.relax_iterations):
-        lam = w * lam + (1.0 - w) * (rho @ lam) / max(k - 1, 1)
-    efficiency = lam / np.maximum(lam0, 1e-12)
-    lo, hi = params.np_range
-    n_p = lo + round(float(_falling(-n, -params.np_mu, params.np_tau)) * (hi - lo))
-    if k < params.min_pairs:  # too little in common to say anything
-        return _EMPTY
-    n_p = min(n_p, k)
-    top = np.argsort(-efficiency, kind="stable")[:n_p]
-    score = float(lam[top].mean())
-    order = np.argsort(-lam, kind="stable")
-    return Comparison(score, np.column_stack([ia[order], ib[order]]), lam[order])
+    Returns
+    -------
+    comparison : Comparison
+        Score 0 and no pairs when the templates have too little in common.
+    """
+    score, ia, ib, lam = _run(a, b, params)
+    return Comparison(float(score), np.column_stack([ia, ib]), lam)
+
+
+def score_cylinders(a: Cylinders, b: Cylinders, params: MatchParameters) -> float:
+    """The score of :func:`compare_cylinders` alone."""
+    return float(_run(a, b, params)[0])

@@ -5,6 +5,13 @@ minutia's direction, stacked over ``sections`` angle sections. A cell holds how 
 neighbouring minutiae near it have the relative direction of its section (Cappelli et al.
 2010). Descriptors are invariant to rotation and translation, and a neighbour that moves a
 little (skin distortion) changes a cell a little.
+
+Cells are stored as bits, the bit-based variant of the paper (section 4.2): a cell is set when
+the neighbours' summed contribution exceeds ``mu_psi`` — where the float cylinder's sigmoid
+(steepness 400) passes one half, so the float cell values were 0 or 1 but for a sliver. Two
+cylinders are then compared by counting common set bits (see :mod:`.compare`). With them a
+template keeps the pairwise geometry of its minutiae (distance, relative direction, radial
+angle), which every comparison's consolidation reads instead of recomputing.
 """
 
 from __future__ import annotations
@@ -28,15 +35,53 @@ class Cylinders:
     ----------
     minutiae : (K, 4) ndarray of float32
         The minutiae that kept a cylinder (x, y, angle, type).
-    vectors : (K, D) ndarray of float32
-        Cylinder values, unit-normalised rows.
+    bits : (K, W) ndarray of uint64
+        Binary cylinders, cell ``c`` in bit ``c % 64`` of word ``c // 64``.
+    counts : (K,) ndarray of int64
+        Set bits per cylinder.
+    geometry : (3, K, K) ndarray of float32
+        For minutiae ``i``, ``j``: the distance (px), the direction of ``i`` less that of
+        ``j`` and the direction in which ``j`` lies seen from ``i`` less ``i``'s direction
+        (rad, wrapped into [-pi, pi)).
+    cells : int
+        Cells per cylinder (bits used in each row of ``bits``).
     """
 
     minutiae: np.ndarray
-    vectors: np.ndarray
+    bits: np.ndarray
+    counts: np.ndarray
+    geometry: np.ndarray
+    cells: int
 
     def __len__(self) -> int:
         return len(self.minutiae)
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """(K, cells) float32 cylinders, unit-normalised rows (zero rows stay zero)."""
+        unpacked = np.unpackbits(self.bits.view(np.uint8), axis=1, bitorder="little")
+        values = unpacked[:, : self.cells].astype(np.float32)
+        norms = np.sqrt(self.counts.astype(np.float32))[:, None]
+        return values / np.maximum(norms, 1.0)
+
+
+def _geometry(m: np.ndarray) -> np.ndarray:
+    """Distance, relative direction and radial angle of every ordered minutia pair."""
+    dx = m[None, :, 0] - m[:, None, 0]
+    dy = m[None, :, 1] - m[:, None, 1]
+    dist = np.hypot(dx, dy)
+    turn = wrap_angle(m[:, None, 2] - m[None, :, 2])
+    radial = wrap_angle(np.arctan2(dy, dx) - m[:, None, 2])
+    return np.stack([dist, turn, radial]).astype(np.float32)
+
+
+def _pack(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(K, C) booleans as (K, ceil(C / 64)) uint64 words and their set-bit counts."""
+    words = -(-cells.shape[1] // 64)
+    padded = np.zeros((cells.shape[0], words * 64), np.uint8)
+    padded[:, : cells.shape[1]] = cells
+    packed = np.packbits(padded, axis=1, bitorder="little").view("<u8").astype(np.uint64)
+    return packed, cells.sum(axis=1).astype(np.int64)
 
 
 def cylinders(template: Template, params: MatchParameters) -> Cylinders:
@@ -47,7 +92,7 @@ def cylinders(template: Template, params: MatchParameters) -> Cylinders:
     template : Template
         Minutiae in pixels at 500 ppi.
     params : MatchParameters
-        Cylinder geometry and sigmoid.
+        Cylinder geometry and the cell threshold ``mu_psi``.
 
     Returns
     -------
@@ -56,9 +101,6 @@ def cylinders(template: Template, params: MatchParameters) -> Cylinders:
     """
     m = np.asarray(template.minutiae, np.float64)
     n = len(m)
-    dim = params.cells * params.cells * params.sections
-    if n == 0:
-        return Cylinders(np.zeros((0, 4), np.float32), np.zeros((0, dim), np.float32))
     x, y, theta = m[:, 0], m[:, 1], m[:, 2]
     step = 2 * params.radius / params.cells
     offsets = (np.arange(params.cells) - (params.cells - 1) / 2) * step
@@ -66,6 +108,11 @@ def cylinders(template: Template, params: MatchParameters) -> Cylinders:
     ci, cj = ci.ravel(), cj.ravel()
     inside = np.hypot(ci, cj) <= params.radius
     ci, cj = ci[inside], cj[inside]
+    if n == 0:
+        bits, counts = _pack(np.zeros((0, len(ci) * params.sections), bool))
+        return Cylinders(
+            m.astype(np.float32), bits, counts, _geometry(m), len(ci) * params.sections
+        )
     # Neighbours that can reach a cell: within radius + 3 sigma_s. Padded to the largest
     # count (k) so every minutia is one row; padding has zero weight.
     reach = params.radius + 3 * params.sigma_s
@@ -94,11 +141,9 @@ def cylinders(template: Template, params: MatchParameters) -> Cylinders:
         np.exp(-(diff**2) / (2 * params.sigma_d**2)) * width / (np.sqrt(2 * np.pi) * params.sigma_d)
     )
     total = np.matmul(spatial, directional)  # (n, cells_in, sections)
-    values = 1.0 / (1.0 + np.exp(-params.tau_psi * (total - params.mu_psi)))
-    # A cell nobody is near holds no information: keep it at zero.
-    values *= (spatial.sum(axis=2) > 1e-3)[:, :, None]
+    # A cell is set where the contribution passes mu_psi; a cell nobody is near stays clear.
+    cells = (total > params.mu_psi) & (spatial.sum(axis=2) > 1e-3)[:, :, None]
     keep = neighbours >= params.min_neighbours
-    flat = values.reshape(n, -1)[keep]
-    norms = np.linalg.norm(flat, axis=1, keepdims=True)
-    flat = flat / np.maximum(norms, 1e-9)
-    return Cylinders(m[keep].astype(np.float32), flat.astype(np.float32))
+    bits, counts = _pack(cells.reshape(n, -1)[keep])
+    kept = m[keep].astype(np.float32)
+    return Cylinders(kept, bits, counts, _geometry(kept.astype(np.float64)), cells[0].size)

@@ -25,9 +25,12 @@ class MatchParameters:
     #: Gaussian widths of a neighbour's spatial (px) and directional (rad) contribution.
     sigma_s: float = 28.0 / 3.0
     sigma_d: float = 2.0 * np.pi / 9.0
-    #: Sigmoid turning a cell's summed contribution into 0..1.
-    mu_psi: float = 0.01
-    tau_psi: float = 400.0
+    #: A cell is set where its summed contribution exceeds this (the cells are bits: the
+    #: paper's bit-based variant). The paper's float cylinders put a sigmoid of steepness 400
+    #: at 0.01, which made cells 0 or 1 all but always; with bits, 0.03 was measured better
+    #: than 0.01 (and than 0.005 … 0.04) on the synthetic set with all 316 800 impostor pairs
+    #: and on the real dev set (README, "Matching").
+    mu_psi: float = 0.03
     #: A cylinder needs this many neighbours to be kept (it says nothing otherwise).
     min_neighbours: int = 1
     #: Local pairs whose directions differ by more than this (rad) cannot match.
