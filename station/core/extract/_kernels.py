@@ -1,11 +1,14 @@
-"""Compiled loops of the extractor (numba): walking the skeleton from each minutia.
+"""Compiled loops of the extractor (numba): small specks and holes, and walking the skeleton.
 
-Each candidate minutia's branches are traced a dozen pixels along the skeleton, pixel by
-pixel: a few thousand short walks per print. In Python they took about a tenth of an
-extraction; compiled, a few percent. The steps are those :mod:`.minutiae` documents (the same
-neighbour order, tie-breaks and stopping rules), so the minutiae are the same. ``cache=True``
-keeps the machine code beside this file, so only the first run after an install compiles;
-this module is imported by the first extraction, not at start-up.
+Clearing ridge specks and holes before thinning took two labellings of the whole ridge image
+(each numbering thousands of ridge pieces, about a millisecond apiece on a 500×500 print);
+one flood fill per piece, writing no label image, finds the same pieces in a fraction of the
+time. Each candidate minutia's branches are then traced a dozen pixels along the skeleton,
+pixel by pixel: a few thousand short walks per print, about a tenth of an extraction in
+Python and a few percent compiled. The steps are those :mod:`.minutiae` documents (the same
+neighbour order, tie-breaks and stopping rules), so the templates are the same.
+``cache=True`` keeps the machine code beside this file, so only the first run after an
+install compiles; this module is imported by the first extraction, not at start-up.
 """
 
 from __future__ import annotations
@@ -13,13 +16,56 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["walk_minutiae"]
+__all__ = ["clear_small", "walk_minutiae"]
 
 #: 8-neighbours in circular order, row and column offsets (``minutiae._RING``).
 _RING_ROWS = np.array([-1, -1, 0, 1, 1, 1, 0, -1], np.int64)
 _RING_COLS = np.array([0, 1, 1, 1, 0, -1, -1, -1], np.int64)
 _PI = np.pi
 _TWO_PI = 2.0 * np.pi
+
+
+@njit(cache=True)
+def clear_small(grid: np.ndarray, value: int, max_size: int) -> None:
+    """Flip every 4-connected piece of ``value`` pixels of at most ``max_size`` pixels, in place.
+
+    The same pieces as scikit-image's ``remove_small_objects`` (``value`` 1) and
+    ``remove_small_holes`` (``value`` 0) with ``connectivity=1``: neighbours are taken inside
+    the array only, and a piece of exactly ``max_size`` pixels goes.
+
+    Parameters
+    ----------
+    grid : (M, N) ndarray of uint8
+        0/1 pixels.
+    value : int
+        0 or 1: which pixels form the pieces.
+    max_size : int
+        Largest piece removed (pixels).
+    """
+    rows, cols = grid.shape
+    seen = np.zeros((rows, cols), np.bool_)
+    queue_r = np.empty(rows * cols, np.int64)
+    queue_c = np.empty(rows * cols, np.int64)
+    for r in range(rows):
+        for c in range(cols):
+            if grid[r, c] != value or seen[r, c]:
+                continue
+            seen[r, c] = True
+            queue_r[0], queue_c[0] = r, c
+            head, tail = 0, 1
+            while head < tail:
+                qr, qc = queue_r[head], queue_c[head]
+                head += 1
+                for k in range(0, 8, 2):  # the 4-connected neighbours of the ring
+                    nr, nc = qr + _RING_ROWS[k], qc + _RING_COLS[k]
+                    inside = 0 <= nr < rows and 0 <= nc < cols
+                    if inside and grid[nr, nc] == value and not seen[nr, nc]:
+                        seen[nr, nc] = True
+                        queue_r[tail], queue_c[tail] = nr, nc
+                        tail += 1
+            if tail <= max_size:
+                for k in range(tail):
+                    grid[queue_r[k], queue_c[k]] = 1 - value
 
 
 @njit(cache=True)

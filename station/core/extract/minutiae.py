@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 from scipy import ndimage
-from skimage.morphology import remove_small_holes, remove_small_objects, skeletonize
+from skimage.morphology import skeletonize
 
 from ..vocabulary import MinutiaType
 from .orientation import OrientationField
@@ -51,10 +51,13 @@ def skeleton(ridges: np.ndarray, mask: np.ndarray) -> np.ndarray:
         slice(max(int(rows[0]) - 1, 0), int(rows[-1]) + 2),
         slice(max(int(cols[0]) - 1, 0), int(cols[-1]) + 2),
     )
-    binary = (ridges[box] > 0) & mask[box]
-    binary = remove_small_objects(binary, max_size=20)
-    binary = remove_small_holes(binary, max_size=20)
-    skel[box] = skeletonize(binary)
+    binary = ((ridges[box] > 0) & mask[box]).view(np.uint8)
+    # Ridge specks and holes of at most 20 px go (scikit-image's remove_small_objects, then
+    # remove_small_holes, 4-connected; compiled, see _kernels.clear_small).
+    clear_small = _kernels().clear_small
+    clear_small(binary, 1, _SPECK)
+    clear_small(binary, 0, _SPECK)
+    skel[box] = skeletonize(binary.view(bool))
     return skel
 
 
@@ -74,17 +77,20 @@ def _crossing_number(on: np.ndarray, width: int, rows: np.ndarray, cols: np.ndar
     return cn // 2
 
 
-_WALK: Any = None
+_KERNELS: Any = None
+
+#: Ridge specks and holes of at most this many pixels are cleared before thinning.
+_SPECK = 20
 
 
-def _walk() -> Any:
-    """:func:`._kernels.walk_minutiae`, imported (and numba with it) on first use."""
-    global _WALK
-    if _WALK is None:
-        from ._kernels import walk_minutiae
+def _kernels() -> Any:
+    """The :mod:`._kernels` module, imported (and numba with it) on first use."""
+    global _KERNELS
+    if _KERNELS is None:
+        from . import _kernels as kernels
 
-        _WALK = walk_minutiae
-    return _WALK
+        _KERNELS = kernels
+    return _KERNELS
 
 
 def _border_distance(mask: np.ndarray, step: int) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
@@ -141,7 +147,7 @@ def find_minutiae(
     labels = np.zeros(on.size, np.int64)
     labels[(rows + 1) * width + cols + 1] = np.arange(1, rows.size + 1)
     reach = max(params.trace_length, int(params.short_ridge))
-    spurious, traced = _walk()(
+    spurious, traced = _kernels().walk_minutiae(
         on,
         labels,
         width,

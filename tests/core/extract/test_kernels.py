@@ -160,3 +160,38 @@ def test_a_straight_ridge_ending_points_along_it() -> None:
 def test_extract_is_unchanged_by_the_first_compiled_call() -> None:
     image, _ = impression(31_010, "L1", 0, kind="flat", size=(300, 300))
     assert extract(image).to_bytes() == extract(image).to_bytes()
+
+
+def test_clear_small_removes_the_pieces_scikit_image_removes() -> None:
+    from scipy import ndimage
+    from skimage.morphology import remove_small_holes, remove_small_objects
+
+    from station.core.extract._kernels import clear_small
+
+    noise = np.random.default_rng(7).standard_normal((120, 150))
+    for level in (-0.4, 0.0, 0.6):
+        binary = ndimage.gaussian_filter(noise, 1.2) > level * 0.3
+        expected = remove_small_holes(remove_small_objects(binary, max_size=20), max_size=20)
+        grid = binary.astype(np.uint8)
+        clear_small(grid, 1, 20)
+        clear_small(grid, 0, 20)
+        assert expected.sum() != binary.sum()  # something was cleared
+        np.testing.assert_array_equal(grid.astype(bool), expected)
+
+
+def test_clear_small_keeps_a_piece_one_pixel_larger_than_the_limit() -> None:
+    from station.core.extract._kernels import clear_small
+
+    grid = np.zeros((8, 12), np.uint8)
+    grid[1, 1:5] = 1  # 4 px: goes
+    grid[4:6, 5:8] = 1  # 6 px: stays
+    grid[7, 11] = 1  # a corner pixel, touching the array's edge: goes
+    grid[0, 6] = grid[1, 7] = 1  # diagonal neighbours are two pieces of one pixel: both go
+    clear_small(grid, 1, 5)
+    expected = np.zeros((8, 12), np.uint8)
+    expected[4:6, 5:8] = 1
+    np.testing.assert_array_equal(grid, expected)
+    holes = np.ones((5, 5), np.uint8)
+    holes[2, 2] = 0  # a one-pixel hole: filled
+    clear_small(holes, 0, 1)
+    assert holes.all()
