@@ -19,7 +19,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-__all__ = ["ExtractionBench", "MinutiaCounts", "extraction_bench", "format_extraction"]
+__all__ = [
+    "ExtractionBench",
+    "MinutiaCounts",
+    "extraction_bench",
+    "format_extraction",
+    "speed_prints",
+]
 
 #: First synthetic subject of the accuracy prints, and of the quality-ranking fingers (far from
 #: the subjects other commands touch).
@@ -27,6 +33,40 @@ _ACCURACY_BASE = 20_000
 _QUALITY_BASE = 21_000
 _QUALITY_FINGERS = 20
 _QUALITY_GRADES = 6
+
+
+#: Prints ``station bench`` times extraction on (the first of the accuracy prints).
+_SPEED_PRINTS = 40
+
+
+def _accuracy_print(n: int, count: int, population: int) -> tuple[np.ndarray, list]:
+    """Accuracy print ``n`` of ``count``: flat 500×500, degradation ``n / (count - 1)``."""
+    from ..core.synth import FINGERS, impression
+
+    return impression(
+        _ACCURACY_BASE + n,
+        FINGERS[n % 10],
+        0,
+        population=population,
+        kind="flat",
+        size=(500, 500),
+        degradation=n / (count - 1),
+    )
+
+
+def speed_prints(count: int = _SPEED_PRINTS, *, population: int = 0) -> list[np.ndarray]:
+    """Flat 500×500 synthetic prints, degradation spread evenly from 0 to 1, for timing.
+
+    The first ``count`` accuracy prints of a ``count``-print :func:`extraction_bench`.
+
+    Examples
+    --------
+    >>> [image.shape for image in speed_prints(2)]
+    [(500, 500), (500, 500)]
+    """
+    if isinstance(count, bool) or not isinstance(count, int) or count < 2:
+        raise ValueError(f"count must be a whole number of at least 2, got {count!r}")
+    return [_accuracy_print(n, count, population)[0] for n in range(count)]
 
 
 @dataclass(frozen=True)
@@ -115,15 +155,9 @@ def extraction_bench(count: int = 200, *, population: int = 0) -> ExtractionBenc
     times: list[float] = []
     for n in range(count):
         grade = n / (count - 1)
-        image, truth = impression(
-            _ACCURACY_BASE + n,
-            FINGERS[n % 10],
-            0,
-            population=population,
-            kind="flat",
-            size=(500, 500),
-            degradation=grade,
-        )
+        image, truth = _accuracy_print(n, count, population)
+        if n == 0:
+            extract(image)  # untimed: loads the compiled kernels (numba) first
         start = time.perf_counter()
         template = extract(image)
         times.append(time.perf_counter() - start)
