@@ -46,6 +46,7 @@ def test_extraction_lines() -> None:
         rho_median=-1.0,
         rho_worst=-0.8,
         rho_pooled=-0.914,
+        median_cpu_ms=61.26,
     )
     assert bench.good.recall == 1.0 and bench.degraded.precision == 0.0
     assert format_extraction(bench).splitlines() == [
@@ -53,7 +54,7 @@ def test_extraction_lines() -> None:
         "match within 12 px and 30 deg",
         "  good      recall 1.000  precision 0.910  (61 pairs, 61 true, 67 found)",
         "  degraded  recall 0.000  precision 0.000  (0 pairs, 0 true, 0 found)",
-        "  median extraction time 99.0 ms (p95 107.0 ms), one core",
+        "  median extraction time 99.0 ms (p95 107.0 ms), 61.3 ms CPU, one core",
         "quality score against degradation grade (20 fingers x 6 grades):",
         "  Spearman rho per finger: median -1.00, worst -0.80; pooled -0.91 "
         "(negative: score falls as prints degrade)",
