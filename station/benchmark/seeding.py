@@ -12,7 +12,6 @@ kept busy, as they are once the workers run).
 from __future__ import annotations
 
 import os
-import resource
 import tempfile
 import time
 from dataclasses import asdict, dataclass
@@ -39,7 +38,8 @@ class SeedingFigures:
         CPU time (user + system) of the seeding process and its workers over the whole run,
         process start-up (imports in every worker) included.
     load : float
-        One-minute load average when the run ended (the machine's other work).
+        One-minute load average when the run ended (the machine's other work; NaN where the
+        system keeps none).
     """
 
     subjects: int
@@ -74,7 +74,12 @@ class SeedingFigures:
 
 
 def _cpu_seconds() -> float:
-    """CPU time so far of this process and of its finished, waited-for children."""
+    """CPU time so far of this process and of its finished, waited-for children (this
+    process's alone where there is no ``resource`` module, as on Windows)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on the Linux machines the bench runs on
+        return time.process_time()
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
@@ -120,7 +125,7 @@ def seeding_bench(
         seconds=seconds,
         cpu_seconds=report.cpu_seconds,
         total_cpu_seconds=total,
-        load=os.getloadavg()[0],
+        load=os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan"),
     )
 
 
