@@ -167,6 +167,7 @@ def _build_parser() -> argparse.ArgumentParser:
             "robustness",
             "wsq",
             "ebts",
+            "seeding",
         ),
         help="run one part only",
     )
@@ -210,6 +211,12 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument(
         "--kills", type=int, default=30, help="--only crash: kill -9 count (default 30)"
+    )
+    bench.add_argument(
+        "--seed-subjects",
+        type=int,
+        default=10,
+        help="seeding: subjects seeded into a temporary gallery to time (default 10)",
     )
     bench.add_argument(
         "--fuzz",
@@ -643,6 +650,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     gallery = _gallery_path(args)
     if args.kills < 1:
         raise CommandError("--kills must be at least 1")
+    if args.seed_subjects < 1:
+        raise CommandError("--seed-subjects must be at least 1")
     if only in ("booking", "crash", "ebts") and not gallery.exists():
         raise CommandError(f"no gallery at {gallery}: seed one first (station seed --subjects N)")
     opts = BenchOptions(
@@ -664,6 +673,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         fuzz=args.fuzz,
         codec=only == "wsq",
         ebts=only == "ebts",
+        seeding=only in (None, "seeding"),
+        seed_subjects=args.seed_subjects,
         card=Path(os.environ.get("STATION_SHARED", "../shared"))
         / "interchange-samples"
         / "type-4-tpcard.an2",

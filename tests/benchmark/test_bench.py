@@ -97,6 +97,8 @@ def test_synthetic_verification_writes_the_figures(tmp_path: Path, capsys) -> No
     assert figures["all_prints"]["genuine"] == figures["generalised"]["genuine"] == 3
     assert figures["all_prints"]["impostor"] == figures["generalised"]["impostor"] == 3
     _timings_are_plausible(figures)
+    # Extraction is timed on 500x500 prints: wall time, and the CPU time of the one thread.
+    assert 0 < figures.pop("extract_cpu_ms_median") < 60_000
     del figures["extract_ms_median"], figures["compare_ms_median"]
     assert _flat(figures) == pytest.approx(_flat(expected), abs=1e-12)
     # With 3 impostors the only false match rate within 1% or 0.1% is 0: the three agree.

@@ -46,6 +46,7 @@ def test_extraction_lines() -> None:
         rho_median=-1.0,
         rho_worst=-0.8,
         rho_pooled=-0.914,
+        median_cpu_ms=61.26,
     )
     assert bench.good.recall == 1.0 and bench.degraded.precision == 0.0
     assert format_extraction(bench).splitlines() == [
@@ -53,7 +54,7 @@ def test_extraction_lines() -> None:
         "match within 12 px and 30 deg",
         "  good      recall 1.000  precision 0.910  (61 pairs, 61 true, 67 found)",
         "  degraded  recall 0.000  precision 0.000  (0 pairs, 0 true, 0 found)",
-        "  median extraction time 99.0 ms (p95 107.0 ms), one core",
+        "  median extraction time 99.0 ms (p95 107.0 ms), 61.3 ms CPU, one core",
         "quality score against degradation grade (20 fingers x 6 grades):",
         "  Spearman rho per finger: median -1.00, worst -0.80; pooled -0.91 "
         "(negative: score falls as prints degrade)",
@@ -107,3 +108,46 @@ def test_library_messages_name_no_flags(tmp_path: Path) -> None:
         seed(missing, 0)
     assert str(info.value) == "subjects must be a whole number of at least 1, got 0"
     assert not missing.exists()
+
+
+def test_speed_prints_are_the_first_accuracy_prints() -> None:
+    from station.benchmark.extraction import speed_prints
+    from station.core.synth import impression
+
+    images = speed_prints(3)
+    assert [image.shape for image in images] == [(500, 500)] * 3
+    # Print 2 of 3: degradation 2 / 2 = 1, finger R3, subject 20 002.
+    expected, _ = impression(20_002, "R3", 0, kind="flat", size=(500, 500), degradation=1.0)
+    assert (images[2] == expected).all()
+    with pytest.raises(ValueError, match="count"):
+        speed_prints(1)
+
+
+@pytest.mark.slow
+def test_seeding_bench_times_a_small_seed(tmp_path: Path, capsys) -> None:
+    import json
+
+    out = tmp_path / "bench.json"
+    code = main(
+        ["bench", "--only", "seeding", "--seed-subjects", "2", "--no-plots", "--json", str(out)]
+    )
+    assert code == 0
+    figures = json.loads(out.read_text())["seeding"]
+    assert figures["subjects"] == 2 and figures["workers"] >= 1
+    assert figures["seconds"] > 0
+    # Rendering and extracting 20 rolled prints costs real CPU; start-up adds to the total.
+    assert 0 < figures["cpu_seconds"] <= figures["total_cpu_seconds"]
+    assert figures["subjects_per_minute"] == pytest.approx(120 / figures["seconds"])
+    per_subject = figures["cpu_seconds"] / 2
+    assert figures["cpu_seconds_per_subject"] == pytest.approx(per_subject)
+    assert figures["projected_minutes_1000_on_2_idle_cores"] == pytest.approx(
+        per_subject * 1000 / 2 / 60
+    )
+    printed = capsys.readouterr().out
+    assert "seeding — 2 subjects (20 rolled prints) into a new gallery" in printed
+    assert "1 000 subjects on 2 idle cores projected at" in printed
+
+
+def test_seed_subjects_must_be_positive(capsys) -> None:
+    assert main(["bench", "--only", "seeding", "--seed-subjects", "0"]) == 2
+    assert "--seed-subjects" in capsys.readouterr().err

@@ -9,12 +9,12 @@ an ending points along its ridge, a bifurcation along the valley between its two
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from scipy import ndimage
-from skimage.morphology import remove_small_holes, remove_small_objects, skeletonize
+from skimage.morphology import skeletonize
 
-from ..angles import wrap_angle
 from ..vocabulary import MinutiaType
 from .orientation import OrientationField
 from .params import ExtractParameters
@@ -51,18 +51,24 @@ def skeleton(ridges: np.ndarray, mask: np.ndarray) -> np.ndarray:
         slice(max(int(rows[0]) - 1, 0), int(rows[-1]) + 2),
         slice(max(int(cols[0]) - 1, 0), int(cols[-1]) + 2),
     )
-    binary = (ridges[box] > 0) & mask[box]
-    binary = remove_small_objects(binary, max_size=20)
-    binary = remove_small_holes(binary, max_size=20)
-    skel[box] = skeletonize(binary)
+    binary = ((ridges[box] > 0) & mask[box]).view(np.uint8)
+    # Ridge specks and holes of at most 20 px go (scikit-image's remove_small_objects, then
+    # remove_small_holes, 4-connected; compiled, see _kernels.clear_small).
+    clear_small = _kernels().clear_small
+    clear_small(binary, 1, _SPECK)
+    clear_small(binary, 0, _SPECK)
+    skel[box] = skeletonize(binary.view(bool))
     return skel
 
 
-def _crossing_number(skel: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+def _crossing_number(on: np.ndarray, width: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Crossing number of the skeleton pixels ``(rows, cols)``: half the number of on/off
-    changes around their 8 neighbours (1 ending, 2 ridge, 3 bifurcation)."""
-    width = skel.shape[1] + 2
-    flat = np.pad(skel, 1).astype(np.int8).ravel()
+    changes around their 8 neighbours (1 ending, 2 ridge, 3 bifurcation).
+
+    ``on`` is the skeleton as 0/1 bytes with a one-pixel frame of zeros, flattened; ``width``
+    its row length.
+    """
+    flat = on.view(np.int8)
     centre = (rows + 1) * width + cols + 1
     ring = [flat[centre + (dr * width + dc)] for dr, dc in _RING]
     cn = np.zeros(rows.shape, np.int8)
@@ -71,83 +77,20 @@ def _crossing_number(skel: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np
     return cn // 2
 
 
-class _Skeleton:
-    """A skeleton and its feature pixels, for walking it pixel by pixel.
+_KERNELS: Any = None
 
-    The skeleton is kept as a flat byte string with a one-pixel frame of zeros: indexing
-    bytes with an int costs a fraction of indexing an array with a tuple, and the frame
-    stands for "outside the image", so no bounds checks are needed.
-    """
-
-    def __init__(self, skel: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> None:
-        self.width = skel.shape[1] + 2
-        self.on = np.pad(skel, 1).astype(np.uint8).tobytes()
-        self.offsets = [dr * self.width + dc for dr, dc in _RING]
-        #: Label (1-based index) of every feature pixel.
-        self.labels = {
-            (int(r), int(c)): i + 1 for i, (r, c) in enumerate(zip(rows, cols, strict=True))
-        }
-
-    def neighbours(self, r: int, c: int) -> list[bool]:
-        """Which of the 8 neighbours of (r, c) are skeleton pixels, in ``_RING`` order."""
-        base = (r + 1) * self.width + c + 1
-        on = self.on
-        return [on[base + off] != 0 for off in self.offsets]
+#: Ridge specks and holes of at most this many pixels are cleared before thinning.
+_SPECK = 20
 
 
-def _branch_starts(skel: _Skeleton, r: int, c: int) -> list[tuple[int, int]]:
-    """One neighbour pixel per skeleton branch leaving (r, c)."""
-    on = skel.neighbours(r, c)
-    starts = []
-    for i in range(8):
-        if on[i] and not on[i - 1]:
-            # A run of neighbours; prefer its 4-connected member.
-            j, best = i, i
-            while on[j % 8] and j < i + 8:
-                if _RING[j % 8][0] == 0 or _RING[j % 8][1] == 0:
-                    best = j % 8
-                j += 1
-            starts.append((r + _RING[best][0], c + _RING[best][1]))
-    if not starts and any(on):  # a closed ring of neighbours
-        i = on.index(True)
-        starts.append((r + _RING[i][0], c + _RING[i][1]))
-    return starts
+def _kernels() -> Any:
+    """The :mod:`._kernels` module, imported (and numba with it) on first use."""
+    global _KERNELS
+    if _KERNELS is None:
+        from . import _kernels as kernels
 
-
-def _trace(
-    skel: _Skeleton,
-    start: tuple[int, int],
-    first: tuple[int, int],
-    length: int,
-) -> tuple[int, int, int, int]:
-    """Walk along the skeleton from ``start`` through ``first`` for up to ``length`` steps.
-
-    Returns ``(row, col, steps, hit)`` where ``hit`` is the label of another feature pixel
-    met on the way (0 if none).
-    """
-    labels = skel.labels
-    prev, cur = start, first
-    visited = {start, first}
-    steps = 1
-    while steps < length:
-        label = labels.get(cur, 0)
-        if label and steps > 1:
-            return cur[0], cur[1], steps, label
-        nxt = None
-        far = -1
-        for (dr, dc), on in zip(_RING, skel.neighbours(*cur), strict=True):
-            if on:
-                q = (cur[0] + dr, cur[1] + dc)
-                if q not in visited:
-                    dist = (q[0] - prev[0]) ** 2 + (q[1] - prev[1]) ** 2
-                    if dist > far:
-                        nxt, far = q, dist
-        if nxt is None:
-            return cur[0], cur[1], steps, labels.get(cur, 0) if steps > 1 else 0
-        visited.add(nxt)
-        prev, cur = cur, nxt
-        steps += 1
-    return cur[0], cur[1], steps, labels.get(cur, 0)
+        _KERNELS = kernels
+    return _KERNELS
 
 
 def _border_distance(mask: np.ndarray, step: int) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
@@ -192,38 +135,28 @@ def find_minutiae(
         Distance of each minutia to the foreground edge (px).
     """
     rows, cols = np.nonzero(skel)
-    cn = _crossing_number(skel, rows, cols)
+    on = np.pad(skel, 1).astype(np.uint8).ravel()
+    width = skel.shape[1] + 2
+    cn = _crossing_number(on, width, rows, cols)
     distance = _border_distance(mask, field.step)
     cand = ((cn == 1) | (cn == 3)) & (distance(rows, cols) >= params.border_margin * 0.5)
     rows, cols, cn = rows[cand], cols[cand], cn[cand]
     if rows.size == 0:
         return np.zeros((0, 4)), np.zeros(0)
-    walker = _Skeleton(skel, rows, cols)
     kinds = np.where(cn == 3, MinutiaType.BIFURCATION, MinutiaType.ENDING)
-    n = rows.size
-    spurious = np.zeros(n, bool)
-    traced = np.full(n, np.nan)
+    labels = np.zeros(on.size, np.int64)
+    labels[(rows + 1) * width + cols + 1] = np.arange(1, rows.size + 1)
     reach = max(params.trace_length, int(params.short_ridge))
-    for i in range(n):
-        start = (int(rows[i]), int(cols[i]))
-        vectors = []
-        for first in _branch_starts(walker, *start):
-            r, c, steps, hit = _trace(walker, start, first, reach)
-            if hit and hit != i + 1 and steps <= params.short_ridge:
-                spurious[i] = True
-                spurious[hit - 1] = True
-            vectors.append((c - start[1], r - start[0]))
-        if kinds[i] == MinutiaType.ENDING and len(vectors) == 1:
-            traced[i] = np.arctan2(vectors[0][1], vectors[0][0])
-        elif kinds[i] == MinutiaType.BIFURCATION and len(vectors) == 3:
-            ang = np.array([np.arctan2(v[1], v[0]) for v in vectors])
-            gaps = [abs(float(wrap_angle(ang[a] - ang[b]))) for a, b in ((1, 2), (0, 2), (0, 1))]
-            # gaps[i] is the angle between the two branches other than i: the two fork
-            # branches are the closest pair, so the stem is the branch opposite it.
-            stem = int(np.argmin(gaps))
-            traced[i] = ang[stem] + np.pi
-        else:
-            spurious[i] = True
+    spurious, traced = _kernels().walk_minutiae(
+        on,
+        labels,
+        width,
+        rows.astype(np.int64),
+        cols.astype(np.int64),
+        cn == 3,
+        reach,
+        float(params.short_ridge),
+    )
     keep = ~spurious & np.isfinite(traced)
     rows, cols, kinds, traced = rows[keep], cols[keep], kinds[keep], traced[keep]
     x, y = cols.astype(float), rows.astype(float)
@@ -235,19 +168,20 @@ def find_minutiae(
     keep = border >= params.border_margin
     x, y, angle, kinds, border = x[keep], y[keep], angle[keep], kinds[keep], border[keep]
 
-    # Broken ridges: two endings facing each other across a short gap.
+    # Broken ridges: two endings facing each other across a short gap (every pair a < b).
     drop = np.zeros(x.size, bool)
     ends = np.nonzero(kinds == MinutiaType.ENDING)[0]
-    for a_i, a in enumerate(ends):
-        for b in ends[a_i + 1 :]:
-            dx, dy = x[b] - x[a], y[b] - y[a]
-            dist = np.hypot(dx, dy)
-            if dist > params.break_distance or dist == 0:
-                continue
-            opposite = np.cos(angle[a] - angle[b]) < -0.7
-            facing = (dx * np.cos(angle[a]) + dy * np.sin(angle[a])) / dist < -0.5
-            if opposite and facing:
-                drop[a] = drop[b] = True
+    a, b = np.triu_indices(ends.size, 1)
+    a, b = ends[a], ends[b]
+    dx, dy = x[b] - x[a], y[b] - y[a]
+    dist = np.hypot(dx, dy)
+    near = (dist <= params.break_distance) & (dist != 0)
+    a, b, dx, dy, dist = a[near], b[near], dx[near], dy[near], dist[near]
+    opposite = np.cos(angle[a] - angle[b]) < -0.7
+    facing = (dx * np.cos(angle[a]) + dy * np.sin(angle[a])) / dist < -0.5
+    broken = opposite & facing
+    drop[a[broken]] = True
+    drop[b[broken]] = True
     # Clusters: minutiae crowded together are noise.
     dx = x[:, None] - x[None, :]
     dy = y[:, None] - y[None, :]
