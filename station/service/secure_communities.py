@@ -52,6 +52,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from station.agencies import AgencyAnswer, AgencyRequest, agency_for
+from station.core.arrest import Arrest
 from station.core.vocabulary import Disposition, System, SystemStatus
 from station.gallery import Gallery, GalleryError
 from station.gallery.agencies import message_digest
@@ -89,27 +90,31 @@ def _parse(stamp: str) -> dt.datetime:
     return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(dt.UTC)
 
 
-def booking_charge_levels(booking: Mapping[str, Any]) -> tuple[int, ...]:
-    """Levels 1-3 of a booking's current charges, when the booking has charges.
+def booking_charge_levels(gallery: Gallery, booking_id: int) -> tuple[int, ...]:
+    """Levels 1-3 of a booking's current charges, from its arrest data (A2's ``arrests``).
 
-    Reads ``booking["charges"]`` if present: a list of objects with a ``level`` (or
-    ``offence_level``) of 1-3; anything else is ignored, and a booking without charges has
-    none.
+    Parameters
+    ----------
+    gallery : Gallery
+        The gallery holding the booking.
+    booking_id : int
+        The booking.
+
+    Returns
+    -------
+    tuple of int
+        One level per charge of the booking's arrest, in the arrest's order; empty when the
+        booking has no arrest data.
 
     Examples
     --------
-    >>> booking_charge_levels({"charges": [{"statute": "PL 155.25", "level": 3}]})
-    (3,)
-    >>> booking_charge_levels({})
-    ()
+    >>> booking_charge_levels(gallery, booking_id)  # doctest: +SKIP
+    (1, 3)
     """
-    out = []
-    for charge in booking.get("charges") or ():
-        if isinstance(charge, Mapping):
-            level = charge.get("level", charge.get("offence_level"))
-            if isinstance(level, int) and not isinstance(level, bool) and 1 <= level <= 3:
-                out.append(level)
-    return tuple(out)
+    row = gallery.arrest(booking_id)
+    if row is None:
+        return ()
+    return tuple(charge.level for charge in Arrest.from_json(row).charges)
 
 
 def _answer(row: Mapping[str, Any]) -> SystemAnswer:
@@ -313,7 +318,7 @@ class SecureCommunities:
     def _request(self, row: Mapping[str, Any], at: dt.datetime) -> AgencyRequest:
         system = System(row["system"])
         booking = self.gallery.booking(row["booking_id"])
-        charges = booking_charge_levels(booking)
+        charges = booking_charge_levels(self.gallery, int(row["booking_id"]))
         if system is System.LESC:
             subject_id = int(row["details"]["subject_id"])
             query = AlienQuery(
