@@ -46,9 +46,9 @@ def test_criminal_only_state_and_ngi_identify(kinds_gallery, kinds_copy) -> None
     assert got["NGI"][:3] == (SystemStatus.ANSWERED, "ident", "SRE")
     assert got["NGI"][3]["ucn"] == "FBI-000000003"
     assert [a["statute"] for a in got["NGI"][3]["arrests"]] == [
-        "PL 220.16",
-        "PL 240.20",
-        "VTL 1192.3",
+        "NY PL 220.16",
+        "NY PL 240.20",
+        "NY VTL 1192.3",
     ]
     assert got["IDENT"][:3] == (SystemStatus.ANSWERED, "no match", "SRE")
     sre = parse_response(read_transaction(raw[1]))
