@@ -32,6 +32,7 @@ from station.service import CandidateResult, Outcome, Response, SubjectSummary
 from station.service.transactions import TransactionFile
 
 from . import theme
+from .agencies import AgencyAnswersBox, AgencySnapshot
 from .dialogs import DecisionDialog
 from .examiner import MatchResult, MatchView, match_pairs
 from .session import BookingSession
@@ -332,10 +333,20 @@ class ResponsePage(QWidget):
         actions.addWidget(self.save_response)
         actions.addWidget(self.enroll)
         actions.addWidget(self.new_booking)
+        # Secure Communities: each agency's answer in its own panel, above the local search
+        self.agencies_box = AgencyAnswersBox()
+        self._agency_snapshot = AgencySnapshot()
+        stack = QSplitter(Qt.Orientation.Vertical)
+        stack.setObjectName("responseAgencySplitter")
+        stack.setChildrenCollapsible(False)
+        stack.addWidget(self.agencies_box)
+        stack.addWidget(split)
+        stack.setStretchFactor(0, 2)
+        stack.setStretchFactor(1, 3)
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(self.detail)
-        layout.addWidget(split, 1)
+        layout.addWidget(stack, 1)
         layout.addLayout(actions)
         for a, b in (
             (self.candidates, self.finger),
@@ -365,6 +376,7 @@ class ResponsePage(QWidget):
 
     def _clear(self) -> None:
         self.note = ""
+        self.agencies_box.show_booking(None, None)
         self.banner.setText("—")
         self.banner.setStyleSheet("")
         self.detail.clear()
@@ -379,6 +391,14 @@ class ResponsePage(QWidget):
         self.save_transaction.setEnabled(False)
         self.save_response.setEnabled(False)
 
+    def show_agencies(self, snapshot: AgencySnapshot) -> None:
+        """The agencies' latest answers (a pump job's snapshot): this booking's panels fill in."""
+        self._agency_snapshot = snapshot
+        booking_id = self.session.booking_id if self.session.response is not None else None
+        entry = snapshot.of(booking_id) if booking_id is not None else None
+        if booking_id is not None:
+            self.agencies_box.show_booking(booking_id, entry)
+
     def render(self) -> None:
         """Show the session's response (and the outcome after decisions)."""
         s = self.session
@@ -386,6 +406,16 @@ class ResponsePage(QWidget):
         if response is None:
             self._clear()
             return
+        searched_ok = response.disposition in (
+            Disposition.HIT,
+            Disposition.NO_HIT,
+            Disposition.REVIEW,
+        )
+        self.agencies_box.setVisible(searched_ok)
+        if self.agencies_box.booking_id != s.booking_id:
+            self.agencies_box.show_booking(
+                s.booking_id, self._agency_snapshot.of(s.booking_id) if s.booking_id else None
+            )
         word = s.disposition()
         self.banner.setText(banner_text(response, s.outcome, s.enrolled_subject))
         colour = theme.DISPOSITION_COLOURS.get(word, theme.GREY)
