@@ -354,17 +354,19 @@ def _build_parser() -> argparse.ArgumentParser:
     agencies = sub.add_parser(
         "agencies",
         parents=[where],
-        help="Secure Communities messages: show, pump, resubmit",
+        help="Secure Communities messages: show, pump, resubmit; the flow diagram",
         description="show TCN: the booking's messages to the state bureau, NGI, IDENT and "
         "LESC as JSON (every one, resubmitted ones too); pump: answer every message that is "
         "due (any station on the gallery may); resubmit TCN SYSTEM: send SYSTEM the booking "
         "again after an error or a time-out, wait for its answer (unless --no-wait) and print "
-        "the booking's systems as JSON.",
+        "the booking's systems as JSON; diagram: draw the flow from the code's own states "
+        "to --out (default assets/secure_communities_flow.png).",
     )
-    agencies.add_argument("action", choices=("show", "pump", "resubmit"))
+    agencies.add_argument("action", choices=("show", "pump", "resubmit", "diagram"))
     agencies.add_argument("tcn", nargs="?", help="the booking's TCN (show, resubmit)")
     agencies.add_argument("system", nargs="?", help="resubmit: STATE, NGI, IDENT or LESC")
     agencies.add_argument("--no-wait", action="store_true", help="resubmit: do not wait")
+    agencies.add_argument("--out", type=Path, help="diagram: the PNG to write")
     _agency_options(agencies)
     ebts = sub.add_parser(
         "ebts",
@@ -832,6 +834,16 @@ def _cmd_agencies(args: argparse.Namespace) -> int:
     from .service.accounts import Permission
     from .service.secure_communities import SecureCommunities
 
+    if args.action == "diagram":
+        from .service.flow import DEFAULT_DIAGRAM, draw_flow
+
+        out = args.out or DEFAULT_DIAGRAM
+        try:
+            draw_flow(out)
+        except OSError as exc:
+            raise CommandError(str(exc)) from None
+        print(f"wrote {out}")
+        return 0
     path = _gallery_path(args)
     if not path.exists():
         raise CommandError(f"no gallery at {path}")

@@ -64,12 +64,23 @@ from .accounts import Permission
 from .booking import BookingService
 from .results import SystemAnswer
 
-__all__ = ["BIOMETRIC_SYSTEMS", "SecureCommunities", "booking_charge_levels"]
+__all__ = [
+    "BIOMETRIC_SYSTEMS",
+    "FAN_OUT",
+    "RESUBMITTABLE",
+    "SecureCommunities",
+    "booking_charge_levels",
+]
 
 log = logging.getLogger(__name__)
 
 #: The systems a booking's prints go to, in the order they are queued and shown.
 BIOMETRIC_SYSTEMS: tuple[System, ...] = (System.STATE, System.NGI, System.IDENT)
+#: The fan-out: when the key system identifies the subject, the value system is queried
+#: (an IDENT match sends LESC the immigration alien query).
+FAN_OUT: dict[System, System] = {System.IDENT: System.LESC}
+#: The statuses a message is resubmitted from (:meth:`SecureCommunities.resubmit`).
+RESUBMITTABLE: tuple[SystemStatus, ...] = (SystemStatus.ERROR, SystemStatus.TIMEOUT)
 _ORDER = {s: i for i, s in enumerate(System)}
 _SEARCHED = (Disposition.HIT, Disposition.NO_HIT, Disposition.REVIEW)
 
@@ -258,7 +269,7 @@ class SecureCommunities:
         booking = self.gallery.booking(booking_id)
         if latest is None:
             raise GalleryError(f"booking {booking['tcn']} sent {code} nothing to resubmit")
-        if latest.status not in (SystemStatus.ERROR, SystemStatus.TIMEOUT):
+        if latest.status not in RESUBMITTABLE:
             raise GalleryError(
                 f"{code} for booking {booking['tcn']} is {latest.status}: only an error or a "
                 "time-out is resubmitted"
@@ -372,7 +383,7 @@ class SecureCommunities:
                 response=answer.response,
             ):
                 return 0  # another station answered it first
-            if system is System.IDENT and answer.identified:
+            if FAN_OUT.get(system) is System.LESC and answer.identified:
                 query = AgencyRequest(
                     system=System.LESC,
                     tcn=f"{request.booking_tcn}-LESC",
