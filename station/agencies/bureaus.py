@@ -34,8 +34,8 @@ __all__ = [
     "Lesc",
     "Ngi",
     "StateBureau",
-    "agency_results",
     "agency_for",
+    "agency_results",
     "priority_level",
     "removable",
 ]

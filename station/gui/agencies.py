@@ -186,9 +186,7 @@ def pump_agencies(
     """
     problems: list[str] = []
     with open_gallery(path) as gallery:
-        service = BookingService(
-            gallery, policy=policy, station_id=station_id, operator=operator
-        )
+        service = BookingService(gallery, policy=policy, station_id=station_id, operator=operator)
         agencies = SecureCommunities(service, settings=settings)
         for booking_id in send:
             try:
@@ -430,6 +428,7 @@ class _Panel(QGroupBox):
         key = system.value.lower()
         self.status_label = QLabel()
         self.status_label.setObjectName(f"{key}StatusLabel")
+        self.status_label.setWordWrap(True)  # never widens the window
         self.body = QLabel()
         self.body.setObjectName(f"{key}AnswerLabel")
         self.body.setWordWrap(True)
@@ -448,23 +447,37 @@ class _Panel(QGroupBox):
             word, colour, line = "—", theme.GREY, "not sent"
         else:
             word, colour = answer.status.value.upper(), STATUS_COLOURS[answer.status]
-            line = f"{answer.response_tot or answer.tot} · sent {_time(answer.sent_at)}"
+            line = f"{answer.response_tot or answer.tot} · sent {_time(answer.sent_at)[:8]}"
             if answer.answered_at:
-                line += f" · answered {_time(answer.answered_at)}"
+                line += f" · answered {_time(answer.answered_at)[:8]}"
         self.status_label.setText(
             f"<span style='color:{colour}; font-weight:bold'>{esc(word)}</span> "
             f"<span style='color:{theme.GREY}'>{esc(line)}</span>"
         )
         self.body.setText(answer_html(answer))
-        full = self.body.text().replace("<br>", "\n")
-        self.setToolTip(f"{self.system.description}\n{full}" if answer is not None else "")
+        if answer is None:
+            self.setToolTip("")
+            return
+        self.setToolTip(
+            f"<b>{esc(self.system.description)}</b><br>sent {_time(answer.sent_at)}, answered "
+            f"{_time(answer.answered_at)}<br>{self.body.text()}"
+        )
 
 
 class AgencyAnswersBox(QGroupBox):
-    """The response page's Secure Communities box: a panel per agency and the overall word."""
+    """The response page's Secure Communities box: a panel per agency and the overall word.
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    Parameters
+    ----------
+    parent : QWidget, optional
+    columns : {1, 2, 4}
+        Panels per row (STATE, NGI, IDENT, LESC in reading order).
+    """
+
+    def __init__(self, parent: QWidget | None = None, *, columns: int = 4) -> None:
         super().__init__("Secure Communities — the agencies' answers", parent)
+        if columns not in (1, 2, 4):
+            raise ValueError(f"columns must be 1, 2 or 4, got {columns!r}")
         self.setObjectName("agenciesBox")
         self.panels = {s: _Panel(s) for s in System}
         self.badge = QLabel()
@@ -479,8 +492,9 @@ class AgencyAnswersBox(QGroupBox):
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(6)
-        for column, system in enumerate(System):
-            grid.addWidget(self.panels[system], 0, column)
+        for i, system in enumerate(System):
+            grid.addWidget(self.panels[system], i // columns, i % columns)
+        for column in range(columns):
             grid.setColumnStretch(column, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
@@ -600,8 +614,7 @@ class TransactionsPanel(QWidget):
                 self.table.selectRow(row)
         n = len(snapshot.bookings)
         self.summary.setText(
-            f"{n} booking(s) · {snapshot.pending} message(s) pending · "
-            f"{len(self.failed())} failed"
+            f"{n} booking(s) · {snapshot.pending} message(s) pending · {len(self.failed())} failed"
             if n
             else "No booking sent to the agencies yet."
         )

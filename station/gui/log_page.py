@@ -383,16 +383,23 @@ class BookingLogPage(QWidget):
         summary_layout.addLayout(buttons)
         summary_layout.addWidget(self.export_label)
         right_layout.addWidget(summary)
-        for title, table, stretch in (
-            ("Responses", self.response_table, 1),
-            ("Examiner decisions", self.decision_table, 1),
-            ("Agency transactions", self.agency_table, 1),
-            ("Audit trail", self.audit_table, 2),
+        boxes = {}
+        for title, table in (
+            ("Responses", self.response_table),
+            ("Examiner decisions", self.decision_table),
+            ("Agency transactions", self.agency_table),
+            ("Audit trail", self.audit_table),
         ):
-            box = QGroupBox(title)
+            boxes[title] = box = QGroupBox(title)
             box_layout = QVBoxLayout(box)
             box_layout.addWidget(table)
-            right_layout.addWidget(box, stretch)
+        right_layout.addWidget(boxes["Responses"], 1)
+        # every message to the agencies beside the decisions: the page is no taller
+        pair = QHBoxLayout()
+        pair.addWidget(boxes["Examiner decisions"], 1)
+        pair.addWidget(boxes["Agency transactions"], 1)
+        right_layout.addLayout(pair, 1)
+        right_layout.addWidget(boxes["Audit trail"], 2)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setObjectName("bookingLogSplitter")

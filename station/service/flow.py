@@ -162,7 +162,9 @@ def draw_flow(path: str | Path = DEFAULT_DIAGRAM, *, dpi: int = 100) -> tuple[st
     # a row per system: start, system, pending, then the final statuses stacked in one
     # column (answered at the bottom, where a fan-out leaves for the next row)
     step = 1.8
-    finals = sorted((s for s in graph.statuses if s.final), key=lambda s: s is SystemStatus.ANSWERED)
+    finals = sorted(
+        (s for s in graph.statuses if s.final), key=lambda s: s is SystemStatus.ANSWERED
+    )
     offsets = {status: 0.5 * (len(finals) - 1) * 0.55 - 0.55 * i for i, status in enumerate(finals)}
     columns = {"start": 0.0, "system": 2.4, "pending": 4.8, "final": 7.6}
     where: dict[str, tuple[float, float]] = {}

@@ -45,8 +45,10 @@ def _statuses(officer: Officer) -> list[tuple[str, str, str]]:
 
 def _wait_final(officer: Officer, tcn: str, systems: tuple[str, ...]) -> None:
     officer.qtbot.waitUntil(
-        lambda: [(s, st) for t, s, st in _statuses(officer) if t == tcn]
-        == [(s, "answered") for s in systems],
+        lambda: (
+            [(s, st) for t, s, st in _statuses(officer) if t == tcn]
+            == [(s, "answered") for s in systems]
+        ),
         timeout=WAIT,
     )
 
@@ -71,7 +73,9 @@ def test_an_ident_match_shows_ice_level_1_and_all_four_systems(officer_at) -> No
     _wait_final(officer, tcn, ("STATE", "NGI", "IDENT", "LESC"))
     box = officer.find(QWidget, "agenciesBox")
     assert box.isVisible()
-    officer.qtbot.waitUntil(lambda: officer.find(QLabel, "lescLevelBadge").isVisible(), timeout=WAIT)
+    officer.qtbot.waitUntil(
+        lambda: officer.find(QLabel, "lescLevelBadge").isVisible(), timeout=WAIT
+    )
     badge = officer.find(QLabel, "lescLevelBadge").text()
     assert "ICE PRIORITY LEVEL 1" in badge and "DETAINER (I-247)" in badge
     ident = officer.find(QLabel, "identAnswerLabel").text()
@@ -85,6 +89,10 @@ def test_an_ident_match_shows_ice_level_1_and_all_four_systems(officer_at) -> No
         assert "ANSWERED" in officer.find(QLabel, f"{key}StatusLabel").text()
     assert "Overall disposition: <b" in officer.find(QLabel, "overallDispositionLabel").text()
     assert ">HIT</b>" in officer.find(QLabel, "overallDispositionLabel").text()
+    tabs = officer.window.response_page.side_tabs
+    assert tabs.tabText(tabs.currentIndex()) == "Agencies (4/4) · ICE Level 1"
+    hint = officer.window.minimumSizeHint()  # four answered panels never widen the window
+    assert hint.width() <= 1280 and hint.height() <= 720, hint
 
     # the transactions tab: the four rows with their times and response types
     officer.window.tabs.setCurrentWidget(officer.window.transactions_panel)
@@ -114,15 +122,19 @@ def test_an_ident_match_shows_ice_level_1_and_all_four_systems(officer_at) -> No
 
 
 def test_ngi_down_shows_the_error_and_resubmit_gets_it_answered(officer_at, gallery_path) -> None:
-    officer = officer_at(AgencySettings(state_delay=0.1, ngi_delay=0.1, ident_delay=0.1, down="NGI"))
+    officer = officer_at(
+        AgencySettings(state_delay=0.1, ngi_delay=0.1, ident_delay=0.1, down="NGI")
+    )
     assert profile(3) is Profile.CRIMINAL
     officer.start_booking("gallery", 3)
     officer.capture_all()
     assert officer.submit().startswith("HIT — ")
     tcn = officer.window.session.tcn
     officer.qtbot.waitUntil(
-        lambda: [s for t, *s in _statuses(officer) if t == tcn]
-        == [["STATE", "answered"], ["NGI", "error"], ["IDENT", "answered"]],
+        lambda: (
+            [s for t, *s in _statuses(officer) if t == tcn]
+            == [["STATE", "answered"], ["NGI", "error"], ["IDENT", "answered"]]
+        ),
         timeout=WAIT,
     )
     assert "ERROR" in officer.find(QLabel, "ngiStatusLabel").text()
