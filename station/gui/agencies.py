@@ -343,6 +343,7 @@ class AgencyPump(QObject):
         # nothing is lost: the requests go with the next job
         self._requests.send[:0] = requests.send
         self._requests.resubmit[:0] = requests.resubmit
+        self.timer.start()  # try again at the next tick
         self.problem.emit(f"The agencies could not be reached ({exc}); retrying.")
 
 

@@ -185,3 +185,25 @@ def test_the_next_booking_starts_while_the_agencies_answer_the_last(officer_at) 
     officer.qtbot.waitUntil(lambda: pending.text() == "", timeout=WAIT)
     # the response page shows the booking on screen, not the first one
     assert officer.window.response_page.agencies_box.booking_id == officer.window.session.booking_id
+
+
+def test_the_pump_job_reports_a_refused_send_and_goes_on(gallery_path, station_operator) -> None:
+    import datetime as dt
+
+    from station.core.disposition import DispositionPolicy
+    from station.gui.agencies import pump_agencies
+
+    snapshot = pump_agencies(
+        gallery_path,
+        settings=FAST_AGENCIES,
+        policy=DispositionPolicy(),
+        station_id="BS-01",
+        operator=station_operator,
+        send=[999_999],
+        now=dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC),
+    )
+    assert snapshot.bookings == () and snapshot.settled == 0 and snapshot.pending == 0
+    (problem,) = snapshot.problems
+    assert problem.startswith("booking 999999 was not sent to the agencies: ")
+    with open_gallery(gallery_path, readonly=True) as gallery:
+        assert gallery.agency_messages() == [] and gallery.verify().ok
