@@ -374,17 +374,19 @@ def _build_parser() -> argparse.ArgumentParser:
     agencies = sub.add_parser(
         "agencies",
         parents=[where],
-        help="Secure Communities messages: show, pump, resubmit",
+        help="Secure Communities messages: show, pump, resubmit; the flow diagram",
         description="show TCN: the booking's messages to the state bureau, NGI, IDENT and "
         "LESC as JSON (every one, resubmitted ones too); pump: answer every message that is "
         "due (any station on the gallery may); resubmit TCN SYSTEM: send SYSTEM the booking "
         "again after an error or a time-out, wait for its answer (unless --no-wait) and print "
-        "the booking's systems as JSON.",
+        "the booking's systems as JSON; diagram: draw the flow from the code's own states "
+        "to --out (default assets/secure_communities_flow.png).",
     )
-    agencies.add_argument("action", choices=("show", "pump", "resubmit"))
+    agencies.add_argument("action", choices=("show", "pump", "resubmit", "diagram"))
     agencies.add_argument("tcn", nargs="?", help="the booking's TCN (show, resubmit)")
     agencies.add_argument("system", nargs="?", help="resubmit: STATE, NGI, IDENT or LESC")
     agencies.add_argument("--no-wait", action="store_true", help="resubmit: do not wait")
+    agencies.add_argument("--out", type=Path, help="diagram: the PNG to write")
     _agency_options(agencies)
     ebts = sub.add_parser(
         "ebts",
@@ -882,6 +884,16 @@ def _cmd_agencies(args: argparse.Namespace) -> int:
     from .service.accounts import Permission
     from .service.secure_communities import SecureCommunities
 
+    if args.action == "diagram":
+        from .service.flow import DEFAULT_DIAGRAM, draw_flow
+
+        out = args.out or DEFAULT_DIAGRAM
+        try:
+            draw_flow(out)
+        except OSError as exc:
+            raise CommandError(str(exc)) from None
+        print(f"wrote {out}")
+        return 0
     path = _gallery_path(args)
     if not path.exists():
         raise CommandError(f"no gallery at {path}")
@@ -978,23 +990,31 @@ def _cmd_book(args: argparse.Namespace) -> int:
                 jms=jms,
             )
         _write_eft(service, report.booking_id, args.eft, args.response_eft)
-        systems = _book_agencies(service, report, agency_settings, wait=not args.no_wait)
-    print(json.dumps({**report.to_json(), "systems": systems}, indent=2))
+        systems, overall = _book_agencies(service, report, agency_settings, wait=not args.no_wait)
+    out = {**report.to_json(), "systems": systems}
+    if overall is not None and overall != report.disposition:
+        # the agencies' answers are final: "disposition" is the overall one (HIT when any
+        # agency identifies the subject); the station's own search result is kept beside it
+        out = {**out, "disposition": str(overall), "station_disposition": str(report.disposition)}
+    print(json.dumps(out, indent=2))
     return 1 if report.disposition is Disposition.ERROR else 0
 
 
-def _book_agencies(service, report, settings, *, wait: bool) -> list[dict]:
-    """``station book``: send a searched booking to the agencies; their answers as JSON."""
+def _book_agencies(service, report, settings, *, wait: bool) -> tuple[list[dict], object]:
+    """``station book``: send a searched booking to the agencies; their answers as JSON and
+    the overall disposition once every answer is final (``None`` before, or not sent)."""
     from .core.vocabulary import Disposition
     from .service.secure_communities import SecureCommunities
 
     if report.disposition not in (Disposition.HIT, Disposition.NO_HIT, Disposition.REVIEW):
-        return []  # not searched (RECAPTURE, ERROR): nothing goes out
+        return [], None  # not searched (RECAPTURE, ERROR): nothing goes out
     agencies = SecureCommunities(service, settings=settings)
     answers = agencies.send(report.booking_id)
-    if wait:
-        answers = agencies.wait(report.booking_id, settings.timeout + 1.0)
-    return _systems_json(answers)
+    if not wait:
+        return _systems_json(answers), None
+    answers = agencies.wait(report.booking_id, settings.timeout + 1.0)
+    final = agencies.done(report.booking_id)
+    return _systems_json(answers), agencies.overall(report.booking_id) if final else None
 
 
 def _write_eft(service, booking_id: int, eft: Path | None, response: Path | None) -> None:

@@ -20,7 +20,16 @@ Examples
 from __future__ import annotations
 
 from .base import AGENCY_ORI, Agency, AgencyAnswer, AgencyRequest
-from .bureaus import Ident, Lesc, Ngi, StateBureau, agency_for, priority_level, removable
+from .bureaus import (
+    Ident,
+    Lesc,
+    Ngi,
+    StateBureau,
+    agency_for,
+    agency_results,
+    priority_level,
+    removable,
+)
 
 __all__ = [
     "AGENCY_ORI",
@@ -32,6 +41,7 @@ __all__ = [
     "Ngi",
     "StateBureau",
     "agency_for",
+    "agency_results",
     "priority_level",
     "removable",
 ]

@@ -35,6 +35,7 @@ __all__ = [
     "Ngi",
     "StateBureau",
     "agency_for",
+    "agency_results",
     "priority_level",
     "removable",
 ]
@@ -139,7 +140,8 @@ class _Biometric:
     """An agency that identifies from prints against its own repository."""
 
     system: ClassVar[System]
-    _results: ClassVar[tuple[str, str]] = ("ident", "non-ident")
+    #: The answer's result: (identified, not identified).
+    results: ClassVar[tuple[str, str]] = ("ident", "non-ident")
 
     def __init__(self, gallery: Gallery, policy: DispositionPolicy, *, down: bool = False) -> None:
         if not isinstance(policy, DispositionPolicy):
@@ -187,7 +189,7 @@ class _Biometric:
             return AgencyAnswer(
                 status=SystemStatus.ANSWERED,
                 response_tot="SRE",
-                result=self._results[1],
+                result=self.results[1],
                 details=details,
                 response=write_transaction(build_response(sre)),
             )
@@ -210,7 +212,7 @@ class _Biometric:
         return AgencyAnswer(
             status=SystemStatus.ANSWERED,
             response_tot="SRE",
-            result=self._results[0],
+            result=self.results[0],
             details=details,
             response=write_transaction(build_response(sre)),
             subject_id=subject_id,
@@ -262,7 +264,7 @@ class Ident(_Biometric):
     """DHS IDENT: match or no match, the encounter history, FIN and A-number."""
 
     system = System.IDENT
-    _results = ("match", "no match")
+    results = ("match", "no match")
 
     def _details(self, record: Mapping[str, Any]) -> dict[str, Any]:
         history = record.get("history") or {}
@@ -285,6 +287,8 @@ class Lesc:
     """ICE's Law Enforcement Support Center: answers an IAQ about the subject IDENT matched."""
 
     system = System.LESC
+    #: The IAR's result: (removable, not removable).
+    results: ClassVar[tuple[str, str]] = ("removable", "not removable")
 
     def __init__(self, gallery: Gallery, *, down: bool = False) -> None:
         self.gallery = gallery
@@ -344,11 +348,29 @@ class Lesc:
         return AgencyAnswer(
             status=SystemStatus.ANSWERED,
             response_tot="IAR",
-            result="removable" if can_remove else "not removable",
+            result=self.results[0] if can_remove else self.results[1],
             details=details,
             response=iar.to_bytes(),
             subject_id=request.subject_id,
         )
+
+
+def agency_results(system: str) -> tuple[str, str]:
+    """What ``system`` answers when it identifies the subject, and when it does not.
+
+    Examples
+    --------
+    >>> agency_results("IDENT"), agency_results("LESC")
+    (('match', 'no match'), ('removable', 'not removable'))
+    """
+    code = System.parse(system, what="system")
+    kinds: dict[System, tuple[str, str]] = {
+        System.STATE: StateBureau.results,
+        System.NGI: Ngi.results,
+        System.IDENT: Ident.results,
+        System.LESC: Lesc.results,
+    }
+    return kinds[code]
 
 
 def agency_for(

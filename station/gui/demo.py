@@ -3,8 +3,11 @@
 A gallery subject is booked on the mock scanner, on a temporary gallery of the pictures' own,
 in a 1366 × 768 window; every page is pictured as the booking passes through it, in the state
 an officer sees it (form filled, a finger on the platen, thumbnails drawn, searching, the
-response with its comparison, the booking log and the gallery). It is signed in as a ``demo``
-account (officer and examiner) added to that temporary gallery.
+response with its comparison, the booking log and the gallery). Then a subject known to
+DHS IDENT (an immigration and criminal one when the gallery holds one) is booked and pictured
+once the state bureau, NGI, IDENT and ICE LESC have answered: the response page's agency
+panels and the Transactions tab. It is signed in as a ``demo`` account (officer and examiner)
+added to that temporary gallery.
 """
 
 from __future__ import annotations
@@ -45,8 +48,16 @@ def _wait(condition: Callable[[], bool], timeout: float = 120.0) -> None:
 SHOT_SIZE = (1366, 768)
 
 
+#: Held subjects seeded for the pictures: synthetic subjects 0-9 (9 is criminal and
+#: immigration: every agency answers).
+SHOT_SUBJECTS = 9
+#: Profiles preferred for the agencies' pictures, best first.
+_AGENCY_PROFILES = ("both", "removed-returned", "immigration")
+
+
 def _scratch_gallery(folder: Path, source: Path | None) -> Path:
-    """A gallery of the pictures' own: a copy of ``source``, or 4 seeded subjects."""
+    """A gallery of the pictures' own: a copy of ``source``, or :data:`SHOT_SUBJECTS` seeded
+    subjects."""
     from station.gallery import open_gallery
     from station.service import seed
 
@@ -56,9 +67,23 @@ def _scratch_gallery(folder: Path, source: Path | None) -> Path:
             gallery.copy_to(path)
         log.info("pictures on a copy of %s: %s", source, path)
     else:
-        log.info("pictures on a new 4-subject gallery: %s", path)
-        seed(path, 4)
+        log.info("pictures on a new %d-subject gallery: %s", SHOT_SUBJECTS, path)
+        seed(path, SHOT_SUBJECTS)
     return path
+
+
+def _agency_subject(path: Path) -> int | None:
+    """The enrolled synthetic subject (population 0) whose booking the most agencies answer:
+    the first of profile ``both``, else ``removed-returned``, else ``immigration``."""
+    from station.core.synth.holdings import profile
+
+    with open_gallery(path, readonly=True) as gallery:
+        enrolled = [k for k in range(200) if gallery.subject_by_synthetic(k, 0) is not None]
+    for kind in _AGENCY_PROFILES:
+        for k in enrolled:
+            if profile(k) == kind:
+                return k
+    return None
 
 
 def offscreen_shots(
@@ -67,8 +92,8 @@ def offscreen_shots(
     """Book a gallery subject in an offscreen window and save a picture of every page.
 
     The booking is made on a temporary gallery that is deleted afterwards: a copy of
-    ``gallery`` when one is given, else 4 freshly seeded subjects. The user's gallery is never
-    written.
+    ``gallery`` when one is given, else :data:`SHOT_SUBJECTS` freshly seeded subjects. The
+    user's gallery is never written.
 
     Parameters
     ----------
@@ -85,7 +110,9 @@ def offscreen_shots(
         ``new_booking.png`` (form filled), ``capture.png`` (a finger on the platen),
         ``review.png`` (thumbnails drawn), ``sequence.png`` (the sequence report),
         ``submit.png`` (searching), ``response.png`` (top candidate compared),
-        ``booking_log.png`` and ``gallery.png``, in that order.
+        ``booking_log.png`` and ``gallery.png``, then — when the gallery holds a subject IDENT
+        knows — ``agencies_response.png`` (every agency answered) and ``transactions.png``,
+        in that order.
 
     Raises
     ------
@@ -149,6 +176,8 @@ def offscreen_shots(
         rows = window.response_page.candidates
         if rows.rowCount():
             rows.selectRow(0)
+        # the examiner's comparison of the top candidate (the agencies are pictured later)
+        window.response_page.side_tabs.setCurrentWidget(window.response_page.examiner_box)
         _wait(lambda: not window.tasks.busy)
         saved.append(_grab(window, out / "response.png"))
         for index, name in ((1, "booking_log"), (2, "gallery")):
@@ -156,12 +185,46 @@ def offscreen_shots(
             _wait(lambda: not window.tasks.busy)
             saved.append(_grab(window, out / f"{name}.png"))
         window.tabs.setCurrentIndex(0)
+        k = _agency_subject(path)
+        if k is not None:
+            saved += _agency_shots(window, k, out)
     finally:
         if window is not None:
             window.close()
             app.processEvents()
         scratch.cleanup()
     return saved
+
+
+def _agency_shots(window, k: int, out: Path) -> list[Path]:
+    """Book synthetic subject ``k`` and picture the response once every agency answered."""
+    window.response_page.new_booking.click()
+    _wait(lambda: window.page == 0)
+    page = window.new_page
+    page.kind.setCurrentIndex(page.kind.findData("gallery"))
+    page.synthetic_id.setValue(k)
+    page.generate.click()
+    window.next()
+    window.capture_page.slaps.setChecked(False)
+    window.capture_page.capture()
+    session = window.session
+    _wait(lambda: session.complete() and not window.driver.busy)
+    window.submit()
+    _wait(lambda: window.page == 4)
+    booking = session.booking_id
+
+    def answered() -> bool:
+        entry = window.agency_pump.snapshot.of(booking)
+        return entry is not None and entry.done
+
+    _wait(answered)
+    _wait(lambda: not window.tasks.busy)
+    shots = [_grab(window, out / "agencies_response.png")]
+    window.tabs.setCurrentWidget(window.transactions_panel)
+    _wait(lambda: not window.tasks.busy)
+    shots.append(_grab(window, out / "transactions.png"))
+    window.tabs.setCurrentIndex(0)
+    return shots
 
 
 def _demo_operator(path: Path) -> Operator:

@@ -306,6 +306,10 @@ class BookingLogPage(QWidget):
             ("Decided", "Examiner", "Decision", "Subject", "Note"), "decisionTable"
         )
         self.audit_table = make_table(("Time", "Actor", "Action", "Detail"), "auditTable")
+        self.agency_table = make_table(
+            ("System", "TCN", "Status", "Sent", "Answered", "Response", "Result"),
+            "agencyMessagesTable",
+        )
         self.reopen_button = QPushButton("&Open response")
         self.reopen_button.setObjectName("reopenResponseButton")
         self.reopen_button.setToolTip("Show this booking's response on the Response page")
@@ -379,15 +383,23 @@ class BookingLogPage(QWidget):
         summary_layout.addLayout(buttons)
         summary_layout.addWidget(self.export_label)
         right_layout.addWidget(summary)
-        for title, table, stretch in (
-            ("Responses", self.response_table, 1),
-            ("Examiner decisions", self.decision_table, 1),
-            ("Audit trail", self.audit_table, 2),
+        boxes = {}
+        for title, table in (
+            ("Responses", self.response_table),
+            ("Examiner decisions", self.decision_table),
+            ("Agency transactions", self.agency_table),
+            ("Audit trail", self.audit_table),
         ):
-            box = QGroupBox(title)
+            boxes[title] = box = QGroupBox(title)
             box_layout = QVBoxLayout(box)
             box_layout.addWidget(table)
-            right_layout.addWidget(box, stretch)
+        right_layout.addWidget(boxes["Responses"], 1)
+        # every message to the agencies beside the decisions: the page is no taller
+        pair = QHBoxLayout()
+        pair.addWidget(boxes["Examiner decisions"], 1)
+        pair.addWidget(boxes["Agency transactions"], 1)
+        right_layout.addLayout(pair, 1)
+        right_layout.addWidget(boxes["Audit trail"], 2)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setObjectName("bookingLogSplitter")
@@ -507,7 +519,12 @@ class BookingLogPage(QWidget):
         self._selected = booking_id
         if booking_id is None:
             self.detail_label.setText("Select a booking to see its responses and audit trail.")
-            for table in (self.response_table, self.decision_table, self.audit_table):
+            for table in (
+                self.response_table,
+                self.decision_table,
+                self.audit_table,
+                self.agency_table,
+            ):
                 table.setRowCount(0)
             self.reopen_button.setEnabled(False)
             self.replay_button.setEnabled(False)
@@ -519,6 +536,7 @@ class BookingLogPage(QWidget):
             responses = self._gallery.responses(booking_id)
             decisions = self._gallery.decisions(booking_id)
             audit = self._gallery.audit_log(booking_id=booking_id)
+            messages = self._gallery.agency_messages(booking_id)
         except GalleryError as exc:
             self._show_error(
                 f"Booking {booking_id} could not be read: {exc}. Press Refresh to try again."
@@ -577,6 +595,21 @@ class BookingLogPage(QWidget):
             [
                 [format_time(a["at"]), a["actor"], a["action"], _detail_text(a["detail"])]
                 for a in audit
+            ],
+        )
+        fill_table(
+            self.agency_table,
+            [  # every message to the agencies, resubmitted ones too, oldest first
+                [
+                    m["system"],
+                    m["tcn"],
+                    m["status"],
+                    format_time(m["sent_at"]),
+                    format_time(m["answered_at"]) if m["answered_at"] else "—",
+                    f"{m['tot']} → {m['response_tot'] or '—'}",
+                    m["result"] or "—",
+                ]
+                for m in messages
             ],
         )
         self._set_unfinished(booking["status"])

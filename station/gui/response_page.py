@@ -19,19 +19,29 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from station.core.match import threshold
-from station.core.vocabulary import FINGERS, Decision, Disposition, Impression, Repository
+from station.core.vocabulary import (
+    FINGERS,
+    Decision,
+    Disposition,
+    Impression,
+    Repository,
+    System,
+)
 from station.service import CandidateResult, Outcome, Response, SubjectSummary
 from station.service.transactions import TransactionFile
 
 from . import theme
+from .agencies import AgencyAnswersBox, AgencySnapshot, BookingAgencies
 from .dialogs import DecisionDialog
 from .examiner import MatchResult, MatchView, match_pairs
 from .session import BookingSession
@@ -253,6 +263,10 @@ class ResponsePage(QWidget):
         )
         self.candidates.setToolTip("Candidates, best first; select one to compare")
         self.candidates.itemSelectionChanged.connect(self._candidate_selected)
+        # the officer picking a candidate wants to compare: the examiner's tab comes forward
+        self.candidates.cellClicked.connect(
+            lambda _r, _c: self.side_tabs.setCurrentWidget(self.examiner_box)
+        )
 
         # examiner
         self.examiner_box = QGroupBox("Examiner comparison")
@@ -291,7 +305,6 @@ class ResponsePage(QWidget):
         buttons.addWidget(self.undo)
         el.addLayout(top)
         el.addWidget(self.view, 1)
-        el.addLayout(buttons)
 
         # actions
         self.enroll = QPushButton("&Enrol subject")
@@ -326,8 +339,32 @@ class ResponsePage(QWidget):
         ll.addWidget(self.candidates, 1)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.setObjectName("responseSplitter")
+        # Secure Communities: each agency's answer in its own panel, above the examiner's
+        # comparison (in a scroll area: long histories never make the page taller)
+        self.agencies_box = AgencyAnswersBox(columns=2)
+        self._agency_snapshot = AgencySnapshot()
+        self.agencies_scroll = QScrollArea()
+        self.agencies_scroll.setObjectName("agenciesScroll")
+        self.agencies_scroll.setWidgetResizable(True)
+        self.agencies_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.agencies_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.agencies_scroll.setWidget(self.agencies_box)
+        # the agencies and the examiner's comparison share the right column as two tabs; the
+        # decision buttons stay below them, whichever tab is on screen
+        self.side_tabs = QTabWidget()
+        self.side_tabs.setObjectName("responseSideTabs")
+        self.side_tabs.addTab(self.agencies_scroll, "Agencies")
+        self.side_tabs.addTab(self.examiner_box, "Examiner comparison")
+        self.examiner_box.setTitle("")
+        self.examiner_box.setFlat(True)
+        self.side = side = QWidget()
+        side.setObjectName("responseSide")
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(self.side_tabs, 1)
+        side_layout.addLayout(buttons)
         split.addWidget(left)
-        split.addWidget(self.examiner_box)
+        split.addWidget(side)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         split.setSizes([600, 400])  # the tables get the wider part
@@ -370,6 +407,7 @@ class ResponsePage(QWidget):
 
     def _clear(self) -> None:
         self.note = ""
+        self.agencies_box.show_booking(None, None)
         self.banner.setText("—")
         self.banner.setStyleSheet("")
         self.detail.clear()
@@ -384,6 +422,27 @@ class ResponsePage(QWidget):
         self.save_transaction.setEnabled(False)
         self.save_response.setEnabled(False)
 
+    def show_agencies(self, snapshot: AgencySnapshot) -> None:
+        """The agencies' latest answers (a pump job's snapshot): this booking's panels fill in."""
+        self._agency_snapshot = snapshot
+        booking_id = self.session.booking_id if self.session.response is not None else None
+        entry = snapshot.of(booking_id) if booking_id is not None else None
+        if booking_id is not None:
+            self.agencies_box.show_booking(booking_id, entry)
+            self._agency_tab_text(entry)
+
+    def _agency_tab_text(self, entry: BookingAgencies | None) -> None:
+        """The Agencies tab says how many answered, and ICE's level once it is known."""
+        text = "Agencies"
+        if entry is not None:
+            final = sum(1 for a in entry.systems if a.final)
+            text += f" ({final}/{len(entry.systems)})"
+            lesc = next((a for a in entry.systems if a.system is System.LESC), None)
+            level = lesc.details.get("level") if lesc is not None else None
+            if level:
+                text += f" · ICE Level {level}"
+        self.side_tabs.setTabText(self.side_tabs.indexOf(self.agencies_scroll), text)
+
     def render(self) -> None:
         """Show the session's response (and the outcome after decisions)."""
         s = self.session
@@ -391,6 +450,19 @@ class ResponsePage(QWidget):
         if response is None:
             self._clear()
             return
+        searched_ok = response.disposition in (
+            Disposition.HIT,
+            Disposition.NO_HIT,
+            Disposition.REVIEW,
+        )
+        if self.agencies_box.booking_id != s.booking_id:
+            # a new response: REVIEW needs the examiner's comparison, the others show the
+            # agencies' answers as they come in
+            review = response.disposition is Disposition.REVIEW or not searched_ok
+            self.side_tabs.setCurrentWidget(self.examiner_box if review else self.agencies_scroll)
+            entry = self._agency_snapshot.of(s.booking_id) if s.booking_id else None
+            self.agencies_box.show_booking(s.booking_id, entry)
+            self._agency_tab_text(entry)
         word = s.disposition()
         self.banner.setText(banner_text(response, s.outcome, s.enrolled_subject))
         colour = theme.DISPOSITION_COLOURS.get(word, theme.GREY)
@@ -420,7 +492,7 @@ class ResponsePage(QWidget):
                 )
             )
         searched = word not in (Disposition.RECAPTURE, Disposition.ERROR)
-        for widget in (self.candidates_title, self.candidates, self.examiner_box):
+        for widget in (self.candidates_title, self.candidates, self.side):
             widget.setVisible(searched)
         self._render_candidates(response.candidates, response.review or ())
         self._update_buttons()

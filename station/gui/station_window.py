@@ -37,6 +37,7 @@ from station.service.thresholds import ThresholdService
 from station.settings import Settings, get_settings, set_settings
 
 from . import theme
+from .agencies import AgencyPump, AgencySnapshot, TransactionsPanel
 from .capture_page import CapturePage
 from .demographics_page import DemographicsPage
 from .dialogs import LeaveBookingDialog
@@ -56,6 +57,8 @@ __all__ = ["STEPS", "StationWindow"]
 log = logging.getLogger(__name__)
 
 STEPS = ("New booking", "Capture", "Review", "Submit", "Response")
+#: The main tabs, in order (View menu: Alt+1 …).
+TABS = ("Booking", "Booking log", "Gallery", "Transactions")
 NEW, CAPTURE, REVIEW, SUBMIT, RESPONSE = range(5)
 
 SHORTCUT_HINT = (
@@ -129,6 +132,17 @@ class StationWindow(QMainWindow):
         self.tasks = TaskRunner(self)
         self.session = BookingSession(self.service, self)
         self.driver = ScannerDriver(self.tasks, seed=settings.scanner.seed, parent=self)
+        self.agency_pump = AgencyPump(
+            self.tasks,
+            self.gallery_path,
+            lambda: (
+                self.settings.agencies,
+                self.service.policy,
+                self.service.station_id,
+                self.service.operator,
+            ),
+            parent=self,
+        )
         self.driver.set_faults(
             dirty_platen=settings.scanner.dirty_platen, timeout=settings.scanner.timeout
         )
@@ -173,12 +187,17 @@ class StationWindow(QMainWindow):
         self.scanner_label.setObjectName("scannerStatusLabel")
         self.booking_label = QLabel()
         self.booking_label.setObjectName("bookingLabel")
+        self.agency_label = QLabel()
+        self.agency_label.setObjectName("agencyStatusLabel")
+        self.agency_label.setToolTip("Messages to the agencies still pending (View ▸ Transactions)")
         hl.addWidget(product)
         hl.addSpacing(20)
         hl.addWidget(self.station_label)
         hl.addSpacing(16)
         hl.addWidget(self.operator_label, 1)  # one line when there is room, wraps when not
         hl.addWidget(self.booking_label)
+        hl.addSpacing(16)
+        hl.addWidget(self.agency_label)
         hl.addSpacing(16)
         # the counts take the spare width (right-aligned) and wrap only on a narrow screen
         self.stats_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -244,6 +263,8 @@ class StationWindow(QMainWindow):
         self.log_page, self.gallery_page = self._aux_pages()
         self.tabs.addTab(self.log_page, "Booking log")
         self.tabs.addTab(self.gallery_page, "Gallery")
+        self.transactions_panel = TransactionsPanel()
+        self.tabs.addTab(self.transactions_panel, "Transactions")
         self.tabs.currentChanged.connect(self._tab_changed)
 
         central = QWidget()
@@ -272,6 +293,9 @@ class StationWindow(QMainWindow):
         self.capture_page.acted.connect(self.acted)
         self.response_page.acted.connect(self.acted)
         self.session.response_changed.connect(lambda _r: self._response_changed())
+        self.agency_pump.updated.connect(self._agencies_updated)
+        self.agency_pump.problem.connect(self.show_error)
+        self.transactions_panel.resubmit_requested.connect(self.agency_pump.resubmit)
         self.driver.connection_changed.connect(lambda _c: self._update_scanner_label())
         self.driver.busy_changed.connect(lambda _b: self._update_nav())
         self._update_scanner_label()
@@ -341,7 +365,7 @@ class StationWindow(QMainWindow):
         ):
             menu.addAction(action)
         view = self.menuBar().addMenu("&View")
-        for i, name in enumerate(("Booking", "Booking log", "Gallery")):
+        for i, name in enumerate(TABS):
             action = QAction(name, self)
             action.setObjectName(f"view{name.replace(' ', '')}Action")
             action.setShortcut(QKeySequence(f"Alt+{i + 1}"))
@@ -725,6 +749,8 @@ class StationWindow(QMainWindow):
             self.show_error(f"That booking cannot be shown: {exc}")
             return
         self._go(RESPONSE)
+        self.agency_pump.watch(int(booking_id))
+        self.agency_pump.run_once()
 
     def resume_booking(self, booking_id: int) -> None:
         """Take up an unfinished booking from the booking log: capture what is missing, or
@@ -765,6 +791,9 @@ class StationWindow(QMainWindow):
 
     def _tab_changed(self, index: int) -> None:
         widget = self.tabs.widget(index)
+        if widget is self.transactions_panel:
+            self.agency_pump.run_once()  # another station's bookings too
+            return
         refresh = getattr(widget, "refresh", None)
         if index > 0 and callable(refresh):
             try:
@@ -858,12 +887,16 @@ class StationWindow(QMainWindow):
             else ""
         )
         try:
-            self.session.finish_submit(job, candidates, milliseconds)
+            response = self.session.finish_submit(job, candidates, milliseconds)
         except Exception as exc:
             log.exception("finishing the submission failed")
             self._respond_error(f"the response could not be stored: {exc}")
             return
         self._show_response()
+        if response.disposition in (Disposition.HIT, Disposition.NO_HIT, Disposition.REVIEW):
+            # Secure Communities: the prints go on to the agencies; their answers come in on
+            # the response page and the Transactions tab while the officer goes on working
+            self.agency_pump.send(job.booking_id)
 
     def _respond_error(self, reason: str) -> None:
         self.submit_page.stop()
@@ -880,6 +913,13 @@ class StationWindow(QMainWindow):
         self._go(RESPONSE)
         self.refresh_stats()
         self.response_shown.emit(str(self.session.disposition() or ""))
+
+    def _agencies_updated(self, snapshot: AgencySnapshot) -> None:
+        """A pump job's snapshot: the Transactions tab, the response page, the header."""
+        self.transactions_panel.show_snapshot(snapshot)
+        self.response_page.show_agencies(snapshot)
+        pending = snapshot.pending
+        self.agency_label.setText(f"Agencies: <b>{pending}</b> pending" if pending else "")
 
     def _response_changed(self) -> None:
         self.refresh_stats()
@@ -1004,6 +1044,7 @@ class StationWindow(QMainWindow):
             self.stop_recording()
         if self.gallery_build is not None:
             self.gallery_build.stop()
+        self.agency_pump.stop()
         self.tasks.shutdown()
         try:
             self.gallery.close()

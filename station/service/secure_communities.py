@@ -52,6 +52,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from station.agencies import AgencyAnswer, AgencyRequest, agency_for
+from station.core.arrest import Arrest
 from station.core.vocabulary import Disposition, System, SystemStatus
 from station.gallery import Gallery, GalleryError
 from station.gallery.agencies import message_digest
@@ -63,12 +64,23 @@ from .accounts import Permission
 from .booking import BookingService
 from .results import SystemAnswer
 
-__all__ = ["BIOMETRIC_SYSTEMS", "SecureCommunities", "booking_charge_levels"]
+__all__ = [
+    "BIOMETRIC_SYSTEMS",
+    "FAN_OUT",
+    "RESUBMITTABLE",
+    "SecureCommunities",
+    "booking_charge_levels",
+]
 
 log = logging.getLogger(__name__)
 
 #: The systems a booking's prints go to, in the order they are queued and shown.
 BIOMETRIC_SYSTEMS: tuple[System, ...] = (System.STATE, System.NGI, System.IDENT)
+#: The fan-out: when the key system identifies the subject, the value system is queried
+#: (an IDENT match sends LESC the immigration alien query).
+FAN_OUT: dict[System, System] = {System.IDENT: System.LESC}
+#: The statuses a message is resubmitted from (:meth:`SecureCommunities.resubmit`).
+RESUBMITTABLE: tuple[SystemStatus, ...] = (SystemStatus.ERROR, SystemStatus.TIMEOUT)
 _ORDER = {s: i for i, s in enumerate(System)}
 _SEARCHED = (Disposition.HIT, Disposition.NO_HIT, Disposition.REVIEW)
 
@@ -89,27 +101,31 @@ def _parse(stamp: str) -> dt.datetime:
     return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(dt.UTC)
 
 
-def booking_charge_levels(booking: Mapping[str, Any]) -> tuple[int, ...]:
-    """Levels 1-3 of a booking's current charges, when the booking has charges.
+def booking_charge_levels(gallery: Gallery, booking_id: int) -> tuple[int, ...]:
+    """Levels 1-3 of a booking's current charges, from its arrest data (A2's ``arrests``).
 
-    Reads ``booking["charges"]`` if present: a list of objects with a ``level`` (or
-    ``offence_level``) of 1-3; anything else is ignored, and a booking without charges has
-    none.
+    Parameters
+    ----------
+    gallery : Gallery
+        The gallery holding the booking.
+    booking_id : int
+        The booking.
+
+    Returns
+    -------
+    tuple of int
+        One level per charge of the booking's arrest, in the arrest's order; empty when the
+        booking has no arrest data.
 
     Examples
     --------
-    >>> booking_charge_levels({"charges": [{"statute": "PL 155.25", "level": 3}]})
-    (3,)
-    >>> booking_charge_levels({})
-    ()
+    >>> booking_charge_levels(gallery, booking_id)  # doctest: +SKIP
+    (1, 3)
     """
-    out = []
-    for charge in booking.get("charges") or ():
-        if isinstance(charge, Mapping):
-            level = charge.get("level", charge.get("offence_level"))
-            if isinstance(level, int) and not isinstance(level, bool) and 1 <= level <= 3:
-                out.append(level)
-    return tuple(out)
+    row = gallery.arrest(booking_id)
+    if row is None:
+        return ()
+    return tuple(charge.level for charge in Arrest.from_json(row).charges)
 
 
 def _answer(row: Mapping[str, Any]) -> SystemAnswer:
@@ -253,7 +269,7 @@ class SecureCommunities:
         booking = self.gallery.booking(booking_id)
         if latest is None:
             raise GalleryError(f"booking {booking['tcn']} sent {code} nothing to resubmit")
-        if latest.status not in (SystemStatus.ERROR, SystemStatus.TIMEOUT):
+        if latest.status not in RESUBMITTABLE:
             raise GalleryError(
                 f"{code} for booking {booking['tcn']} is {latest.status}: only an error or a "
                 "time-out is resubmitted"
@@ -313,7 +329,7 @@ class SecureCommunities:
     def _request(self, row: Mapping[str, Any], at: dt.datetime) -> AgencyRequest:
         system = System(row["system"])
         booking = self.gallery.booking(row["booking_id"])
-        charges = booking_charge_levels(booking)
+        charges = booking_charge_levels(self.gallery, int(row["booking_id"]))
         if system is System.LESC:
             subject_id = int(row["details"]["subject_id"])
             query = AlienQuery(
@@ -367,7 +383,7 @@ class SecureCommunities:
                 response=answer.response,
             ):
                 return 0  # another station answered it first
-            if system is System.IDENT and answer.identified:
+            if FAN_OUT.get(system) is System.LESC and answer.identified:
                 query = AgencyRequest(
                     system=System.LESC,
                     tcn=f"{request.booking_tcn}-LESC",

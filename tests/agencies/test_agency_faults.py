@@ -140,6 +140,7 @@ def test_station_book_prints_systems_and_resubmits(kinds_gallery, kinds_copy, ca
     assert set(systems["NGI"]) >= {"answered_at", "details"}
     assert [s["status"] for s in out["systems"]] == ["answered", "error", "answered"]
     assert systems["STATE"]["result"] == "ident" and systems["STATE"]["tot"] == "CAR"
+    assert out["disposition"] == "HIT" and "station_disposition" not in out  # both identified
     assert main(["agencies", "resubmit", out["tcn"], "NGI", "--gallery", str(kinds_copy)]) == 0
     again = {s["system"]: s for s in json.loads(capsys.readouterr().out)}
     assert (again["NGI"]["status"], again["NGI"]["result"]) == ("answered", "ident")
@@ -155,6 +156,20 @@ def test_station_book_prints_systems_and_resubmits(kinds_gallery, kinds_copy, ca
     pending = json.loads(capsys.readouterr().out)["systems"]
     assert [s["status"] for s in pending] == ["pending"] * 3
     assert all(s["answered_at"] is None for s in pending)
+
+
+def test_station_book_disposition_is_the_overall_one(kinds_gallery, kinds_copy, capsys) -> None:
+    # An unknown subject: the station and every agency say NO HIT, so does the output. The
+    # service's overall() is what the printed disposition is once the answers are final.
+    k = kinds_gallery[Profile.UNKNOWN][1]
+    argv = ["book", "--subject", str(k), "--no-slaps", "--gallery", str(kinds_copy)]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [s["status"] for s in out["systems"]] == ["answered"] * 3
+    assert out["disposition"] == "NO HIT" and "station_disposition" not in out
+    with open_gallery(kinds_copy) as gallery:
+        agencies = SecureCommunities(BookingService(gallery), settings=AgencySettings())
+        assert agencies.overall(out["booking_id"]) == out["disposition"]
     assert main(["gallery", "verify", "--gallery", str(kinds_copy)]) == 0
 
 

@@ -46,9 +46,9 @@ def test_criminal_only_state_and_ngi_identify(kinds_gallery, kinds_copy) -> None
     assert got["NGI"][:3] == (SystemStatus.ANSWERED, "ident", "SRE")
     assert got["NGI"][3]["ucn"] == "FBI-000000003"
     assert [a["statute"] for a in got["NGI"][3]["arrests"]] == [
-        "PL 220.16",
-        "PL 240.20",
-        "VTL 1192.3",
+        "NY PL 220.16",
+        "NY PL 240.20",
+        "NY VTL 1192.3",
     ]
     assert got["IDENT"][:3] == (SystemStatus.ANSWERED, "no match", "SRE")
     sre = parse_response(read_transaction(raw[1]))
@@ -84,7 +84,7 @@ def test_both_every_agency_answers_level_1_with_detainer(kinds_gallery, kinds_co
     assert k == 9 and list(got) == ["STATE", "NGI", "IDENT", "LESC"]
     assert got["STATE"][1] == got["NGI"][1] == "ident"
     assert got["STATE"][3]["offence_level"] == 3  # the in-state arrest only
-    assert got["NGI"][3]["offence_level"] == 1  # robbery, out of state
+    assert got["NGI"][3]["offence_level"] == 1  # arson, out of state
     assert got["IDENT"][1] == "match" and got["IDENT"][3]["status"] == "visa overstay"
     lesc = got["LESC"][3]
     assert got["LESC"][1] == "removable"

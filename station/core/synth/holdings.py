@@ -26,8 +26,9 @@ Besides, every held subject of the last four profiles has a local jail record wi
 0.6 (as before profiles existed). A criminal history has 1-4 arrests between 1998 and mid
 2026; each arrest is in this state with chance 0.8 (the first always is): the state bureau
 holds the in-state arrests, NGI holds all of them when the subject has an FBI record (chance
-0.8, or always when an arrest was out of state). Charges come from :data:`OFFENCES`, a level
-drawn first (Level 1 0.10, Level 2 0.35, Level 3 0.55), then a charge of that level; the court
+0.8, or always when an arrest was out of state). Charges come from the station's one offence
+table, :data:`station.core.offences.OFFENCES`: a level drawn first (Level 1 0.10, Level 2
+0.35, Level 3 0.55), then one of that level's offences, each equally likely; the court
 disposition is convicted 0.60, dismissed 0.20, pending 0.15, acquitted 0.05. IDENT holds an
 immigration status: visa overstay 0.5, lawful permanent resident 0.3, visitor in status 0.2
 (removed-returned: previously removed), with the encounters that led to it (visa issuance,
@@ -40,8 +41,8 @@ serious (e.g. homicide, rape, kidnapping, major drug offences), Level 2 and 3 le
 (e.g. burglary, serious property crimes; then minor offences); in its first year (2008-2009)
 it identified more than 111 000 criminal aliens in local custody, more than 11 000 of them
 charged with or convicted of Level 1 crimes — about 10 %, hence the Level 1 share 0.10. The
-penal law sections of :data:`OFFENCES` are those of the New York Penal Law and Vehicle and
-Traffic Law for those offences. Our assumptions (no public figure used): every other share
+offences and their levels are :mod:`station.core.offences`' (New York Penal Law and Vehicle
+and Traffic Law sections). Our assumptions (no public figure used): every other share
 above — profiles, local records, arrests per person, in-state share, court dispositions,
 immigration statuses — and the grouping of each offence into a level.
 """
@@ -55,6 +56,7 @@ from typing import Any
 
 import numpy as np
 
+from ..offences import OFFENCES
 from ..vocabulary import Repository
 from . import rng as rngs
 
@@ -64,13 +66,10 @@ __all__ = [
     "LEVEL_SHARES",
     "LOCAL_SHARE",
     "NONE_SHARE",
-    "OFFENCES",
-    "OFFENCE_LEVELS",
     "PROFILE_SHARES",
     "Arrest",
     "Encounter",
     "Holding",
-    "Offence",
     "Profile",
     "holdings",
     "profile",
@@ -88,42 +87,8 @@ class Profile(StrEnum):
     REMOVED_RETURNED = "removed-returned"
 
 
-@dataclass(frozen=True)
-class Offence:
-    """A row of the offence table: statute, plain name and Secure Communities level."""
-
-    statute: str
-    name: str
-    level: int
-
-
-#: The offence table: charges drawn for arrests (New York Penal Law / Vehicle and Traffic Law
-#: sections; the level grouping is our assumption after ICE's Level 1-3 examples).
-OFFENCES: tuple[Offence, ...] = (
-    Offence("PL 125.25", "murder in the second degree", 1),
-    Offence("PL 130.35", "rape in the first degree", 1),
-    Offence("PL 135.20", "kidnapping in the second degree", 1),
-    Offence("PL 160.15", "robbery in the first degree", 1),
-    Offence("PL 120.10", "assault in the first degree", 1),
-    Offence("PL 220.43", "criminal sale of a controlled substance in the first degree", 1),
-    Offence("PL 140.25", "burglary in the second degree", 2),
-    Offence("PL 155.35", "grand larceny in the third degree", 2),
-    Offence("PL 190.65", "scheme to defraud in the first degree", 2),
-    Offence("PL 165.05", "unauthorized use of a vehicle in the third degree", 2),
-    Offence("PL 220.16", "criminal possession of a controlled substance in the third degree", 2),
-    Offence("PL 155.25", "petit larceny", 3),
-    Offence("PL 145.00", "criminal mischief in the fourth degree", 3),
-    Offence("PL 140.10", "criminal trespass in the third degree", 3),
-    Offence("PL 240.20", "disorderly conduct", 3),
-    Offence("VTL 1192.3", "driving while intoxicated", 3),
-)
 #: Level of a drawn charge (Level 1 0.10: Secure Communities' first year, 11 000 of 111 000).
 LEVEL_SHARES: dict[int, float] = {1: 0.10, 2: 0.35, 3: 0.55}
-#: Offence names per level (the table above, grouped), kept for callers of earlier versions.
-OFFENCE_LEVELS: dict[int, tuple[float, tuple[str, ...]]] = {
-    level: (share, tuple(o.name for o in OFFENCES if o.level == level))
-    for level, share in LEVEL_SHARES.items()
-}
 #: Share of the population held by no repository (never enrolled).
 NONE_SHARE = 0.2
 #: Profile of a held subject (our assumption).
@@ -187,7 +152,7 @@ class Arrest:
     date : str
         ISO date of the arrest.
     statute, charge : str
-        The charge, from :data:`OFFENCES`.
+        The charge's statute and description, from :data:`station.core.offences.OFFENCES`.
     level : int
         Its level, 1 (most serious) to 3.
     disposition : str
@@ -302,7 +267,9 @@ def _arrests(rng: np.random.Generator) -> list[Arrest]:
         disposition = _pick(rng, COURT_DISPOSITIONS)
         in_state = i == 0 or bool(rng.random() < _IN_STATE)
         out.append(
-            Arrest(day.isoformat(), offence.statute, offence.name, level, disposition, in_state)
+            Arrest(
+                day.isoformat(), offence.statute, offence.description, level, disposition, in_state
+            )
         )
     return out
 
@@ -398,7 +365,7 @@ def holdings(subject: int, population: int = 0) -> list[Holding]:
     ['state', 'federal-criminal', 'federal-immigration']
     >>> record = holdings(9)[1]
     >>> record.record_number, record.offence_level, record.charge
-    ('FBI-000000009', 1, 'robbery in the first degree')
+    ('FBI-000000009', 1, 'Arson in the first degree')
     """
     return _draw(subject, population)[1]
 

@@ -7,6 +7,7 @@ from collections import Counter
 
 import pytest
 
+from station.core.offences import OFFENCES
 from station.core.synth.holdings import (
     Arrest,
     Encounter,
@@ -18,7 +19,7 @@ from station.core.synth.holdings import (
 from station.core.synth.rng import HOLDINGS
 from station.core.vocabulary import Repository
 
-_CPCS3 = "criminal possession of a controlled substance in the third degree"
+_CPCS3 = "Criminal possession of a controlled substance in the third degree"
 
 
 def _summary(subject: int, population: int = 0) -> list[tuple[str, int | None, str | None]]:
@@ -32,8 +33,8 @@ def test_first_subjects_are_pinned() -> None:
     assert _summary(4) == [("local", None, None), ("federal-immigration", None, None)]
     assert _summary(6) == [] and _summary(11) == []
     assert _summary(9) == [
-        ("state", 3, "disorderly conduct"),
-        ("federal-criminal", 1, "robbery in the first degree"),
+        ("state", 3, "Disorderly conduct"),
+        ("federal-criminal", 1, "Arson in the first degree"),
         ("federal-immigration", None, None),
     ]
 
@@ -61,12 +62,12 @@ def test_record_numbers_name_population_and_subject() -> None:
             Repository.STATE,
             "SID-020000005",
             3,
-            "criminal trespass in the third degree",
+            "Resisting arrest",
             arrests=(
                 Arrest(
                     "2016-07-20",
-                    "PL 140.10",
-                    "criminal trespass in the third degree",
+                    "NY PL 205.30",
+                    "Resisting arrest",
                     3,
                     "convicted",
                 ),
@@ -79,7 +80,7 @@ def test_state_holds_in_state_arrests_ngi_all_of_them() -> None:
     state, fbi, _ = holdings(9)
     assert [a.date for a in fbi.arrests] == ["2019-07-25", "2021-09-11", "2023-03-08"]
     assert [a.date for a in state.arrests] == ["2019-07-25"]  # the others out of state
-    assert fbi.arrests[2].statute == "PL 160.15" and fbi.arrests[2].disposition == "convicted"
+    assert fbi.arrests[2].statute == "NY PL 150.20" and fbi.arrests[2].disposition == "convicted"
 
 
 def test_removed_and_returned_has_removal_then_reentry() -> None:
@@ -95,6 +96,16 @@ def test_removed_and_returned_has_removal_then_reentry() -> None:
         "status": "previously removed",
         "encounters": [e.to_json() for e in ident.encounters],
     }
+
+
+def test_charges_come_from_the_offence_table() -> None:
+    drawn = {a.statute for k in range(300) for h in holdings(k) for a in h.arrests}
+    table = {o.statute: o for o in OFFENCES}
+    assert drawn <= set(table)
+    for k in range(300):
+        for h in holdings(k):
+            for a in h.arrests:
+                assert (a.charge, a.level) == (table[a.statute].description, table[a.statute].level)
 
 
 def test_only_criminal_records_carry_offences_and_arrests() -> None:
