@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from station.core.vocabulary import (
     ANNOTATIONS,
     BOOKING_STATUSES,
+    CLASS_EVENTS,
     DECISIONS,
     DEMOGRAPHIC_FIELDS,
     DISPOSITIONS,
@@ -31,7 +32,6 @@ from station.core.vocabulary import (
     SYSTEM_STATUSES,
     SYSTEMS,
     TRAINEE_ACTIONS,
-    CLASS_EVENTS,
     TRANSACTION_TYPES,
     BookingStatus,
     Decision,

@@ -161,6 +161,10 @@ class ClassProgress:
         raise KeyError(f"{trainee!r} is not in class {self.training_class.name!r}")
 
 
+def _stamp(moment: dt.datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def _parse_time(stamp: str) -> dt.datetime:
     return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
@@ -421,14 +425,13 @@ class LiveBooking:
         gallery = service.gallery
         final = final_state(service, self.booking_id)
         result = score(self.scenario, self.events, final, trainee=self.trainee)
-        stamp = lambda moment: moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
         run_id = gallery.add_training_run(
             scenario_id=self.scenario.id,
             scenario_title=self.scenario.title,
             trainee=self.trainee,
             booking_id=self.booking_id,
-            started_at=stamp(self.started_at),
-            finished_at=stamp(dt.datetime.now(dt.UTC)),
+            started_at=_stamp(self.started_at),
+            finished_at=_stamp(dt.datetime.now(dt.UTC)),
             points=result.points,
             max_points=result.max_points,
             score=result.as_dict(),

@@ -166,9 +166,7 @@ def _prints(gallery: Gallery, booking_id: int | None) -> dict[str, dict[str, Any
     return found
 
 
-def _moment(
-    finger: str | None, prints: Mapping[str, Mapping[str, Any]]
-) -> tuple[str | None, str]:
+def _moment(finger: str | None, prints: Mapping[str, Mapping[str, Any]]) -> tuple[str | None, str]:
     """A picture of a mistake (data URI or None) and its caption."""
     if not prints:
         return None, "no capture stored"
@@ -185,10 +183,11 @@ def _moment(
             return None, f"{finger}: annotated {row.get('annotation')}"
         return (
             _image_uri(row["image"]),
-            f"{row['finger']} {row['impression']}, attempt {row['attempt']}, "
-            f"level {row['level']}",
+            f"{row['finger']} {row['impression']}, attempt {row['attempt']}, level {row['level']}",
         )
-    images = [prints[f]["image"] for f in FINGERS if f in prints and prints[f].get("image") is not None]
+    images = [
+        prints[f]["image"] for f in FINGERS if f in prints and prints[f].get("image") is not None
+    ]
     if not images:
         return None, "no print captured"
     rows = max(i.shape[0] for i in images)
@@ -200,9 +199,7 @@ def _moment(
     return _image_uri(sheet), "the booking's rolled prints when it ended"
 
 
-def _run_view(
-    gallery: Gallery, run: dict[str, Any], scenario: Scenario | None
-) -> dict[str, Any]:
+def _run_view(gallery: Gallery, run: dict[str, Any], scenario: Scenario | None) -> dict[str, Any]:
     score = run["score"]
     prints = _prints(gallery, run["booking_id"])
     mistakes = []
@@ -214,8 +211,12 @@ def _run_view(
             finger = scenario.expect[k].finger
         picture, caption = _moment(None if finger is None else str(finger), prints)
         mistakes.append(
-            {"text": result["mistake"], "note": result.get("note", ""), "picture": picture,
-             "caption": caption}
+            {
+                "text": result["mistake"],
+                "note": result.get("note", ""),
+                "picture": picture,
+                "caption": caption,
+            }
         )
     return {
         "run": run,
@@ -358,9 +359,7 @@ def write_class_report(
                 "mistakes": [m for r in runs[p.trainee] for m in r["score"].get("mistakes", [])],
             }
         )
-    scenarios = [
-        {"id": s, "title": library[s].title if s in library else s} for s in tc.scenarios
-    ]
+    scenarios = [{"id": s, "title": library[s].title if s in library else s} for s in tc.scenarios]
     class_file.write_text(
         _ENV.from_string(_CLASS).render(
             tc=tc,
