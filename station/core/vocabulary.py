@@ -342,7 +342,6 @@ class ClassFault(_Code):
 
     DISCONNECT = "scanner disconnect"
     DIRTY_PLATEN = "dirty platen"
-    TIMEOUT = "finger never settles"
 
 
 class ExpectedAction(_Code):
