@@ -192,6 +192,7 @@ class InstructorConsole(QDialog):
         self.message = QLabel("")
         self.message.setObjectName("consoleMessageLabel")
         self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)  # names from the gallery
         box = QVBoxLayout(run)
         box.addWidget(_row(self.class_combo, self.start_button, self.pause_button))
         box.addWidget(self.state_label)

@@ -107,7 +107,9 @@ def test_a_two_trainee_class_from_the_console(qtbot, gallery_path, settings, tmp
         qtbot.mouseClick(up, Qt.MouseButton.LeftButton)
     console.findChild(QWidget, "classTimeLimitSpin").setValue(900)
     qtbot.mouseClick(console.findChild(QWidget, "createClassButton"), Qt.MouseButton.LeftButton)
-    assert "created" in console.findChild(QLabel, "consoleMessageLabel").text()
+    message = console.findChild(QLabel, "consoleMessageLabel")
+    assert message.text() == "Class Monday <A> created: 2 trainees"
+    assert message.textFormat() == Qt.TextFormat.PlainText
     qtbot.mouseClick(console.findChild(QWidget, "startClassButton"), Qt.MouseButton.LeftButton)
     table = console.findChild(QTableWidget, "classProgressTable")
     assert [table.item(r, 1).text() for r in range(2)] == ["waiting for booking 1 of 2"] * 2
