@@ -74,7 +74,8 @@ class TraineeBar(QToolBar):
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.poll)
-        window.capture_page.reconnect_button.clicked.connect(self._reconnected)
+        self._disconnected = False
+        window.driver.connection_changed.connect(self._connection)
         window.capture_page.dirt_button.clicked.connect(self._cleaned)
         window.capture_page.clean_button.clicked.connect(self._cleaned)
         self.set_operator(None)
@@ -163,9 +164,11 @@ class TraineeBar(QToolBar):
         self._update()
         self.booking_scored.emit(result)
 
-    def _reconnected(self) -> None:
-        if self.live is not None:
+    def _connection(self, connected: bool) -> None:
+        """A reconnect (button or Ctrl+R) after the scanner dropped off is the trainee's."""
+        if connected and self._disconnected and self.live is not None:
             self.live.record(TraineeAction.RECONNECT)
+        self._disconnected = not connected
 
     def _cleaned(self) -> None:
         if self.live is not None:

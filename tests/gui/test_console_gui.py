@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QComboBox,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -129,6 +130,15 @@ def test_a_two_trainee_class_from_the_console(qtbot, gallery_path, settings, tmp
     qtbot.waitUntil(station.window.pages.isEnabled, timeout=WAIT)
     # tia got the first booking already: book it, enrol, end it
     _open(station)
+    # the instructor pulls the scanner's cable: tia reconnects (Ctrl+R), it is recorded
+    table.selectRow(0)
+    console.findChild(QComboBox, "faultCombo").setCurrentIndex(0)  # scanner disconnect
+    qtbot.mouseClick(console.findChild(QWidget, "injectFaultButton"), Qt.MouseButton.LeftButton)
+    assert message.text() == "scanner disconnect injected into tia's booking"
+    qtbot.waitUntil(lambda: not station.window.driver.connected, timeout=WAIT)
+    assert not station.button("captureButton").isEnabled()
+    qtbot.keyClick(station.window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: station.window.driver.connected, timeout=WAIT)
     station.capture_all()
     assert station.submit().startswith("NO HIT")
     station.click("enrollButton")
@@ -187,4 +197,4 @@ def test_a_two_trainee_class_from_the_console(qtbot, gallery_path, settings, tmp
     ]
     first = runs[0]
     actions = [s["label"] for s in first["score"]["steps"]]
-    assert actions[:2] == ["capture R1", "capture R2"] and actions[-2:] == ["submit", "enrol"]
+    assert actions[:2] == ["reconnect", "capture R1"] and actions[-2:] == ["submit", "enrol"]

@@ -127,3 +127,27 @@ def test_a_class_needs_trainee_accounts_and_known_scenarios(classroom) -> None:
     create_class(gallery, ops["ian"], trainees=["tia"], **kw)
     with pytest.raises(ValueError, match="already"):
         create_class(gallery, ops["ian"], trainees=["tia"], **kw)
+
+
+def test_a_booking_runs_over_its_time_limit_on_the_class_clock(classroom) -> None:
+    gallery, ops = classroom
+    library = load_library()
+    tc = create_class(
+        gallery,
+        ops["ian"],
+        name="Timed",
+        trainees=["tia"],
+        scenarios=["first-arrest"],
+        time_limit=60,
+        library=library,
+    )
+    start_class(gallery, ops["ian"], tc, library)
+    now = [100.0]
+    live = begin_booking(gallery, ops["tia"], library, clock=lambda: now[0])
+    assert live is not None
+    now[0] = 160.0
+    assert (live.elapsed, live.over_time) == (60.0, False)
+    live.record(TraineeAction.CLEAN_PLATEN)
+    now[0] = 160.5
+    assert live.over_time
+    assert [(e.seq, e.at, e.action) for e in live.events] == [(1, 60.0, TraineeAction.CLEAN_PLATEN)]
