@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .core.template import Template
     from .gallery import Gallery
     from .interchange.iso import FingerView
+    from .training import Scenario
 
 __all__ = ["main"]
 
@@ -424,10 +425,15 @@ def _build_parser() -> argparse.ArgumentParser:
         "title; --briefs adds the instructor's brief (instructors only once the gallery has "
         "accounts: give --gallery and --user). run SCENARIO --actions FILE.json: book the "
         "scenario on the mock scanner playing the trainee's scripted actions, store the "
-        "scored run in the gallery and print the score (trainee or instructor accounts).",
+        "scored run in the gallery and print the score (trainee or instructor accounts). "
+        "report CLASS -o DIR: write the class's HTML report, one page for the class and one "
+        "per trainee (instructors).",
     )
-    train.add_argument("action", choices=("scenarios", "run"))
-    train.add_argument("scenario", nargs="?", help="run: the scenario's id")
+    train.add_argument("action", choices=("scenarios", "run", "report"))
+    train.add_argument("scenario", nargs="?", help="run: the scenario's id; report: the class")
+    train.add_argument(
+        "-o", "--output", type=Path, metavar="DIR", help="report: folder for the HTML pages"
+    )
     train.add_argument("--actions", type=Path, metavar="FILE", help="run: the action file")
     train.add_argument(
         "--scenarios",
@@ -1384,6 +1390,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
                 if args.briefs:
                     print("    " + " ".join(row["brief"].split()))
         return 0
+    if args.action == "report":
+        return _train_report(args, path, library)
     if not args.scenario or args.actions is None:
         raise CommandError("train run needs SCENARIO and --actions FILE.json")
     if args.scenario not in library:
@@ -1412,6 +1420,30 @@ def _cmd_train(args: argparse.Namespace) -> int:
         print(json.dumps(result.score.as_dict() | {"run_id": result.run_id}, indent=2))
     else:
         print(result.score.summary())
+    return 0
+
+
+def _train_report(args: argparse.Namespace, path: Path, library: dict[str, Scenario]) -> int:
+    """``station train report CLASS -o DIR``: the class's HTML pages."""
+    from .gallery import open_gallery
+    from .service.accounts import Permission
+    from .training.report import write_class_report
+
+    if not args.scenario or args.output is None:
+        raise CommandError("train report needs CLASS and -o DIR")
+    if not path.exists():
+        raise CommandError(f"no gallery at {path}")
+    with open_gallery(path, create=False) as gallery:
+        _sign_in(gallery, args, Permission.INSTRUCT)
+        report = write_class_report(gallery, args.scenario, args.output, library=library)
+    if args.json:
+        files = {"class": str(report.class_file)}
+        files |= {t: str(p) for t, p in report.trainee_files.items()}
+        print(json.dumps(files, indent=2))
+    else:
+        print(f"wrote {report.class_file}")
+        for file in report.trainee_files.values():
+            print(f"wrote {file}")
     return 0
 
 

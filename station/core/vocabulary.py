@@ -39,6 +39,7 @@ __all__ = [
     "ANNOTATIONS",
     "BOOKING_STATUSES",
     "CAPTURE_ORDER",
+    "CLASS_EVENTS",
     "DECISIONS",
     "DEMOGRAPHIC_FIELDS",
     "DISPOSITIONS",
@@ -60,6 +61,8 @@ __all__ = [
     "TRANSACTION_TYPES",
     "Annotation",
     "BookingStatus",
+    "ClassEvent",
+    "ClassFault",
     "Decision",
     "Disposition",
     "ExpectedAction",
@@ -323,6 +326,24 @@ class TraineeAction(_Code):
     ENROL = "enrol"
 
 
+class ClassEvent(_Code):
+    """What happened in a training class (the instructor's console; a class event's kind)."""
+
+    START = "start"
+    PAUSE = "pause"
+    RESUME = "resume"
+    BOOKING_STARTED = "booking started"  # a trainee took the next booking
+    BOOKING_SCORED = "booking scored"  # ... and ended it: the run is stored
+    FAULT = "fault"  # the instructor injected a fault into a trainee's booking
+
+
+class ClassFault(_Code):
+    """A fault the instructor can inject into a trainee's running booking (mock scanner)."""
+
+    DISCONNECT = "scanner disconnect"
+    DIRTY_PLATEN = "dirty platen"
+
+
 class ExpectedAction(_Code):
     """What a training scenario expects the trainee to do (an expectation's kind)."""
 
@@ -501,6 +522,7 @@ RACES: tuple[Race, ...] = tuple(Race)
 REPLAY_KINDS: tuple[ReplayKind, ...] = tuple(ReplayKind)
 FINGER_CONDITIONS: tuple[FingerCondition, ...] = tuple(FingerCondition)
 TRAINEE_ACTIONS: tuple[TraineeAction, ...] = tuple(TraineeAction)
+CLASS_EVENTS: tuple[ClassEvent, ...] = tuple(ClassEvent)
 #: Repositories whose records carry an offence level (1 most serious … 3).
 OFFENCE_REPOSITORIES: tuple[Repository, ...] = (Repository.STATE, Repository.FEDERAL_CRIMINAL)
 

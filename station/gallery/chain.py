@@ -71,7 +71,7 @@ V2_TRACKED: tuple[str, ...] = (
 )
 #: Tables whose every change is chained, in the order a migration chains existing rows
 #: (schema version 3 added ``accounts``, version 6 ``agency_messages``, version 7 ``arrests``,
-#: version 8 the training runs and events).
+#: version 8 the training runs and events, version 9 the training classes and their events).
 TRACKED: tuple[str, ...] = (
     *V2_TRACKED,
     "accounts",
@@ -79,6 +79,8 @@ TRACKED: tuple[str, ...] = (
     "arrests",
     "training_runs",
     "training_events",
+    "training_classes",
+    "training_class_events",
 )
 _OPS = ("insert", "update", "delete")
 _ZERO = bytes(32)

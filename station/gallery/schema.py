@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from station.core.vocabulary import (
     ANNOTATIONS,
     BOOKING_STATUSES,
+    CLASS_EVENTS,
     DECISIONS,
     DEMOGRAPHIC_FIELDS,
     DISPOSITIONS,
@@ -420,6 +421,46 @@ def _v8(db: sqlite_utils.Database) -> None:
     track_tables(db.conn)
 
 
+_CLASSES = f"""
+CREATE TABLE training_classes (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(name) > 0),
+    instructor TEXT NOT NULL CHECK (length(instructor) > 0),
+    trainees TEXT NOT NULL CHECK (json_valid(trainees) AND json_type(trainees) = 'array'),
+    scenarios TEXT NOT NULL CHECK (json_valid(scenarios) AND json_type(scenarios) = 'array'),
+    time_limit INTEGER NOT NULL CHECK (time_limit > 0),
+    created_at TEXT NOT NULL
+);
+{_append_only("training_classes")}
+CREATE TABLE training_class_events (
+    id INTEGER PRIMARY KEY,
+    class_id INTEGER NOT NULL REFERENCES training_classes (id) ON DELETE RESTRICT,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN {_in(CLASS_EVENTS)}),
+    trainee TEXT,
+    scenario_id TEXT,
+    run_id INTEGER REFERENCES training_runs (id) ON DELETE RESTRICT,
+    detail TEXT CHECK (detail IS NULL OR json_valid(detail))
+);
+CREATE INDEX training_class_events_class ON training_class_events (class_id);
+{_append_only("training_class_events")}
+"""
+
+
+def _v9(db: sqlite_utils.Database) -> None:
+    """Schema 9, training classes (issue 15): a class (its trainees and scenarios in order, a
+    time limit per booking) and what happened in it (started, paused, resumed, a trainee's
+    booking started and scored, a fault injected), both append-only and chained: a class's
+    state is read from its events."""
+    from .chain import track_tables
+
+    for statement in _CLASSES.split(";\n"):
+        if statement.strip():
+            db.conn.execute(statement)
+    track_tables(db.conn)
+
+
 #: Migration ``k`` (index ``k - 1``) turns schema version ``k - 1`` into ``k``. Each runs inside
 #: the transaction the caller opened and must not commit.
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
@@ -431,6 +472,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v6,
     _v7,
     _v8,
+    _v9,
 )
 
 #: Schema version this build writes and reads (``PRAGMA user_version``).

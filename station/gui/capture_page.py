@@ -221,6 +221,7 @@ class CapturePage(QWidget):
         self.source.addItem("Image files (folder)", "files")
         self.source.addItem("ANSI/NIST file…", "ebts")
         self.source.currentIndexChanged.connect(self._source_chosen)
+        self.scripted = False  # a class booking: the scenario chose who is on the platen
         self.platen = QComboBox()
         self.platen.setObjectName("platenSubjectCombo")
         for key, label in PLATEN_CHOICES.items():
@@ -429,14 +430,15 @@ class CapturePage(QWidget):
         )
         self.cancel_button.setEnabled(busy)
         self.annotate.setEnabled(has_booking and code in FINGERS)
-        self.platen.setEnabled(is_mock)
-        self.platen_id.setEnabled(is_mock)
+        # a class booking's platen is the scenario's, hidden from the trainee
+        self.platen.setEnabled(is_mock and not self.scripted)
+        self.platen_id.setEnabled(is_mock and not self.scripted)
         self.clean_button.setEnabled(is_mock)
         for w in (self.folder, self.browse, self.load_button):
             w.setEnabled(not is_mock and not busy)
         # only the rows of the chosen source take room (the page fits a 720-line screen)
         for w in (self.platen_caption, self.platen, self.platen_id):
-            w.setVisible(is_mock)
+            w.setVisible(is_mock and not self.scripted)
         for w in (self.folder_caption, self.folder, self.browse, self.load_button):
             w.setVisible(not is_mock)
         self.files_label.setVisible(not is_mock and bool(self.files_label.text()))

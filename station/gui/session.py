@@ -25,6 +25,7 @@ from station.core.vocabulary import (
     SLAPS,
     BookingStatus,
     Disposition,
+    TraineeAction,
     TransactionType,
 )
 from station.gallery import GalleryError
@@ -139,6 +140,9 @@ class BookingSession(QObject):
         super().__init__(parent)
         self.service = service
         self.take_slaps = True
+        #: A class booking's recorder (:class:`~station.training.classes.LiveBooking`): told
+        #: what the trainee does, step by step; None outside a class booking.
+        self.recorder: Any = None
         self.reset()
 
     # --- state ----------------------------------------------------------------------------
@@ -238,6 +242,8 @@ class BookingSession(QObject):
             jms_booking=jms_booking,
         )
         self.tcn = self.service.gallery.booking(self.booking_id)["tcn"]
+        if self.recorder is not None:
+            self.recorder.booking_id = self.booking_id
         log.info("opened booking %s", self.tcn)
         self.slots_changed.emit()
         return self.booking_id
@@ -266,6 +272,17 @@ class BookingSession(QObject):
             slot.reason = result.reason or ""
             slot.minutiae = int(result.minutiae)
         self.last_captured = capture.finger
+        detail: dict[str, Any] = {
+            "finger": capture.finger,
+            "impression": str(slot.impression),
+            "attempt": slot.attempt,
+        }
+        if isinstance(result, SlapCaptureResult):
+            if result.sequence is not None and result.sequence.mismatched:
+                detail["mismatched"] = sorted(str(f) for f in result.sequence.mismatched)
+        else:
+            detail["level"] = result.level
+        self._record(TraineeAction.CAPTURE, detail)
         if isinstance(result, SlapCaptureResult) and result.sequence is not None:
             self.sequence = result.sequence.as_dict()
             self.sequence_changed.emit(self.sequence)
@@ -284,6 +301,7 @@ class BookingSession(QObject):
         slot.image = slot.template = None
         slot.attempt += 1
         self.last_captured = finger
+        self._record(TraineeAction.ANNOTATE, {"finger": finger, "annotation": str(code)})
         self.slots_changed.emit()
 
     def queue_recapture(self, fingers: list[str]) -> None:
@@ -300,12 +318,14 @@ class BookingSession(QObject):
             raise RuntimeError("no booking is open")
         job = self.service.prepare_submit(self.booking_id)
         if not isinstance(job, SearchJob):
+            self._record_response(job)
             self._set_response(job)
         return job
 
     def finish_submit(self, job: SearchJob, candidates: list, milliseconds: float) -> Response:
         """Store the search result as the booking's response."""
         response = self.service.finish_submit(job, candidates, milliseconds)
+        self._record_response(response)
         self._set_response(response)
         return response
 
@@ -314,6 +334,7 @@ class BookingSession(QObject):
         if self.booking_id is None:
             raise RuntimeError("no booking is open")
         response = self.service.fail_submit(self.booking_id, reason)
+        self._record_response(response)
         self._set_response(response)
         return response
 
@@ -323,6 +344,15 @@ class BookingSession(QObject):
             raise RuntimeError("no booking is open")
         self.outcome = self.service.decide(
             self.booking_id, decision=decision, subject_id=subject_id, examiner=examiner, note=note
+        )
+        self._record(
+            TraineeAction.DECIDE,
+            {
+                "decision": str(decision),
+                "subject_id": subject_id,
+                "applied": True,
+                "outcome": str(self.outcome.disposition),
+            },
         )
         if self.response is not None:
             self.response_changed.emit(self.response)
@@ -348,6 +378,7 @@ class BookingSession(QObject):
         if self.booking_id is None:
             raise RuntimeError("no booking is open")
         self.service.accept_quality(self.booking_id, finger, reason=reason)
+        self._record(TraineeAction.ACCEPT_QUALITY, {"finger": finger})
         self.accepted.add(finger)
         self.slots_changed.emit()
 
@@ -364,6 +395,7 @@ class BookingSession(QObject):
         if self.booking_id is None:
             raise RuntimeError("no booking is open")
         self.service.abandon(self.booking_id, reason=reason)
+        self._record(TraineeAction.REFUSE, {"reason": reason})
         log.info("abandoned booking %s", self.tcn)
 
     def enrol(self) -> int:
@@ -371,6 +403,7 @@ class BookingSession(QObject):
         if self.booking_id is None:
             raise RuntimeError("no booking is open")
         self.enrolled_subject = self.service.enrol(self.booking_id)
+        self._record(TraineeAction.ENROL, {"subject_id": self.enrolled_subject})
         if self.response is not None:
             self.response_changed.emit(self.response)
         return self.enrolled_subject
@@ -431,6 +464,20 @@ class BookingSession(QObject):
         self.advance()
         self.slots_changed.emit()
         return tuple(self.pending())
+
+    def _record(self, action: TraineeAction, detail: dict[str, Any]) -> None:
+        if self.recorder is not None and self.booking_id == self.recorder.booking_id:
+            self.recorder.record(action, detail)
+
+    def _record_response(self, response: Response) -> None:
+        detail: dict[str, Any] = {"disposition": str(response.disposition)}
+        if response.candidates:
+            detail["candidates"] = [
+                {"subject_id": c.subject_id, "score": c.score} for c in response.candidates
+            ]
+        if response.sequence is not None and response.sequence.mismatched:
+            detail["mismatched"] = sorted(str(f) for f in response.sequence.mismatched)
+        self._record(TraineeAction.SUBMIT, detail)
 
     def _set_response(self, response: Response) -> None:
         self.response = response

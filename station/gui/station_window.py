@@ -49,6 +49,7 @@ from .scanner_driver import ScannerDriver
 from .session import BookingSession
 from .submit_page import SubmitPage
 from .thresholds import ThresholdExplorerDialog
+from .training import TraineeBar
 from .widgets import AlertBar, StepBar, esc, plain
 from .workers import TaskRunner
 
@@ -156,6 +157,8 @@ class StationWindow(QMainWindow):
         self.setStyleSheet(theme.STYLE_SHEET)
         self._build()
         self._actions()
+        self.trainee_bar = TraineeBar(self)  # a trainee's Next booking (station/gui/training.py)
+        self.addToolBar(self.trainee_bar)
         self._go(NEW)
         self.refresh_stats()
         self._load_index()
@@ -339,6 +342,11 @@ class StationWindow(QMainWindow):
         )
         self.thresholds_action.triggered.connect(self.open_threshold_explorer)
         self.threshold_dialog: ThresholdExplorerDialog | None = None
+        self.console_action = QAction("&Instructor console…", self)
+        self.console_action.setObjectName("instructorConsoleAction")
+        self.console_action.setToolTip("Build, run and report a training class (instructor)")
+        self.console_action.triggered.connect(self.open_console)
+        self.console: Any = None  # the InstructorConsole once opened
         self.sign_out_action = QAction("Sign &out", self)
         self.sign_out_action.setObjectName("signOutAction")
         self.sign_out_action.setShortcut(QKeySequence("Ctrl+Shift+Q"))
@@ -359,6 +367,7 @@ class StationWindow(QMainWindow):
             self.settings_action,
             self.users_action,
             self.thresholds_action,
+            self.console_action,
             self.sign_out_action,
             self.record_action,
             quit_action,
@@ -398,6 +407,12 @@ class StationWindow(QMainWindow):
         explore = signed and operator.can(Permission.EXPLORE_THRESHOLDS)
         self.thresholds_action.setEnabled(explore)
         self.thresholds_action.setVisible(explore)
+        instruct = signed and operator.can(Permission.INSTRUCT)
+        self.console_action.setEnabled(instruct)
+        self.console_action.setVisible(instruct)
+        if not instruct and self.console is not None:
+            self.console.close()
+        self.trainee_bar.set_operator(operator)
         if operator is None:
             self.operator_label.setText("Not signed in")
             self.response_page.set_examiner(None, "Sign in as an examiner to decide")
@@ -591,6 +606,25 @@ class StationWindow(QMainWindow):
         service = ThresholdService(self.gallery_path, self.settings.disposition)
         self.threshold_dialog = ThresholdExplorerDialog(service, self, tasks=self.tasks)
         self.threshold_dialog.show()
+
+    def open_console(self) -> None:
+        """Open the instructor's console (instructors and administrators)."""
+        if self.operator is None or not self.operator.can(Permission.INSTRUCT):
+            self.show_error("Only an instructor opens the instructor console")
+            return
+        from .console import InstructorConsole
+
+        if self.console is not None:
+            self.console.close()
+            self.console.deleteLater()
+        self.console = InstructorConsole(
+            self.gallery,
+            self.operator,
+            scenarios_dir=self.settings.training.scenarios_dir,
+            report_dir=self.gallery_path.parent / "class-reports",
+            parent=self,
+        )
+        self.console.show()
 
     # --- navigation -----------------------------------------------------------------------
 

@@ -309,6 +309,11 @@ class MockScanner:
         self.faults = replace(self.faults, dirty_platen=False)
 
     @property
+    def placements(self) -> int:
+        """Placements started since the scanner was made (what ``disconnect_at`` counts)."""
+        return self._placements
+
+    @property
     def subject(self) -> PlatenSubject | None:
         """Who is on the platen. Setting it abandons a placement in progress."""
         return self._subject

@@ -65,7 +65,15 @@ from .actions import ActionScript, TraineeStep
 from .scenario import NEW_PERSON, Scenario
 from .scoring import ActionEvent, FinalState, Score, score
 
-__all__ = ["RunResult", "person_of", "platen_for", "play", "prepare", "trainee_demographics"]
+__all__ = [
+    "RunResult",
+    "final_state",
+    "person_of",
+    "platen_for",
+    "play",
+    "prepare",
+    "trainee_demographics",
+]
 
 log = logging.getLogger(__name__)
 
@@ -436,18 +444,24 @@ class _Play:
             self.record(step, a, detail)
 
     def final(self) -> FinalState:
-        if self.booking_id is None:
-            return FinalState()
-        status = str(self.service.gallery.booking(self.booking_id)["status"])
-        if not self.service.gallery.responses(self.booking_id):
-            return FinalState(status=status)
-        outcome = self.service.outcome(self.booking_id)
-        response = self.service.latest_response(self.booking_id)
-        return FinalState(
-            disposition=Disposition(outcome.disposition),
-            status=status,
-            agency_answers=_agency_answers(response),
-        )
+        return final_state(self.service, self.booking_id)
+
+
+def final_state(service: BookingService, booking_id: int | None) -> FinalState:
+    """How a training booking ended: its disposition after the examiners' decisions, status
+    and the agencies' answers (an empty state when no booking was opened)."""
+    if booking_id is None:
+        return FinalState()
+    status = str(service.gallery.booking(booking_id)["status"])
+    if not service.gallery.responses(booking_id):
+        return FinalState(status=status)
+    outcome = service.outcome(booking_id)
+    response = service.latest_response(booking_id)
+    return FinalState(
+        disposition=Disposition(outcome.disposition),
+        status=status,
+        agency_answers=_agency_answers(response),
+    )
 
 
 def _agency_answers(response: Response) -> dict[str, str] | None:

@@ -32,6 +32,8 @@ TABLES = {
     "accounts",  # operator accounts (schema version 3)
     "training_runs",  # scored training runs and their events (issue 15)
     "training_events",
+    "training_classes",  # training classes and their events (schema version 9)
+    "training_class_events",
     "sqlite_sequence",  # AUTOINCREMENT: booking prints and images never reuse an id
 }
 

@@ -92,3 +92,62 @@ def test_trainee_accounts_train_officers_do_not(
     monkeypatch.setenv("STATION_PASSWORD", "ian password")
     assert main(["train", "scenarios", "--briefs", *where, "--user", "ian", "--json"]) == 0
     assert all(r["brief"] for r in json.loads(capsys.readouterr().out))
+
+
+@pytest.mark.slow
+def test_report_writes_the_class_pages(
+    gallery_copy: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from station.service import BookingService
+    from station.training import load_library
+    from station.training.actions import load_actions
+    from station.training.classes import begin_booking, create_class, start_class
+    from station.training.runner import play
+
+    library = load_library()
+    with open_gallery(gallery_copy) as gallery:
+        accounts = AccountService(gallery)
+        root = accounts.create_first_administrator("root", "root password")
+        for name, role in (("tia", "trainee"), ("ian", "instructor")):
+            accounts.add_user(root, name, f"{name} password", [role])
+        ian = accounts.authenticate("ian", "ian password")
+        tia = accounts.authenticate("tia", "tia password")
+        tc = create_class(
+            gallery,
+            ian,
+            name="Night shift",
+            trainees=["tia"],
+            scenarios=["dry-skin"],
+            time_limit=600,
+            library=library,
+        )
+        start_class(gallery, ian, tc, library)
+        live = begin_booking(gallery, tia, library)
+        assert live is not None
+        # tia's booking as the scripted wrong trainee plays it (accepts the dry R2)
+        service = BookingService(gallery, operator=tia)
+        script = load_actions(library_dir() / "dry-skin.wrong.json")
+        played = play(service, library["dry-skin"], script, store=False)
+        live.events, live.booking_id = list(played.events), played.booking_id
+        live.finish(service)
+    out = tmp_path / "report"
+    where = ["--gallery", str(gallery_copy)]
+    monkeypatch.setenv("STATION_PASSWORD", "tia password")
+    assert main(["train", "report", "Night shift", "-o", str(out), *where, "--user", "tia"]) == 2
+    assert "instruct" in capsys.readouterr().err
+    monkeypatch.setenv("STATION_PASSWORD", "ian password")
+    assert main(["train", "report", "Night shift", *where, "--user", "ian"]) == 2
+    assert "needs CLASS and -o DIR" in capsys.readouterr().err
+    assert main(["train", "report", "Night shift", "-o", str(out), *where, "--user", "ian"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"wrote {out / 'class-night-shift.html'}",
+        f"wrote {out / 'class-night-shift-tia.html'}",
+    ]
+    page = (out / "class-night-shift-tia.html").read_text(encoding="utf-8")
+    mistakes = played.score.mistakes
+    assert mistakes and all(f"Mistake: {m}" in page for m in mistakes)
+    assert 'alt="R2 rolled, attempt 1, level 5"' in page  # the dry print left as it was
+    assert "Dry skin that needs recapture" in (out / "class-night-shift.html").read_text()
