@@ -198,6 +198,7 @@ class Template:
     # --- binary -------------------------------------------------------------------------
     def to_bytes(self) -> bytes:
         """Compact versioned binary form (see the module docstring)."""
+        _check_stored(self)  # never write what from_bytes would refuse to read back
         reason = self.reason.encode("utf-8")[:65535]
         body = _HEADER.pack(
             _MAGIC,

@@ -5,7 +5,13 @@ import struct
 import numpy as np
 import pytest
 
-from station.core.template import FORMAT_VERSION, Template, TemplateError
+from station.core.template import (
+    FORMAT_VERSION,
+    MAX_MINUTIAE,
+    MAX_SINGULAR,
+    Template,
+    TemplateError,
+)
 
 
 def _template() -> Template:
@@ -84,3 +90,10 @@ def test_truncated_or_flipped_bytes_are_corrupt(cut: int) -> None:
 def test_bad_json_is_refused(text: str) -> None:
     with pytest.raises(TemplateError):
         Template.from_json(text)
+
+
+def test_a_template_that_could_not_be_read_back_is_not_written() -> None:
+    points = np.tile(np.array([[10.0, 10.0, 1.0]], np.float32), (MAX_SINGULAR + 1, 1))
+    template = Template(width=100, height=100, dpi=500, singular_points=points)
+    with pytest.raises(TemplateError, match=f"at most {MAX_MINUTIAE} and {MAX_SINGULAR}"):
+        template.to_bytes()

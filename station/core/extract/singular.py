@@ -7,7 +7,7 @@ from scipy import ndimage
 
 from .orientation import OrientationField
 
-__all__ = ["singular_points"]
+__all__ = ["MAX_PLAUSIBLE", "singular_points"]
 
 # A closed path of 16 grid samples around a point, two samples out, in circular order.
 _PATH = (
@@ -16,6 +16,12 @@ _PATH = (
     + [(2, c) for c in range(2, -2, -1)]
     + [(r, -2) for r in range(2, -2, -1)]
 )
+
+
+#: More cores and deltas than a finger can have: a print has at most two of each (a double-loop
+#: whorl: two cores, two deltas — Henry's classes). Past this many, the orientation field is
+#: noise (a faint, broken print gives dozens of spurious turns) and no point is reported.
+MAX_PLAUSIBLE = 8
 
 
 def singular_points(
@@ -38,7 +44,8 @@ def singular_points(
     Returns
     -------
     points : (K, 3) ndarray of float64
-        ``x, y, kind`` with kind +1 core, -1 delta; pixels.
+        ``x, y, kind`` with kind +1 core, -1 delta; pixels. Empty when more than
+        :data:`MAX_PLAUSIBLE` are found (the field is noise there).
     """
     step = field.step
     twice = 2 * field.theta
@@ -67,4 +74,6 @@ def singular_points(
         for lab in range(1, count + 1):
             r, c = np.nonzero(labels == lab)
             points.append((c.mean() * step, r.mean() * step, kind))
+    if len(points) > MAX_PLAUSIBLE:
+        return np.zeros((0, 3))
     return np.array(points, float).reshape(-1, 3)

@@ -118,3 +118,17 @@ def test_drawn_concentric_ridges_have_two_cores_at_the_centre() -> None:
     points = singular_points(orientation_field(rings, DEFAULT_PARAMETERS), FULL)
     assert points.shape == (2, 3) and (points[:, 2] == CORE).all()
     assert np.hypot(points[:, 0] - 96, points[:, 1] - 96).max() < 8.0
+
+
+def test_more_points_than_a_finger_has_are_noise_and_none_are_reported() -> None:
+    # Nine cores on a 3 x 3 grid: no finger has that many (at most two cores and two deltas).
+    many = [(48.0 + 48 * i, 48.0 + 48 * j) for i in range(3) for j in range(3)]
+    field = _zero_pole(many, [])
+    mask = np.ones(SHAPE, bool)
+    assert len(singular_points(field, mask, margin=0.0)) == 0
+    # Two of them are found, where they were put.
+    _matches(
+        singular_points(_zero_pole(many[:2], []), mask, margin=0.0),
+        [(*p, CORE) for p in many[:2]],
+        3.0,
+    )
