@@ -88,6 +88,7 @@ __all__ = [
     "platen_for",
     "play",
     "prepare",
+    "scenario_submission",
     "trainee_demographics",
 ]
 
@@ -287,6 +288,59 @@ def agency_answers(answers: Iterable[SystemAnswer]) -> dict[str, tuple[str, ...]
     return {str(a.system): _facts(a) for a in answers}
 
 
+def scenario_submission(
+    scenario: Scenario,
+    demographics: Mapping[str, Any],
+    fingers: Mapping[Finger, PrintImage | Annotation],
+    *,
+    arrest: Arrest | None = None,
+    today: dt.date | None = None,
+) -> TenprintSubmission:
+    """The ten-print submission (CAR) a ``source = "transaction"`` scenario books from.
+
+    With ``arrest``, its Type-2 has the arrest data as a station's CAR has it: 2.025 RAC,
+    2.009 OCA, 2.045 DOA, 2.047 ASL (each charge's statute and name from the offence
+    table), 2.026 SMT; the originating agency (1.008 ORI) is the arresting agency's.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    demographics : mapping
+        What the trainee is told (:func:`trainee_demographics`).
+    fingers : mapping of Finger to PrintImage or Annotation
+        The rolled prints.
+    arrest : Arrest, optional
+        The booking's arrest data (``scenario.arrest`` on the day of the run).
+    today : datetime.date, optional
+        The transaction date (default: today, UTC).
+
+    Returns
+    -------
+    TenprintSubmission
+    """
+    data = {k: v for k, v in demographics.items() if k in DEMOGRAPHIC_KEYS}
+    arrest_fields: dict[str, Any] = {}
+    if arrest is not None:
+        data["race"] = str(arrest.race)
+        arrest_fields = {
+            "oca": arrest.oca,
+            "date_of_arrest": arrest.date_of_arrest,
+            "smt": arrest.smt,
+            "charges": tuple(
+                ArrestCharge(c.offence.literal, c.offence_date) for c in arrest.charges
+            ),
+        }
+    return TenprintSubmission(
+        tcn=f"TRAIN-{scenario.id}"[:40],
+        ori="NY0303000" if arrest is None else arrest.ori,
+        dai="WVIAFIS0Z",
+        date=today or dt.datetime.now(dt.UTC).date(),
+        demographics=data,
+        fingers=fingers,
+        **arrest_fields,
+    )
+
+
 class _Play:
     """The state of one played booking."""
 
@@ -436,28 +490,8 @@ class _Play:
             image = self.scanner.capture(finger, Impression.ROLLED).image
             rows, cols = image.shape
             fingers[finger] = PrintImage(image.tobytes(), "NONE", cols, rows)
-        data = {k: v for k, v in self.demographics.items() if k in DEMOGRAPHIC_KEYS}
-        today = dt.datetime.now(dt.UTC).date()
-        arrest = self.arrest
-        arrest_fields: dict[str, Any] = {}
-        if arrest is not None:
-            data["race"] = str(arrest.race)
-            arrest_fields = {
-                "oca": arrest.oca,
-                "date_of_arrest": arrest.date_of_arrest,
-                "smt": arrest.smt,
-                "charges": tuple(
-                    ArrestCharge(c.offence.literal, c.offence_date) for c in arrest.charges
-                ),
-            }
-        submission = TenprintSubmission(
-            tcn=f"TRAIN-{self.scenario.id}"[:40],
-            ori="NY0303000" if arrest is None else arrest.ori,
-            dai="WVIAFIS0Z",
-            date=today,
-            demographics=data,
-            fingers=fingers,
-            **arrest_fields,
+        submission = scenario_submission(
+            self.scenario, self.demographics, fingers, arrest=self.arrest
         )
         path = self.workdir / f"{self.scenario.id}.an2"
         write_transaction_file(build_submission(submission), path)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from station.core.vocabulary import ExpectedAction, Verdict
 from station.gallery import open_gallery
 from station.scanner import MockSettings
-from station.core.vocabulary import ExpectedAction, Verdict
 from station.service import BookingService
 from station.settings import AgencySettings
 from station.training import load_library
