@@ -10,12 +10,13 @@ what the trainee did with what the scenario expects.
 from __future__ import annotations
 
 from .scenario import (
+    AGENCY_NAMES,
     NEW_PERSON,
-    Arrest,
     Expectation,
     GalleryRole,
     Platen,
     Scenario,
+    ScenarioArrest,
     ScenarioError,
     library_dir,
     load_library,
@@ -25,15 +26,16 @@ from .scenario import (
 from .scoring import ActionEvent, ExpectationResult, FinalState, Score, StepTime, score
 
 __all__ = [
+    "AGENCY_NAMES",
     "NEW_PERSON",
     "ActionEvent",
-    "Arrest",
     "Expectation",
     "ExpectationResult",
     "FinalState",
     "GalleryRole",
     "Platen",
     "Scenario",
+    "ScenarioArrest",
     "ScenarioError",
     "Score",
     "StepTime",

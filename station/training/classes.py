@@ -41,6 +41,7 @@ from station.scanner.mock import ScannerFaults
 from station.scanner.scenarios import PlatenSubject
 from station.service.accounts import Operator, Permission, authorize
 from station.service.booking import BookingService
+from station.service.secure_communities import SecureCommunities
 
 from .runner import final_state, platen_for, prepare, trainee_demographics
 from .scenario import Scenario
@@ -423,7 +424,8 @@ class LiveBooking:
         """Score the booking, store the run and the class's "booking scored" event; the score
         and the run id."""
         gallery = service.gallery
-        final = final_state(service, self.booking_id)
+        # The window's agency pump sends the booking; the answers in by now are scored.
+        final = final_state(service, self.booking_id, SecureCommunities(service))
         result = score(self.scenario, self.events, final, trainee=self.trainee)
         run_id = gallery.add_training_run(
             scenario_id=self.scenario.id,

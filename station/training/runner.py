@@ -14,6 +14,15 @@ Repeated runs on one gallery: a run that enrols a new person leaves them enrolle
 ``n``-th run of a scenario in a gallery (``n`` = runs of it stored already) books its new
 person from population ``population + n``: a person the gallery has never seen, each time.
 
+The scenario's ``[arrest]`` is the booking's arrest data, arrested the day of the run: stored
+on a live booking when it opens, and written in the Type-2 record (race, OCA, date of arrest,
+charges, SMT) of a ``source = "transaction"`` scenario's file. After a submit (or an import)
+that got a response, the runner sends the booking to the Secure Communities agencies
+(:class:`~station.service.secure_communities.SecureCommunities`), waits for their final
+answers, and records them in the event's ``agencies`` detail (system, status, result and, for
+LESC, the level, removability and detainer), which the score's ``agency`` expectations read
+(:func:`agency_answers`).
+
 A decision (confirm / reject) is the examiner's: it is applied when the operator may decide
 (an examiner, or set-up mode); otherwise it is recorded and scored but not applied, and the
 event says so.
@@ -25,11 +34,12 @@ import datetime as dt
 import logging
 import tempfile
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from station.core.arrest import Arrest
 from station.core.synth.population import demographics as synthetic_demographics
 from station.core.vocabulary import (
     CAPTURE_ORDER,
@@ -42,11 +52,14 @@ from station.core.vocabulary import (
     Finger,
     FingerCondition,
     Impression,
+    System,
+    SystemStatus,
     TraineeAction,
 )
 from station.gallery import Gallery, GalleryError
 from station.interchange.ebts import (
     DEMOGRAPHIC_KEYS,
+    ArrestCharge,
     PrintImage,
     TenprintSubmission,
     build_submission,
@@ -57,9 +70,11 @@ from station.scanner.scenarios import PlatenSubject
 from station.service.accounts import Operator, Permission, RoleError, authorize
 from station.service.booking import BookingService, DecisionError
 from station.service.drive import book_transaction_file
-from station.service.results import Response, SlapCaptureResult
+from station.service.results import Response, SlapCaptureResult, SystemAnswer
+from station.service.secure_communities import SecureCommunities
 from station.service.seed import enrol_synthetic
 from station.service.transactions import write_transaction_file
+from station.settings import AgencySettings
 
 from .actions import ActionScript, TraineeStep
 from .scenario import NEW_PERSON, Scenario
@@ -68,10 +83,13 @@ from .scoring import ActionEvent, FinalState, Score, score
 __all__ = [
     "RunResult",
     "final_state",
+    "agency_answers",
+    "agency_detail",
     "person_of",
     "platen_for",
     "play",
     "prepare",
+    "scenario_submission",
     "trainee_demographics",
 ]
 
@@ -163,8 +181,10 @@ def platen_for(scenario: Scenario, *, earlier_runs: int = 0) -> tuple[PlatenSubj
     ... R2 = "dry"
     ... ''')
     >>> subject, faults = platen_for(s)
-    >>> sorted(subject.absent), subject.conditions, faults.disconnect_at
-    (['L4'], (('R2', <FingerCondition.DRY: 'dry'>),), 3)
+    >>> sorted(map(str, subject.absent)), [(str(f), str(c)) for f, c in subject.conditions]
+    (['L4'], [('R2', 'dry')])
+    >>> faults.disconnect_at
+    3
     """
     p = scenario.platen
     subject, population = person_of(scenario, earlier_runs=earlier_runs)
@@ -199,6 +219,131 @@ def trainee_demographics(scenario: Scenario, *, earlier_runs: int = 0) -> dict[s
     return data
 
 
+def agency_detail(answer: SystemAnswer, role_of: Mapping[int, str] | None = None) -> dict[str, Any]:
+    """One agency's answer as a training event records it (plain JSON values).
+
+    Parameters
+    ----------
+    answer : SystemAnswer
+        The system's latest message for the booking.
+    role_of : mapping of int to str, optional
+        Scenario role of each gallery subject id (named as ``role`` when it identified one).
+
+    Returns
+    -------
+    dict
+        ``system``, ``tot``, ``status``, ``result``, ``response_tot``, ``sent_at``,
+        ``answered_at``, ``answers`` (what :func:`agency_answers` scores), and when present
+        ``subject_id``, ``role``, ``record_number``, ``level``, ``removable``, ``detainer``,
+        ``immigration_status``.
+
+    Examples
+    --------
+    >>> a = SystemAnswer(System.LESC, "IAQ", SystemStatus.ANSWERED, "removable",
+    ...                  "2026-12-01T10:00:00.000Z", "2026-12-01T10:00:00.500Z",
+    ...                  {"level": 1, "removable": True, "detainer": "I-247"}, "IAR",
+    ...                  tcn="T-LESC", booking_id=1)
+    >>> agency_detail(a)["answers"]
+    ['removable', 'Level 1', 'detainer']
+    """
+    details = answer.details
+    out: dict[str, Any] = {
+        "system": str(answer.system),
+        "tot": answer.tot,
+        "status": str(answer.status),
+        "result": answer.result,
+        "response_tot": answer.response_tot,
+        "sent_at": answer.sent_at,
+        "answered_at": answer.answered_at,
+    }
+    for key in ("subject_id", "record_number", "level", "removable", "detainer"):
+        if details.get(key) is not None:
+            out[key] = details[key]
+    if details.get("status") is not None:
+        out["immigration_status"] = details["status"]
+    if role_of and out.get("subject_id") in role_of:
+        out["role"] = role_of[out["subject_id"]]
+    out["answers"] = list(_facts(answer))
+    return out
+
+
+def _facts(answer: SystemAnswer) -> tuple[str, ...]:
+    """What an ``agency`` expectation may name: the result, and LESC's level and detainer."""
+    if answer.status is SystemStatus.PENDING:
+        return ("pending",)
+    if answer.status is SystemStatus.TIMEOUT:
+        return ("timeout",)
+    if answer.status is SystemStatus.ERROR:
+        return ("error",) + ((answer.result,) if answer.result else ())
+    facts = [answer.result] if answer.result else []
+    if answer.details.get("level") is not None and answer.system is System.LESC:
+        facts.append(f"Level {answer.details['level']}")
+    if answer.details.get("detainer"):
+        facts.append("detainer")
+    return tuple(facts)
+
+
+def agency_answers(answers: Iterable[SystemAnswer]) -> dict[str, tuple[str, ...]]:
+    """Each system's answers, by system code, as :class:`FinalState` takes them.
+
+    A system the booking never sent a message to (LESC without an IDENT match) is absent.
+    """
+    return {str(a.system): _facts(a) for a in answers}
+
+
+def scenario_submission(
+    scenario: Scenario,
+    demographics: Mapping[str, Any],
+    fingers: Mapping[Finger, PrintImage | Annotation],
+    *,
+    arrest: Arrest | None = None,
+    today: dt.date | None = None,
+) -> TenprintSubmission:
+    """The ten-print submission (CAR) a ``source = "transaction"`` scenario books from.
+
+    With ``arrest``, its Type-2 has the arrest data as a station's CAR has it: 2.025 RAC,
+    2.009 OCA, 2.045 DOA, 2.047 ASL (each charge's statute and name from the offence
+    table), 2.026 SMT; the originating agency (1.008 ORI) is the arresting agency's.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    demographics : mapping
+        What the trainee is told (:func:`trainee_demographics`).
+    fingers : mapping of Finger to PrintImage or Annotation
+        The rolled prints.
+    arrest : Arrest, optional
+        The booking's arrest data (``scenario.arrest`` on the day of the run).
+    today : datetime.date, optional
+        The transaction date (default: today, UTC).
+
+    Returns
+    -------
+    TenprintSubmission
+    """
+    data = {k: v for k, v in demographics.items() if k in DEMOGRAPHIC_KEYS}
+    arrest_fields: dict[str, Any] = {}
+    if arrest is not None:
+        data["race"] = str(arrest.race)
+        arrest_fields = {
+            "oca": arrest.oca,
+            "date_of_arrest": arrest.date_of_arrest,
+            "smt": arrest.smt,
+            "charges": tuple(
+                ArrestCharge(c.offence.literal, c.offence_date) for c in arrest.charges
+            ),
+        }
+    return TenprintSubmission(
+        tcn=f"TRAIN-{scenario.id}"[:40],
+        ori="NY0303000" if arrest is None else arrest.ori,
+        dai="WVIAFIS0Z",
+        date=today or dt.datetime.now(dt.UTC).date(),
+        demographics=data,
+        fingers=fingers,
+        **arrest_fields,
+    )
+
+
 class _Play:
     """The state of one played booking."""
 
@@ -211,8 +356,13 @@ class _Play:
         demographics: dict[str, Any],
         clock: Callable[[], float],
         workdir: Path,
+        *,
+        arrest: Arrest | None = None,
+        agencies: SecureCommunities | None = None,
     ) -> None:
         self.service = service
+        self.arrest = arrest
+        self.agencies = agencies
         self.scenario = scenario
         self.roles = dict(roles)
         self.role_of = {sid: role for role, sid in roles.items()}
@@ -238,6 +388,8 @@ class _Play:
     def booking(self) -> int:
         if self.booking_id is None:
             self.booking_id = self.service.open_booking(self.demographics)
+            if self.arrest is not None:
+                self.service.set_arrest(self.booking_id, self.arrest)
         return self.booking_id
 
     def done_slots(self) -> set[tuple[str, str]]:
@@ -290,6 +442,8 @@ class _Play:
             self.response = response
             detail |= self._response_detail(response)
         self.record(step, TraineeAction.SUBMIT, detail)
+        if "error" not in detail:
+            self.ask_agencies()
 
     def import_transaction(self, step: TraineeStep) -> None:
         detail: dict[str, Any] = {}
@@ -306,6 +460,26 @@ class _Play:
                 self.response = report.response
                 detail |= {"file": path.name} | self._response_detail(report.response)
         self.record(step, TraineeAction.IMPORT, detail)
+        if "error" not in detail:
+            self.ask_agencies()
+
+    def ask_agencies(self) -> None:
+        """Send the responded booking to the agencies, wait for their final answers and add
+        them to the last event's detail (``agencies``, or ``agencies_error``)."""
+        if self.agencies is None or self.booking_id is None:
+            return
+        event = self.events[-1]
+        extra: dict[str, Any] = {}
+        try:
+            self.agencies.send(self.booking_id)
+            settings = self.agencies.settings
+            longest = settings.timeout + sum(settings.delay(s) for s in System) + 1.0
+            answers = self.agencies.wait(self.booking_id, longest)
+        except (GalleryError, ValueError) as exc:
+            extra["agencies_error"] = str(exc)
+        else:
+            extra["agencies"] = [agency_detail(a, self.role_of) for a in answers]
+        self.events[-1] = replace(event, detail={**event.detail, **extra})
 
     def _transaction_file(self) -> Path:
         """The scenario's ANSI/NIST-ITL file: the person's rolled prints from the scanner."""
@@ -319,16 +493,8 @@ class _Play:
             image = self.scanner.capture(finger, Impression.ROLLED).image
             rows, cols = image.shape
             fingers[finger] = PrintImage(image.tobytes(), "NONE", cols, rows)
-        data = {k: v for k, v in self.demographics.items() if k in DEMOGRAPHIC_KEYS}
-        today = dt.datetime.now(dt.UTC).date()
-        submission = TenprintSubmission(
-            tcn=f"TRAIN-{self.scenario.id}"[:40],
-            ori="NY0303000",
-            dai="WVIAFIS0Z",
-            date=today,
-            demographics=data,
-            charges=self.scenario.arrest.charges,
-            fingers=fingers,
+        submission = scenario_submission(
+            self.scenario, self.demographics, fingers, arrest=self.arrest
         )
         path = self.workdir / f"{self.scenario.id}.an2"
         write_transaction_file(build_submission(submission), path)
@@ -444,35 +610,31 @@ class _Play:
             self.record(step, a, detail)
 
     def final(self) -> FinalState:
-        return final_state(self.service, self.booking_id)
+        return final_state(self.service, self.booking_id, self.agencies)
 
 
-def final_state(service: BookingService, booking_id: int | None) -> FinalState:
+def final_state(
+    service: BookingService,
+    booking_id: int | None,
+    agencies: SecureCommunities | None = None,
+) -> FinalState:
     """How a training booking ended: its disposition after the examiners' decisions, status
-    and the agencies' answers (an empty state when no booking was opened)."""
+    and, with ``agencies``, the agencies' answers (an empty state when no booking was
+    opened)."""
     if booking_id is None:
         return FinalState()
     status = str(service.gallery.booking(booking_id)["status"])
     if not service.gallery.responses(booking_id):
         return FinalState(status=status)
     outcome = service.outcome(booking_id)
-    response = service.latest_response(booking_id)
+    answers = None
+    if agencies is not None:
+        answers = agency_answers(agencies.systems(booking_id)) or None
     return FinalState(
         disposition=Disposition(outcome.disposition),
         status=status,
-        agency_answers=_agency_answers(response),
+        agency_answers=answers,
     )
-
-
-def _agency_answers(response: Response) -> dict[str, str] | None:
-    """The agencies' answers a response carries (``agency_answers``: a mapping of agency to
-    answer, or items with ``agency`` and ``answer``), or None when it carries none."""
-    answers = getattr(response, "agency_answers", None)
-    if not answers:
-        return None
-    if isinstance(answers, Mapping):
-        return {str(k): str(v) for k, v in answers.items()}
-    return {str(a.agency): str(a.answer) for a in answers}
 
 
 def play(
@@ -484,6 +646,8 @@ def play(
     device_seed: int = 0,
     store: bool = True,
     settings: MockSettings | None = None,
+    agencies: AgencySettings | None = None,
+    ask_agencies: bool = True,
     clock: Callable[[], float] = time.monotonic,
 ) -> RunResult:
     """Play a scripted trainee through a scenario's booking and score it.
@@ -504,6 +668,12 @@ def play(
         Store the run, its events and an audit entry in the gallery.
     settings : MockSettings, optional
         Mock scanner tunables (tests use a fast preview).
+    agencies : AgencySettings, optional
+        The agencies' delays, time-out and faults (default: ``[agencies]`` of the settings
+        in force); the runner waits for their answers after a response.
+    ask_agencies : bool
+        Send the responded booking to the agencies (False: ``agency`` expectations are not
+        scored).
     clock : callable
         Seconds, for the steps without a scripted ``at``.
 
@@ -526,6 +696,8 @@ def play(
     scanner = MockScanner(subject, faults=faults, seed=device_seed, settings=settings)
     scanner.connect()
     started = dt.datetime.now(dt.UTC)
+    arrest = None if scenario.arrest is None else scenario.arrest.on(dt.date.today())
+    sc = SecureCommunities(service, settings=agencies) if ask_agencies else None
     with tempfile.TemporaryDirectory(prefix="station-train-") as tmp:
         state = _Play(
             service,
@@ -535,6 +707,8 @@ def play(
             trainee_demographics(scenario, earlier_runs=earlier),
             clock,
             Path(tmp),
+            arrest=arrest,
+            agencies=sc,
         )
         if scenario.source == "transaction" and not any(
             s.action is TraineeAction.IMPORT for s in script.steps

@@ -34,9 +34,12 @@ The format (every key but ``id``, ``title`` and ``[platen]`` is optional)::
     [demographics]                         # told to the trainee; default: the person's own
     last_name = "Marsh"                    # e.g. a false name for a returning subject
 
-    [arrest]
-    charges = ["burglary, second degree"]
-    agency = "NYPD 75th precinct"
+    [arrest]                               # the booking's arrest data (EBTS Type-2)
+    charges = ["PL140.25"]                 # offence codes of station.core.offences
+    race = "W"                             # 2.025 RAC: A, B, I, U or W (required)
+    oca = "75-0412"                        # 2.009 arrest number; default "TR-" + the id
+    ori = "NY0307500"                      # arresting agency; default [station] ori
+    smt = ["SC L HND"]                     # 2.026 scars, marks, tattoos; default none
 
     [[expect]]                             # one expected action each, with its points
     action = "annotate"                    # see the kinds below
@@ -68,8 +71,26 @@ Expectation kinds (``action``) and their keys:
 ``enrol`` (``done``: default true)
     The booking is enrolled (``done = false``: it must not be).
 ``agency`` (``agency``, ``answer``)
-    An agency's answer the response must carry (e.g. ``agency = "ICE"``, ``answer =
-    "Level 1"``); not scored while the response carries no agency answers.
+    An agency's answer to the booking (e.g. ``agency = "ICE"``, ``answer = "Level 1"``).
+    ``agency`` is a Secure Communities system, ``STATE``, ``NGI``, ``IDENT`` or ``LESC``,
+    or the agency behind it: ``FBI`` (NGI), ``DHS`` (IDENT), ``ICE`` (LESC). ``answer`` is
+    one of what the system answered: ``ident`` / ``non-ident`` (STATE, NGI), ``match`` /
+    ``no match`` (IDENT), and for LESC ``removable`` / ``not removable``, ``Level 1`` …
+    ``Level 3`` and ``detainer``; ``error`` or ``timeout`` when it failed (any case). A
+    booking that never got a response misses it; an agency that answered something else, or
+    never got the query (no IDENT match: no LESC), is wrong; not scored when the agencies
+    were not asked.
+
+The arrest
+----------
+An ``[arrest]`` table gives the booking arrest data as a jail's station has it
+(:class:`station.core.arrest.Arrest`): ``charges`` (one or more codes of the offence table
+:data:`station.core.offences.OFFENCES`; the level comes from the table) and ``race`` are
+required; ``oca``, ``ori`` and ``smt`` default as above; the date of arrest is the day of the
+run. Everything is checked at load with the station's own arrest check
+(:func:`station.service.arrest.check_arrest`). The runner stores it on a live booking and puts
+it in the Type-2 record of a ``source = "transaction"`` scenario's file. Without ``[arrest]``
+a booking has no arrest data.
 
 Examples
 --------
@@ -94,6 +115,7 @@ mini.toml: [platen] unknown key 'subjekt' (us
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import tomllib
@@ -103,6 +125,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from station.core.arrest import Arrest, Charge
+from station.core.offences import LEVELS
 from station.core.vocabulary import (
     DEMOGRAPHIC_FIELDS,
     FINGERS,
@@ -113,16 +137,21 @@ from station.core.vocabulary import (
     ExpectedAction,
     Finger,
     FingerCondition,
+    Race,
     Slap,
+    System,
 )
+from station.service.arrest import check_arrest
+from station.settings import get_settings
 
 __all__ = [
+    "AGENCY_NAMES",
     "NEW_PERSON",
-    "Arrest",
     "Expectation",
     "GalleryRole",
     "Platen",
     "Scenario",
+    "ScenarioArrest",
     "ScenarioError",
     "SourceKind",
     "library_dir",
@@ -165,7 +194,15 @@ _PLATEN_KEYS = (
     "shares",
     "fingers",
 )
-_ARREST_KEYS = ("charges", "agency")
+_ARREST_KEYS = ("charges", "race", "oca", "ori", "smt")
+#: Names a scenario may give an agency, and the Secure Communities system each means.
+AGENCY_NAMES: dict[str, System] = {
+    **{str(s): s for s in System},
+    "FBI": System.NGI,
+    "IAFIS": System.NGI,
+    "DHS": System.IDENT,
+    "ICE": System.LESC,
+}
 #: Keys each expectation kind takes (besides ``action``, ``points`` and ``mistake``).
 _EXPECT_KEYS: dict[ExpectedAction, tuple[str, ...]] = {
     ExpectedAction.ANNOTATE: ("finger", "annotation"),
@@ -251,11 +288,67 @@ class Platen:
 
 
 @dataclass(frozen=True)
-class Arrest:
-    """The arrest the trainee is told about."""
+class ScenarioArrest:
+    """The scenario's arrest data: everything of an :class:`~station.core.arrest.Arrest`
+    but the date of arrest, which is the day of the run.
 
-    charges: tuple[str, ...] = ()
-    agency: str | None = None
+    Attributes
+    ----------
+    charges : tuple of Charge
+        At least one, codes of :data:`station.core.offences.OFFENCES`.
+    race : Race
+    oca : str
+        The arrest number (EBTS 2.009 OCA).
+    ori : str or None
+        The arresting agency's ORI (None: the station's ``[station] ori``).
+    smt : tuple of str
+        Scars, marks and tattoos.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> a = ScenarioArrest((Charge("PL160.15"),), Race.B, "TR-1", "NY0303000")
+    >>> arrest = a.on(dt.date(2026, 12, 1))
+    >>> arrest.level, arrest.date_of_arrest.isoformat(), a.shown()[0]["level"]
+    (1, '2026-12-01', 1)
+    """
+
+    charges: tuple[Charge, ...]
+    race: Race
+    oca: str
+    ori: str | None = None
+    smt: tuple[str, ...] = ()
+
+    def on(self, day: dt.date, *, ori: str | None = None) -> Arrest:
+        """The booking's :class:`~station.core.arrest.Arrest`, arrested on ``day``.
+
+        Parameters
+        ----------
+        day : datetime.date
+            The date of arrest (the runner: the day of the run).
+        ori : str, optional
+            The ORI when the scenario gives none (default: ``[station] ori``).
+        """
+        return Arrest(
+            oca=self.oca,
+            ori=self.ori or ori or get_settings().station.ori,
+            date_of_arrest=day,
+            charges=self.charges,
+            race=self.race,
+            smt=self.smt,
+        )
+
+    def shown(self) -> list[dict[str, Any]]:
+        """The charges as the trainee sees them: description, statute and level."""
+        return [
+            {
+                "description": c.offence.description,
+                "statute": c.offence.statute,
+                "level": c.level,
+                "level_text": LEVELS[c.level].split(" — ")[0],
+            }
+            for c in self.charges
+        ]
 
 
 @dataclass(frozen=True)
@@ -298,6 +391,11 @@ class Expectation:
     mistake: str | None = None
 
     @property
+    def system(self) -> System | None:
+        """The Secure Communities system of an ``agency`` expectation (``ICE``: LESC)."""
+        return None if self.agency is None else AGENCY_NAMES[self.agency.upper()]
+
+    @property
     def label(self) -> str:
         """What is expected, in a few words (``"annotate L4 as XX"``)."""
         a = self.action
@@ -334,7 +432,8 @@ class Scenario:
     platen : Platen
     demographics : mapping of str to str
         Overrides of the person's own demographics: what the trainee is told.
-    arrest : Arrest
+    arrest : ScenarioArrest or None
+        The booking's arrest data (None: the booking has none).
     expect : tuple of Expectation
     path : pathlib.Path or None
         The file it was read from.
@@ -347,7 +446,7 @@ class Scenario:
     source: SourceKind = "scanner"
     gallery: tuple[GalleryRole, ...] = ()
     demographics: Mapping[str, str] = field(default_factory=dict)
-    arrest: Arrest = field(default_factory=Arrest)
+    arrest: ScenarioArrest | None = None
     expect: tuple[Expectation, ...] = ()
     path: Path | None = None
 
@@ -364,8 +463,12 @@ class Scenario:
         raise KeyError(name)
 
     def trainee_view(self) -> dict[str, Any]:
-        """What the trainee may see: the title and the arrest, never the id or the brief."""
-        return {"title": self.title, "charges": list(self.arrest.charges)}
+        """What the trainee may see: the title and the charges (by description and level),
+        never the id or the brief."""
+        return {
+            "title": self.title,
+            "charges": [] if self.arrest is None else self.arrest.shown(),
+        }
 
 
 # --- parsing ------------------------------------------------------------------------------
@@ -455,10 +558,7 @@ def parse_scenario(text: str, name: str = "<scenario>", *, path: Path | None = N
     demographics = w.table(data.get("demographics", {}), "[demographics]", DEMOGRAPHIC_FIELDS)
     for key, value in demographics.items():
         w.text(value, "[demographics]", key)
-    arrest = w.table(data.get("arrest", {}), "[arrest]", _ARREST_KEYS)
-    charges = arrest.get("charges", [])
-    if not isinstance(charges, list):
-        raise w.fail("[arrest]", f"charges must be a list of strings, got {charges!r}")
+    arrest = None if "arrest" not in data else _arrest(w, data["arrest"], sid)
     expect = data.get("expect", [])
     if not isinstance(expect, list):
         raise w.fail("", "expect must be an array of tables ([[expect]])")
@@ -477,15 +577,57 @@ def parse_scenario(text: str, name: str = "<scenario>", *, path: Path | None = N
         gallery=gallery,
         platen=platen,
         demographics={k: v.strip() for k, v in demographics.items()},
-        arrest=Arrest(
-            charges=tuple(w.text(c, "[arrest]", "charges") for c in charges),
-            agency=None
-            if "agency" not in arrest
-            else w.text(arrest["agency"], "[arrest]", "agency"),
-        ),
+        arrest=arrest,
         expect=expectations,
         path=path,
     )
+
+
+def _arrest(w: _Where, value: object, sid: str) -> ScenarioArrest:
+    where = "[arrest]"
+    t = w.table(value, where, _ARREST_KEYS)
+    for key in ("charges", "race"):
+        if key not in t:
+            raise w.fail(where, f"needs {key}")
+    charges = t["charges"]
+    if not isinstance(charges, list) or not charges:
+        raise w.fail(where, f"charges must be a list of offence codes, got {charges!r}")
+    codes = []
+    for n, code in enumerate(charges, 1):
+        text = w.text(code, where, f"charges #{n}")
+        try:
+            codes.append(Charge(text))
+        except ValueError as exc:
+            raise w.fail(where, f"charges #{n}: {exc}") from None
+    smt = t.get("smt", [])
+    if not isinstance(smt, list):
+        raise w.fail(where, f"smt must be a list of strings, got {smt!r}")
+    oca = t.get("oca", _default_oca(sid))
+    ori = t.get("ori")
+    data = {
+        "oca": oca,
+        "ori": ori if ori is not None else "NY0303000",  # the station's, checked at run
+        "date_of_arrest": dt.date.today(),
+        "charges": [c.code for c in codes],
+        "race": t["race"],
+        "smt": smt,
+    }
+    problems = check_arrest(data)
+    if problems:
+        p = problems[0]
+        raise w.fail(where, f"{p.field or 'key'}: {p.message}")
+    return ScenarioArrest(
+        charges=tuple(codes),
+        race=Race.parse(t["race"], what="race"),
+        oca=str(oca).strip(),
+        ori=None if ori is None else str(ori).strip(),
+        smt=tuple(s.strip() for s in smt if s.strip()),
+    )
+
+
+def _default_oca(sid: str) -> str:
+    """``TR-`` and the scenario id, upper case, cut to the 20 characters of an OCA."""
+    return f"TR-{sid.upper()}"[:20].rstrip("-")
 
 
 def _gallery(w: _Where, items: object) -> tuple[GalleryRole, ...]:
@@ -629,9 +771,13 @@ def _expectation(w: _Where, item: object, where: str, roles: set[str]) -> Expect
         if candidate not in roles:
             raise w.fail(where, f"candidate {candidate!r} is not a [[gallery]] role")
         values["candidate"] = candidate
-    for key in ("agency", "answer"):
-        if key in item:
-            values[key] = w.text(item[key], where, key)
+    if "agency" in item:
+        agency = w.text(item["agency"], where, "agency")
+        if agency.upper() not in AGENCY_NAMES:
+            raise w.fail(where, f"unknown agency {agency!r}: use one of {', '.join(AGENCY_NAMES)}")
+        values["agency"] = agency
+    if "answer" in item:
+        values["answer"] = w.text(item["answer"], where, "answer")
     return Expectation(**values)
 
 

@@ -3,7 +3,8 @@
 :func:`score` takes the trainee's timed :class:`ActionEvent` list (what the runner, or a
 window, recorded) and the booking's :class:`FinalState`, and judges each expectation of the
 scenario ``right``, ``missed`` (not done), ``wrong`` (done the wrong way) or ``not scored``
-(the situation never arose, e.g. an agency answer when no agency answered). Points are
+(the situation never arose, e.g. an agency answer when the agencies were not asked, or
+an agency that was down). Points are
 earned on ``right``; ``max_points`` counts the scored expectations only. Every missed or
 wrong expectation gives a named mistake ("did not annotate L4 as XX"), and every event its
 time since the one before (time per step).
@@ -101,13 +102,16 @@ class FinalState:
         The outcome after the examiners' decisions (None: never submitted).
     status : str or None
         The booking's status.
-    agency_answers : mapping of str to str or None
-        The agencies' answers the response carried (None: no agency answered).
+    agency_answers : mapping of str to (str or sequence of str), or None
+        What each agency answered, by system (``STATE``, ``NGI``, ``IDENT``, ``LESC``; a
+        scenario's own name such as ``ICE`` is looked up too): one answer or several (LESC:
+        ``removable``, ``Level 1``, ``detainer``); a system that got no message is absent.
+        None: the agencies were not asked.
     """
 
     disposition: Disposition | None = None
     status: str | None = None
-    agency_answers: Mapping[str, str] | None = None
+    agency_answers: Mapping[str, str | Sequence[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -364,13 +368,29 @@ def _judge(x: Expectation, events: Sequence[ActionEvent], final: FinalState) -> 
         if x.done:
             return _result(x, Verdict.MISSED, "did not enrol the booking")
         return _result(x, Verdict.WRONG, "enrolled a booking that must not be enrolled")
-    # ExpectedAction.AGENCY
+    return _agency(x, final)
+
+
+#: Answers of an agency that failed: not the trainee's doing, so not scored.
+_FAILED = ("error", "timeout")
+
+
+def _agency(x: Expectation, final: FinalState) -> ExpectationResult:
+    if final.disposition is None:
+        return _result(
+            x, Verdict.MISSED, f"the booking never reached the agencies ({x.agency}: {x.answer})"
+        )
     if final.agency_answers is None:
         return _result(x, Verdict.NOT_SCORED, note="no agency answered this booking")
-    got = final.agency_answers.get(str(x.agency))
-    if got is not None and str(got).casefold() == str(x.answer).casefold():
+    got = final.agency_answers.get(str(x.system), final.agency_answers.get(str(x.agency)))
+    facts = (got,) if isinstance(got, str) else tuple(got or ())
+    folded = {str(f).casefold() for f in facts}
+    if str(x.answer).casefold() in folded:
         return _result(x, Verdict.RIGHT)
-    return _result(x, Verdict.WRONG, f"{x.agency} answered {got or 'nothing'}, not {x.answer}")
+    said = ", ".join(str(f) for f in facts) or "nothing"
+    if folded & set(_FAILED):
+        return _result(x, Verdict.NOT_SCORED, note=f"{x.agency} did not answer ({said})")
+    return _result(x, Verdict.WRONG, f"{x.agency} answered {said}, not {x.answer}")
 
 
 def _recapture(x: Expectation, events: Sequence[ActionEvent]) -> ExpectationResult:

@@ -4,16 +4,21 @@ the file, the key and the problem; the library has the scenarios issue 15 asks f
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
+from station.core.synth.holdings import Profile, holdings, profile
 from station.core.vocabulary import (
     Annotation,
     Disposition,
     ExpectedAction,
     FingerCondition,
+    Race,
+    Repository,
     Slap,
+    System,
 )
 from station.training import (
     NEW_PERSON,
@@ -56,8 +61,10 @@ R5 = "Dry"
 [demographics]
 last_name = "Marsh"
 [arrest]
-charges = ["burglary"]
-agency = "Metro PD"
+charges = ["pl140.25", "PL 155.25"]
+race = "w"
+ori = "NY0303000"
+smt = ["TAT L ARM"]
 [[expect]]
 action = "annotate"
 finger = "L4"
@@ -97,7 +104,16 @@ def test_a_full_scenario_is_read_into_frozen_values() -> None:
     assert (p.dirty_platen, p.disconnect_at, p.shares) == (True, 4, (("twin", ("L1",)),))
     assert p.fingers == {"L4": FingerCondition.AMPUTATED, "R5": FingerCondition.DRY}
     assert s.demographics == {"last_name": "Marsh"}
-    assert (s.arrest.charges, s.arrest.agency) == (("burglary",), "Metro PD")
+    assert s.arrest is not None
+    assert [c.code for c in s.arrest.charges] == ["PL140.25", "PL155.25"]
+    assert (s.arrest.race, s.arrest.oca, s.arrest.ori, s.arrest.smt) == (
+        Race.W,
+        "TR-FULL-1",  # the default arrest number: TR- and the id
+        "NY0303000",
+        ("TAT L ARM",),
+    )
+    arrest = s.arrest.on(dt.date(2026, 11, 30))
+    assert (arrest.date_of_arrest, arrest.level) == (dt.date(2026, 11, 30), 2)
     kinds = [e.action for e in s.expect]
     assert kinds == [
         ExpectedAction.ANNOTATE,
@@ -118,6 +134,20 @@ def test_a_full_scenario_is_read_into_frozen_values() -> None:
     ]
     assert s.max_points == 7
     assert "brief" not in s.trainee_view() and "id" not in s.trainee_view()
+    assert s.trainee_view()["charges"] == [
+        {
+            "description": "Burglary in the second degree",
+            "statute": "NY PL 140.25",
+            "level": 2,
+            "level_text": "Level 2",
+        },
+        {
+            "description": "Petit larceny",
+            "statute": "NY PL 155.25",
+            "level": 3,
+            "level_text": "Level 3",
+        },
+    ]
     with pytest.raises(dataclasses.FrozenInstanceError):
         s.title = "changed"  # type: ignore[misc]
 
@@ -171,6 +201,36 @@ def test_a_full_scenario_is_read_into_frozen_values() -> None:
         ),
         (("", "[demographics]\nshoe_size = '9'\n"), "[demographics] unknown key 'shoe_size'"),
         (("", "= broken"), "x.toml: is not valid TOML"),
+        (
+            ("", '[arrest]\ncharges = ["petit larceny"]\nrace = "W"\n'),
+            "x.toml: [arrest] charges #1: unknown offence code 'petit larceny'",
+        ),
+        (("", '[arrest]\ncharges = ["PL155.25"]\n'), "x.toml: [arrest] needs race"),
+        (("", '[arrest]\nrace = "W"\n'), "x.toml: [arrest] needs charges"),
+        (
+            ("", '[arrest]\ncharges = []\nrace = "W"\n'),
+            "[arrest] charges must be a list of offence codes",
+        ),
+        (
+            ("", '[arrest]\ncharges = ["PL155.25"]\nrace = "Z"\n'),
+            "x.toml: [arrest] race: Race must be one of",
+        ),
+        (
+            ("", '[arrest]\ncharges = ["PL155.25"]\nrace = "W"\nori = "NY03"\n'),
+            "x.toml: [arrest] ori: Arresting agency ORI must be 9 characters",
+        ),
+        (
+            ("", '[arrest]\ncharges = ["PL155.25", "pl155.25"]\nrace = "W"\n'),
+            "[arrest] charges: Charge 2: PL155.25 is charged twice",
+        ),
+        (
+            ("", '[arrest]\ncharges = ["PL155.25"]\nrace = "W"\nagency = "Metro PD"\n'),
+            "x.toml: [arrest] unknown key 'agency'",
+        ),
+        (
+            ("", '[[expect]]\naction = "agency"\nagency = "CIA"\nanswer = "Level 1"\n'),
+            "[[expect]] #1 unknown agency 'CIA'",
+        ),
     ],
 )
 def test_bad_files_are_refused_naming_file_key_and_problem(
@@ -219,6 +279,40 @@ def test_the_library_holds_the_issue_scenarios_each_with_actions() -> None:
     assert library["returning-alias"].demographics["last_name"] == "Marsh"
     assert library["transaction-file"].source == "transaction"
     assert library["first-arrest"].platen.person == NEW_PERSON
+
+
+def test_the_level_1_scenario_books_a_subject_with_a_level_1_conviction() -> None:
+    """The population's profiles decide who holds what: the Level 1 immigration scenario's
+    person is a non-citizen with a criminal history (profile ``both``) and a Level 1
+    conviction, IDENT holds them, and the booking is charged with a Level 1 offence."""
+    scenario = load_library()["level1-immigration"]
+    wanted = scenario.role(scenario.platen.person)
+    assert profile(wanted.subject, wanted.population) is Profile.BOTH
+    held = {h.repository: h for h in holdings(wanted.subject, wanted.population)}
+    assert Repository.FEDERAL_IMMIGRATION in held
+    convictions = {
+        a.level for h in held.values() for a in h.arrests if a.disposition == "convicted"
+    }
+    assert 1 in convictions
+    assert scenario.arrest is not None and scenario.arrest.on(dt.date(2026, 12, 1)).level == 1
+    [agency] = [e for e in scenario.expect if e.action is ExpectedAction.AGENCY]
+    assert (agency.agency, agency.system, agency.answer) == ("ICE", System.LESC, "Level 1")
+
+
+def test_every_library_arrest_books_and_every_brief_names_records_the_subject_has() -> None:
+    library = load_library()
+    for scenario in library.values():
+        if scenario.arrest is not None:  # the station's own check accepts it, today
+            assert scenario.arrest.on(dt.date.today()).charges, scenario.id
+    # The returning subject under an alias is held locally only (profile local-only).
+    alias = library["returning-alias"]
+    assert profile(alias.role("returning").subject) is Profile.LOCAL_ONLY
+    assert "local-only" in alias.brief
+    # The new people of the library are unknown to every agency.
+    for scenario in library.values():
+        if scenario.platen.person == NEW_PERSON:
+            assert scenario.platen.subject is not None
+            assert profile(scenario.platen.subject) is Profile.UNKNOWN, scenario.id
 
 
 def test_an_instructor_folder_adds_and_replaces_scenarios(tmp_path: Path) -> None:

@@ -3,6 +3,8 @@ its named mistake, the points and the time per step."""
 
 from __future__ import annotations
 
+import pytest
+
 from station.core.vocabulary import Disposition, TraineeAction, Verdict
 from station.training import parse_scenario
 from station.training.scoring import ActionEvent, FinalState, score
@@ -131,7 +133,11 @@ def test_nothing_done_is_missed_and_situations_that_never_arose_are_not_scored()
     assert by_label["reconnect"].verdict is Verdict.NOT_SCORED
     assert by_label["end with NO HIT"].mistake == "the booking never got a response (NO HIT)"
     assert by_label["do not enrol the booking"].verdict is Verdict.RIGHT
-    assert (result.points, result.max_points, result.disposition) == (1, 9, None)
+    # A booking never submitted never reached the agencies: the agency answer is missed.
+    assert by_label["ICE answers Level 1"].mistake == (
+        "the booking never reached the agencies (ICE: Level 1)"
+    )
+    assert (result.points, result.max_points, result.disposition) == (1, 10, None)
     # A good first print leaves nothing to recapture: not scored, not a mistake.
     good = _events((1.0, A.CAPTURE, {"finger": "R2", "level": 1}))
     recapture = score(SCENARIO, good, FinalState(), trainee="t").results[1]
@@ -152,3 +158,56 @@ def test_refused_actions_do_not_count() -> None:
     result = score(scenario, events, FinalState(), trainee="t")
     assert [r.verdict for r in result.results] == [Verdict.MISSED, Verdict.RIGHT]
     assert result.as_dict()["mistakes"] == ["did not enrol the booking"]
+
+
+AGENCY = parse_scenario(
+    'id = "a"\ntitle = "A"\n[platen]\nperson = "new"\nsubject = 6\n'
+    '[[expect]]\naction = "agency"\nagency = "ICE"\nanswer = "level 1"\npoints = 2\n'
+    '[[expect]]\naction = "agency"\nagency = "fbi"\nanswer = "ident"\n',
+    "a.toml",
+)
+
+
+@pytest.mark.parametrize(
+    ("answers", "verdicts", "mistakes", "note"),
+    [
+        # the runner's form: by system code, several answers each
+        (
+            {"NGI": ("ident",), "IDENT": ("match",), "LESC": ("removable", "Level 1", "detainer")},
+            [Verdict.RIGHT, Verdict.RIGHT],
+            (),
+            "",
+        ),
+        (
+            {"NGI": ("non-ident",), "LESC": ("not removable", "Level 2")},
+            [Verdict.WRONG, Verdict.WRONG],
+            (
+                "ICE answered not removable, Level 2, not level 1",
+                "fbi answered non-ident, not ident",
+            ),
+            "",
+        ),
+        # no IDENT match: LESC never got a query
+        (
+            {"NGI": ("ident",), "IDENT": ("no match",)},
+            [Verdict.WRONG, Verdict.RIGHT],
+            ("ICE answered nothing, not level 1",),
+            "",
+        ),
+        # an agency down is not the trainee's doing
+        (
+            {"NGI": ("ident",), "LESC": ("error", "ICE LESC: system unavailable")},
+            [Verdict.NOT_SCORED, Verdict.RIGHT],
+            (),
+            "ICE did not answer (error, ICE LESC: system unavailable)",
+        ),
+    ],
+)
+def test_agency_answers_are_scored_by_system(
+    answers: dict, verdicts: list, mistakes: tuple, note: str
+) -> None:
+    events = _events((3.0, A.SUBMIT, {"disposition": "HIT"}))
+    result = score(AGENCY, events, FinalState(Disposition.HIT, agency_answers=answers), trainee="t")
+    assert [r.verdict for r in result.results] == verdicts
+    assert result.mistakes == mistakes
+    assert result.results[0].note == note
