@@ -82,9 +82,9 @@ from .scoring import ActionEvent, FinalState, Score, score
 
 __all__ = [
     "RunResult",
-    "final_state",
     "agency_answers",
     "agency_detail",
+    "final_state",
     "person_of",
     "platen_for",
     "play",
