@@ -34,15 +34,16 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QToolBar, QWidget
 
-from station.core.vocabulary import SLAPS, Disposition, TraineeAction
+from station.core.vocabulary import SLAPS, Disposition, Role, TraineeAction
 from station.gallery import open_gallery
 from station.scanner import MockSettings
-from station.service import AccountService, Operator
+from station.service import Operator, seed
+from station.service.accounts import hash_password
 from station.training.actions import ActionScript, TraineeStep, load_actions
 from station.training.runner import platen_for, prepare, trainee_demographics
 from station.training.scenario import Scenario
 
-from .galleries import ADMIN_PASSWORD, ADMIN_USER, prepare_gallery, sign_in
+from .galleries import copy_gallery, sign_in
 from .pages import CaptureOutcome, Station
 
 __all__ = [
@@ -70,7 +71,7 @@ DEFAULT_SCENARIOS = (
     "amputated-finger",
     "scanner-failure",
 )
-#: The account the demo signs in as (officer and examiner), on its throw-away gallery only.
+#: The account the demo signs in as (officer, examiner, instructor), on its throw-away gallery only.
 DEMO_USER = "demo"
 
 #: Milliseconds the event loop runs between two checks of a condition.
@@ -234,10 +235,10 @@ def demo_gallery(
 ) -> tuple[Operator, dict[str, dict[str, int]]]:
     """Build the demo's throw-away gallery and sign in its ``demo`` account.
 
-    A kit gallery (:func:`~station.testing.galleries.prepare_gallery`: ``subjects`` seeded
-    subjects, or a copy of ``source``) with every role the scenarios need enrolled (the
-    training runner's :func:`~station.training.runner.prepare`, as its administrator) and a
-    ``demo`` account (officer and examiner) with a random password.
+    ``subjects`` freshly seeded subjects (as ``station seed``), or a copy of ``source``; a
+    ``demo`` account (officer, examiner and instructor, a random password; ``demo-demo`` if
+    the copy has a ``demo`` already) is added, and every role the scenarios need is enrolled
+    by the training runner's :func:`~station.training.runner.prepare` in its name.
 
     Parameters
     ----------
@@ -256,17 +257,30 @@ def demo_gallery(
     dict
         Per scenario id, the gallery subject id of each of its roles.
     """
-    path = prepare_gallery(path, subjects=subjects, source=source)
-    admin = sign_in(path, ADMIN_USER, ADMIN_PASSWORD)
+    path = Path(path)
+    if path.exists():
+        raise ValueError(f"{path} already exists: the demo gallery is built in a new file")
+    if source is not None:
+        copy_gallery(source, path)
+    else:
+        if subjects < 1:
+            raise ValueError(f"the demo gallery needs at least 1 subject, got {subjects}")
+        seed(path, subjects, workers=2)
     password = secrets.token_urlsafe(16)
-    roles: dict[str, dict[str, int]] = {}
     with open_gallery(path) as gallery:
-        for scenario in scenarios:
-            roles[scenario.id] = prepare(gallery, scenario, operator=admin)
-        AccountService(gallery).add_user(
-            admin, DEMO_USER, password, "officer,examiner", display_name="Demo officer"
+        name = DEMO_USER
+        while gallery.account(name) is not None:
+            name += "-demo"
+        gallery.add_account(
+            name,
+            display_name="Demo officer",
+            roles=frozenset((Role.OFFICER, Role.EXAMINER, Role.INSTRUCTOR)),
+            password_hash=hash_password(password),
         )
-    return sign_in(path, DEMO_USER, password), roles
+    operator = sign_in(path, name, password)
+    with open_gallery(path) as gallery:
+        roles = {s.id: prepare(gallery, s, operator=operator) for s in scenarios}
+    return operator, roles
 
 
 def caption_bar(window: QWidget) -> QLabel:

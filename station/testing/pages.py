@@ -335,6 +335,9 @@ class BookingPage(_Page):
         if self._page() == _NEW:
             raise NotReadyError(f"{self.title}: no booking is open to abandon")
         self.waiter.step(f"Abandon the booking: {reason}")
+        if not self.window.isActiveWindow():  # a closed dialog may leave no window active
+            self.window.activateWindow()
+            self._wait(self.window.isActiveWindow, "'stationWindow' not active")
         QTest.keyClick(
             self.window,
             Qt.Key.Key_N,
