@@ -218,9 +218,13 @@ class ScannerDriver(QObject):
         """Put a prepared person on the mock platen (a training scenario's, for the demo).
 
         It stays there until the officer chooses someone else (:meth:`set_platen`); the
-        settings' faults still apply on top of ``faults``.
+        settings' faults still apply on top of ``faults``. ``faults.disconnect_at`` counts the
+        placements from now (the scanner's count goes on from booking to booking).
         """
-        self._prepared = (subject, faults or ScannerFaults())
+        faults = faults or ScannerFaults()
+        if faults.disconnect_at is not None:
+            faults = replace(faults, disconnect_at=self.mock.placements + faults.disconnect_at)
+        self._prepared = (subject, faults)
         self.platen_key, self.platen_id, self.population = (
             PREPARED,
             subject.subject,

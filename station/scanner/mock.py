@@ -289,6 +289,11 @@ class MockScanner:
         return self.settings.fps
 
     @property
+    def placements(self) -> int:
+        """Placements so far (every :meth:`start` since the scanner was made)."""
+        return self._placements
+
+    @property
     def connected(self) -> bool:
         """True between :meth:`connect` and :meth:`disconnect` (or a disconnect fault)."""
         return self._connected

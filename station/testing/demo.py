@@ -456,6 +456,8 @@ class DemoPlayer:
             pass  # answered when the quality gate asked (see _captured)
         elif a is TraineeAction.CLEAN_PLATEN:
             station.capture.clean_platen()
+            say("Platen cleaned: residue on the glass would darken every print")
+            self.waiter.pause(self.waiter.pace)
         elif a is TraineeAction.RECONNECT:
             station.capture.reconnect()
         elif a is TraineeAction.SUBMIT:
@@ -500,9 +502,7 @@ class DemoPlayer:
         if outcome.slot in SLAPS:
             text = station.capture.sequence
             if text.startswith("✗"):
-                fingers = re.findall(r"\b[RL][1-5]\b", text)
-                swapped = " and ".join(dict.fromkeys(fingers)) if fingers else text
-                say(f"Sequence check: {swapped} swapped — the rolled prints are out of order")
+                say(_sequence_caption(text[1:].strip()))
                 self.waiter.pause(self.waiter.pace)
         finger = outcome.slot
         tries = 0
@@ -530,8 +530,22 @@ class DemoPlayer:
             return f"HIT: the subject was booked before as {top.name} (subject #{top.subject_id})"
         if disposition is Disposition.NO_HIT:
             return "NO HIT: no one in the gallery has these prints — a new subject"
+        if disposition is Disposition.REVIEW:
+            n = len(response.candidates)
+            return (
+                f"REVIEW: {n} candidate{'s' if n != 1 else ''} between the thresholds — "
+                "the examiner compares the prints and decides"
+            )
         detail = response.detail
         return f"{disposition}: {detail}" if detail else str(disposition)
+
+
+def _sequence_caption(message: str) -> str:
+    """The caption of a failed sequence check (``message``: the station's own words)."""
+    fingers = list(dict.fromkeys(re.findall(r"\b[RL][1-5]\b", message)))
+    if len(fingers) == 2 and "swap" in message.lower():
+        return f"Sequence check: {fingers[0]} and {fingers[1]} swapped — rolled out of order"
+    return message if message.startswith("Sequence check") else f"Sequence check: {message}"
 
 
 def _take(steps: list[TraineeStep], action: TraineeAction, finger: str) -> TraineeStep | None:
