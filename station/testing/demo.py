@@ -216,14 +216,21 @@ def right_actions(scenario: Scenario) -> ActionScript:
     Raises
     ------
     ValueError
-        The scenario has no file or no right action file.
+        The scenario has no file or no right action file, or it books from a transaction
+        file (the demo plays bookings captured at the window).
     """
     if scenario.path is None:
         raise ValueError(f"scenario {scenario.id} was not read from a file: no action file")
     path = scenario.path.with_name(f"{scenario.path.stem}.right.json")
     if not path.is_file():
         raise ValueError(f"scenario {scenario.id} has no right action file ({path.name})")
-    return load_actions(path)
+    script = load_actions(path)
+    if any(s.action is TraineeAction.IMPORT for s in script.steps):
+        raise ValueError(
+            f"scenario {scenario.id} books from a transaction file: the demo plays bookings "
+            "captured at the window"
+        )
+    return script
 
 
 def demo_gallery(
@@ -396,11 +403,6 @@ class DemoPlayer:
     def play_one(self, scenario: Scenario) -> DemoBooking:
         """Play one scenario's right actions; the booking's disposition (None: not submitted)."""
         script = right_actions(scenario)
-        if any(s.action is TraineeAction.IMPORT for s in script.steps):
-            raise ValueError(
-                f"scenario {scenario.id} books from a transaction file: the demo plays bookings "
-                "captured at the window"
-            )
         n = self._played.get(scenario.id, 0)
         self._played[scenario.id] = n + 1
         roles = self.roles.get(scenario.id, {})
