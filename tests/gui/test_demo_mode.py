@@ -49,8 +49,7 @@ def test_demo_plays_scenarios_with_captions_and_dispositions(demo_window):
         "Take the RS slap",
         "Sequence check: R2 and R3 swapped — rolled out of order",
         "Abandon the booking: sequence check: R2 and R3 rolled out of order",
-        "Scenario: Dry skin that needs recapture — right: recapture R2 after the poor first "
-        "print",
+        "Scenario: Dry skin that needs recapture — right: recapture R2 after the poor first print",
         "R2 graded level 5: the station asks for a recapture",
         "Recapture R2 now",
         "Submit the booking for search",
