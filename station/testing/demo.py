@@ -432,6 +432,12 @@ class DemoPlayer:
                 disposition = result
         booking = DemoBooking(scenario.id, disposition)
         self.run.bookings.append(booking)
+        log.info(
+            "demo: booking %d (%s) done, RSS %.1f MiB",
+            len(self.run.bookings),
+            scenario.id,
+            rss_bytes() / 2**20,
+        )
         return booking
 
     def _do(
