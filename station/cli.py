@@ -447,6 +447,28 @@ def _build_parser() -> argparse.ArgumentParser:
     train.add_argument("--briefs", action="store_true", help="scenarios: show the briefs")
     train.add_argument("--device-seed", type=int, default=0, help="run: mock scanner seed")
     train.add_argument("--json", action="store_true", help="print JSON for scripts")
+    demo = sub.add_parser(
+        "demo",
+        help="demo mode: the window plays training scenarios by itself, with captions",
+        description="Open the window on a throw-away gallery (4 seeded subjects, or a copy of "
+        "--gallery) signed in as a 'demo' account, and play each scenario's right actions "
+        "through the window at a watchable pace, a caption bar saying what happens and why. "
+        "Any key or click hands the station back to a person. Prints the memory (RSS) at the "
+        "start and end and the bookings played.",
+    )
+    demo.add_argument("scenario", nargs="*", help="scenario ids (default: a sample of the library)")
+    demo.add_argument(
+        "--pace", type=float, default=2.0, metavar="SECONDS", help="seconds per step (2)"
+    )
+    demo.add_argument("--loop", action="store_true", help="play the scenarios again and again")
+    demo.add_argument(
+        "--duration",
+        type=float,
+        metavar="SECONDS",
+        help="stop starting bookings after this long, then close (implies --loop)",
+    )
+    demo.add_argument("--gallery", type=Path, help="copy this gallery (read only) for the demo")
+    demo.add_argument("--scenarios", type=Path, metavar="DIR", help="more scenario files")
     return parser
 
 
@@ -1447,6 +1469,23 @@ def _train_report(args: argparse.Namespace, path: Path, library: dict[str, Scena
     return 0
 
 
+def _cmd_demo(args: argparse.Namespace) -> int:
+    """``station demo [SCENARIO ...] [--pace S] [--loop] [--duration S]``."""
+    from .testing.demo import run_demo
+
+    if args.gallery is not None and not args.gallery.is_file():
+        raise CommandError(f"no gallery at {args.gallery}")
+    run = run_demo(
+        args.scenario,
+        pace=args.pace,
+        loop=args.loop,
+        duration=args.duration,
+        gallery=args.gallery,
+        folder=args.scenarios,
+    )
+    return 0 if run.bookings or run.handed_back else 1
+
+
 def _open_window(args: argparse.Namespace) -> int:
     """``station`` alone opens the booking window; ``--offscreen-shot DIR`` takes pictures."""
     if args.offscreen_shot is not None:
@@ -1499,6 +1538,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "agencies": _cmd_agencies,
             "jms": _cmd_jms,
             "train": _cmd_train,
+            "demo": _cmd_demo,
         }
         return commands[args.command](args)
     except AuthError as exc:

@@ -52,6 +52,9 @@ PLATEN_CHOICES: dict[str, str] = {
     "disconnect": "Scenario: scanner disconnects",
 }
 
+#: The platen key of a person put there by :meth:`ScannerDriver.set_platen_subject`.
+PREPARED = "prepared"
+
 
 def error_kind(exc: BaseException) -> str:
     """Short kind of a capture error: disconnected, timeout, empty, scanner or internal."""
@@ -117,6 +120,7 @@ class ScannerDriver(QObject):
         self.platen_id = 0
         self.population = 0
         self.base_faults = ScannerFaults()
+        self._prepared: tuple[PlatenSubject, ScannerFaults] | None = None
         self._timer = QTimer(self)
         self._timer.setObjectName("previewTimer")
         self._timer.timeout.connect(self._tick)
@@ -208,9 +212,31 @@ class ScannerDriver(QObject):
         self.platen_key, self.platen_id, self.population = key, synthetic_id, population
         self._apply_platen(force=changed)
 
+    def set_platen_subject(
+        self, subject: PlatenSubject, faults: ScannerFaults | None = None
+    ) -> None:
+        """Put a prepared person on the mock platen (a training scenario's, for the demo).
+
+        It stays there until the officer chooses someone else (:meth:`set_platen`); the
+        settings' faults still apply on top of ``faults``. ``faults.disconnect_at`` counts the
+        placements from now (the scanner's count goes on from booking to booking).
+        """
+        faults = faults or ScannerFaults()
+        if faults.disconnect_at is not None:
+            faults = replace(faults, disconnect_at=self.mock.placements + faults.disconnect_at)
+        self._prepared = (subject, faults)
+        self.platen_key, self.platen_id, self.population = (
+            PREPARED,
+            subject.subject,
+            subject.population,
+        )
+        self._apply_platen(force=True)
+
     def _apply_platen(self, *, force: bool) -> None:
         key, k, pop = self.platen_key, self.platen_id, self.population
-        if key == "gallery":
+        if key == PREPARED and self._prepared is not None:
+            subject, faults = self._prepared
+        elif key == "gallery":
             subject, faults = PlatenSubject.gallery(k, pop), ScannerFaults()
         elif key == "new":
             subject, faults = PlatenSubject.new(k, pop), ScannerFaults()

@@ -27,6 +27,7 @@ Examples
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, NamedTuple
@@ -199,6 +200,11 @@ class Rendered(NamedTuple):
     degradation: float | None
 
 
+#: Captures whose ground truth :attr:`MockScanner.history` keeps (the latest booking: 13 slots
+#: and retakes).
+HISTORY_SIZE = 16
+
+
 class CaptureLog(NamedTuple):
     """A capture with the ground truth of what was on the platen."""
 
@@ -265,7 +271,9 @@ class MockScanner:
         self.settings = settings or DEFAULT_SETTINGS
         self.faults = faults or ScannerFaults()
         self.seed = seed
-        self.history: list[CaptureLog] = []
+        # the ground truth of the latest captures only: a window left running (a demo loop)
+        # would otherwise keep every print it ever took
+        self.history: deque[CaptureLog] = deque(maxlen=HISTORY_SIZE)
         self._clock = clock
         self._connected = False
         self._subject = subject
@@ -287,6 +295,11 @@ class MockScanner:
     def fps(self) -> float:
         """Nominal preview frame rate (frames per second)."""
         return self.settings.fps
+
+    @property
+    def placements(self) -> int:
+        """Placements so far (every :meth:`start` since the scanner was made)."""
+        return self._placements
 
     @property
     def connected(self) -> bool:

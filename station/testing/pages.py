@@ -327,6 +327,31 @@ class BookingPage(_Page):
         self._wait(lambda: not button.isEnabled(), "button 'enrollButton' still enabled")
         return self._text("dispositionBanner")
 
+    def abandon(self, reason: str) -> None:
+        """Abandon the open booking (New booking, Ctrl+Shift+N, then Abandon with the reason):
+        it is closed as cancelled and the form is empty again."""
+        if not reason:
+            raise ValueError("booking.abandon: the reason is recorded: give one")
+        if self._page() == _NEW:
+            raise NotReadyError(f"{self.title}: no booking is open to abandon")
+        self.waiter.step(f"Abandon the booking: {reason}")
+        if not self.window.isActiveWindow():  # a closed dialog may leave no window active
+            self.window.activateWindow()
+            self._wait(self.window.isActiveWindow, "'stationWindow' not active")
+        QTest.keyClick(
+            self.window,
+            Qt.Key.Key_N,
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+        )
+        if self._page() != _NEW:  # a booking with prints asks Keep open / Abandon / Cancel
+            dialog = self._dialog("leaveBookingDialog")
+            edit = dialog.findChild(QLineEdit, "abandonReasonEdit")
+            if edit is None:
+                raise NotReadyError(f"{self.title}: no 'abandonReasonEdit' in the dialog")
+            self._type(edit, reason)
+            self._click("abandonButton", within=dialog)
+        self._wait(lambda: self._page() == _NEW, "'abandonButton' did not open New booking")
+
     def _to_new_booking(self) -> None:
         if self._page() == _NEW:
             return
@@ -463,6 +488,14 @@ class CapturePage(_Page):
         self.waiter.step("Leave the print as it is")
         QTest.keyClick(dialog, Qt.Key.Key_Escape)
         self._wait(lambda: not dialog.isVisible(), "'qualityGateDialog' still open")
+
+    def clean_platen(self) -> None:
+        """Press Clean platen (``cleanPlatenButton``): the residue is wiped off the glass."""
+        self._on_capture()
+        self.waiter.step("Clean the platen")
+        self._click("cleanPlatenButton")
+        panel = self._find(QWidget, "dirtyPlatenPanel")
+        self._wait(lambda: not panel.isVisible(), "'dirtyPlatenPanel' still shown")
 
     def reconnect(self) -> None:
         """Press Reconnect after a scanner disconnect."""

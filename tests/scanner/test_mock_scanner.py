@@ -282,3 +282,12 @@ def test_segmenter_finds_the_composed_fingers(slaps: dict[str, Capture], code: s
     boxes = segment_slap(capture.image, len(capture.segments))
     for box, (finger, truth) in zip(boxes, capture.segments, strict=True):
         assert _iou(box, truth) > 0.5, (finger, box, truth)
+
+
+def test_history_keeps_only_the_latest_captures():
+    # a window left running (station demo --loop) must not keep every print it took
+    scanner = _scanner()
+    captures = [scanner.capture("R1", "flat") for _ in range(mock.HISTORY_SIZE + 2)]
+    assert len(scanner.history) == mock.HISTORY_SIZE
+    assert scanner.history[0].capture is captures[2]
+    assert scanner.history[-1].capture is captures[-1]
