@@ -298,7 +298,8 @@ class MockScanner:
 
     @property
     def placements(self) -> int:
-        """Placements so far (every :meth:`start` since the scanner was made)."""
+        """Placements so far (every :meth:`start` since the scanner was made; what
+        ``disconnect_at`` counts)."""
         return self._placements
 
     @property
@@ -320,11 +321,6 @@ class MockScanner:
     def clean_platen(self) -> None:
         """Wipe the platen: clears the dirty-platen fault."""
         self.faults = replace(self.faults, dirty_platen=False)
-
-    @property
-    def placements(self) -> int:
-        """Placements started since the scanner was made (what ``disconnect_at`` counts)."""
-        return self._placements
 
     @property
     def subject(self) -> PlatenSubject | None:
