@@ -297,6 +297,7 @@ class ReplayKind(_Code):
     DECISION = "decision"
     ENROL = "enrol"
     CLOSE = "close"
+    AGENCIES = "agencies"  # sent to (or resubmitted to) the Secure Communities agencies
     OTHER = "other"
 
 

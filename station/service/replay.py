@@ -66,6 +66,8 @@ _KINDS: Mapping[str, ReplayKind] = {
     "enrol new subject": ReplayKind.ENROL,
     "close booking": ReplayKind.CLOSE,
     "abandon booking": ReplayKind.CLOSE,
+    "send to agencies": ReplayKind.AGENCIES,
+    "resubmit to agency": ReplayKind.AGENCIES,
 }
 
 
@@ -284,6 +286,11 @@ def _step_text(
     if kind is ReplayKind.ENROL:
         what = "an encounter of" if action == "enrol encounter" else "new subject"
         return f"Enrolled as {what} #{subject_id} ({detail.get('prints', 0)} prints)"
+    if kind is ReplayKind.AGENCIES:
+        if action == "resubmit to agency":
+            system, old = detail.get("system", "?"), detail.get("replaces", "?")
+            return f"Resubmitted to {system} (replacing {old})"
+        return f"Sent to the agencies: {', '.join(map(str, detail.get('systems') or []))}"
     if kind is ReplayKind.CLOSE:
         return f"{action.capitalize()}: {detail.get('reason', '')}".rstrip(": ")
     return action

@@ -110,7 +110,7 @@ def enrol_synthetic(
     existing = gallery.subject_by_synthetic(subject, population)
     if existing is not None:
         return int(existing)
-    _, prints = _render_subject((subject, population))
+    _, prints, _cpu = _render_subject((subject, population))
     _enrol(gallery, subject, population, prints, actor)
     enrolled = gallery.subject_by_synthetic(subject, population)
     assert enrolled is not None
