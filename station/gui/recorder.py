@@ -23,7 +23,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QTableWidget
 
 from station.core.disposition import DispositionPolicy
 from station.core.synth.holdings import holdings
@@ -155,7 +156,9 @@ class BookingRecorder(QObject):
             self._awaiting = True
         elif kind == "decide":
             verb = "confirm" if data["decision"] == "confirm" else "reject"
-            self.lines.append(f"response.{verb}({int(data['subject'])}, reason={data['reason']!r})")
+            # By the name listed: the replay's gallery numbers its subjects its own way.
+            who = self._candidate_name(int(data["subject"]))
+            self.lines.append(f"response.{verb}({who!r}, reason={data['reason']!r})")
             self._assert_disposition()
         elif kind == "undo":
             self.lines.append(f"response.undo(reason={data['reason']!r})")
@@ -166,6 +169,15 @@ class BookingRecorder(QObject):
             self.lines.append("response.recapture_listed()")
         elif kind == "unrecorded":
             self.lines.append(f"# not recorded: {data['what']} (replay differs from here)")
+
+    def _candidate_name(self, subject: int) -> str | int:
+        """The name ``candidateTable`` lists for ``subject`` (its id when it is not listed)."""
+        table = self.window.response_page.findChild(QTableWidget, "candidateTable")
+        for row in range(table.rowCount() if table is not None else 0):
+            item = table.item(row, 4)
+            if item is not None and item.data(Qt.ItemDataRole.UserRole) == subject:
+                return table.item(row, 1).text()
+        return subject
 
     def _flush_open(self) -> None:
         if self._open is None:

@@ -614,12 +614,14 @@ class ResponsePage(_Page):
             )
         return rows
 
-    def confirm(self, candidate: Candidate | int, *, reason: str) -> Disposition:
-        """The examiner confirms ``candidate`` (a :class:`Candidate` or its subject id)."""
+    def confirm(self, candidate: Candidate | int | str, *, reason: str) -> Disposition:
+        """The examiner confirms ``candidate``: a :class:`Candidate`, its subject id, or its
+        name as listed (``"JACKSON, DIEGO"``: what a recording writes, since another gallery
+        numbers its subjects differently)."""
         return self._decide("confirmMatchButton", candidate, reason)
 
-    def reject(self, candidate: Candidate | int, *, reason: str) -> Disposition:
-        """The examiner rejects ``candidate`` (a :class:`Candidate` or its subject id)."""
+    def reject(self, candidate: Candidate | int | str, *, reason: str) -> Disposition:
+        """The examiner rejects ``candidate`` (as for :meth:`confirm`)."""
         return self._decide("rejectMatchButton", candidate, reason)
 
     def undo(self, *, reason: str) -> Disposition:
@@ -640,9 +642,16 @@ class ResponsePage(_Page):
         self._wait(lambda: self._page() == _CAPTURE, "'recaptureListedButton' did not open Capture")
         return [code for code in FINGERS if re.search(rf"\b{code}\b", listed)]
 
-    def _decide(self, button: str, candidate: Candidate | int, reason: str) -> Disposition:
+    def _decide(self, button: str, candidate: Candidate | int | str, reason: str) -> Disposition:
         if not reason:
             raise ValueError("the examiner's decision needs a reason")
+        if isinstance(candidate, str):
+            named = [c for c in self.candidates if c.name == candidate]
+            if not named:
+                raise NotReadyError(
+                    f"{self.title}: no candidate named {candidate!r} in 'candidateTable'"
+                )
+            candidate = named[0]
         subject = candidate.subject_id if isinstance(candidate, Candidate) else int(candidate)
         table = self._find(QTableWidget, "candidateTable")
         row = next(

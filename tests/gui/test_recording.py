@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel
 
@@ -48,6 +49,12 @@ def test_recorded_review_booking_replays_to_the_same_dispositions(
     match = officer.find(QLabel, "matchScoreLabel")
     qtbot.waitUntil(lambda: "matched minutiae" in match.text(), timeout=WAIT)
     subject = officer.window.response_page.selected_subject()
+    table = officer.window.response_page.candidates
+    listed = next(
+        table.item(r, 1).text()
+        for r in range(table.rowCount())
+        if table.item(r, 4).data(Qt.ItemDataRole.UserRole) == subject
+    )
     officer.decide("confirmMatchButton", "ridge detail agrees")
     assert officer.banner().startswith("HIT — ")
     action.trigger()  # Record off: the file is complete
@@ -83,7 +90,7 @@ def test_recorded_review_booking_replays_to_the_same_dispositions(
         "capture.roll('L5')",
         "booking.submit()",
         "assert response.disposition == 'REVIEW'",
-        f"response.confirm({subject}, reason='ridge detail agrees')",
+        f"response.confirm({listed!r}, reason='ridge detail agrees')",
         "assert response.disposition == 'HIT'",
     ]
     assert "pytest.mark.station_gallery(subjects=4, population=0)" in text
