@@ -3,9 +3,11 @@
 Two stages:
 
 1. **Pre-selection.** Every gallery template has a fixed-length pair-geometry vector
-   (:mod:`station.core.match.index`), stacked per finger position into one matrix. A probe
-   finger scores every enrolled subject with one matrix-vector product; the probe's fingers
-   are fused by summing, and the best ``shortlist`` subjects go on.
+   (:mod:`station.core.match.index`), stored per finger position as one byte per value
+   (:func:`quantise`: 512 bytes and a float scale a finger). A probe finger scores every
+   enrolled subject with one pass of a compiled integer dot product
+   (:mod:`._preselect`); the probe's fingers are fused by summing, and the best
+   ``shortlist`` subjects go on (ties broken by subject order).
 2. **Re-scoring.** The full matcher compares each probe finger with the same finger of every
    shortlisted subject; the fused score is the sum of the finger scores (the sum rule; a
    finger missing on either side, amputated or not printed, simply adds nothing). Candidates
@@ -14,6 +16,13 @@ Two stages:
 
 The share of the gallery that reaches stage 2 is the penetration rate; a true mate left out by
 stage 1 is a pre-selection miss (both are measured by ``station bench``).
+
+The two stages are also public (:meth:`SearchGallery.shortlist`, :meth:`SearchGallery.rescore`,
+:func:`rank`) so that a gallery split into shards (``station.service.cluster``) gives exactly
+the candidates of one process: every shard sends its own best ``shortlist`` subjects, the
+client keeps the best ``shortlist`` of those, the shards re-score them and the client ranks.
+Stage-1 scores are exact integer sums times per-entry scales, so a subject scores the same in
+any shard.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
@@ -29,7 +39,7 @@ from ..vocabulary import FINGERS, validate_finger
 from .index import descriptor, descriptor_size
 from .params import DEFAULT_PARAMETERS, MatchParameters
 
-__all__ = ["Candidate", "SearchGallery", "search"]
+__all__ = ["Candidate", "SearchGallery", "quantise", "rank", "search"]
 
 
 @dataclass(frozen=True)
@@ -57,14 +67,66 @@ class Candidate:
     preselection: float = 0.0
 
 
+def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Descriptors as bytes: each row scaled so its largest value is 255, then rounded.
+
+    Parameters
+    ----------
+    vectors : (N, D) ndarray
+        Non-negative stage-1 descriptors.
+
+    Returns
+    -------
+    codes : (N, D) ndarray of uint8
+    scales : (N,) ndarray of float32
+        ``vectors ≈ codes × scales[:, None]`` (a row of zeros has scale 0).
+
+    Examples
+    --------
+    >>> codes, scales = quantise(np.array([[0.0, 0.5, 1.0]]))
+    >>> codes.tolist(), float(scales[0] * 255)
+    ([[0, 128, 255]], 1.0)
+    """
+    v = np.asarray(vectors, np.float32)
+    if v.ndim != 2:
+        raise ValueError(f"expected an (N, D) array of descriptors, got shape {v.shape}")
+    if v.size and float(v.min()) < 0:
+        raise ValueError("stage-1 descriptors are histograms: no value may be negative")
+    top = v.max(axis=1) if v.shape[1] else np.zeros(len(v), np.float32)
+    scales = (top / 255).astype(np.float32)
+    safe = np.where(scales > 0, scales, 1).astype(np.float32)
+    codes = np.clip(np.rint(v / safe[:, None]), 0, 255).astype(np.uint8)
+    return codes, scales
+
+
+_accumulate: Any = None
+
+
+def _kernel() -> Any:
+    global _accumulate
+    if _accumulate is None:  # numba's import is deferred to the first search
+        from ._preselect import accumulate
+
+        _accumulate = accumulate
+    return _accumulate
+
+
 class _Finger:
-    """The gallery's templates of one finger position: vectors stacked, grown in chunks."""
+    """The gallery's templates of one finger position: quantised descriptors, grown in chunks."""
 
     def __init__(self, dim: int) -> None:
         self.rows = np.zeros(0, np.int64)  # subject row of each entry
-        self.vectors = np.zeros((0, dim), np.float32)
+        self.codes = np.zeros((0, dim), np.uint8)
+        self.scales = np.zeros(0, np.float32)
         self.templates: list[Template | bytes] = []  # bytes: serialised, parsed on first use
         self._size = 0
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the stage-1 arrays and the stored templates' serialisations."""
+        n = self._size
+        stored = sum(len(t) for t in self.templates if isinstance(t, bytes))
+        return n * (self.codes.shape[1] + 4 + 8) + stored
 
     def template(self, slot: int) -> Template:
         item = self.templates[slot]
@@ -79,30 +141,39 @@ class _Finger:
         """Append many entries at once; returns the first new slot."""
         first = self._size
         n = len(rows)
+        codes, scales = quantise(vectors)
         self.rows = np.concatenate([self.rows[:first], np.asarray(rows, np.int64)])
-        self.vectors = np.concatenate([self.vectors[:first], np.asarray(vectors, np.float32)])
+        self.codes = np.concatenate([self.codes[:first], codes])
+        self.scales = np.concatenate([self.scales[:first], scales])
         self.templates.extend(templates)
         self._size = first + n
         return first
+
+    def set(self, slot: int, vector: np.ndarray) -> None:
+        codes, scales = quantise(vector[None, :])
+        self.codes[slot], self.scales[slot] = codes[0], scales[0]
 
     def add(self, row: int, vector: np.ndarray, template: Template | bytes) -> None:
         if self._size == len(self.rows):
             grow = max(1024, len(self.rows))
             self.rows = np.concatenate([self.rows, np.full(grow, -1, np.int64)])
-            self.vectors = np.vstack(
-                [self.vectors, np.zeros((grow, self.vectors.shape[1]), np.float32)]
-            )
+            self.codes = np.vstack([self.codes, np.zeros((grow, self.codes.shape[1]), np.uint8)])
+            self.scales = np.concatenate([self.scales, np.zeros(grow, np.float32)])
         self.rows[self._size] = row
-        self.vectors[self._size] = vector
+        self.set(self._size, vector)
         self.templates.append(template)
         self._size += 1
 
-    def scores(self, vector: np.ndarray, subjects: int) -> np.ndarray:
-        """Stage-1 score of every subject (0 for subjects without this finger)."""
-        out = np.zeros(subjects, np.float32)
+    def accumulate(self, vector: np.ndarray, out: np.ndarray) -> None:
+        """Add every entry's stage-1 score to its subject's total in ``out`` (float64)."""
         n = self._size
-        out[self.rows[:n]] = self.vectors[:n] @ vector
-        return out
+        if n == 0:
+            return
+        codes, scales = quantise(vector[None, :])
+        _kernel()(
+            self.codes[:n], self.scales[:n], self.rows[:n], codes[0].astype(np.int32),
+            float(scales[0]), out,
+        )  # fmt: skip
 
 
 class SearchGallery:
@@ -129,6 +200,7 @@ class SearchGallery:
         self._dim = descriptor_size(self.params)
         self._subjects: list[Hashable] = []
         self._row: dict[Hashable, int] = {}
+        self._keys: list[int] = []  # tie-break order of each row (a shard: global order)
         self._fingers: dict[str, _Finger] = {f: _Finger(self._dim) for f in FINGERS}
         self._where: dict[tuple[int, str], int] = {}
         for subject, finger, template in entries:
@@ -148,12 +220,22 @@ class SearchGallery:
     def template_count(self) -> int:
         return len(self._where)
 
-    def _subject_row(self, subject: Hashable) -> int:
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the stage-1 arrays and stored template serialisations.
+
+        Templates enrolled as :class:`Template` objects (not bytes) and Python's own object
+        overhead are not counted.
+        """
+        return sum(f.nbytes for f in self._fingers.values())
+
+    def _subject_row(self, subject: Hashable, key: int | None = None) -> int:
         row = self._row.get(subject)
         if row is None:
             row = len(self._subjects)
             self._subjects.append(subject)
             self._row[subject] = row
+            self._keys.append(row if key is None else int(key))
         return row
 
     def add(
@@ -193,7 +275,7 @@ class SearchGallery:
             self._where[(row, finger)] = index._size
             index.add(row, vector, template)
         else:
-            index.vectors[slot] = vector
+            index.set(slot, vector)
             index.templates[slot] = template
 
     def add_many(
@@ -202,16 +284,28 @@ class SearchGallery:
         fingers: list[str],
         templates: list[Template | bytes],
         vectors: np.ndarray,
+        *,
+        keys: list[int] | None = None,
     ) -> None:
         """Enrol many fingers at once (the gallery's start-up path).
 
         The same as calling :meth:`add` for each entry, in order, with its vector; much
-        faster for large galleries.
+        faster for large galleries. ``keys`` (one per entry) sets the tie-break order of
+        subjects new to the gallery (default: the order they arrive in); a shard of a larger
+        gallery passes the subjects' places in the whole gallery.
         """
         if not len(subjects) == len(fingers) == len(templates) == len(vectors):
             raise ValueError("subjects, fingers, templates and vectors must have one length")
+        if keys is not None and len(keys) != len(subjects):
+            raise ValueError("keys must have one entry per subject entry")
         vectors = np.asarray(vectors, np.float32).reshape(len(subjects), self._dim)
-        rows = np.array([self._subject_row(s) for s in subjects], np.int64)
+        rows = np.array(
+            [
+                self._subject_row(s, None if keys is None else keys[n])
+                for n, s in enumerate(subjects)
+            ],
+            np.int64,
+        )
         codes = [validate_finger(f) for f in fingers]
         last: dict[tuple[int, str], int] = {}  # a repeated finger: the later entry wins
         for n, key in enumerate(zip(rows.tolist(), codes, strict=True)):
@@ -242,12 +336,60 @@ class SearchGallery:
 
     def preselect(self, probe: Mapping[str, Template]) -> np.ndarray:
         """Stage-1 fused score of every subject, in gallery order."""
-        total = np.zeros(len(self._subjects), np.float32)
+        total = np.zeros(len(self._subjects), np.float64)
         for finger, template in probe.items():
             vector = descriptor(template, self.params)
             if vector.any():
-                total += self._fingers[finger].scores(vector, len(self._subjects))
+                self._fingers[finger].accumulate(vector, total)
         return total
+
+    def shortlist(
+        self, probe: Mapping[str, Template], count: int
+    ) -> list[tuple[float, int, Hashable]]:
+        """Stage 1: the best ``count`` subjects as ``(stage-1 score, order key, subject)``.
+
+        Best first; equal scores in gallery order (a shard's order key is the subject's
+        place in the whole gallery). The same as the first ``count`` subjects of a stable
+        sort of :meth:`preselect`, without sorting the whole gallery.
+        """
+        if count < 1:
+            raise ValueError(f"count must be at least 1, got {count}")
+        probe = _check_probe(probe)
+        if not probe or not self._subjects:
+            return []
+        scores = self.preselect(probe)
+        keys = np.asarray(self._keys, np.int64)
+        if count < len(scores):
+            kth = np.partition(-scores, count - 1)[count - 1]
+            pool = np.flatnonzero(-scores <= kth)
+        else:
+            pool = np.arange(len(scores))
+        pool = pool[np.lexsort((keys[pool], -scores[pool]))][:count]
+        return [(float(scores[r]), int(keys[r]), self._subjects[int(r)]) for r in pool]
+
+    def rescore(
+        self, probe: Mapping[str, Template], subjects: Iterable[Hashable]
+    ) -> list[tuple[float, int, Hashable, dict[str, float]]]:
+        """Stage 2: the full matcher's scores of enrolled subjects against the probe.
+
+        Returns ``(fused score, order key, subject, finger scores)`` per subject, in the
+        order given; subjects not in this gallery are skipped (a shard re-scores its own).
+        """
+        from . import compare
+
+        probe = _check_probe(probe)
+        out = []
+        for subject in subjects:
+            row = self._row.get(subject)
+            if row is None:
+                continue
+            scores = {}
+            for finger, template in probe.items():
+                enrolled = self.template(subject, finger)
+                if enrolled is not None:
+                    scores[finger] = compare(template, enrolled)
+            out.append((sum(scores.values()), self._keys[row], subject, scores))
+        return out
 
 
 def _check_probe(probe: Mapping[str, Template]) -> dict[str, Template]:
@@ -285,29 +427,40 @@ def search(
     candidates : list of Candidate
         Ranked by fused score; empty when the probe or the gallery is empty.
     """
-    from . import compare
-
     probe = _check_probe(probe)
-    if not probe or len(gallery) == 0:
-        return []
     shortlist = gallery.params.shortlist if shortlist is None else int(shortlist)
     if shortlist < 1 or limit < 1:
         raise ValueError("shortlist and limit must be at least 1")
-    first = gallery.preselect(probe)
-    count = min(shortlist, len(first))
-    # Best first; stable on ties so the order never depends on anything but the data.
-    order = np.argsort(-first, kind="stable")[:count]
-    candidates = []
-    for row in order:
-        subject = gallery._subjects[int(row)]
-        scores = {}
-        for finger, template in probe.items():
-            enrolled = gallery.template(subject, finger)
-            if enrolled is not None:
-                scores[finger] = compare(template, enrolled)
-        candidates.append((sum(scores.values()), int(row), subject, scores, float(first[row])))
-    candidates.sort(key=lambda c: (-c[0], c[1]))
+    if not probe or len(gallery) == 0:
+        return []
+    first = gallery.shortlist(probe, shortlist)
+    return rank(first, gallery.rescore(probe, [s for _, _, s in first]), limit=limit)
+
+
+def rank(
+    first: Iterable[tuple[float, int, Hashable]],
+    scored: Iterable[tuple[float, int, Hashable, dict[str, float]]],
+    *,
+    limit: int,
+) -> list[Candidate]:
+    """Rank re-scored subjects: best fused score first, equal scores by order key.
+
+    Parameters
+    ----------
+    first : iterable of (float, int, hashable)
+        The shortlist, as :meth:`SearchGallery.shortlist` gives it (for the stage-1 score).
+    scored : iterable of (float, int, hashable, dict)
+        :meth:`SearchGallery.rescore`'s results, from one gallery or from its shards.
+    limit : int
+        Candidates returned.
+
+    Returns
+    -------
+    candidates : list of Candidate
+    """
+    stage1 = {subject: score for score, _, subject in first}
+    ordered = sorted(scored, key=lambda c: (-c[0], c[1]))
     return [
-        Candidate(subject, float(total), MappingProxyType(scores), rank, pre)
-        for rank, (total, _, subject, scores, pre) in enumerate(candidates[:limit], start=1)
+        Candidate(subject, float(total), MappingProxyType(scores), n, stage1.get(subject, 0.0))
+        for n, (total, _, subject, scores) in enumerate(ordered[:limit], start=1)
     ]
