@@ -89,10 +89,10 @@ def test_fewer_than_two_minutiae_give_zeros() -> None:
 
 
 def test_quantise_keeps_each_row_to_half_a_step() -> None:
-    vectors = np.array([[0.0, 0.2, 0.4], [0.0, 0.0, 0.0], [1.0, 0.5, 0.25]], np.float32)
+    vectors = np.array([[0.0, 0.2, 0.4], [0.0, 0.0, 0.0], [1.0, 100 / 255, 10 / 255]], np.float32)
     codes, scales = quantise(vectors)
     assert codes.dtype == np.uint8 and codes.tolist()[1] == [0, 0, 0]
-    assert codes[0].tolist() == [0, 128, 255] and codes[2].tolist() == [255, 128, 64]
+    assert codes[0].tolist() == [0, 128, 255] and codes[2].tolist() == [255, 100, 10]
     assert scales[1] == 0
     assert np.abs(codes * scales[:, None] - vectors).max() <= scales.max() / 2 + 1e-7
 
