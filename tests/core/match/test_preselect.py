@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from station.core.angles import wrap_angle
-from station.core.match import SearchGallery
+from station.core.match import SearchGallery, compare
 from station.core.match.index import descriptor
 from station.core.match.params import DEFAULT_PARAMETERS, MatchParameters
 from station.core.match.search import quantise, rank
@@ -125,6 +125,6 @@ def test_shortlist_breaks_ties_by_order_key_and_skips_sorting_the_rest() -> None
     assert [s for _, _, s, _ in scored] == ["a", "c"]
     ranked = rank(top, scored, limit=5)
     assert [c.subject for c in ranked] == ["c", "a"]  # equal scores: order key
-    assert ranked[0].score == pytest.approx(1.0) and ranked[0].preselection == top[0][0]
+    assert ranked[0].score == pytest.approx(compare(same, same)) and ranked[0].preselection == top[0][0]
     with pytest.raises(ValueError, match="count"):
         gallery.shortlist({"R1": same}, 0)
