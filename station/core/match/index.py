@@ -8,9 +8,10 @@ many pairs, so their vectors point the same way; the dot product of two vectors 
 similarity (one matrix-vector product scores a whole gallery). It is a pre-selection, not a
 matcher: the full comparison re-scores the shortlist. The histogram is filled by a compiled
 loop (:func:`._preselect.histogram`, about 20 times faster than the numpy form it replaced,
-which ``tests/core/match/test_preselect.py`` keeps as the reference). Pair-geometry histograms for indexing
-follow the idea of Germain, Califano and Colville ("Fingerprint matching using transformation
-parameter clustering", IEEE CSE 4, 1997) and of minutia-pair indexing in later work.
+which ``tests/core/match/test_preselect.py`` keeps as the reference). Pair-geometry
+histograms for indexing follow the idea of Germain, Califano and Colville ("Fingerprint
+matching using transformation parameter clustering", IEEE CSE 4, 1997) and of minutia-pair
+indexing in later work.
 """
 
 from __future__ import annotations

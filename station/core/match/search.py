@@ -136,12 +136,15 @@ class _Finger:
         return item
 
     def extend(
-        self, rows: np.ndarray, vectors: np.ndarray, templates: list[Template | bytes]
+        self,
+        rows: np.ndarray,
+        codes: np.ndarray,
+        scales: np.ndarray,
+        templates: list[Template | bytes],
     ) -> int:
-        """Append many entries at once; returns the first new slot."""
+        """Append many quantised entries at once; returns the first new slot."""
         first = self._size
         n = len(rows)
-        codes, scales = quantise(vectors)
         self.rows = np.concatenate([self.rows[:first], np.asarray(rows, np.int64)])
         self.codes = np.concatenate([self.codes[:first], codes])
         self.scales = np.concatenate([self.scales[:first], scales])
@@ -294,35 +297,67 @@ class SearchGallery:
         subjects new to the gallery (default: the order they arrive in); a shard of a larger
         gallery passes the subjects' places in the whole gallery.
         """
-        if not len(subjects) == len(fingers) == len(templates) == len(vectors):
-            raise ValueError("subjects, fingers, templates and vectors must have one length")
-        if keys is not None and len(keys) != len(subjects):
+        vectors = np.asarray(vectors, np.float32).reshape(len(vectors), self._dim)
+        codes, scales = quantise(vectors)
+        self.add_encoded(subjects, fingers, templates, codes, scales, keys=keys)
+
+    def add_encoded(
+        self,
+        subjects: list[Hashable],
+        fingers: list[str],
+        templates: list[Template | bytes],
+        codes: np.ndarray,
+        scales: np.ndarray,
+        *,
+        keys: list[int] | None = None,
+    ) -> None:
+        """:meth:`add_many` with descriptors already quantised (:func:`quantise`).
+
+        A cached gallery starts with this: no descriptor is computed or converted.
+        """
+        n = len(subjects)
+        if not n == len(fingers) == len(templates) == len(codes) == len(scales):
+            raise ValueError("subjects, fingers, templates and descriptors must have one length")
+        if keys is not None and len(keys) != n:
             raise ValueError("keys must have one entry per subject entry")
-        vectors = np.asarray(vectors, np.float32).reshape(len(subjects), self._dim)
+        codes = np.asarray(codes)
+        if codes.dtype != np.uint8 or codes.shape != (n, self._dim):
+            raise ValueError(
+                f"codes must be ({n}, {self._dim}) uint8, got {codes.dtype} {codes.shape}"
+            )
+        scales = np.asarray(scales, np.float32)
+        for finger in set(fingers):
+            validate_finger(finger)
         rows = np.array(
             [
-                self._subject_row(s, None if keys is None else keys[n])
-                for n, s in enumerate(subjects)
+                self._subject_row(s, None if keys is None else keys[k])
+                for k, s in enumerate(subjects)
             ],
             np.int64,
         )
-        codes = [validate_finger(f) for f in fingers]
-        last: dict[tuple[int, str], int] = {}  # a repeated finger: the later entry wins
-        for n, key in enumerate(zip(rows.tolist(), codes, strict=True)):
-            last[key] = n
-        fresh: dict[str, list[int]] = {f: [] for f in FINGERS}
-        for (row, finger), n in last.items():
-            if (row, finger) in self._where:
-                self.add(subjects[n], finger, templates[n], vector=vectors[n])
-            else:
-                fresh[finger].append(n)
-        for finger, picks in fresh.items():
-            if not picks:
-                continue
+        positions = np.array([FINGERS.index(f) for f in fingers], np.int64)
+        # A repeated (subject, finger): the later entry wins.
+        pair = rows * len(FINGERS) + positions
+        _, last_rev = np.unique(pair[::-1], return_index=True)
+        last = np.sort(n - 1 - last_rev)
+        for position, finger in enumerate(FINGERS):
             index = self._fingers[finger]
-            first = index.extend(rows[picks], vectors[picks], [templates[n] for n in picks])
-            for k, n in enumerate(picks):
-                self._where[(int(rows[n]), finger)] = first + k
+            mine = last[positions[last] == position]
+            if not len(mine):
+                continue
+            old = np.array([(int(r), finger) in self._where for r in rows[mine]], bool)
+            for k in mine[old]:
+                slot = self._where[(int(rows[k]), finger)]
+                index.codes[slot], index.scales[slot] = codes[k], scales[k]
+                index.templates[slot] = templates[k]
+            picks = mine[~old]
+            if not len(picks):
+                continue
+            first = index.extend(
+                rows[picks], codes[picks], scales[picks], [templates[k] for k in picks]
+            )
+            for offset, r in enumerate(rows[picks].tolist()):
+                self._where[(r, finger)] = first + offset
 
     def template(self, subject: Hashable, finger: str) -> Template | None:
         """The enrolled template of one finger, or None."""

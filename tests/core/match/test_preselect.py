@@ -125,6 +125,7 @@ def test_shortlist_breaks_ties_by_order_key_and_skips_sorting_the_rest() -> None
     assert [s for _, _, s, _ in scored] == ["a", "c"]
     ranked = rank(top, scored, limit=5)
     assert [c.subject for c in ranked] == ["c", "a"]  # equal scores: order key
-    assert ranked[0].score == pytest.approx(compare(same, same)) and ranked[0].preselection == top[0][0]
+    assert ranked[0].score == pytest.approx(compare(same, same))
+    assert ranked[0].preselection == top[0][0]
     with pytest.raises(ValueError, match="count"):
         gallery.shortlist({"R1": same}, 0)
