@@ -7,8 +7,9 @@ quantities that neither rotation nor translation changes. Two prints of one fing
 many pairs, so their vectors point the same way; the dot product of two vectors is a cheap
 similarity (one matrix-vector product scores a whole gallery). It is a pre-selection, not a
 matcher: the full comparison re-scores the shortlist. The histogram is filled by a compiled
-loop (:func:`._preselect.histogram`, about 20 times faster than the numpy form it replaced,
-which ``tests/core/match/test_preselect.py`` keeps as the reference). Pair-geometry
+loop (:func:`._preselect.histogram`: 0.23 ms of CPU for a rolled template, against 0.50 ms
+for the numpy form it replaced, which ``tests/core/match/test_preselect.py`` keeps as the
+reference). Pair-geometry
 histograms for indexing follow the idea of Germain, Califano and Colville ("Fingerprint
 matching using transformation parameter clustering", IEEE CSE 4, 1997) and of minutia-pair
 indexing in later work.
