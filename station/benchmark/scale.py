@@ -52,6 +52,8 @@ _PLACE_TURN = 0.15
 _PLACE_SHIFT = 15.0
 #: Stand-in subjects made per task of the process pool.
 _CHUNK = 2000
+#: Bump when :func:`standin` or :func:`_chunk` makes different stand-ins (part of the key).
+_STANDIN_VERSION = 1
 
 STANDIN_NOTE = (
     "stand-ins: each finger a real extracted template of another finger position, "
@@ -136,7 +138,9 @@ def _key(real: int, subjects: int, seed: int) -> str:
     root = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256(f"{datasets.code_version()}|{real}|{subjects}|{seed}|".encode())
     digest.update(repr(DEFAULT_PARAMETERS).encode())
-    for name in ("core/match/index.py", "core/match/_preselect.py", "benchmark/scale.py"):
+    perturbation = (_MISSED, _SPURIOUS, _SHIFT_PX, _TURN_RAD, _TYPE_FLIP, _PLACE_TURN, _PLACE_SHIFT)
+    digest.update(f"{_STANDIN_VERSION}|{perturbation}|{_CHUNK}".encode())
+    for name in ("core/match/index.py", "core/match/_preselect.py"):
         digest.update((root / name).read_bytes())
     return digest.hexdigest()[:20]
 
