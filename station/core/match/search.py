@@ -27,6 +27,7 @@ any shard.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -119,14 +120,27 @@ class _Finger:
         self.codes = np.zeros((0, dim), np.uint8)
         self.scales = np.zeros(0, np.float32)
         self.templates: list[Template | bytes] = []  # bytes: serialised, parsed on first use
+        self.slot_of = np.zeros(0, np.int64)  # subject row -> slot, -1 without this finger
         self._size = 0
+
+    def slot(self, row: int) -> int:
+        return int(self.slot_of[row]) if row < len(self.slot_of) else -1
+
+    def place(self, rows: np.ndarray, slots: np.ndarray, subjects: int) -> None:
+        """Record that subject ``rows[k]`` has its template at ``slots[k]``."""
+        if len(self.slot_of) < subjects:
+            grow = max(subjects, 2 * len(self.slot_of))
+            self.slot_of = np.concatenate(
+                [self.slot_of, np.full(grow - len(self.slot_of), -1, np.int64)]
+            )
+        self.slot_of[rows] = slots
 
     @property
     def nbytes(self) -> int:
-        """Bytes held by the stage-1 arrays and the stored templates' serialisations."""
+        """Bytes held by the arrays and the stored templates (Python objects included)."""
         n = self._size
-        stored = sum(len(t) for t in self.templates if isinstance(t, bytes))
-        return n * (self.codes.shape[1] + 4 + 8) + stored
+        stored = sum(sys.getsizeof(t) + 8 for t in self.templates if isinstance(t, bytes))
+        return n * (self.codes.shape[1] + 4 + 8) + 8 * len(self.slot_of) + stored
 
     def template(self, slot: int) -> Template:
         item = self.templates[slot]
@@ -205,7 +219,7 @@ class SearchGallery:
         self._row: dict[Hashable, int] = {}
         self._keys: list[int] = []  # tie-break order of each row (a shard: global order)
         self._fingers: dict[str, _Finger] = {f: _Finger(self._dim) for f in FINGERS}
-        self._where: dict[tuple[int, str], int] = {}
+        self._count = 0  # enrolled (subject, finger) templates
         for subject, finger, template in entries:
             self.add(subject, finger, template)
 
@@ -221,7 +235,7 @@ class SearchGallery:
 
     @property
     def template_count(self) -> int:
-        return len(self._where)
+        return self._count
 
     @property
     def nbytes(self) -> int:
@@ -273,10 +287,11 @@ class SearchGallery:
         if vector.shape != (self._dim,):
             raise ValueError(f"descriptor must have {self._dim} values, got {vector.shape}")
         index = self._fingers[finger]
-        slot = self._where.get((row, finger))
-        if slot is None:
-            self._where[(row, finger)] = index._size
+        slot = index.slot(row)
+        if slot < 0:
+            index.place(np.array([row]), np.array([index._size]), len(self._subjects))
             index.add(row, vector, template)
+            self._count += 1
         else:
             index.set(slot, vector)
             index.templates[slot] = template
@@ -328,14 +343,18 @@ class SearchGallery:
         scales = np.asarray(scales, np.float32)
         for finger in set(fingers):
             validate_finger(finger)
-        rows = np.array(
-            [
-                self._subject_row(s, None if keys is None else keys[k])
-                for k, s in enumerate(subjects)
-            ],
-            np.int64,
-        )
-        positions = np.array([FINGERS.index(f) for f in fingers], np.int64)
+        if keys is None:
+            for subject in dict.fromkeys(subjects):
+                self._subject_row(subject)
+        else:
+            first_key: dict[Hashable, int] = {}
+            for subject, key in zip(subjects, keys, strict=True):
+                first_key.setdefault(subject, key)
+            for subject, key in first_key.items():
+                self._subject_row(subject, key)
+        rows = np.fromiter(map(self._row.__getitem__, subjects), np.int64, count=n)
+        place = {f: k for k, f in enumerate(FINGERS)}
+        positions = np.fromiter(map(place.__getitem__, fingers), np.int64, count=n)
         # A repeated (subject, finger): the later entry wins.
         pair = rows * len(FINGERS) + positions
         _, last_rev = np.unique(pair[::-1], return_index=True)
@@ -345,9 +364,13 @@ class SearchGallery:
             mine = last[positions[last] == position]
             if not len(mine):
                 continue
-            old = np.array([(int(r), finger) in self._where for r in rows[mine]], bool)
+            known = np.zeros(len(mine), bool)
+            if len(index.slot_of):
+                inside = rows[mine] < len(index.slot_of)
+                known[inside] = index.slot_of[rows[mine][inside]] >= 0
+            old = known
             for k in mine[old]:
-                slot = self._where[(int(rows[k]), finger)]
+                slot = index.slot(int(rows[k]))
                 index.codes[slot], index.scales[slot] = codes[k], scales[k]
                 index.templates[slot] = templates[k]
             picks = mine[~old]
@@ -356,14 +379,15 @@ class SearchGallery:
             first = index.extend(
                 rows[picks], codes[picks], scales[picks], [templates[k] for k in picks]
             )
-            for offset, r in enumerate(rows[picks].tolist()):
-                self._where[(r, finger)] = first + offset
+            index.place(rows[picks], first + np.arange(len(picks)), len(self._subjects))
+            self._count += len(picks)
 
     def template(self, subject: Hashable, finger: str) -> Template | None:
         """The enrolled template of one finger, or None."""
         row = self._row.get(subject)
-        slot = self._where.get((row, validate_finger(finger))) if row is not None else None
-        return None if slot is None else self._fingers[finger].template(slot)
+        index = self._fingers[validate_finger(finger)]
+        slot = -1 if row is None else index.slot(row)
+        return None if slot < 0 else index.template(slot)
 
     def fingers(self, subject: Hashable) -> dict[str, Template]:
         """All enrolled fingers of a subject."""
