@@ -33,7 +33,7 @@ from ..core.angles import wrap_angle
 from ..core.match import SearchGallery
 from ..core.match.index import descriptor
 from ..core.match.params import DEFAULT_PARAMETERS
-from ..core.match.search import quantise, search
+from ..core.match.search import TemplateBlobs, quantise, search
 from ..core.template import Template
 from ..core.vocabulary import FINGERS
 from . import datasets
@@ -215,26 +215,30 @@ def build_gallery(
     tmp.replace(path)
 
 
-def load_gallery(path: Path) -> SearchGallery:
+def load_gallery(path: Path, shard: int = 0, shards: int = 1) -> SearchGallery:
     """The gallery written by :func:`build_gallery`, ready to search (the start-up path).
 
-    Subject ``s`` (an int, the real ones first) has its fingers at entries ``10 s … 10 s + 9``.
+    Subject ``s`` (an int, the real ones first) has its fingers at entries ``10 s … 10 s + 9``
+    and ``s`` as its order key. With ``shards`` > 1 only the subjects ``s % shards == shard``
+    are loaded (their template bytes copied out of the file's buffer): the shard a Dask
+    worker keeps (:mod:`station.service.cluster`).
     """
+    if not 0 <= shard < shards:
+        raise ValueError(f"shard must be in 0..{shards - 1}, got {shard}")
     with np.load(path, allow_pickle=False) as data:
         codes, scales, blob, ends = data["codes"], data["scales"], data["blob"], data["ends"]
-    raw = blob.tobytes()
-    starts = np.concatenate([[0], ends[:-1]]).tolist()
-    templates: list[Template | bytes] = [
-        raw[a:b] for a, b in zip(starts, ends.tolist(), strict=True)
-    ]
+    starts = np.concatenate([np.zeros(1, np.int64), ends[:-1]])
+    blobs = TemplateBlobs(blob, starts, ends)
     n = len(codes)
+    subject = np.repeat(np.arange(n // len(FINGERS)), len(FINGERS))
+    if shards > 1:
+        mine = np.flatnonzero(subject % shards == shard)
+        codes, scales, subject = codes[mine], scales[mine], subject[mine]
+        blobs = blobs.take(mine).compact()
+    ids = subject.tolist()
     gallery = SearchGallery()
     gallery.add_encoded(
-        np.repeat(np.arange(n // len(FINGERS)), len(FINGERS)).tolist(),
-        list(FINGERS) * (n // len(FINGERS)),
-        templates,
-        codes,
-        scales,
+        ids, list(FINGERS) * (len(ids) // len(FINGERS)), blobs, codes, scales, keys=ids
     )
     return gallery
 

@@ -28,7 +28,7 @@ any shard.
 from __future__ import annotations
 
 import sys
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -40,7 +40,7 @@ from ..vocabulary import FINGERS, validate_finger
 from .index import descriptor, descriptor_size
 from .params import DEFAULT_PARAMETERS, MatchParameters
 
-__all__ = ["Candidate", "SearchGallery", "quantise", "rank", "search"]
+__all__ = ["Candidate", "SearchGallery", "TemplateBlobs", "quantise", "rank", "search"]
 
 
 @dataclass(frozen=True)
@@ -112,14 +112,81 @@ def _kernel() -> Any:
     return _accumulate
 
 
+@dataclass(frozen=True, eq=False)
+class TemplateBlobs:
+    """Many serialised templates in one byte buffer: entry ``k`` is ``buffer[starts[k]:ends[k]]``.
+
+    A large gallery starts from this without making a Python object per template; a template
+    is parsed when a search first re-scores it.
+
+    Examples
+    --------
+    >>> blobs = TemplateBlobs.join([b"ab", b"cde"])
+    >>> len(blobs), blobs[1]
+    (2, b'cde')
+    """
+
+    buffer: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+
+    def __post_init__(self) -> None:
+        if self.buffer.dtype != np.uint8 or self.buffer.ndim != 1:
+            raise ValueError("the buffer must be a 1-D uint8 array")
+        if self.starts.shape != self.ends.shape or np.any(self.starts > self.ends):
+            raise ValueError("starts and ends must pair up, each start at most its end")
+        if len(self.ends) and (self.starts.min() < 0 or self.ends.max() > len(self.buffer)):
+            raise ValueError("an entry lies outside the buffer")
+
+    @classmethod
+    def join(cls, items: list[bytes]) -> TemplateBlobs:
+        ends = np.cumsum([len(b) for b in items], dtype=np.int64)
+        starts = ends - np.array([len(b) for b in items], np.int64)
+        return cls(np.frombuffer(b"".join(items), np.uint8), starts, ends)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, k: int) -> bytes:
+        return self.buffer[int(self.starts[k]) : int(self.ends[k])].tobytes()
+
+    def take(self, picks: np.ndarray) -> TemplateBlobs:
+        """The entries ``picks``, sharing this buffer."""
+        return TemplateBlobs(self.buffer, self.starts[picks], self.ends[picks])
+
+    def compact(self) -> TemplateBlobs:
+        """The same entries in a buffer of their own (no bytes of other entries kept).
+
+        Entries that follow each other in the buffer are copied as one run.
+        """
+        n = len(self.starts)
+        lengths = self.ends - self.starts
+        ends = np.cumsum(lengths)
+        if n == 0:
+            return TemplateBlobs(np.zeros(0, np.uint8), ends, ends)
+        breaks = np.flatnonzero(self.starts[1:] != self.ends[:-1]) + 1
+        firsts = np.concatenate([[0], breaks])
+        lasts = np.concatenate([breaks - 1, [n - 1]])
+        runs = zip(self.starts[firsts].tolist(), self.ends[lasts].tolist(), strict=True)
+        buffer = np.concatenate([self.buffer[lo:hi] for lo, hi in runs])
+        return TemplateBlobs(buffer, ends - lengths, ends)
+
+
 class _Finger:
-    """The gallery's templates of one finger position: quantised descriptors, grown in chunks."""
+    """The gallery's templates of one finger position: quantised descriptors, grown in chunks.
+
+    A template is a :class:`Template`, its bytes, or ``None`` when it lies in one of
+    ``buffers`` (``blob_ref``, ``blob_start``, ``blob_end``); bytes are parsed on first use.
+    """
 
     def __init__(self, dim: int) -> None:
         self.rows = np.zeros(0, np.int64)  # subject row of each entry
         self.codes = np.zeros((0, dim), np.uint8)
         self.scales = np.zeros(0, np.float32)
-        self.templates: list[Template | bytes] = []  # bytes: serialised, parsed on first use
+        self.templates: list[Template | bytes | None] = []
+        self.buffers: list[np.ndarray] = []
+        self.blob_ref = np.zeros(0, np.int32)  # -1: not in a buffer
+        self.blob_span = np.zeros((0, 2), np.int64)
         self.slot_of = np.zeros(0, np.int64)  # subject row -> slot, -1 without this finger
         self._size = 0
 
@@ -136,25 +203,32 @@ class _Finger:
         self.slot_of[rows] = slots
 
     @property
-    def nbytes(self) -> int:
-        """Bytes held by the arrays and the stored templates (Python objects included)."""
-        n = self._size
-        stored = sum(sys.getsizeof(t) + 8 for t in self.templates if isinstance(t, bytes))
-        return n * (self.codes.shape[1] + 4 + 8) + 8 * len(self.slot_of) + stored
+    def array_bytes(self) -> int:
+        """Bytes of the per-entry arrays and the template list (buffers not included)."""
+        arrays = (self.rows, self.codes, self.scales, self.blob_ref, self.blob_span, self.slot_of)
+        loose = sum(sys.getsizeof(t) for t in self.templates if isinstance(t, bytes))
+        return sum(a.nbytes for a in arrays) + 8 * len(self.templates) + loose
 
     def template(self, slot: int) -> Template:
         item = self.templates[slot]
+        if item is None:
+            lo, hi = self.blob_span[slot]
+            item = self.buffers[self.blob_ref[slot]][lo:hi].tobytes()
         if isinstance(item, bytes):
             item = Template.from_bytes(item)
             self.templates[slot] = item
         return item
+
+    def put(self, slot: int, template: Template | bytes) -> None:
+        self.templates[slot] = template
+        self.blob_ref[slot] = -1
 
     def extend(
         self,
         rows: np.ndarray,
         codes: np.ndarray,
         scales: np.ndarray,
-        templates: list[Template | bytes],
+        templates: list[Template | bytes] | TemplateBlobs,
     ) -> int:
         """Append many quantised entries at once; returns the first new slot."""
         first = self._size
@@ -162,7 +236,20 @@ class _Finger:
         self.rows = np.concatenate([self.rows[:first], np.asarray(rows, np.int64)])
         self.codes = np.concatenate([self.codes[:first], codes])
         self.scales = np.concatenate([self.scales[:first], scales])
-        self.templates.extend(templates)
+        if isinstance(templates, TemplateBlobs):
+            ref = next((k for k, b in enumerate(self.buffers) if b is templates.buffer), None)
+            if ref is None:
+                ref = len(self.buffers)
+                self.buffers.append(templates.buffer)
+            refs = np.full(n, ref, np.int32)
+            spans = np.column_stack([templates.starts, templates.ends]).astype(np.int64)
+            self.templates.extend([None] * n)
+        else:
+            refs = np.full(n, -1, np.int32)
+            spans = np.zeros((n, 2), np.int64)
+            self.templates.extend(templates)
+        self.blob_ref = np.concatenate([self.blob_ref[:first], refs])
+        self.blob_span = np.concatenate([self.blob_span[:first], spans.reshape(n, 2)])
         self._size = first + n
         return first
 
@@ -176,9 +263,12 @@ class _Finger:
             self.rows = np.concatenate([self.rows, np.full(grow, -1, np.int64)])
             self.codes = np.vstack([self.codes, np.zeros((grow, self.codes.shape[1]), np.uint8)])
             self.scales = np.concatenate([self.scales, np.zeros(grow, np.float32)])
+            self.blob_ref = np.concatenate([self.blob_ref, np.full(grow, -1, np.int32)])
+            self.blob_span = np.vstack([self.blob_span, np.zeros((grow, 2), np.int64)])
         self.rows[self._size] = row
         self.set(self._size, vector)
         self.templates.append(template)
+        self.blob_ref[self._size] = -1
         self._size += 1
 
     def accumulate(self, vector: np.ndarray, out: np.ndarray) -> None:
@@ -239,12 +329,13 @@ class SearchGallery:
 
     @property
     def nbytes(self) -> int:
-        """Bytes held by the stage-1 arrays and stored template serialisations.
+        """Bytes held: per-entry arrays, template bytes (buffers counted once) and lists.
 
-        Templates enrolled as :class:`Template` objects (not bytes) and Python's own object
-        overhead are not counted.
+        Templates held as parsed :class:`Template` objects and the subject dictionary are
+        not counted.
         """
-        return sum(f.nbytes for f in self._fingers.values())
+        buffers = {id(b): b.nbytes for f in self._fingers.values() for b in f.buffers}
+        return sum(f.array_bytes for f in self._fingers.values()) + sum(buffers.values())
 
     def _subject_row(self, subject: Hashable, key: int | None = None) -> int:
         row = self._row.get(subject)
@@ -294,7 +385,7 @@ class SearchGallery:
             self._count += 1
         else:
             index.set(slot, vector)
-            index.templates[slot] = template
+            index.put(slot, template)
 
     def add_many(
         self,
@@ -320,7 +411,7 @@ class SearchGallery:
         self,
         subjects: list[Hashable],
         fingers: list[str],
-        templates: list[Template | bytes],
+        templates: Sequence[Template | bytes] | TemplateBlobs,
         codes: np.ndarray,
         scales: np.ndarray,
         *,
@@ -328,7 +419,8 @@ class SearchGallery:
     ) -> None:
         """:meth:`add_many` with descriptors already quantised (:func:`quantise`).
 
-        A cached gallery starts with this: no descriptor is computed or converted.
+        A cached gallery starts with this: no descriptor is computed or converted, and with
+        ``templates`` as :class:`TemplateBlobs` no Python object is made per template.
         """
         n = len(subjects)
         if not n == len(fingers) == len(templates) == len(codes) == len(scales):
@@ -372,12 +464,17 @@ class SearchGallery:
             for k in mine[old]:
                 slot = index.slot(int(rows[k]))
                 index.codes[slot], index.scales[slot] = codes[k], scales[k]
-                index.templates[slot] = templates[k]
+                index.put(slot, templates[k])
             picks = mine[~old]
             if not len(picks):
                 continue
             first = index.extend(
-                rows[picks], codes[picks], scales[picks], [templates[k] for k in picks]
+                rows[picks],
+                codes[picks],
+                scales[picks],
+                templates.take(picks)
+                if isinstance(templates, TemplateBlobs)
+                else [templates[k] for k in picks],
             )
             index.place(rows[picks], first + np.arange(len(picks)), len(self._subjects))
             self._count += len(picks)

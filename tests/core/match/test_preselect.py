@@ -9,7 +9,7 @@ from station.core.angles import wrap_angle
 from station.core.match import SearchGallery, compare
 from station.core.match.index import descriptor
 from station.core.match.params import DEFAULT_PARAMETERS, MatchParameters
-from station.core.match.search import quantise, rank
+from station.core.match.search import TemplateBlobs, quantise, rank, search
 from station.core.template import Template
 
 
@@ -129,3 +129,41 @@ def test_shortlist_breaks_ties_by_order_key_and_skips_sorting_the_rest() -> None
     assert ranked[0].preselection == top[0][0]
     with pytest.raises(ValueError, match="count"):
         gallery.shortlist({"R1": same}, 0)
+
+
+def test_template_blobs_take_and_compact_keep_each_entry() -> None:
+    blobs = TemplateBlobs.join([b"ab", b"", b"cde", b"f"])
+    assert len(blobs) == 4 and [blobs[k] for k in range(4)] == [b"ab", b"", b"cde", b"f"]
+    picked = blobs.take(np.array([3, 0, 1]))
+    assert picked.buffer is blobs.buffer
+    compact = picked.compact()
+    assert compact.buffer.tobytes() == b"fab"  # "ab" and "" follow each other: one run
+    assert [compact[k] for k in range(3)] == [b"f", b"ab", b""]
+    assert len(TemplateBlobs.join([]).compact()) == 0
+    with pytest.raises(ValueError, match="outside"):
+        TemplateBlobs(np.zeros(2, np.uint8), np.array([0]), np.array([3]))
+    with pytest.raises(ValueError, match="pair up"):
+        TemplateBlobs(np.zeros(2, np.uint8), np.array([1]), np.array([0]))
+
+
+def test_a_gallery_of_blobs_searches_like_one_of_templates() -> None:
+    fingers = ("R1", "L1")
+    templates = [_random(10 + k, 30) for k in range(6)]  # subjects 0, 1, 2 × two fingers
+    vectors = np.array([descriptor(t, DEFAULT_PARAMETERS) for t in templates])
+    codes, scales = quantise(vectors)
+    subjects = [k // 2 for k in range(6)]
+    plain = SearchGallery()
+    plain.add_many(subjects, list(fingers) * 3, templates, vectors)
+    packed = SearchGallery()
+    blobs = TemplateBlobs.join([t.to_bytes() for t in templates])
+    packed.add_encoded(subjects, list(fingers) * 3, blobs, codes, scales)
+    assert packed.template_count == 6 and len(packed) == 3
+    probe = {"R1": templates[2], "L1": templates[3]}  # subject 1's fingers
+    assert [(c.subject, c.score) for c in search(probe, packed)] == [
+        (c.subject, c.score) for c in search(probe, plain)
+    ]
+    np.testing.assert_array_equal(packed.template(1, "L1").minutiae, templates[3].minutiae)
+    # A later encounter replaces a blob-backed finger.
+    packed.add(1, "L1", templates[0])
+    assert packed.template(1, "L1") is templates[0] and packed.template_count == 6
+    assert packed.nbytes >= blobs.buffer.nbytes + 6 * 512
