@@ -160,8 +160,23 @@ def _build_parser() -> argparse.ArgumentParser:
             "robustness",
             "wsq",
             "ebts",
+            "search",
+            "sharded",
         ),
         help="run one part only",
+    )
+    bench.add_argument(
+        "--subjects",
+        type=int,
+        default=100_000,
+        dest="search_subjects",
+        help="--only search/sharded: gallery subjects; beyond --extracted they are labelled "
+        "stand-ins made from real templates (default 100000)",
+    )
+    bench.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="--only sharded: a running Dask scheduler (tcp://host:8786) instead of a LocalCluster",
     )
     bench.add_argument(
         "--calibrate",
@@ -566,6 +581,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         )
     if args.bookings < 1:
         raise CommandError("--bookings must be at least 1")
+    if args.search_subjects < 2:
+        raise CommandError("--subjects must be at least 2")
     if not 0 < args.seconds <= 86_400:
         raise CommandError("--seconds must be more than 0 and at most 86400")
     if args.fuzz < 0:
@@ -597,6 +614,10 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         fuzz=args.fuzz,
         codec=only == "wsq",
         ebts=only == "ebts",
+        search=only == "search",
+        sharded=only == "sharded",
+        search_subjects=args.search_subjects,
+        scheduler=args.scheduler,
         card=Path(os.environ.get("STATION_SHARED", "../shared"))
         / "interchange-samples"
         / "type-4-tpcard.an2",
