@@ -445,7 +445,7 @@ class SearchGallery:
             for subject, key in first_key.items():
                 self._subject_row(subject, key)
         rows = np.fromiter(map(self._row.__getitem__, subjects), np.int64, count=n)
-        place = {f: k for k, f in enumerate(FINGERS)}
+        place: dict[str, int] = {str(f): k for k, f in enumerate(FINGERS)}
         positions = np.fromiter(map(place.__getitem__, fingers), np.int64, count=n)
         # A repeated (subject, finger): the later entry wins.
         pair = rows * len(FINGERS) + positions
