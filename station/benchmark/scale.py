@@ -9,10 +9,11 @@ minutiae dropped, 10 % spurious added, positions jittered by 2.5 px and directio
 0.12 rad, 10 % of types flipped, then turned (0.15 rad) and shifted (15 px) as a new
 placement on the scanner.
 
-The whole gallery — quantised stage-1 descriptors, per-entry scales, template bytes, subject
-ordinal and finger of every entry — is written once to ``<cache>/search-<key>.npz``; the key
-hashes the extractor's and the index's source, the perturbation and the sizes, so a stale
-gallery is never reused. Loading it back (:func:`load_gallery`) is the start-up figure.
+The whole gallery — quantised stage-1 descriptors, per-entry scales and template bytes, one
+finger position after another — is written once to the folder ``<cache>/search-<key>/`` as
+``.npy`` files; the key hashes the extractor's and the index's source, the perturbation and
+the sizes, so a stale gallery is never reused. Loading it back (:func:`load_gallery`: the
+files are memory-mapped and handed to the gallery as they are) is the start-up figure.
 """
 
 from __future__ import annotations
@@ -163,7 +164,7 @@ def build_gallery(
     subjects : int
         Total subjects (at least the real ones).
     path : Path
-        The ``.npz`` written (atomically).
+        The folder written (whole, through a temporary folder renamed into place).
     seed : int
         Seed of the stand-ins.
     workers : int, optional
@@ -201,45 +202,77 @@ def build_gallery(
                 if progress:
                     progress(done, subjects)
     lengths = np.concatenate(parts_lengths)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    ends = np.cumsum(lengths)
+    _write(
+        path,
+        np.concatenate(parts_codes),
+        np.concatenate(parts_scales),
+        np.frombuffer(b"".join(parts_bytes), np.uint8),
+        ends - lengths,
+        ends,
+    )
+
+
+_FILES = ("codes", "scales", "blob", "starts", "ends")
+
+
+def _write(
+    path: Path,
+    codes: np.ndarray,
+    scales: np.ndarray,
+    blob: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+) -> None:
+    """Write a gallery folder; entries given subject-major, stored finger-major.
+
+    Finger-major order puts each finger position's entries in one run, so loading maps the
+    files and hands the runs to the gallery as they are (no copy, no parsing).
+    """
+    subjects = len(codes) // len(FINGERS)
+    order = np.arange(len(codes)).reshape(subjects, len(FINGERS)).T.ravel()
+    arrays = {
+        "codes": codes[order],
+        "scales": scales[order],
+        "blob": blob,
+        "starts": starts[order],
+        "ends": ends[order],
+    }
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        np.savez(
-            fh,
-            codes=np.concatenate(parts_codes),
-            scales=np.concatenate(parts_scales),
-            blob=np.frombuffer(b"".join(parts_bytes), np.uint8),
-            ends=np.cumsum(lengths),
-            real=np.array(n_real),
-        )
+    tmp.mkdir(parents=True, exist_ok=True)
+    for name in _FILES:
+        np.save(tmp / f"{name}.npy", arrays[name], allow_pickle=False)
+    if path.exists():  # a stale copy another run left: replaced whole
+        for name in _FILES:
+            (path / f"{name}.npy").unlink(missing_ok=True)
+        path.rmdir()
     tmp.replace(path)
 
 
 def load_gallery(path: Path, shard: int = 0, shards: int = 1) -> SearchGallery:
     """The gallery written by :func:`build_gallery`, ready to search (the start-up path).
 
-    Subject ``s`` (an int, the real ones first) has its fingers at entries ``10 s … 10 s + 9``
-    and ``s`` as its order key. With ``shards`` > 1 only the subjects ``s % shards == shard``
-    are loaded (their template bytes copied out of the file's buffer): the shard a Dask
-    worker keeps (:mod:`station.service.cluster`).
+    Subjects are ints, the real ones first, each its own order key. With ``shards`` > 1 only
+    the subjects ``s % shards == shard`` are loaded (their arrays and template bytes copied
+    out of the mapped files): the shard a Dask worker keeps (:mod:`station.service.cluster`).
     """
     if not 0 <= shard < shards:
         raise ValueError(f"shard must be in 0..{shards - 1}, got {shard}")
-    with np.load(path, allow_pickle=False) as data:
-        codes, scales, blob, ends = data["codes"], data["scales"], data["blob"], data["ends"]
-    starts = np.concatenate([np.zeros(1, np.int64), ends[:-1]])
-    blobs = TemplateBlobs(blob, starts, ends)
-    n = len(codes)
-    subject = np.repeat(np.arange(n // len(FINGERS)), len(FINGERS))
+    arrays = {
+        name: np.load(path / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in _FILES
+    }
+    codes, scales = arrays["codes"], arrays["scales"]
+    blobs = TemplateBlobs(arrays["blob"], arrays["starts"], arrays["ends"])
+    n = len(codes) // len(FINGERS)
+    subject = np.tile(np.arange(n), len(FINGERS))
+    finger = np.repeat(np.arange(len(FINGERS)), n)
     if shards > 1:
         mine = np.flatnonzero(subject % shards == shard)
-        codes, scales, subject = codes[mine], scales[mine], subject[mine]
+        codes, scales, subject, finger = codes[mine], scales[mine], subject[mine], finger[mine]
         blobs = blobs.take(mine).compact()
     ids = subject.tolist()
     gallery = SearchGallery()
-    gallery.add_encoded(
-        ids, list(FINGERS) * (len(ids) // len(FINGERS)), blobs, codes, scales, keys=ids
-    )
+    gallery.add_encoded(ids, [FINGERS[k] for k in finger.tolist()], blobs, codes, scales, keys=ids)
     return gallery
 
 
@@ -326,5 +359,5 @@ def measure(
 
 
 def cached_gallery_path(cache: Path, real: int, subjects: int, seed: int = 16) -> Path:
-    """Where the gallery of these sizes is cached."""
-    return cache / f"search-{_key(real, subjects, seed)}.npz"
+    """Where the gallery of these sizes is cached (a folder of ``.npy`` files)."""
+    return cache / f"search-{_key(real, subjects, seed)}"

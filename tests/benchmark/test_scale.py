@@ -42,7 +42,7 @@ def test_a_stand_in_is_a_perturbed_copy_in_the_same_frame() -> None:
 
 def test_the_cached_gallery_loads_whole_or_in_shards(tmp_path: Path) -> None:
     real = _real(2)
-    path = tmp_path / "g.npz"
+    path = tmp_path / "g"
     scale.build_gallery(real, 7, path, workers=1)
     whole = scale.load_gallery(path)
     assert len(whole) == 7 and whole.template_count == 70

@@ -150,7 +150,7 @@ class TemplateBlobs:
     def __getitem__(self, k: int) -> bytes:
         return self.buffer[int(self.starts[k]) : int(self.ends[k])].tobytes()
 
-    def take(self, picks: np.ndarray) -> TemplateBlobs:
+    def take(self, picks: np.ndarray | slice) -> TemplateBlobs:
         """The entries ``picks``, sharing this buffer."""
         return TemplateBlobs(self.buffer, self.starts[picks], self.ends[picks])
 
@@ -230,12 +230,21 @@ class _Finger:
         scales: np.ndarray,
         templates: list[Template | bytes] | TemplateBlobs,
     ) -> int:
-        """Append many quantised entries at once; returns the first new slot."""
+        """Append many quantised entries at once; returns the first new slot.
+
+        Into an empty finger the arrays are taken as they are (a memory-mapped cache stays
+        mapped); they are copied before the first change (:meth:`_own`).
+        """
         first = self._size
         n = len(rows)
-        self.rows = np.concatenate([self.rows[:first], np.asarray(rows, np.int64)])
-        self.codes = np.concatenate([self.codes[:first], codes])
-        self.scales = np.concatenate([self.scales[:first], scales])
+        if first == 0:
+            self.rows = np.asarray(rows, np.int64)
+            self.codes = np.ascontiguousarray(codes, np.uint8)
+            self.scales = np.asarray(scales, np.float32)
+        else:
+            self.rows = np.concatenate([self.rows[:first], np.asarray(rows, np.int64)])
+            self.codes = np.concatenate([self.codes[:first], codes])
+            self.scales = np.concatenate([self.scales[:first], scales])
         if isinstance(templates, TemplateBlobs):
             ref = next((k for k, b in enumerate(self.buffers) if b is templates.buffer), None)
             if ref is None:
@@ -253,7 +262,13 @@ class _Finger:
         self._size = first + n
         return first
 
+    def _own(self) -> None:
+        """Copy arrays taken from a caller or a read-only mapping before changing them."""
+        if not (self.codes.flags.writeable and self.scales.flags.writeable):
+            self.codes, self.scales = self.codes.copy(), self.scales.copy()
+
     def set(self, slot: int, vector: np.ndarray) -> None:
+        self._own()
         codes, scales = quantise(vector[None, :])
         self.codes[slot], self.scales[slot] = codes[0], scales[0]
 
@@ -463,16 +478,20 @@ class SearchGallery:
             old = known
             for k in mine[old]:
                 slot = index.slot(int(rows[k]))
+                index._own()
                 index.codes[slot], index.scales[slot] = codes[k], scales[k]
                 index.put(slot, templates[k])
             picks = mine[~old]
             if not len(picks):
                 continue
+            run: np.ndarray | slice = picks
+            if picks[-1] - picks[0] + 1 == len(picks):  # one run: views, not copies
+                run = slice(int(picks[0]), int(picks[-1]) + 1)
             first = index.extend(
-                rows[picks],
-                codes[picks],
-                scales[picks],
-                templates.take(picks)
+                rows[run],
+                codes[run],
+                scales[run],
+                templates.take(run)
                 if isinstance(templates, TemplateBlobs)
                 else [templates[k] for k in picks],
             )
