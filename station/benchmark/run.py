@@ -401,7 +401,7 @@ def _search_scale(opts: BenchOptions, report: dict) -> None:
     )
     _say(
         f"    memory {result.bytes_per_subject:.0f} bytes per subject; searchable "
-        f"{startup_s:.2f} s after process start-up work begins on the cache "
+        f"{startup_s:.2f} s after opening the cache "
         f"({sum(f.stat().st_size for f in path.iterdir()) / 1e6:.0f} MB, memory-mapped)"
     )
     report["search"] = figures
