@@ -84,9 +84,9 @@ def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     Examples
     --------
-    >>> codes, scales = quantise(np.array([[0.0, 0.5, 1.0]]))
+    >>> codes, scales = quantise(np.array([[0.0, 0.2, 1.0]]))
     >>> codes.tolist(), float(scales[0] * 255)
-    ([[0, 128, 255]], 1.0)
+    ([[0, 51, 255]], 1.0)
     """
     v = np.asarray(vectors, np.float32)
     if v.ndim != 2:
