@@ -169,8 +169,23 @@ def _build_parser() -> argparse.ArgumentParser:
             "wsq",
             "ebts",
             "seeding",
+            "search",
+            "sharded",
         ),
         help="run one part only",
+    )
+    bench.add_argument(
+        "--subjects",
+        type=int,
+        default=100_000,
+        dest="search_subjects",
+        help="--only search/sharded: gallery subjects; beyond --extracted they are labelled "
+        "stand-ins made from real templates (default 100000)",
+    )
+    bench.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="--only sharded: a running Dask scheduler (tcp://host:8786) instead of a LocalCluster",
     )
     bench.add_argument(
         "--calibrate",
@@ -670,6 +685,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         )
     if args.bookings < 1:
         raise CommandError("--bookings must be at least 1")
+    if args.search_subjects < 2:
+        raise CommandError("--subjects must be at least 2")
     if not 0 < args.seconds <= 86_400:
         raise CommandError("--seconds must be more than 0 and at most 86400")
     if args.fuzz < 0:
@@ -705,6 +722,10 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         ebts=only == "ebts",
         seeding=only in (None, "seeding"),
         seed_subjects=args.seed_subjects,
+        search=only == "search",
+        sharded=only == "sharded",
+        search_subjects=args.search_subjects,
+        scheduler=args.scheduler,
         card=Path(os.environ.get("STATION_SHARED", "../shared"))
         / "interchange-samples"
         / "type-4-tpcard.an2",

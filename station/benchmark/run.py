@@ -64,6 +64,10 @@ class BenchOptions:
     card: Path | None = None  # --only ebts: the shared ten-print card to book
     seeding: bool = False  # a small timed seeding run (--only seeding; also in the default run)
     seed_subjects: int = 10
+    search: bool = False  # --only search: the 100 000-subject tenprint search
+    sharded: bool = False  # --only sharded: the same gallery over 1 and 2 Dask workers
+    search_subjects: int = 100_000
+    scheduler: str | None = None  # --only sharded: a running Dask scheduler, not a LocalCluster
 
 
 _WSQ_NOTE = ", every print through WSQ (0.75 bpp) first"
@@ -365,6 +369,109 @@ def _identification(opts: BenchOptions, report: dict) -> None:
         report["identification"][str(size)] = {**result.as_dict(), "gallery": made}
 
 
+def _scale_inputs(opts: BenchOptions) -> tuple[Path, int, list]:
+    """The cached large gallery (built on first use) and the probes of its real subjects."""
+    from . import scale
+
+    total = opts.search_subjects
+    real_n = min(opts.extracted, total)
+    probes_n = min(opts.probes, real_n)
+    real = datasets.build(
+        datasets.identification_gallery(real_n), cache_dir=opts.cache, progress=_progress("real")
+    )
+    probe_t = datasets.build(
+        datasets.identification_probes(probes_n), cache_dir=opts.cache, progress=_progress("probes")
+    )
+    probes = [(s, {f: probe_t[s * 10 + k] for k, f in enumerate(FINGERS)}) for s in range(probes_n)]
+    folder = opts.cache if opts.cache is not None else Path(tempfile.mkdtemp(prefix="station-"))
+    path = scale.cached_gallery_path(folder, real_n, total)
+    if not path.is_dir():
+        _say(f"  building the {total}-subject gallery once (cached as {path})")
+        scale.build_gallery(real, total, path, progress=_progress("subjects"))
+    return path, real_n, probes
+
+
+def _search_scale(opts: BenchOptions, report: dict) -> None:
+    from . import scale
+
+    total = opts.search_subjects
+    _say(f"search — tenprint 1:N over {total} subjects, probes are fresh rolled impressions")
+    path, real_n, probes = _scale_inputs(opts)
+    start = time.perf_counter()
+    gallery = scale.load_gallery(path)
+    startup_s = time.perf_counter() - start
+    with _one_core():
+        result = scale.measure(gallery, probes, real=real_n, startup_s=startup_s)
+    figures = result.as_dict()
+    _say(
+        f"  {total} subjects ({result.templates} templates): {real_n} subjects' rolled prints "
+        f"rendered and extracted ({real_n * 10} templates), {total - real_n} {scale.STANDIN_NOTE}"
+    )
+    _say(
+        f"    rank-1 {result.rank1:.2%} of {result.probes} probes; first-stage miss rate "
+        f"{result.first_stage_miss_rate:.2%} at penetration {result.penetration:.4%}"
+    )
+    _say(
+        f"    search latency median {figures['latency_ms_median']:.0f} ms, p95 "
+        f"{figures['latency_ms_p95']:.0f} ms wall, CPU median {figures['cpu_ms_median']:.0f} ms "
+        f"(one pinned core; load average {result.load_average[0]:.1f})"
+    )
+    _say(
+        f"    memory {result.bytes_per_subject:.0f} bytes per subject; searchable "
+        f"{startup_s:.2f} s after opening the cache "
+        f"({sum(f.stat().st_size for f in path.iterdir()) / 1e6:.0f} MB, memory-mapped)"
+    )
+    report["search"] = figures
+
+
+def _sharded(opts: BenchOptions, report: dict) -> None:
+    from functools import partial
+
+    from ..core.match import search
+    from ..service.cluster import ShardedSearch
+    from . import scale
+
+    total = opts.search_subjects
+    where = opts.scheduler or "a LocalCluster on this machine"
+    _say(f"sharded — the {total}-subject search over 1 and 2 Dask workers ({where})")
+    path, real_n, probes = _scale_inputs(opts)
+    whole = scale.load_gallery(path)
+    expected = [search(fingers, whole) for _, fingers in probes]
+    del whole
+    figures: dict = {"gallery_subjects": total, "real_subjects": real_n, "probes": len(probes)}
+    for workers in (1, 2):
+        start = time.perf_counter()
+        with ShardedSearch(
+            partial(scale.load_gallery, path), shards=workers, address=opts.scheduler
+        ) as sharded:
+            ready_s = time.perf_counter() - start
+            sharded.search(probes[0][1])  # the workers' first search imports the kernels
+            latency, same = [], 0
+            load = os.getloadavg()
+            for (_, fingers), want in zip(probes, expected, strict=True):
+                start = time.perf_counter()
+                got = sharded.search(fingers)
+                latency.append((time.perf_counter() - start) * 1e3)
+                same += [(c.subject, c.score, c.rank) for c in got] == [
+                    (c.subject, c.score, c.rank) for c in want
+                ]
+        row = {
+            "latency_ms_median": statistics.median(latency),
+            "latency_ms_p95": float(np.percentile(latency, 95)),
+            "same_candidates": same,
+            "shards_ready_s": ready_s,
+            "load_average": load[0],
+        }
+        figures[str(workers)] = row
+        _say(
+            f"  {workers} worker{'s' if workers > 1 else ''}: search latency median "
+            f"{row['latency_ms_median']:.0f} ms, p95 {row['latency_ms_p95']:.0f} ms; candidates "
+            f"equal to one process for {same}/{len(probes)} probes; shards loaded in "
+            f"{ready_s:.1f} s (load average {load[0]:.1f})"
+        )
+    report["sharded"] = figures
+
+
 def _booking(opts: BenchOptions, report: dict) -> None:
     from .booking import booking_trials
 
@@ -520,6 +627,10 @@ def run(opts: BenchOptions) -> int:
         _fvc_verification(opts.fvc, opts, report)
     if opts.identification:
         _identification(opts, report)
+    if opts.search:
+        _search_scale(opts, report)
+    if opts.sharded:
+        _sharded(opts, report)
     if opts.booking:
         _booking(opts, report)
     if opts.startup:

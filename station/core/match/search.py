@@ -3,9 +3,11 @@
 Two stages:
 
 1. **Pre-selection.** Every gallery template has a fixed-length pair-geometry vector
-   (:mod:`station.core.match.index`), stacked per finger position into one matrix. A probe
-   finger scores every enrolled subject with one matrix-vector product; the probe's fingers
-   are fused by summing, and the best ``shortlist`` subjects go on.
+   (:mod:`station.core.match.index`), stored per finger position as one byte per value
+   (:func:`quantise`: 512 bytes and a float scale a finger). A probe finger scores every
+   enrolled subject with one pass of a compiled integer dot product
+   (:mod:`._preselect`); the probe's fingers are fused by summing, and the best
+   ``shortlist`` subjects go on (ties broken by subject order).
 2. **Re-scoring.** The full matcher compares each probe finger with the same finger of every
    shortlisted subject; the fused score is the sum of the finger scores (the sum rule; a
    finger missing on either side, amputated or not printed, simply adds nothing). Candidates
@@ -14,13 +16,22 @@ Two stages:
 
 The share of the gallery that reaches stage 2 is the penetration rate; a true mate left out by
 stage 1 is a pre-selection miss (both are measured by ``station bench``).
+
+The two stages are also public (:meth:`SearchGallery.shortlist`, :meth:`SearchGallery.rescore`,
+:func:`rank`) so that a gallery split into shards (``station.service.cluster``) gives exactly
+the candidates of one process: every shard sends its own best ``shortlist`` subjects, the
+client keeps the best ``shortlist`` of those, the shards re-score them and the client ranks.
+Stage-1 scores are exact integer sums times per-entry scales, so a subject scores the same in
+any shard.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+import sys
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
@@ -29,7 +40,7 @@ from ..vocabulary import FINGERS, validate_finger
 from .index import descriptor, descriptor_size
 from .params import DEFAULT_PARAMETERS, MatchParameters
 
-__all__ = ["Candidate", "SearchGallery", "search"]
+__all__ = ["Candidate", "SearchGallery", "TemplateBlobs", "quantise", "rank", "search"]
 
 
 @dataclass(frozen=True)
@@ -57,52 +68,234 @@ class Candidate:
     preselection: float = 0.0
 
 
+def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Descriptors as bytes: each row scaled so its largest value is 255, then rounded.
+
+    Parameters
+    ----------
+    vectors : (N, D) ndarray
+        Non-negative stage-1 descriptors.
+
+    Returns
+    -------
+    codes : (N, D) ndarray of uint8
+    scales : (N,) ndarray of float32
+        ``vectors ≈ codes × scales[:, None]`` (a row of zeros has scale 0).
+
+    Examples
+    --------
+    >>> codes, scales = quantise(np.array([[0.0, 0.2, 1.0]]))
+    >>> codes.tolist(), float(scales[0] * 255)
+    ([[0, 51, 255]], 1.0)
+    """
+    v = np.asarray(vectors, np.float32)
+    if v.ndim != 2:
+        raise ValueError(f"expected an (N, D) array of descriptors, got shape {v.shape}")
+    if v.size and float(v.min()) < 0:
+        raise ValueError("stage-1 descriptors are histograms: no value may be negative")
+    top = v.max(axis=1) if v.shape[1] else np.zeros(len(v), np.float32)
+    scales = (top / 255).astype(np.float32)
+    safe = np.where(scales > 0, scales, 1).astype(np.float32)
+    codes = np.clip(np.rint(v / safe[:, None]), 0, 255).astype(np.uint8)
+    return codes, scales
+
+
+_accumulate: Any = None
+
+
+def _kernel() -> Any:
+    global _accumulate
+    if _accumulate is None:  # numba's import is deferred to the first search
+        from ._preselect import accumulate
+
+        _accumulate = accumulate
+    return _accumulate
+
+
+@dataclass(frozen=True, eq=False)
+class TemplateBlobs:
+    """Many serialised templates in one byte buffer: entry ``k`` is ``buffer[starts[k]:ends[k]]``.
+
+    A large gallery starts from this without making a Python object per template; a template
+    is parsed when a search first re-scores it.
+
+    Examples
+    --------
+    >>> blobs = TemplateBlobs.join([b"ab", b"cde"])
+    >>> len(blobs), blobs[1]
+    (2, b'cde')
+    """
+
+    buffer: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+
+    def __post_init__(self) -> None:
+        if self.buffer.dtype != np.uint8 or self.buffer.ndim != 1:
+            raise ValueError("the buffer must be a 1-D uint8 array")
+        if self.starts.shape != self.ends.shape or np.any(self.starts > self.ends):
+            raise ValueError("starts and ends must pair up, each start at most its end")
+        if len(self.ends) and (self.starts.min() < 0 or self.ends.max() > len(self.buffer)):
+            raise ValueError("an entry lies outside the buffer")
+
+    @classmethod
+    def join(cls, items: list[bytes]) -> TemplateBlobs:
+        ends = np.cumsum([len(b) for b in items], dtype=np.int64)
+        starts = ends - np.array([len(b) for b in items], np.int64)
+        return cls(np.frombuffer(b"".join(items), np.uint8), starts, ends)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, k: int) -> bytes:
+        return self.buffer[int(self.starts[k]) : int(self.ends[k])].tobytes()
+
+    def take(self, picks: np.ndarray | slice) -> TemplateBlobs:
+        """The entries ``picks``, sharing this buffer."""
+        return TemplateBlobs(self.buffer, self.starts[picks], self.ends[picks])
+
+    def compact(self) -> TemplateBlobs:
+        """The same entries in a buffer of their own (no bytes of other entries kept).
+
+        Entries that follow each other in the buffer are copied as one run.
+        """
+        n = len(self.starts)
+        lengths = self.ends - self.starts
+        ends = np.cumsum(lengths)
+        if n == 0:
+            return TemplateBlobs(np.zeros(0, np.uint8), ends, ends)
+        breaks = np.flatnonzero(self.starts[1:] != self.ends[:-1]) + 1
+        firsts = np.concatenate([[0], breaks])
+        lasts = np.concatenate([breaks - 1, [n - 1]])
+        runs = zip(self.starts[firsts].tolist(), self.ends[lasts].tolist(), strict=True)
+        buffer = np.concatenate([self.buffer[lo:hi] for lo, hi in runs])
+        return TemplateBlobs(buffer, ends - lengths, ends)
+
+
 class _Finger:
-    """The gallery's templates of one finger position: vectors stacked, grown in chunks."""
+    """The gallery's templates of one finger position: quantised descriptors, grown in chunks.
+
+    A template is a :class:`Template`, its bytes, or ``None`` when it lies in one of
+    ``buffers`` (``blob_ref``, ``blob_start``, ``blob_end``); bytes are parsed on first use.
+    """
 
     def __init__(self, dim: int) -> None:
         self.rows = np.zeros(0, np.int64)  # subject row of each entry
-        self.vectors = np.zeros((0, dim), np.float32)
-        self.templates: list[Template | bytes] = []  # bytes: serialised, parsed on first use
+        self.codes = np.zeros((0, dim), np.uint8)
+        self.scales = np.zeros(0, np.float32)
+        self.templates: list[Template | bytes | None] = []
+        self.buffers: list[np.ndarray] = []
+        self.blob_ref = np.zeros(0, np.int32)  # -1: not in a buffer
+        self.blob_span = np.zeros((0, 2), np.int64)
+        self.slot_of = np.zeros(0, np.int64)  # subject row -> slot, -1 without this finger
         self._size = 0
+
+    def slot(self, row: int) -> int:
+        return int(self.slot_of[row]) if row < len(self.slot_of) else -1
+
+    def place(self, rows: np.ndarray, slots: np.ndarray, subjects: int) -> None:
+        """Record that subject ``rows[k]`` has its template at ``slots[k]``."""
+        if len(self.slot_of) < subjects:
+            grow = max(subjects, 2 * len(self.slot_of))
+            self.slot_of = np.concatenate(
+                [self.slot_of, np.full(grow - len(self.slot_of), -1, np.int64)]
+            )
+        self.slot_of[rows] = slots
+
+    @property
+    def array_bytes(self) -> int:
+        """Bytes of the per-entry arrays and the template list (buffers not included)."""
+        arrays = (self.rows, self.codes, self.scales, self.blob_ref, self.blob_span, self.slot_of)
+        loose = sum(sys.getsizeof(t) for t in self.templates if isinstance(t, bytes))
+        return sum(a.nbytes for a in arrays) + 8 * len(self.templates) + loose
 
     def template(self, slot: int) -> Template:
         item = self.templates[slot]
+        if item is None:
+            lo, hi = self.blob_span[slot]
+            item = self.buffers[self.blob_ref[slot]][lo:hi].tobytes()
         if isinstance(item, bytes):
             item = Template.from_bytes(item)
             self.templates[slot] = item
         return item
 
+    def put(self, slot: int, template: Template | bytes) -> None:
+        self.templates[slot] = template
+        self.blob_ref[slot] = -1
+
     def extend(
-        self, rows: np.ndarray, vectors: np.ndarray, templates: list[Template | bytes]
+        self,
+        rows: np.ndarray,
+        codes: np.ndarray,
+        scales: np.ndarray,
+        templates: list[Template | bytes] | TemplateBlobs,
     ) -> int:
-        """Append many entries at once; returns the first new slot."""
+        """Append many quantised entries at once; returns the first new slot.
+
+        Into an empty finger the arrays are taken as they are (a memory-mapped cache stays
+        mapped); they are copied before the first change (:meth:`_own`).
+        """
         first = self._size
         n = len(rows)
-        self.rows = np.concatenate([self.rows[:first], np.asarray(rows, np.int64)])
-        self.vectors = np.concatenate([self.vectors[:first], np.asarray(vectors, np.float32)])
-        self.templates.extend(templates)
+        if first == 0:
+            self.rows = np.asarray(rows, np.int64)
+            self.codes = np.ascontiguousarray(codes, np.uint8)
+            self.scales = np.asarray(scales, np.float32)
+        else:
+            self.rows = np.concatenate([self.rows[:first], np.asarray(rows, np.int64)])
+            self.codes = np.concatenate([self.codes[:first], codes])
+            self.scales = np.concatenate([self.scales[:first], scales])
+        if isinstance(templates, TemplateBlobs):
+            ref = next((k for k, b in enumerate(self.buffers) if b is templates.buffer), None)
+            if ref is None:
+                ref = len(self.buffers)
+                self.buffers.append(templates.buffer)
+            refs = np.full(n, ref, np.int32)
+            spans = np.column_stack([templates.starts, templates.ends]).astype(np.int64)
+            self.templates.extend([None] * n)
+        else:
+            refs = np.full(n, -1, np.int32)
+            spans = np.zeros((n, 2), np.int64)
+            self.templates.extend(templates)
+        self.blob_ref = np.concatenate([self.blob_ref[:first], refs])
+        self.blob_span = np.concatenate([self.blob_span[:first], spans.reshape(n, 2)])
         self._size = first + n
         return first
+
+    def _own(self) -> None:
+        """Copy arrays taken from a caller or a read-only mapping before changing them."""
+        if not (self.codes.flags.writeable and self.scales.flags.writeable):
+            self.codes, self.scales = self.codes.copy(), self.scales.copy()
+
+    def set(self, slot: int, vector: np.ndarray) -> None:
+        self._own()
+        codes, scales = quantise(vector[None, :])
+        self.codes[slot], self.scales[slot] = codes[0], scales[0]
 
     def add(self, row: int, vector: np.ndarray, template: Template | bytes) -> None:
         if self._size == len(self.rows):
             grow = max(1024, len(self.rows))
             self.rows = np.concatenate([self.rows, np.full(grow, -1, np.int64)])
-            self.vectors = np.vstack(
-                [self.vectors, np.zeros((grow, self.vectors.shape[1]), np.float32)]
-            )
+            self.codes = np.vstack([self.codes, np.zeros((grow, self.codes.shape[1]), np.uint8)])
+            self.scales = np.concatenate([self.scales, np.zeros(grow, np.float32)])
+            self.blob_ref = np.concatenate([self.blob_ref, np.full(grow, -1, np.int32)])
+            self.blob_span = np.vstack([self.blob_span, np.zeros((grow, 2), np.int64)])
         self.rows[self._size] = row
-        self.vectors[self._size] = vector
+        self.set(self._size, vector)
         self.templates.append(template)
+        self.blob_ref[self._size] = -1
         self._size += 1
 
-    def scores(self, vector: np.ndarray, subjects: int) -> np.ndarray:
-        """Stage-1 score of every subject (0 for subjects without this finger)."""
-        out = np.zeros(subjects, np.float32)
+    def accumulate(self, vector: np.ndarray, out: np.ndarray) -> None:
+        """Add every entry's stage-1 score to its subject's total in ``out`` (float64)."""
         n = self._size
-        out[self.rows[:n]] = self.vectors[:n] @ vector
-        return out
+        if n == 0:
+            return
+        codes, scales = quantise(vector[None, :])
+        _kernel()(
+            self.codes[:n], self.scales[:n], self.rows[:n], codes[0].astype(np.int32),
+            float(scales[0]), out,
+        )  # fmt: skip
 
 
 class SearchGallery:
@@ -129,8 +322,9 @@ class SearchGallery:
         self._dim = descriptor_size(self.params)
         self._subjects: list[Hashable] = []
         self._row: dict[Hashable, int] = {}
+        self._keys: list[int] = []  # tie-break order of each row (a shard: global order)
         self._fingers: dict[str, _Finger] = {f: _Finger(self._dim) for f in FINGERS}
-        self._where: dict[tuple[int, str], int] = {}
+        self._count = 0  # enrolled (subject, finger) templates
         for subject, finger, template in entries:
             self.add(subject, finger, template)
 
@@ -146,14 +340,25 @@ class SearchGallery:
 
     @property
     def template_count(self) -> int:
-        return len(self._where)
+        return self._count
 
-    def _subject_row(self, subject: Hashable) -> int:
+    @property
+    def nbytes(self) -> int:
+        """Bytes held: per-entry arrays, template bytes (buffers counted once) and lists.
+
+        Templates held as parsed :class:`Template` objects and the subject dictionary are
+        not counted.
+        """
+        buffers = {id(b): b.nbytes for f in self._fingers.values() for b in f.buffers}
+        return sum(f.array_bytes for f in self._fingers.values()) + sum(buffers.values())
+
+    def _subject_row(self, subject: Hashable, key: int | None = None) -> int:
         row = self._row.get(subject)
         if row is None:
             row = len(self._subjects)
             self._subjects.append(subject)
             self._row[subject] = row
+            self._keys.append(row if key is None else int(key))
         return row
 
     def add(
@@ -188,13 +393,14 @@ class SearchGallery:
         if vector.shape != (self._dim,):
             raise ValueError(f"descriptor must have {self._dim} values, got {vector.shape}")
         index = self._fingers[finger]
-        slot = self._where.get((row, finger))
-        if slot is None:
-            self._where[(row, finger)] = index._size
+        slot = index.slot(row)
+        if slot < 0:
+            index.place(np.array([row]), np.array([index._size]), len(self._subjects))
             index.add(row, vector, template)
+            self._count += 1
         else:
-            index.vectors[slot] = vector
-            index.templates[slot] = template
+            index.set(slot, vector)
+            index.put(slot, template)
 
     def add_many(
         self,
@@ -202,39 +408,102 @@ class SearchGallery:
         fingers: list[str],
         templates: list[Template | bytes],
         vectors: np.ndarray,
+        *,
+        keys: list[int] | None = None,
     ) -> None:
         """Enrol many fingers at once (the gallery's start-up path).
 
         The same as calling :meth:`add` for each entry, in order, with its vector; much
-        faster for large galleries.
+        faster for large galleries. ``keys`` (one per entry) sets the tie-break order of
+        subjects new to the gallery (default: the order they arrive in); a shard of a larger
+        gallery passes the subjects' places in the whole gallery.
         """
-        if not len(subjects) == len(fingers) == len(templates) == len(vectors):
-            raise ValueError("subjects, fingers, templates and vectors must have one length")
-        vectors = np.asarray(vectors, np.float32).reshape(len(subjects), self._dim)
-        rows = np.array([self._subject_row(s) for s in subjects], np.int64)
-        codes = [validate_finger(f) for f in fingers]
-        last: dict[tuple[int, str], int] = {}  # a repeated finger: the later entry wins
-        for n, key in enumerate(zip(rows.tolist(), codes, strict=True)):
-            last[key] = n
-        fresh: dict[str, list[int]] = {f: [] for f in FINGERS}
-        for (row, finger), n in last.items():
-            if (row, finger) in self._where:
-                self.add(subjects[n], finger, templates[n], vector=vectors[n])
-            else:
-                fresh[finger].append(n)
-        for finger, picks in fresh.items():
-            if not picks:
-                continue
+        vectors = np.asarray(vectors, np.float32).reshape(len(vectors), self._dim)
+        codes, scales = quantise(vectors)
+        self.add_encoded(subjects, fingers, templates, codes, scales, keys=keys)
+
+    def add_encoded(
+        self,
+        subjects: list[Hashable],
+        fingers: list[str],
+        templates: Sequence[Template | bytes] | TemplateBlobs,
+        codes: np.ndarray,
+        scales: np.ndarray,
+        *,
+        keys: list[int] | None = None,
+    ) -> None:
+        """:meth:`add_many` with descriptors already quantised (:func:`quantise`).
+
+        A cached gallery starts with this: no descriptor is computed or converted, and with
+        ``templates`` as :class:`TemplateBlobs` no Python object is made per template.
+        """
+        n = len(subjects)
+        if not n == len(fingers) == len(templates) == len(codes) == len(scales):
+            raise ValueError("subjects, fingers, templates and descriptors must have one length")
+        if keys is not None and len(keys) != n:
+            raise ValueError("keys must have one entry per subject entry")
+        codes = np.asarray(codes)
+        if codes.dtype != np.uint8 or codes.shape != (n, self._dim):
+            raise ValueError(
+                f"codes must be ({n}, {self._dim}) uint8, got {codes.dtype} {codes.shape}"
+            )
+        scales = np.asarray(scales, np.float32)
+        for finger in set(fingers):
+            validate_finger(finger)
+        if keys is None:
+            for subject in dict.fromkeys(subjects):
+                self._subject_row(subject)
+        else:
+            first_key: dict[Hashable, int] = {}
+            for subject, key in zip(subjects, keys, strict=True):
+                first_key.setdefault(subject, key)
+            for subject, key in first_key.items():
+                self._subject_row(subject, key)
+        rows = np.fromiter(map(self._row.__getitem__, subjects), np.int64, count=n)
+        place: dict[str, int] = {str(f): k for k, f in enumerate(FINGERS)}
+        positions = np.fromiter(map(place.__getitem__, fingers), np.int64, count=n)
+        # A repeated (subject, finger): the later entry wins.
+        pair = rows * len(FINGERS) + positions
+        _, last_rev = np.unique(pair[::-1], return_index=True)
+        last = np.sort(n - 1 - last_rev)
+        for position, finger in enumerate(FINGERS):
             index = self._fingers[finger]
-            first = index.extend(rows[picks], vectors[picks], [templates[n] for n in picks])
-            for k, n in enumerate(picks):
-                self._where[(int(rows[n]), finger)] = first + k
+            mine = last[positions[last] == position]
+            if not len(mine):
+                continue
+            known = np.zeros(len(mine), bool)
+            if len(index.slot_of):
+                inside = rows[mine] < len(index.slot_of)
+                known[inside] = index.slot_of[rows[mine][inside]] >= 0
+            old = known
+            for k in mine[old]:
+                slot = index.slot(int(rows[k]))
+                index._own()
+                index.codes[slot], index.scales[slot] = codes[k], scales[k]
+                index.put(slot, templates[k])
+            picks = mine[~old]
+            if not len(picks):
+                continue
+            run: np.ndarray | slice = picks
+            if picks[-1] - picks[0] + 1 == len(picks):  # one run: views, not copies
+                run = slice(int(picks[0]), int(picks[-1]) + 1)
+            first = index.extend(
+                rows[run],
+                codes[run],
+                scales[run],
+                templates.take(run)
+                if isinstance(templates, TemplateBlobs)
+                else [templates[k] for k in picks],
+            )
+            index.place(rows[picks], first + np.arange(len(picks)), len(self._subjects))
+            self._count += len(picks)
 
     def template(self, subject: Hashable, finger: str) -> Template | None:
         """The enrolled template of one finger, or None."""
         row = self._row.get(subject)
-        slot = self._where.get((row, validate_finger(finger))) if row is not None else None
-        return None if slot is None else self._fingers[finger].template(slot)
+        index = self._fingers[validate_finger(finger)]
+        slot = -1 if row is None else index.slot(row)
+        return None if slot < 0 else index.template(slot)
 
     def fingers(self, subject: Hashable) -> dict[str, Template]:
         """All enrolled fingers of a subject."""
@@ -242,12 +511,60 @@ class SearchGallery:
 
     def preselect(self, probe: Mapping[str, Template]) -> np.ndarray:
         """Stage-1 fused score of every subject, in gallery order."""
-        total = np.zeros(len(self._subjects), np.float32)
+        total = np.zeros(len(self._subjects), np.float64)
         for finger, template in probe.items():
             vector = descriptor(template, self.params)
             if vector.any():
-                total += self._fingers[finger].scores(vector, len(self._subjects))
+                self._fingers[finger].accumulate(vector, total)
         return total
+
+    def shortlist(
+        self, probe: Mapping[str, Template], count: int
+    ) -> list[tuple[float, int, Hashable]]:
+        """Stage 1: the best ``count`` subjects as ``(stage-1 score, order key, subject)``.
+
+        Best first; equal scores in gallery order (a shard's order key is the subject's
+        place in the whole gallery). The same as the first ``count`` subjects of a stable
+        sort of :meth:`preselect`, without sorting the whole gallery.
+        """
+        if count < 1:
+            raise ValueError(f"count must be at least 1, got {count}")
+        probe = _check_probe(probe)
+        if not probe or not self._subjects:
+            return []
+        scores = self.preselect(probe)
+        keys = np.asarray(self._keys, np.int64)
+        if count < len(scores):
+            kth = np.partition(-scores, count - 1)[count - 1]
+            pool = np.flatnonzero(-scores <= kth)
+        else:
+            pool = np.arange(len(scores))
+        pool = pool[np.lexsort((keys[pool], -scores[pool]))][:count]
+        return [(float(scores[r]), int(keys[r]), self._subjects[int(r)]) for r in pool]
+
+    def rescore(
+        self, probe: Mapping[str, Template], subjects: Iterable[Hashable]
+    ) -> list[tuple[float, int, Hashable, dict[str, float]]]:
+        """Stage 2: the full matcher's scores of enrolled subjects against the probe.
+
+        Returns ``(fused score, order key, subject, finger scores)`` per subject, in the
+        order given; subjects not in this gallery are skipped (a shard re-scores its own).
+        """
+        from . import compare
+
+        probe = _check_probe(probe)
+        out = []
+        for subject in subjects:
+            row = self._row.get(subject)
+            if row is None:
+                continue
+            scores = {}
+            for finger, template in probe.items():
+                enrolled = self.template(subject, finger)
+                if enrolled is not None:
+                    scores[finger] = compare(template, enrolled)
+            out.append((sum(scores.values()), self._keys[row], subject, scores))
+        return out
 
 
 def _check_probe(probe: Mapping[str, Template]) -> dict[str, Template]:
@@ -285,29 +602,40 @@ def search(
     candidates : list of Candidate
         Ranked by fused score; empty when the probe or the gallery is empty.
     """
-    from . import compare
-
     probe = _check_probe(probe)
-    if not probe or len(gallery) == 0:
-        return []
     shortlist = gallery.params.shortlist if shortlist is None else int(shortlist)
     if shortlist < 1 or limit < 1:
         raise ValueError("shortlist and limit must be at least 1")
-    first = gallery.preselect(probe)
-    count = min(shortlist, len(first))
-    # Best first; stable on ties so the order never depends on anything but the data.
-    order = np.argsort(-first, kind="stable")[:count]
-    candidates = []
-    for row in order:
-        subject = gallery._subjects[int(row)]
-        scores = {}
-        for finger, template in probe.items():
-            enrolled = gallery.template(subject, finger)
-            if enrolled is not None:
-                scores[finger] = compare(template, enrolled)
-        candidates.append((sum(scores.values()), int(row), subject, scores, float(first[row])))
-    candidates.sort(key=lambda c: (-c[0], c[1]))
+    if not probe or len(gallery) == 0:
+        return []
+    first = gallery.shortlist(probe, shortlist)
+    return rank(first, gallery.rescore(probe, [s for _, _, s in first]), limit=limit)
+
+
+def rank(
+    first: Iterable[tuple[float, int, Hashable]],
+    scored: Iterable[tuple[float, int, Hashable, dict[str, float]]],
+    *,
+    limit: int,
+) -> list[Candidate]:
+    """Rank re-scored subjects: best fused score first, equal scores by order key.
+
+    Parameters
+    ----------
+    first : iterable of (float, int, hashable)
+        The shortlist, as :meth:`SearchGallery.shortlist` gives it (for the stage-1 score).
+    scored : iterable of (float, int, hashable, dict)
+        :meth:`SearchGallery.rescore`'s results, from one gallery or from its shards.
+    limit : int
+        Candidates returned.
+
+    Returns
+    -------
+    candidates : list of Candidate
+    """
+    stage1 = {subject: score for score, _, subject in first}
+    ordered = sorted(scored, key=lambda c: (-c[0], c[1]))
     return [
-        Candidate(subject, float(total), MappingProxyType(scores), rank, pre)
-        for rank, (total, _, subject, scores, pre) in enumerate(candidates[:limit], start=1)
+        Candidate(subject, float(total), MappingProxyType(scores), n, stage1.get(subject, 0.0))
+        for n, (total, _, subject, scores) in enumerate(ordered[:limit], start=1)
     ]
