@@ -1492,7 +1492,7 @@ def _train_report(args: argparse.Namespace, path: Path, library: dict[str, Scena
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     """``station demo [SCENARIO ...] [--pace S] [--loop] [--duration S]``."""
-    from .testing.demo import run_demo
+    from .gui.automation.demo import run_demo
 
     if args.gallery is not None and not args.gallery.is_file():
         raise CommandError(f"no gallery at {args.gallery}")

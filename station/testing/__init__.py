@@ -15,8 +15,7 @@ The page objects (:mod:`station.testing.pages`) import no pytest: a demo driver 
 from __future__ import annotations
 
 from station.core.vocabulary import Disposition
-
-from .galleries import (
+from station.gui.automation.galleries import (
     FAST_SCANNER,
     OFFICER_USER,
     copy_gallery,
@@ -24,8 +23,15 @@ from .galleries import (
     prepare_gallery,
     sign_in,
 )
-from .pages import BookingPage, Candidate, CaptureOutcome, CapturePage, ResponsePage, Station
-from .waiting import EventLoopWaiter, NotReadyError, Waiter
+from station.gui.automation.pages import (
+    BookingPage,
+    Candidate,
+    CaptureOutcome,
+    CapturePage,
+    ResponsePage,
+    Station,
+)
+from station.gui.automation.waiting import EventLoopWaiter, NotReadyError, Waiter
 
 __all__ = [
     "FAST_SCANNER",

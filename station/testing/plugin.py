@@ -36,12 +36,17 @@ from typing import Any
 import pytest
 
 from station.core.disposition import DispositionPolicy
+from station.gui.automation.galleries import (
+    FAST_SCANNER,
+    copy_gallery,
+    open_station_window,
+    prepare_gallery,
+    sign_in,
+)
+from station.gui.automation.pages import Station
 from station.scanner import MockSettings
 from station.service import Operator, in_gallery
 from station.settings import Settings, set_settings
-
-from .galleries import FAST_SCANNER, copy_gallery, open_station_window, prepare_gallery, sign_in
-from .pages import Station
 
 __all__ = [
     "station",

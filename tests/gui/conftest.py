@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
 )
 
 from station.core.synth.holdings import holdings
+from station.gui.automation import galleries as kit
 from station.service import Operator
 from station.settings import Settings, set_settings
 from station.testing import FAST_SCANNER, copy_gallery, open_station_window, prepare_gallery
-from station.testing import galleries as kit
 
 #: A fast mock scanner: 200 fps preview, the print settles after 2-3 frames (the kit's).
 FAST = FAST_SCANNER

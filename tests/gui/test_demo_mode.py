@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QLabel
 from station.cli import main
 from station.core.vocabulary import Disposition
 from station.gallery import open_gallery
+from station.gui.automation.demo import DemoPlayer, demo_gallery, right_actions, run_demo
 from station.testing import FAST_SCANNER, Station, open_station_window
-from station.testing.demo import DemoPlayer, demo_gallery, right_actions, run_demo
 from station.training import load_library
 
 LIBRARY = load_library()
