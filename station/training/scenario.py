@@ -160,6 +160,9 @@ __all__ = [
     "parse_scenario",
 ]
 
+#: Largest subject, population or count a scenario may name (a signed 32-bit number).
+_LARGEST_WHOLE = 2**31 - 1
+
 log = logging.getLogger(__name__)
 
 #: ``[platen] person`` of somebody the gallery does not hold.
@@ -499,8 +502,17 @@ class _Where:
         return value.strip()
 
     def whole(self, value: object, where: str, key: str, *, least: int = 0) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < least:
-            raise self.fail(where, f"{key} must be a whole number >= {least}, got {value!r}")
+        # The gallery stores subject and population numbers as SQLite integers (64-bit):
+        # a larger number could be listed here and then fail mid-booking, so it is refused.
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not least <= value <= _LARGEST_WHOLE
+        ):
+            raise self.fail(
+                where,
+                f"{key} must be a whole number from {least} to {_LARGEST_WHOLE}, got {value!r}",
+            )
         return value
 
     def flag(self, value: object, where: str, key: str) -> bool:

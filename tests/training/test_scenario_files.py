@@ -162,12 +162,19 @@ def test_a_full_scenario_is_read_into_frozen_values() -> None:
             ('person = "new"', 'person = "ghost"'),
             "[platen] person 'ghost' is not a [[gallery]] role",
         ),
-        (("subject = 6", "subject = -1"), "[platen] subject must be a whole number >= 0, got -1"),
+        (
+            ("subject = 6", "subject = -1"),
+            "[platen] subject must be a whole number from 0 to 2147483647, got -1",
+        ),
+        (
+            ("subject = 6", "subject = 99999999999999999999"),
+            "[platen] subject must be a whole number from 0 to 2147483647",
+        ),
         (("subject = 6", 'subject = 6\nswap = ["R2", "R2"]'), "swap needs two different fingers"),
         (("subject = 6", 'subject = 6\nwrong_hand = "TS"'), "wrong_hand must be RS or LS"),
         (
             ("subject = 6", "subject = 6\ndisconnect_at = 0"),
-            "disconnect_at must be a whole number >= 1",
+            "disconnect_at must be a whole number from 1 to 2147483647",
         ),
         (
             ("subject = 6", 'subject = 6\n[platen.fingers]\nR9 = "dry"'),
@@ -194,7 +201,10 @@ def test_a_full_scenario_is_read_into_frozen_values() -> None:
             ("", '[[expect]]\naction = "recapture"\nfinger = "R2"\nbelow = 6\n'),
             "below must be a quality level 1-5",
         ),
-        (("", '[[expect]]\naction = "enrol"\npoints = 0\n'), "points must be a whole number >= 1"),
+        (
+            ("", '[[expect]]\naction = "enrol"\npoints = 0\n'),
+            "points must be a whole number from 1 to 2147483647",
+        ),
         (
             ('title = "Mini"', 'title = "Mini"\nsource = "fax"'),
             "source must be one of scanner, transaction",
