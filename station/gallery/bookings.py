@@ -235,14 +235,16 @@ class BookingStore(GalleryBase):
                 stale.append(row)
         return stale
 
-    def _open_booking_status(self, booking_id: object) -> int:
+    def _open_booking_status(self, booking_id: object, what: str = "its prints") -> int:
+        """The id of ``booking_id`` if it is open; else ``GalleryError`` saying ``what`` can
+        only change while it is open."""
         booking_id = self._require("bookings", booking_id, "booking")
         status, tcn = self._conn.execute(
             "SELECT status, tcn FROM bookings WHERE id = ?", (booking_id,)
         ).fetchone()
         if status != BookingStatus.OPEN:
             raise GalleryError(
-                f"booking {tcn} is {status}: its prints can only change while it is open"
+                f"booking {tcn} is {status}: {what} can only change while it is open"
             )
         return booking_id
 
@@ -284,7 +286,7 @@ class BookingStore(GalleryBase):
             "jms_booking": jms_booking,
         }
         with self.transaction():
-            booking_id = self._open_arrest(booking_id)
+            booking_id = self._open_booking_status(booking_id, "its arrest data")
             stamp = codecs.now()
             existing = self._scalar("SELECT id FROM arrests WHERE booking_id = ?", (booking_id,))
             if existing is None:
@@ -299,17 +301,6 @@ class BookingStore(GalleryBase):
             )
             self._chain("arrests", int(existing), "update")
             return int(existing)
-
-    def _open_arrest(self, booking_id: object) -> int:
-        booking_id = self._require("bookings", booking_id, "booking")
-        status, tcn = self._conn.execute(
-            "SELECT status, tcn FROM bookings WHERE id = ?", (booking_id,)
-        ).fetchone()
-        if status != BookingStatus.OPEN:
-            raise GalleryError(
-                f"booking {tcn} is {status}: its arrest data can only change while it is open"
-            )
-        return booking_id
 
     @guarded
     def arrest(self, booking_id: int) -> dict[str, Any] | None:
