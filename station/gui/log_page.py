@@ -38,7 +38,7 @@ from station.service import BookingService
 from station.service.replay import ReplayService
 
 from .replay import ReplayDialog
-from .transactions import PathChooser, choose_save_path, save_transaction
+from .transactions import PathChooser, choose_save_path, export_refusal, save_transaction
 from .widgets import esc, plain
 from .workers import TaskRunner
 
@@ -615,7 +615,10 @@ class BookingLogPage(QWidget):
         self._set_unfinished(booking["status"])
         self.reopen_button.setEnabled(bool(responses))
         self.replay_button.setEnabled(True)
-        self.export_button.setEnabled(bool(responses))
+        refusal = export_refusal(self._service)
+        self.export_button.setEnabled(bool(responses) and refusal is None)
+        tip = "Write this booking's EBTS CAR/CNA transaction to a file"
+        self.export_button.setToolTip(tip if refusal is None else refusal)
         self.reopen_button.setToolTip(
             "Show this booking's response on the Response page"
             if responses
@@ -646,6 +649,10 @@ class BookingLogPage(QWidget):
             return
         if not submitted:
             self.export_label.setText("Only a submitted booking has a transaction to export.")
+            return
+        refusal = export_refusal(self._service)
+        if refusal is not None:
+            self.export_label.setText(refusal)
             return
         path = self.path_chooser("Export the booking's transaction", f"{booking['tcn']}.eft")
         if not path:

@@ -38,6 +38,7 @@ from station.core.vocabulary import (
     System,
 )
 from station.service import CandidateResult, Outcome, Response, SubjectSummary
+from station.service.accounts import Permission
 from station.service.transactions import TransactionFile
 
 from . import theme
@@ -45,7 +46,7 @@ from .agencies import AgencyAnswersBox, AgencySnapshot, BookingAgencies
 from .dialogs import DecisionDialog
 from .examiner import MatchResult, MatchView, match_pairs
 from .session import BookingSession
-from .transactions import PathChooser, choose_save_path, save_transaction
+from .transactions import PathChooser, choose_save_path, export_refusal, save_transaction
 from .widgets import esc, fit_columns, fit_height, plain
 from .workers import TaskRunner
 
@@ -623,8 +624,13 @@ class ResponsePage(QWidget):
         )
         self.recapture_button.setEnabled(word == Disposition.RECAPTURE)
         submitted = response is not None and s.booking_id is not None
-        self.save_transaction.setEnabled(submitted)
-        self.save_response.setEnabled(submitted)
+        refusal = export_refusal(s.service, Permission.BOOK)  # the booking in hand
+        for button, tip in (
+            (self.save_transaction, "Write this booking's EBTS CAR/CNA transaction to a file"),
+            (self.save_response, "Write the answer (EBTS SRE, or ERRT) to a file"),
+        ):
+            button.setEnabled(submitted and refusal is None)
+            button.setToolTip(tip if refusal is None else refusal)
 
     # --- transactions ---------------------------------------------------------------------
 
@@ -647,6 +653,7 @@ class ResponsePage(QWidget):
             response=response,
             done=self._saved,
             failed=lambda exc: self._save_failed(kind, exc),
+            permission=Permission.BOOK,
         )
 
     def _saved(self, written: TransactionFile) -> None:

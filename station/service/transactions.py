@@ -67,6 +67,7 @@ from station.interchange.ebts import (
     build_submission,
 )
 
+from .accounts import Permission
 from .booking import BookingService
 from .results import SubjectSummary
 
@@ -441,7 +442,10 @@ def write_booking_transaction(
         ``path`` is a folder or its folder does not exist; a stored image does not decode.
     GalleryError
         No response yet (``response=True``).
+    RoleError
+        The operator may not export (an administrator's job once the gallery has accounts).
     """
+    service.allow(Permission.EXPORT)
     _check_target(Path(path))
     build = response_transaction if response else submission_transaction
     return write_transaction_file(build(service, booking_id, ori=ori, dai=dai), path)

@@ -180,6 +180,23 @@ def test_an_officer_cannot_confirm_or_change_thresholds(
         assert confirm.toolTip() == (
             "Only an examiner confirms or rejects a candidate; olga is officer"
         )
+        # the booking in hand may be saved; any booking from the log is an export
+        assert officer.button("saveTransactionButton").isEnabled()
+        log_page = window.log_page
+        window.tabs.setCurrentWidget(log_page)
+        log_page.refresh()
+        assert log_page.select_booking(window.session.booking_id)
+        export = officer.button("exportTransactionButton")
+        assert not export.isEnabled()
+        assert export.toolTip() == (
+            "Writing a booking's transaction to a file from here is an administrator's job; "
+            "olga is signed in as officer"
+        )
+        target = gallery_path.parent / "exported.eft"
+        log_page.path_chooser = lambda _title, _name: str(target)
+        log_page.export_selected()  # a shortcut cannot get round it either
+        assert log_page.export_label.text() == export.toolTip()
+        assert not target.exists()
         # thresholds: read-only in the dialog, refused by the service
         from station.gui.settings_dialog import SettingsDialog
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel
 from station.core.synth import impression
 from station.core.vocabulary import FINGERS, Disposition
 from station.gallery import open_gallery
+from station.gui.automation.galleries import sign_in
 from station.interchange import (
     PrintImage,
     TenprintSubmission,
@@ -21,7 +22,7 @@ from station.interchange import (
     wsq,
 )
 
-from .conftest import WAIT
+from .conftest import ADMIN_PASSWORD, WAIT, Officer, open_window
 
 
 def _car_of(k: int, path: Path, *, corrupt: str | None = None) -> Path:
@@ -83,14 +84,18 @@ def test_book_from_an_ansi_nist_file_and_save_its_transactions(
     answer = parse_response(read_file(sre))
     assert answer.disposition is Disposition.HIT and answer.tcr == tcn
 
-    log_page = officer.window.log_page
-    officer.window.tabs.setCurrentWidget(log_page)
+    # exporting any booking from the log is the administrator's (as `station ebts export`)
+    gallery_path = officer.window.gallery.path
+    chief = sign_in(gallery_path, "admin", ADMIN_PASSWORD)
+    admin = Officer(officer.qtbot, open_window(officer.qtbot, gallery_path, chief))
+    log_page = admin.window.log_page
+    admin.window.tabs.setCurrentWidget(log_page)
     log_page.refresh()
     assert log_page.select_booking(booking_id)
     exported = tmp_path / "exported.eft"
     log_page.path_chooser = lambda _title, _name: str(exported)
-    officer.click("exportTransactionButton")
-    _wait_text(officer, "exportTransactionLabel", "Exported CAR ")
+    admin.click("exportTransactionButton")
+    _wait_text(admin, "exportTransactionLabel", "Exported CAR ")
     assert exported.read_bytes() == car.read_bytes()
 
 

@@ -312,3 +312,24 @@ def test_decide_needs_the_examiner_and_audit_names_the_user(
         assert ("confirm candidate", "eric") in actors and ("response", "olga") in actors
         assert gallery.booking(report.booking_id)["operator"] == "olga"
         assert gallery.verify().ok
+
+
+def test_writing_a_transaction_file_is_an_administrators_job(
+    gallery_copy: Path, enrolled: list[int], tmp_path: Path
+) -> None:
+    from station.service.transactions import write_booking_transaction
+
+    with open_gallery(gallery_copy) as gallery:
+        accounts = AccountService(gallery)
+        admin = accounts.create_first_administrator("root", PASSWORD)
+        accounts.add_user(admin, "olga", PASSWORD, "officer")
+        olga = accounts.authenticate("olga", PASSWORD)
+        officer = BookingService(gallery, operator=olga)
+        booking_id = book_synthetic(officer, enrolled[0], slaps=False).booking_id
+        out = tmp_path / "car.eft"
+        with pytest.raises(RoleError, match="exporting or purging gallery data needs the admin"):
+            write_booking_transaction(officer, booking_id, out)
+        assert not out.exists()  # refused before anything is written
+        as_admin = BookingService(gallery, operator=admin)
+        written = write_booking_transaction(as_admin, booking_id, out)
+        assert written.tot == "CAR" and out.stat().st_size == written.size
