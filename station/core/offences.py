@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["LEVELS", "OFFENCES", "Offence", "level_of", "offence"]
+__all__ = ["LEVELS", "OFFENCES", "Offence", "level_of", "offence", "offence_of_literal"]
 
 #: The Secure Communities levels, most serious first, with what each holds.
 LEVELS: dict[int, str] = {
@@ -148,6 +148,36 @@ def offence(code: str) -> Offence:
     if found is None:
         raise ValueError(f"unknown offence code {code!r}: see station.core.offences.OFFENCES")
     return found
+
+
+def offence_of_literal(literal: str) -> Offence:
+    """The offence a charge literal (EBTS 2.047 ASL) names, read by its statute.
+
+    The literal starts with the statute (``"NY PL 125.25 MURDER IN THE SECOND DEGREE"``);
+    the description after it may be worded differently by other software and is not
+    compared. Case and runs of blanks are ignored.
+
+    Raises
+    ------
+    ValueError
+        No statute of the table starts the literal.
+
+    Examples
+    --------
+    >>> offence_of_literal("ny pl 125.25 murder 2nd").code
+    'PL125.25'
+    """
+    if not isinstance(literal, str):
+        raise ValueError(f"charge literal must be text, got {type(literal).__name__}")
+    words = literal.upper().split()
+    for found in OFFENCES:  # whole words compared: NY PL 120.0 never matches 120.05
+        statute = found.statute.upper().split()
+        if words[: len(statute)] == statute:
+            return found
+    raise ValueError(
+        f"charge {' '.join(words)[:40]!r} names no statute of the offence table "
+        "(station.core.offences.OFFENCES)"
+    )
 
 
 def level_of(charges: Iterable[str | Offence]) -> int | None:

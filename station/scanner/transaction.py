@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.offences import offence_of_literal
 from ..core.slap import segment_slap
 from ..core.vocabulary import (
     CAPTURE_ORDER,
@@ -113,6 +114,29 @@ def decode_print(image: PrintImage, where: str) -> np.ndarray:
     return pixels
 
 
+def _arrest_fields(submission: TenprintSubmission) -> dict[str, Any] | None:
+    """The submission's arrest data as plain fields (see :attr:`TransactionFileSource.arrest`)."""
+    s = submission
+    if s.oca is None and s.date_of_arrest is None and not s.charges:
+        return None
+    charges: list[dict[str, Any]] = []
+    for charge in s.charges:
+        try:
+            code = offence_of_literal(charge.literal).code
+        except ValueError:
+            code = charge.literal  # refused by name when the arrest is checked
+        when = charge.offence_date
+        charges.append({"code": code, "offence_date": when.isoformat() if when else None})
+    return {
+        "oca": s.oca or "",
+        "ori": s.ori,
+        "date_of_arrest": s.date_of_arrest.isoformat() if s.date_of_arrest else None,
+        "charges": charges,
+        "race": s.demographics.get("race"),
+        "smt": list(s.smt),
+    }
+
+
 class TransactionFileSource:
     """Prints read from one ANSI/NIST-ITL transaction file (Type-14 or Type-4 fingers).
 
@@ -139,6 +163,12 @@ class TransactionFileSource:
         ``{finger: Annotation}`` from 14.018 AMP.
     demographics : dict
         Booking demographics from the file's Type-2 (empty when it has none).
+    arrest : dict or None
+        The Type-2's arrest data as plain fields for
+        :func:`station.service.arrest.clean_arrest` — ``oca`` (2.009), ``ori`` (1.008),
+        ``date_of_arrest`` (2.045), ``charges`` (2.047, each read by its statute: an unknown
+        one keeps its literal, which the check then refuses by name), ``race`` (2.025),
+        ``smt`` (2.026) — or ``None`` when the file carries none of 2.009, 2.045, 2.047.
     """
 
     def __init__(self, path: Path, *, clock: Callable[[], str] = utc_now) -> None:
@@ -169,6 +199,7 @@ class TransactionFileSource:
             for k in DEMOGRAPHIC_FIELDS  # the Type-2 fields a booking keeps (no race)
             if k in self.submission.demographics
         }
+        self.arrest: dict[str, Any] | None = _arrest_fields(self.submission)
         stamp = self._captured_at()
         self.assignments: dict[tuple[str, str], Capture] = {}
         for code, pixels in images.items():

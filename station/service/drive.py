@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from station.core.arrest import Arrest
 from station.core.synth.population import demographics
 from station.core.vocabulary import (
     CAPTURE_ORDER,
@@ -59,11 +60,13 @@ def book_captures(
     tcn: str | None = None,
     transaction_type: str = TransactionType.CAR,
     jms: JmsBooking | None = None,
+    arrest: Arrest | None = None,
 ) -> BookingReport:
     """Open a booking, store the captures and annotations, submit; returns the response.
 
     With ``jms``, the booking's demographics and arrest data are the jail management
-    system's (checked before anything is processed; ``demographics`` is not used).
+    system's (checked before anything is processed; ``demographics`` and ``arrest`` are not
+    used). Otherwise ``arrest``, when given, is the booking's arrest data.
 
     Features are extracted before the booking is opened, and the booking is opened and its
     captures stored in one transaction: a capture that cannot be processed or stored (a bad
@@ -74,7 +77,6 @@ def book_captures(
     """
     annotations = dict(annotations or {})
     transaction_type = TransactionType.parse(transaction_type, what="transaction type")
-    arrest = None
     if jms is not None:
         demographics, arrest = jms_data(jms)
     processed = [process_capture(c, absent=annotations) for c in captures]
@@ -265,7 +267,10 @@ def book_transaction_file(
     :class:`station.scanner.transaction.TransactionFileSource`): a file that is refused
     writes nothing. Names and the other demographics come from the file's Type-2 when it
     has names, else from ``demographics_file`` (a JSON object, as for ``--prints``); a
-    demographics file, when given, is used instead of the Type-2. Every rolled finger needs
+    demographics file, when given, is used instead of the Type-2. The arrest data (2.009
+    OCA, 2.045 DOA, 2.047 ASL with 2.025 RAC, 2.026 SMT, and as the arresting agency the
+    file's 1.008 ORI, which EBTS pairs with the OCA) become the booking's, checked like a
+    typed arrest; ``jms`` replaces both the names and the arrest. Every rolled finger needs
     a print or a 14.018 AMP annotation (``XX`` / ``UP``).
 
     Raises
@@ -273,6 +278,9 @@ def book_transaction_file(
     ValueError
         The file is refused (the message names the record and field), it has no names and
         no ``demographics_file`` was given, or rolled fingers are missing.
+    ArrestError
+        The file's arrest data cannot be booked (a charge of no statute in the offence
+        table, no race, a date in the future …): every problem named; nothing is written.
     """
     path = Path(path)
     try:
@@ -289,6 +297,12 @@ def book_transaction_file(
         raise ValueError(
             f"{path} has no names (no Type-2 2.018 NAM): give --demographics FILE.json"
         )
+    arrest = None
+    if jms is None and source.arrest is not None:
+        try:
+            arrest = clean_arrest(source.arrest, date_of_birth=data.get("date_of_birth"))
+        except ArrestError as exc:
+            raise ArrestError(exc.problems, where=f"{path} (Type-2 arrest data): ") from None
     captures = source.captures
     rolled = {c.finger for c in captures if c.impression == Impression.ROLLED}
     missing = [f for f in FINGERS if f not in rolled and f not in source.annotations]
@@ -304,6 +318,7 @@ def book_transaction_file(
         annotations=dict(source.annotations),
         transaction_type=transaction_type,
         jms=jms,
+        arrest=arrest,
     )
 
 

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from station.cli import main
 from station.core.arrest import Arrest, Charge
-from station.core.offences import OFFENCES, level_of, offence
+from station.core.offences import OFFENCES, level_of, offence, offence_of_literal
 from station.core.vocabulary import Race
-from station.gallery import GalleryError, NotFoundError
+from station.gallery import GalleryError, NotFoundError, open_gallery
 from station.interchange import parse_submission, read_transaction, write_transaction
-from station.interchange.ebts import build_submission
+from station.interchange.ebts import ArrestCharge, build_submission
 from station.service import BookingService
 from station.service.arrest import ArrestError, check_arrest, clean_arrest
 from station.service.demographics import DemographicsError
@@ -270,6 +271,45 @@ def test_station_book_jms_books_the_jms_data(gallery_copy: Path, tmp_path: Path,
     assert main(["gallery", "verify", "--gallery", str(gallery_copy)]) == 0
     assert main(["book", "--gallery", str(gallery_copy), "--subject", "3", "--jms", "NOPE"]) == 2
     assert "no booking 'NOPE' in the JMS export" in capsys.readouterr().err
+
+
+def sent_ori(path: Path) -> str:
+    return parse_submission(read_transaction(path.read_bytes())).ori
+
+
+def test_booking_a_car_file_takes_its_arrest_data(
+    gallery_copy: Path, tmp_path: Path, capsys
+) -> None:
+    car = tmp_path / "car.eft"
+    book = ["book", "--gallery", str(gallery_copy), "--no-slaps"]
+    assert main([*book, "--subject", "3", "--jms", "BK26-00003", "--eft", str(car)]) == 0
+    first = json.loads(capsys.readouterr().out)["arrest"]
+    assert main([*book, "--ebts", str(car)]) == 0
+    again = json.loads(capsys.readouterr().out)["arrest"]
+    # OCA, date, charges with levels, race and SMT from the file; the agency is the file's
+    # 1.008 ORI (EBTS pairs 2.009 OCA with it), here the station's own
+    assert again == {**first, "ori": sent_ori(car)} and sent_ori(car) == "NY0303000"
+
+    # a charge the offence table does not hold is refused by name, and nothing is booked
+    sent = parse_submission(read_transaction(car.read_bytes()))
+    foreign = ArrestCharge("CA PC 459 BURGLARY", dt.date(2026, 1, 2))
+    edited = tmp_path / "foreign.eft"
+    edited.write_bytes(write_transaction(build_submission(replace(sent, charges=(foreign,)))))
+    with open_gallery(gallery_copy, readonly=True) as gallery:
+        before = len(gallery.bookings())
+    assert main([*book, "--ebts", str(edited)]) == 2
+    err = capsys.readouterr().err
+    assert f"{edited} (Type-2 arrest data): " in err
+    assert "unknown offence code 'CA PC 459 BURGLARY'" in err
+    with open_gallery(gallery_copy, readonly=True) as gallery:
+        assert len(gallery.bookings()) == before
+
+
+def test_a_charge_literal_is_read_by_its_statute() -> None:
+    assert offence_of_literal("NY PL 140.25 BURGLARY IN THE SECOND DEGREE").code == "PL140.25"
+    assert offence_of_literal("  ny  pl 140.25  burglary 2nd ").code == "PL140.25"
+    with pytest.raises(ValueError, match="names no statute"):
+        offence_of_literal("NY PL 140.2 BURGLARY")  # whole words: 140.2 is not 140.25
 
 
 def test_station_jms_list_and_show(capsys) -> None:
