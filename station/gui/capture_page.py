@@ -574,14 +574,19 @@ class CapturePage(QWidget):
             return
         self._annotate(finger, code, None)
 
-    def _annotate(self, finger: str, code: str, reason: str | None) -> None:
+    def _annotate(
+        self, finger: str, code: str, reason: str | None, *, automatic: bool = False
+    ) -> None:
         try:
             self.session.annotate(finger, code, reason)
         except Exception as exc:  # shown to the officer; the booking stays as it was
             log.exception("annotate %s %s failed", finger, code)
             self.problem.emit(f"Could not annotate {finger}: {exc}")
             return
-        self.acted.emit("annotate", {"finger": finger, "code": str(code), "reason": reason})
+        self.acted.emit(
+            "annotate",
+            {"finger": finger, "code": str(code), "reason": reason, "automatic": automatic},
+        )
         self.error_panel.hide()
         if self._note and _fingers_in(self._note) <= set(self.session.absent()):
             self._withdraw_note()
@@ -826,7 +831,9 @@ class CapturePage(QWidget):
             for finger, code in source.annotations.items():
                 if self.session.slots[finger].status != "annotated":
                     reason = f"annotated {code} in {source.path.name}"
-                    self._annotate(finger, code, reason if code == Annotation.UP else None)
+                    self._annotate(
+                        finger, code, reason if code == Annotation.UP else None, automatic=True
+                    )
         self.refresh()
 
     def _slaps_toggled(self, on: bool) -> None:
