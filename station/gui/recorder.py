@@ -16,8 +16,9 @@ an ANSI/NIST file is recorded as ``capture.load_folder(PATH)`` / ``capture.load_
 (PATH)`` with the absolute path (the replay reads the same files, so they must stay there; the
 file's own 14.018 AMP annotations come back with it, not as lines of their own), and going back
 to the scanner as ``capture.use_scanner()``. A recapture asked for on the Review page is the
-capture it leads to (``capture.roll``). Not recorded: leaving or resuming a booking and the
-booking log; a line says so where they happened.
+capture it leads to (``capture.roll``), abandoning a booking ``booking.abandon(reason)``.
+Not recorded: keeping a booking open, resuming one from the booking log (a comment says so
+where it happened: the replay differs from there).
 """
 
 from __future__ import annotations
@@ -171,6 +172,8 @@ class BookingRecorder(QObject):
         elif kind == "undo":
             self.lines.append(f"response.undo(reason={data['reason']!r})")
             self._assert_disposition()
+        elif kind == "abandon":
+            self.lines.append(f"booking.abandon({data['reason']!r})")
         elif kind == "enrol":
             self.lines.append("booking.enrol()")
         elif kind == "recapture_listed":

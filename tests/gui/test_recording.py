@@ -242,3 +242,44 @@ def test_a_booking_from_a_file_with_a_review_recapture_is_recorded_and_replays(
     run = kit_pytest(script.parent, script.name)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "1 passed" in run.stdout
+
+
+def test_abandoning_is_recorded_and_keeping_open_is_marked(
+    officer, enrolled_ids, tmp_path: Path, qtbot
+):
+    from PySide6.QtWidgets import QDialog
+
+    from station.testing import Station
+
+    window = officer.window
+    script = tmp_path / "test_left.py"
+    _record(window, script)
+    kit = Station(window)
+    kit.booking.generate("gallery", enrolled_ids[0])
+    kit.booking.new(slaps=False)
+    assert kit.capture.roll("R1").ok
+    kit.booking.abandon("wrong person on the form")
+    kit.booking.generate("gallery", enrolled_ids[0])
+    kit.booking.new(slaps=False)
+    assert kit.capture.roll("R1").ok
+    tcn_kept = window.session.tcn
+    window.new_action.trigger()  # New booking (Ctrl+Shift+N) with a print taken: it asks
+    qtbot.waitUntil(
+        lambda: (
+            (d := window.findChild(QDialog, "leaveBookingDialog")) is not None and d.isVisible()
+        ),
+        timeout=WAIT,
+    )
+    officer.click("keepOpenButton")
+    body = [line.strip() for line in script.read_text().splitlines()]
+    start = next(i for i, line in enumerate(body) if line.startswith("booking.new("))
+    assert body[start + 1 : start + 4] == [
+        f"capture.platen('gallery', {enrolled_ids[0]})",
+        "capture.roll('R1')",
+        "booking.abandon('wrong person on the form')",
+    ]
+    assert body[start + 4].startswith("booking.new(")
+    assert body[start + 5 :] == [
+        "capture.roll('R1')",
+        f"# not recorded: booking {tcn_kept} kept open (replay differs from here)",
+    ]
