@@ -351,7 +351,7 @@ class CapturePage(QWidget):
 
         driver.frame.connect(self._frame)
         driver.captured.connect(self._captured)
-        driver.failed.connect(self._failed)
+        driver.failed.connect(self._capture_failed)
         driver.status.connect(self._status)
         driver.platen_checked.connect(self._platen_checked)
         driver.busy_changed.connect(lambda _busy: self.refresh())
@@ -498,7 +498,7 @@ class CapturePage(QWidget):
         """Start the scanner on the selected slot."""
         s = self.session
         if not self.driver.connected:
-            self._failed(
+            self._capture_failed(
                 "The scanner is not connected — press Reconnect"
                 if self.driver.source_kind == "mock"
                 else "No folder loaded — type or browse to a folder of prints and press Load",
@@ -695,6 +695,11 @@ class CapturePage(QWidget):
         s = self.session
         if s.booking_id is not None and not s.slots[s.current].done and self.isVisible():
             self.capture()
+
+    def _capture_failed(self, message: str, kind: str) -> None:
+        """A capture ended without a print: the session notes it, the officer is told."""
+        self.session.capture_failed(message)
+        self._failed(message, kind)
 
     def _failed(self, message: str, kind: str) -> None:
         what = {
