@@ -351,7 +351,7 @@ class CapturePage(QWidget):
 
         driver.frame.connect(self._frame)
         driver.captured.connect(self._captured)
-        driver.failed.connect(self._failed)
+        driver.failed.connect(self._capture_failed)
         driver.status.connect(self._status)
         driver.platen_checked.connect(self._platen_checked)
         driver.busy_changed.connect(lambda _busy: self.refresh())
@@ -498,7 +498,7 @@ class CapturePage(QWidget):
         """Start the scanner on the selected slot."""
         s = self.session
         if not self.driver.connected:
-            self._failed(
+            self._capture_failed(
                 "The scanner is not connected — press Reconnect"
                 if self.driver.source_kind == "mock"
                 else "No folder loaded — type or browse to a folder of prints and press Load",
@@ -574,14 +574,19 @@ class CapturePage(QWidget):
             return
         self._annotate(finger, code, None)
 
-    def _annotate(self, finger: str, code: str, reason: str | None) -> None:
+    def _annotate(
+        self, finger: str, code: str, reason: str | None, *, automatic: bool = False
+    ) -> None:
         try:
             self.session.annotate(finger, code, reason)
         except Exception as exc:  # shown to the officer; the booking stays as it was
             log.exception("annotate %s %s failed", finger, code)
             self.problem.emit(f"Could not annotate {finger}: {exc}")
             return
-        self.acted.emit("annotate", {"finger": finger, "code": str(code), "reason": reason})
+        self.acted.emit(
+            "annotate",
+            {"finger": finger, "code": str(code), "reason": reason, "automatic": automatic},
+        )
         self.error_panel.hide()
         if self._note and _fingers_in(self._note) <= set(self.session.absent()):
             self._withdraw_note()
@@ -690,6 +695,11 @@ class CapturePage(QWidget):
         s = self.session
         if s.booking_id is not None and not s.slots[s.current].done and self.isVisible():
             self.capture()
+
+    def _capture_failed(self, message: str, kind: str) -> None:
+        """A capture ended without a print: the session notes it, the officer is told."""
+        self.session.capture_failed(message)
+        self._failed(message, kind)
 
     def _failed(self, message: str, kind: str) -> None:
         what = {
@@ -826,7 +836,9 @@ class CapturePage(QWidget):
             for finger, code in source.annotations.items():
                 if self.session.slots[finger].status != "annotated":
                     reason = f"annotated {code} in {source.path.name}"
-                    self._annotate(finger, code, reason if code == Annotation.UP else None)
+                    self._annotate(
+                        finger, code, reason if code == Annotation.UP else None, automatic=True
+                    )
         self.refresh()
 
     def _slaps_toggled(self, on: bool) -> None:

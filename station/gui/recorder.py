@@ -11,9 +11,14 @@ Replay puts the same person on the platen (the platen subject and scenario are r
 a freshly seeded gallery holding every gallery subject booked (``station_gallery`` marker),
 with the recording station's disposition policy (``station_policy``) and the mock scanner's
 seed and frame counts (``station_scanner``; only the frame rate is the kit's fast one), so the
-same prints are taken and the response is the same. Not recorded: capture from image files
-or an ANSI/NIST file, the Review page's recapture, leaving or resuming a booking, and the
-booking log; a line says so where they happened.
+same prints are taken and the response is the same. Capture from a folder of image files or
+an ANSI/NIST file is recorded as ``capture.load_folder(PATH)`` / ``capture.load_transaction
+(PATH)`` with the absolute path (the replay reads the same files, so they must stay there; the
+file's own 14.018 AMP annotations come back with it, not as lines of their own), and going back
+to the scanner as ``capture.use_scanner()``. A recapture asked for on the Review page is the
+capture it leads to (``capture.roll``), abandoning a booking ``booking.abandon(reason)``.
+Not recorded: keeping a booking open, resuming one from the booking log (a comment says so
+where it happened: the replay differs from there).
 """
 
 from __future__ import annotations
@@ -96,6 +101,7 @@ class BookingRecorder(QObject):
         self.started = dt.datetime.now(dt.UTC)
         self._open: dict[str, Any] | None = None  # a booking opened, its first line not written
         self._platen: tuple[str, int] | None = None
+        self._source: tuple[str, str] | None = None  # the capture source last written
         self._slaps: bool | None = None
         self._swallow: str | None = None  # the capture a "recapture now" line already covers
         self._awaiting = False
@@ -135,6 +141,9 @@ class BookingRecorder(QObject):
             self.lines.append(f"capture.roll({str(data['slot'])!r})")
         elif kind == "annotate":
             self._flush_open()
+            if data.get("automatic"):  # the file's own annotation: replayed by loading it
+                self._scanner_state()
+                return
             reason = data.get("reason")
             tail = f", reason={reason!r}" if reason else ""
             finger, code = str(data["finger"]), str(data["code"])
@@ -163,6 +172,8 @@ class BookingRecorder(QObject):
         elif kind == "undo":
             self.lines.append(f"response.undo(reason={data['reason']!r})")
             self._assert_disposition()
+        elif kind == "abandon":
+            self.lines.append(f"booking.abandon({data['reason']!r})")
         elif kind == "enrol":
             self.lines.append("booking.enrol()")
         elif kind == "recapture_listed":
@@ -199,8 +210,12 @@ class BookingRecorder(QObject):
 
     def _scanner_state(self) -> None:
         driver, capture = self.window.driver, self.window.capture_page
+        source = self._source_line(driver)
+        if source is not None and source != self._source:
+            if source[0] != "mock" or self._source is not None:
+                self.lines.append(source[1])
+            self._source = source
         if driver.source_kind != "mock":
-            self.lines.append(f"# not recorded: capture from {driver.source_kind} (not the mock)")
             return
         platen = (str(driver.platen_key), int(driver.platen_id))
         if platen != self._platen:
@@ -212,6 +227,20 @@ class BookingRecorder(QObject):
         if self._slaps is not None and slaps != self._slaps:
             self.lines.append(f"capture.take_slaps({slaps})")
         self._slaps = slaps
+
+    @staticmethod
+    def _source_line(driver: Any) -> tuple[str, str] | None:
+        """``(kind, the kit's line)`` choosing the driver's capture source now, ``None`` for
+        image files that were not loaded from a folder."""
+        if driver.source_kind == "files":
+            folder = getattr(driver.files, "folder", None)
+            if folder is None:
+                return None
+            return ("files", f"capture.load_folder({str(Path(folder).resolve())!r})")
+        if driver.source_kind == "ebts" and driver.transaction is not None:
+            path = str(Path(driver.transaction.path).resolve())
+            return ("ebts", f"capture.load_transaction({path!r})")
+        return ("mock", "capture.use_scanner()")
 
     def _responded(self, _response: object) -> None:
         if self._awaiting:

@@ -289,6 +289,16 @@ class BookingSession(QObject):
         self.slots_changed.emit()
         return result
 
+    def capture_failed(self, message: str) -> None:
+        """A capture of the current slot ended without a print (the scanner's ``message``):
+        a class booking records it as a capture with its error, as the scripted runner does
+        (:mod:`station.training.runner`)."""
+        if self.booking_id is None or self.current not in self.slots:
+            return
+        slot = self.slots[self.current]
+        detail = {"finger": str(slot.finger), "impression": str(slot.impression), "error": message}
+        self._record(TraineeAction.CAPTURE, detail)
+
     def annotate(self, finger: str, code: str, reason: str | None = None) -> None:
         """Mark a rolled finger amputated (``XX``) or unable to print (``UP``, with why)."""
         if self.booking_id is None:

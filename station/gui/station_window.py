@@ -744,7 +744,10 @@ class StationWindow(QMainWindow):
                 log.exception("abandoning booking %s failed", self.session.tcn)
                 self.show_error(f"The booking could not be abandoned: {exc}")
                 return
-        elif code != LeaveBookingDialog.KEEP_OPEN:
+            self.acted.emit("abandon", {"reason": reason})
+        elif code == LeaveBookingDialog.KEEP_OPEN:
+            self.acted.emit("unrecorded", {"what": f"booking {self.session.tcn} kept open"})
+        else:
             return
         then()
 
@@ -797,6 +800,9 @@ class StationWindow(QMainWindow):
             log.exception("resuming booking %s failed", booking_id)
             self.show_error(f"That booking cannot be resumed: {exc}")
             return
+        self.acted.emit(
+            "unrecorded", {"what": f"booking {self.session.tcn} resumed from the booking log"}
+        )
         self.tabs.setCurrentIndex(0)
         if pending and status == BookingStatus.OPEN:
             self._go(CAPTURE)

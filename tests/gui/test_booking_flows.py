@@ -115,10 +115,22 @@ def test_scanner_disconnect_mid_capture_and_recovery(station, station_enrolled):
     booking, capture = station.booking, station.capture
     booking.generate("gallery", station_enrolled[0])
     booking.new(slaps=False)
+    window = station.window
+    events: list[tuple[str, dict]] = []
+
+    class Events:  # what a class booking's recorder is told (station.training.LiveBooking)
+        booking_id = window.session.booking_id
+
+        def record(self, action, detail):
+            events.append((str(action), detail))
+
+    window.session.recorder = Events()
     capture.platen("disconnect", station_enrolled[0])
     failed = capture.roll_all()
     assert len(failed) == 1 and "Scanner disconnected" in failed[0].error
-    window = station.window
+    # the failed capture is an event, with its error, as in a scripted training run
+    error = "Scanner disconnected — reconnect it and press Capture again"
+    assert events == [("capture", {"finger": "R1", "impression": "rolled", "error": error})]
     assert not window.findChild(QPushButton, "captureButton").isEnabled()
     assert "DISCONNECTED" in window.findChild(QLabel, "scannerStatusLabel").text()
     capture.reconnect()

@@ -100,3 +100,29 @@ def test_the_waiter_runs_the_event_loop_and_never_sleeps(qapp):
     assert steps == ["Roll R1"]
     with pytest.raises(ValueError, match="timeout must be >= 0"):
         waiter.until(lambda: True, timeout=-1)
+
+
+def test_capture_from_a_folder_then_back_to_the_scanner(station, station_enrolled, tmp_path):
+    from PIL import Image
+
+    from station.core.synth import impression
+
+    k = station_enrolled[0]
+    folder = tmp_path / "prints"
+    folder.mkdir()
+    for finger in ("R1", "R2"):
+        image, _ = impression(k, finger, 4, population=0, kind="rolled")
+        Image.fromarray(image).save(folder / f"{finger}.png")
+    booking, capture = station.booking, station.capture
+    booking.generate("gallery", k)
+    booking.new(slaps=False)
+    with pytest.raises(NotReadyError, match=r"capture page: the folder was refused: .*missing"):
+        capture.load_folder(tmp_path / "missing")
+    text = capture.load_folder(folder)
+    assert text.startswith("2 file(s) assigned: R1, R2.")
+    assert capture.roll("R1").ok and capture.roll("R2").ok
+    image, _ = impression(k, "R1", 4, population=0, kind="rolled")
+    assert (station.window.session.slots["R1"].image == image).all()  # the file's pixels
+    capture.use_scanner()
+    assert [o.ok for o in capture.roll_all()] == [True] * 8  # R3 … L5 from the scanner
+    assert booking.submit() == "HIT"

@@ -8,6 +8,7 @@ its own, on a freshly seeded gallery: it passes only if the replay gets the same
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,6 +18,15 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel
 
 from station.core.disposition import DispositionPolicy
+from station.core.synth import impression
+from station.core.vocabulary import FINGERS, Annotation
+from station.interchange import (
+    PrintImage,
+    TenprintSubmission,
+    build_submission,
+    write_transaction,
+    wsq,
+)
 from station.settings import Settings, set_settings
 
 from .conftest import WAIT, kit_pytest
@@ -165,4 +175,111 @@ def test_a_booking_captured_on_its_own_is_written_roll_all_and_slaps(
         "booking.submit()",
         "assert response.disposition == 'HIT'",
         "booking.enrol()",
+    ]
+
+
+def _car_with_l4_amputated(k: int, path: Path) -> Path:
+    """A CAR of synthetic subject ``k``'s rolled prints, L4 annotated XX in 14.018 AMP."""
+    fingers: dict = {}
+    for finger in FINGERS:
+        if finger == "L4":
+            fingers[finger] = Annotation.XX
+            continue
+        image, _ = impression(k, finger, 3, population=0, kind="rolled")
+        rows, cols = image.shape
+        fingers[finger] = PrintImage(wsq.encode(image), "WSQ20", cols, rows, quality=2)
+    submission = TenprintSubmission(
+        tcn="OTHER-2", ori="NY0303000", dai="WVIAFIS0Z", date=dt.date(2026, 1, 2), fingers=fingers
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(write_transaction(build_submission(submission)))
+    return path
+
+
+@pytest.mark.slow
+def test_a_booking_from_a_file_with_a_review_recapture_is_recorded_and_replays(
+    officer, enrolled_ids, tmp_path: Path, qtbot
+):
+    k = enrolled_ids[2]
+    car = _car_with_l4_amputated(k, tmp_path / "prints" / "card.eft")
+    script = tmp_path / "replay" / "test_from_file.py"
+    window = officer.window
+    _record(window, script)
+    officer.start_booking("gallery", k)
+    window.capture_page.path_chooser = lambda: str(car)
+    officer.click("loadEbtsButton")
+    label = officer.find(QLabel, "filesLabel")
+    qtbot.waitUntil(lambda: label.text().startswith("9 print(s) in card.eft"), timeout=WAIT)
+    officer.capture_all()  # nine prints from the file; L4 came annotated with it
+    assert window.session.complete()
+    officer.click("nextButton")  # to Review: R2 is asked for again there
+    qtbot.waitUntil(lambda: window.review_page.isVisible(), timeout=WAIT)
+    review = window.review_page.list
+    review.setCurrentItem(
+        next(
+            review.item(i)
+            for i in range(review.count())
+            if review.item(i).data(Qt.ItemDataRole.UserRole) == "R2"
+        )
+    )
+    officer.click("reviewRecaptureButton")
+    qtbot.waitUntil(lambda: window.capture_page.isVisible(), timeout=WAIT)
+    attempt = window.session.slots["R2"].attempt
+    officer.click("captureButton")
+    qtbot.waitUntil(lambda: window.session.slots["R2"].attempt > attempt, timeout=WAIT)
+    assert officer.submit().startswith("HIT — ")
+
+    lines = [line.strip() for line in script.read_text().splitlines()]
+    start = next(i for i, line in enumerate(lines) if line.startswith("booking.new("))
+    assert lines[start + 1 :] == [
+        f"capture.load_transaction({str(car.resolve())!r})",
+        *(f"capture.roll({c!r})" for c in ("R1", "R2", "R3", "R4", "R5", "L1", "L2", "L3")),
+        "capture.roll('L5')",
+        "capture.roll('R2')",
+        "booking.submit()",
+        "assert response.disposition == 'HIT'",
+    ]
+    run = kit_pytest(script.parent, script.name)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "1 passed" in run.stdout
+
+
+def test_abandoning_is_recorded_and_keeping_open_is_marked(
+    officer, enrolled_ids, tmp_path: Path, qtbot
+):
+    from PySide6.QtWidgets import QDialog
+
+    from station.testing import Station
+
+    window = officer.window
+    script = tmp_path / "test_left.py"
+    _record(window, script)
+    kit = Station(window)
+    kit.booking.generate("gallery", enrolled_ids[0])
+    kit.booking.new(slaps=False)
+    assert kit.capture.roll("R1").ok
+    kit.booking.abandon("wrong person on the form")
+    kit.booking.generate("gallery", enrolled_ids[0])
+    kit.booking.new(slaps=False)
+    assert kit.capture.roll("R1").ok
+    tcn_kept = window.session.tcn
+    window.new_action.trigger()  # New booking (Ctrl+Shift+N) with a print taken: it asks
+    qtbot.waitUntil(
+        lambda: (
+            (d := window.findChild(QDialog, "leaveBookingDialog")) is not None and d.isVisible()
+        ),
+        timeout=WAIT,
+    )
+    officer.click("keepOpenButton")
+    body = [line.strip() for line in script.read_text().splitlines()]
+    start = next(i for i, line in enumerate(body) if line.startswith("booking.new("))
+    assert body[start + 1 : start + 4] == [
+        f"capture.platen('gallery', {enrolled_ids[0]})",
+        "capture.roll('R1')",
+        "booking.abandon('wrong person on the form')",
+    ]
+    assert body[start + 4].startswith("booking.new(")
+    assert body[start + 5 :] == [
+        "capture.roll('R1')",
+        f"# not recorded: booking {tcn_kept} kept open (replay differs from here)",
     ]

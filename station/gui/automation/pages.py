@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import unescape
+from pathlib import Path
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QPoint, Qt
@@ -385,6 +386,49 @@ class CapturePage(_Page):
         check = self._find(QAbstractButton, "slapsCheck")
         if check.isChecked() != on:
             self._click("slapsCheck")
+
+    def load_folder(self, folder: str | Path) -> str:
+        """Capture from image files: choose "Image files (folder)" on
+        ``scannerSourceCombo``, type ``folder`` into ``folderEdit`` and press Load
+        (``loadFolderButton``). Returns what ``filesLabel`` says was assigned."""
+        self._on_capture()
+        self.waiter.step(f"Capture from the image files in {Path(folder).name}")
+        self._choose("scannerSourceCombo", "files")
+        self._type(self._find(QLineEdit, "folderEdit"), str(folder))
+        label = self._find(QLabel, "filesLabel")
+        self._click("loadFolderButton")  # read at once, on the GUI thread
+        if "file(s) assigned" not in label.text():
+            raise NotReadyError(f"{self.title}: the folder was refused: {label.text()}")
+        return label.text()
+
+    def load_transaction(self, path: str | Path) -> str:
+        """Capture from an ANSI/NIST transaction file (``loadEbtsButton``; the file is named
+        instead of chosen in the dialog). Waits until it is read; returns ``filesLabel``."""
+        self._on_capture()
+        path = Path(path)
+        self.waiter.step(f"Capture from the ANSI/NIST file {path.name}")
+        page = self.window.capture_page  # type: ignore[attr-defined]
+        button = self._find(QAbstractButton, "loadEbtsButton")
+        chooser = page.path_chooser
+        page.path_chooser = lambda: str(path)
+        try:
+            self._click("loadEbtsButton")
+        finally:
+            page.path_chooser = chooser
+        label = self._find(QLabel, "filesLabel")
+        self._wait(
+            lambda: button.isEnabled() and not label.text().startswith("Reading "),
+            f"'{path.name}' not read ('filesLabel' says {label.text()!r})",
+        )
+        if f" print(s) in {path.name}" not in label.text():
+            raise NotReadyError(f"{self.title}: the file was refused: {label.text()}")
+        return label.text()
+
+    def use_scanner(self) -> None:
+        """Capture from the mock scanner again (``scannerSourceCombo``)."""
+        self._on_capture()
+        self.waiter.step("Capture from the scanner")
+        self._choose("scannerSourceCombo", "mock")
 
     def roll(self, finger: str) -> CaptureOutcome:
         """Capture one rolled finger (or, given a slap code, that slap) and wait for the end.
