@@ -146,6 +146,49 @@ def encode_image(image: np.ndarray, name: str = "image") -> tuple[bytes, ImageFo
     return wsq.encode(image, ppi=500), ImageFormat.WSQ, width, height
 
 
+def stored_image(
+    image: np.ndarray, data: bytes, format: str, name: str = "image"
+) -> tuple[bytes, ImageFormat, int, int]:
+    """Bytes the gallery already keeps for ``image``, checked, to store again as they are.
+
+    Parameters
+    ----------
+    image : (M, N) ndarray of uint8
+        What ``data`` decodes to (its size must match the bytes' header).
+    data : bytes
+    format : str
+        ``"wsq"`` or ``"png"``.
+
+    Returns
+    -------
+    data, format, width, height
+        As :func:`encode_image` returns them.
+
+    Raises
+    ------
+    ValueError
+        ``image`` is not storable, the bytes are not of ``format``, or their size is not the
+        image's.
+    """
+    width, height = _checked(image, name)
+    kind = ImageFormat.parse(format, what="image format")
+    data = bytes(data)
+    if kind is ImageFormat.WSQ:
+        if not wsq.is_wsq(data):
+            raise ValueError(f"{name}: recorded as WSQ but the bytes are not WSQ")
+        header = wsq.read_header(data)
+        size = (header.cols, header.rows)
+    else:
+        if not data.startswith(_PNG_SIGNATURE) or len(data) < 24:
+            raise ValueError(f"{name}: recorded as PNG but the bytes are not PNG")
+        size = struct.unpack(">II", data[16:24])  # IHDR width, height (PNG spec, 11.2.2)
+    if size != (width, height):
+        raise ValueError(
+            f"{name}: the stored bytes are {size[0]}x{size[1]}, the image {width}x{height}"
+        )
+    return data, kind, width, height
+
+
 def decode_image(data: bytes, format: str) -> np.ndarray:
     """Decode a stored image of the given format to a writable (M, N) uint8 array.
 

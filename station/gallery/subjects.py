@@ -257,6 +257,7 @@ class SubjectStore(GalleryBase):
         device: str,
         captured_at: str | None = None,
         booking_id: int | None = None,
+        stored: tuple[bytes, str] | None = None,
     ) -> int:
         """Store an enrolled print: the image (WSQ; PNG under 64 px a side) and its template.
 
@@ -278,6 +279,11 @@ class SubjectStore(GalleryBase):
             ISO-8601 with a time zone; default now.
         booking_id : int, optional
             The booking the print came from.
+        stored : (bytes, str), optional
+            The image's bytes and format (``"wsq"`` or ``"png"``) as the gallery already
+            keeps them, e.g. a booking's capture (:meth:`booking_print_data`): stored as they
+            are, so a WSQ print is not compressed a second time. ``image`` must be what they
+            decode to (its size is checked against the bytes' header).
 
         Returns
         -------
@@ -290,7 +296,10 @@ class SubjectStore(GalleryBase):
         """
         finger = validate_finger(finger)
         impression = checks.choice(impression, IMPRESSIONS, "impression")
-        data, fmt, width, height = codecs.encode_image(image)
+        if stored is None:
+            data, fmt, width, height = codecs.encode_image(image)
+        else:
+            data, fmt, width, height = codecs.stored_image(image, *stored)
         blob = checks.template_blob(template)
         if template is not None:
             quality = template.quality if quality is None else quality

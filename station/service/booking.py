@@ -1237,6 +1237,7 @@ class BookingService:
             and p["image"] is not None
         ]
         templates = self.gallery.booking_templates(booking_id, impression=Impression.ROLLED)
+        stored = self.gallery.booking_print_data(booking_id)  # kept as captured: no 2nd WSQ
         demographics = booking["demographics"]
         with self.gallery.transaction():
             if outcome.disposition is Disposition.HIT:
@@ -1255,6 +1256,7 @@ class BookingService:
                     device=p["device"],
                     captured_at=p["captured_at"],
                     booking_id=booking_id,
+                    stored=stored.get(p["id"]),
                 )
             self.gallery.add_record(subject_id, Repository.LOCAL, _record_number(booking))
             if outcome.disposition is Disposition.NO_HIT:

@@ -173,3 +173,20 @@ def test_a_failing_batch_leaves_whole_batches_and_says_so(
         assert isinstance(again, ImageMigration)
         assert (again.converted, again.batches, again.remaining) == (3, 2, 0)
         assert g.verify().ok
+
+
+def test_stored_bytes_are_kept_as_they_are_and_checked() -> None:
+    from station.gallery.codecs import encode_image, stored_image
+
+    image = np.random.default_rng(1).integers(0, 256, (120, 100), dtype=np.uint8)
+    data, fmt, width, height = encode_image(image)
+    assert stored_image(image, data, str(fmt)) == (data, fmt, width, height)
+    small = image[:40, :50]
+    png, png_fmt, _, _ = encode_image(small)
+    assert stored_image(small, png, "png") == (png, png_fmt, 50, 40)
+    with pytest.raises(ValueError, match="the stored bytes are 100x120, the image 50x40"):
+        stored_image(small, data, "wsq")
+    with pytest.raises(ValueError, match="recorded as PNG but the bytes are not PNG"):
+        stored_image(image, data, "png")
+    with pytest.raises(ValueError, match="recorded as WSQ but the bytes are not WSQ"):
+        stored_image(small, png, "wsq")

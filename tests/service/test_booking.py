@@ -54,6 +54,15 @@ def test_stranger_is_no_hit_then_enrolled_then_hit(
     assert service.gallery.subject(subject_id)["last_name"] == demographics(k).last_name
     assert len(service.gallery.prints(subject_id)) == 10
     assert "enrol new subject" in _actions(service, first.booking_id)
+    # the enrolled prints are the captures as stored, not compressed a second time
+    captured = {
+        p["finger"]: p["image"]
+        for p in service.gallery.booking_prints(first.booking_id, with_images=True)
+    }
+    enrolled_prints = service.gallery.prints(subject_id)
+    for row in enrolled_prints:
+        assert np.array_equal(service.gallery.print_image(row["id"]), captured[row["finger"]])
+    assert service.gallery.verify().ok
     second = book_synthetic(service, k, slaps=False, device_seed=1)
     assert second.disposition is Disposition.HIT
     assert second.response.subject.subject_id == subject_id
