@@ -249,7 +249,7 @@ class SubjectStore(GalleryBase):
         subject_id: int,
         finger: str,
         impression: str,
-        image: np.ndarray,
+        image: np.ndarray | codecs.EncodedImage,
         *,
         template: Template | None = None,
         quality: int | None = None,
@@ -267,8 +267,9 @@ class SubjectStore(GalleryBase):
             ``R1`` … ``L5``.
         impression : str
             ``"rolled"`` or ``"flat"``.
-        image : (M, N) ndarray of uint8
-            The print at 500 ppi, kept so the template can be re-extracted.
+        image : (M, N) ndarray of uint8, or EncodedImage
+            The print at 500 ppi, kept so the template can be re-extracted; or the same
+            already encoded by ``codecs.encoded_image`` (checked against its header).
         template : Template, optional
         quality, level : int, optional
             0-100 and 1-5; default to the template's when a template is given.
@@ -290,7 +291,10 @@ class SubjectStore(GalleryBase):
         """
         finger = validate_finger(finger)
         impression = checks.choice(impression, IMPRESSIONS, "impression")
-        data, fmt, width, height = codecs.encode_image(image)
+        if isinstance(image, codecs.EncodedImage):
+            data, fmt, width, height = codecs.checked_encoded(image)
+        else:
+            data, fmt, width, height = codecs.encode_image(image)
         blob = checks.template_blob(template)
         if template is not None:
             quality = template.quality if quality is None else quality

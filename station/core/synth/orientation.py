@@ -18,6 +18,8 @@ that points most toward the crease).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .pattern import PadShape, SingularPoint
@@ -61,6 +63,41 @@ def _cut_directions(point: SingularPoint, sample) -> list[float]:
     else:
         order = np.argsort(-np.sin(candidates))
     return [float(c) for c in candidates[order]]
+
+
+@dataclass(frozen=True, eq=False)
+class _Field:
+    """``exp(2j*theta)`` on a grid, sampled bilinearly at pixel coordinates (edges clamped).
+
+    Attributes
+    ----------
+    grid : (M, N) ndarray of complex128
+        The samples.
+    x00, y00 : float
+        Pixel coordinates of sample ``[0, 0]``.
+    step_x, step_y : float
+        Grid spacing (px).
+    """
+
+    grid: np.ndarray
+    x00: float
+    y00: float
+    step_x: float
+    step_y: float
+
+    def __call__(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+        grid = self.grid
+        rows, cols = grid.shape
+        fr = np.clip((np.asarray(ys, float) - self.y00) / self.step_y, 0, rows - 1.000001)
+        fc = np.clip((np.asarray(xs, float) - self.x00) / self.step_x, 0, cols - 1.000001)
+        r0, c0 = fr.astype(int), fc.astype(int)
+        wr, wc = fr - r0, fc - c0
+        return (
+            grid[r0, c0] * (1 - wr) * (1 - wc)
+            + grid[r0, c0 + 1] * (1 - wr) * wc
+            + grid[r0 + 1, c0] * wr * (1 - wc)
+            + grid[r0 + 1, c0 + 1] * wr * wc
+        )
 
 
 def orientation_field(
@@ -114,35 +151,7 @@ def orientation_field(
     np.sin(2 * noise, out=turn.imag)
     grid *= turn
 
-    rows, cols = grid.shape
-    x00, y00 = float(x[0, 0]), float(y[0, 0])
-
-    def sample(xs: np.ndarray | float, ys: np.ndarray | float) -> np.ndarray | complex:
-        """Bilinear ``exp(2j*theta)`` at pixel coordinates (edges clamped).
-
-        Plain floats give a plain complex, by the same arithmetic (for streamline steps).
-        """
-        if isinstance(xs, float) and isinstance(ys, float):
-            fr = min(max((ys - y00) / step_y, 0.0), rows - 1.000001)
-            fc = min(max((xs - x00) / step_x, 0.0), cols - 1.000001)
-            r0, c0 = int(fr), int(fc)
-            wr, wc = fr - r0, fc - c0
-            return (
-                grid.item(r0, c0) * (1 - wr) * (1 - wc)
-                + grid.item(r0, c0 + 1) * (1 - wr) * wc
-                + grid.item(r0 + 1, c0) * wr * (1 - wc)
-                + grid.item(r0 + 1, c0 + 1) * wr * wc
-            )
-        fr = np.clip((np.asarray(ys, float) - y00) / step_y, 0, rows - 1.000001)
-        fc = np.clip((np.asarray(xs, float) - x00) / step_x, 0, cols - 1.000001)
-        r0, c0 = fr.astype(int), fc.astype(int)  # type: ignore[assignment]  # arrays here
-        wr, wc = fr - r0, fc - c0
-        return (
-            grid[r0, c0] * (1 - wr) * (1 - wc)
-            + grid[r0, c0 + 1] * (1 - wr) * wc
-            + grid[r0 + 1, c0] * wr * (1 - wc)
-            + grid[r0 + 1, c0 + 1] * wr * wc
-        )
+    sample = _Field(grid, float(x[0, 0]), float(y[0, 0]), step_x, step_y)
 
     theta = np.full(x.shape, theta_inf) + noise
     z = x + 1j * y
@@ -182,7 +191,7 @@ def _cut_plan(pattern: str, points: list[SingularPoint], sample):
 
 
 def _first_clean_cut(
-    p: SingularPoint, cuts: list[float], sample, x: np.ndarray, y: np.ndarray
+    p: SingularPoint, cuts: list[float], sample: _Field, x: np.ndarray, y: np.ndarray
 ) -> tuple[float, np.ndarray | None]:
     """The first candidate ray whose streamline leaves the grid (else the first, straight)."""
     for cut in cuts:
@@ -193,35 +202,33 @@ def _first_clean_cut(
 
 
 def _streamline(
-    p: SingularPoint, cut: float, sample, x: np.ndarray, y: np.ndarray, step: float = 3.0
+    p: SingularPoint, cut: float, sample: _Field, x: np.ndarray, y: np.ndarray, step: float = 3.0
 ) -> np.ndarray | None:
     """Points of the ridge-flow line leaving ``p`` at angle ``cut``, until it leaves the grid.
+
+    Straight for the first ring radius (the flow is radial there), then one ``step`` at a time
+    along the field, keeping the direction of the previous step (a compiled loop,
+    :func:`._kernels.streamline`).
 
     Returns ``None`` when the line does not leave the grid (it circles a core): the straight
     ray is kept then.
     """
+    from ._kernels import streamline
+
     x0, x1, y0, y1 = float(x[0, 0]), float(x[0, -1]), float(y[0, 0]), float(y[-1, 0])
     n_steps = int(2 * (x1 - x0 + y1 - y0) / step)
-    # Straight for the first ring radius (the flow is radial there), then follow the field
-    # one step at a time. Plain floats: a step is a handful of operations, far too few for
-    # numpy's per-call cost.
-    px, py = float(p.x), float(p.y)
-    hx, hy = float(np.cos(cut)), float(np.sin(cut))
-    line = [(px, py)]
-    for i in range(n_steps):
-        if i * step >= _RING_RADIUS:
-            d2 = sample(px, py)
-            angle = 0.5 * np.arctan2(d2.imag, d2.real)
-            rx, ry = float(np.cos(angle)), float(np.sin(angle))
-            if rx * hx + ry * hy >= 0:
-                hx, hy = rx, ry
-            else:
-                hx, hy = -rx, -ry
-        px, py = px + step * hx, py + step * hy
-        line.append((px, py))
-        if not (x0 - 8 <= px <= x1 + 8 and y0 - 8 <= py <= y1 + 8):
-            return np.array(line)
-    return None
+    line = streamline(
+        sample.grid,
+        (sample.x00, sample.y00),
+        (sample.step_x, sample.step_y),
+        (float(p.x), float(p.y)),
+        float(cut),
+        (x0, x1, y0, y1),
+        n_steps,
+        float(step),
+        _RING_RADIUS,
+    )
+    return line if len(line) else None
 
 
 def _arg_along(
