@@ -17,38 +17,135 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["far_enough", "spiral_product", "spread_points", "streamline"]
+__all__ = [
+    "doubled_samples",
+    "far_enough",
+    "skin_samples",
+    "spiral_product",
+    "spread_points",
+    "streamline",
+]
+
+
+@njit(cache=True)
+def _doubled_at(
+    r: int,
+    c: int,
+    x: np.ndarray,
+    y: np.ndarray,
+    start: complex,
+    points: np.ndarray,
+    noise: np.ndarray,
+) -> complex:
+    """``exp(2j*theta)`` of grid sample ``[r, c]``, as orientation's full-grid product.
+
+    ``start * w_1 * … * w_K * turn``, with ``w_k = (z - p_k) / |z - p_k|`` (conjugated for a
+    delta) and ``turn = cos(2 noise) + i sin(2 noise)``, multiplied in that order; numpy's
+    division of a complex by a real is a product with the reciprocal, as here.
+    """
+    f_re, f_im = start.real, start.imag
+    xr, yr = x[r, c], y[r, c]
+    for k in range(points.shape[0]):
+        w_re = xr - points[k, 0]
+        w_im = yr - points[k, 1]
+        scale = 1.0 / max(math.hypot(w_re, w_im), 1e-9)
+        w_re = w_re * scale
+        w_im = w_im * scale
+        if points[k, 2] == 0.0:  # a delta: conj(w)
+            w_im = -w_im
+        f_re, f_im = f_re * w_re - f_im * w_im, f_re * w_im + f_im * w_re
+    t_re = math.cos(2 * noise[r, c])
+    t_im = math.sin(2 * noise[r, c])
+    return complex(f_re * t_re - f_im * t_im, f_re * t_im + f_im * t_re)
+
+
+@njit(cache=True)
+def _sample_doubled(
+    px: float,
+    py: float,
+    x: np.ndarray,
+    y: np.ndarray,
+    start: complex,
+    points: np.ndarray,
+    noise: np.ndarray,
+) -> complex:
+    """Bilinear ``exp(2j*theta)`` at pixel ``(px, py)`` (edges clamped), orientation's
+    ``_Field`` sampling."""
+    rows, cols = x.shape
+    step_x = x[0, 1] - x[0, 0]
+    step_y = y[1, 0] - y[0, 0]
+    fr = min(max((py - y[0, 0]) / step_y, 0.0), rows - 1.000001)
+    fc = min(max((px - x[0, 0]) / step_x, 0.0), cols - 1.000001)
+    r0, c0 = int(fr), int(fc)
+    wr, wc = fr - r0, fc - c0
+    return (
+        _doubled_at(r0, c0, x, y, start, points, noise) * (1 - wr) * (1 - wc)
+        + _doubled_at(r0, c0 + 1, x, y, start, points, noise) * (1 - wr) * wc
+        + _doubled_at(r0 + 1, c0, x, y, start, points, noise) * wr * (1 - wc)
+        + _doubled_at(r0 + 1, c0 + 1, x, y, start, points, noise) * wr * wc
+    )
+
+
+@njit(cache=True)
+def doubled_samples(
+    xs: np.ndarray,
+    ys: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    start: complex,
+    points: np.ndarray,
+    noise: np.ndarray,
+) -> np.ndarray:
+    """``exp(2j*theta)`` of the zero-pole model turned by the noise, sampled bilinearly at
+    pixels ``(xs[i], ys[i])`` from the grid samples around each; only those are computed.
+
+    Parameters
+    ----------
+    xs, ys : (K,) ndarray of float64
+        Where to sample (px).
+    x, y : (M, N) ndarray of float64
+        Pixel coordinates of the grid.
+    start : complex
+        ``exp(2j * theta_inf)``.
+    points : (P, 3) ndarray of float64
+        x, y and 1 (core) or 0 (delta) of each singular point.
+    noise : (M, N) ndarray of float64
+        The orientation noise (rad).
+
+    Returns
+    -------
+    (K,) ndarray of complex128
+    """
+    out = np.empty(xs.size, np.complex128)
+    for i in range(xs.size):
+        out[i] = _sample_doubled(xs[i], ys[i], x, y, start, points, noise)
+    return out
 
 
 @njit(cache=True)
 def streamline(
-    grid: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    start: complex,
+    points: np.ndarray,
+    noise: np.ndarray,
     origin: tuple[float, float],
-    steps: tuple[float, float],
-    start: tuple[float, float],
     cut: float,
-    bounds: tuple[float, float, float, float],
     n_steps: int,
     step: float,
     straight: float,
 ) -> np.ndarray:
-    """Points of the ridge-flow line leaving ``start`` at angle ``cut`` (orientation's
+    """Points of the ridge-flow line leaving ``origin`` at angle ``cut`` (orientation's
     ``_streamline``).
 
     Parameters
     ----------
-    grid : (M, N) ndarray of complex128
-        ``exp(2j*theta)`` on the grid.
-    origin : (x00, y00)
-        Pixel coordinates of grid sample ``[0, 0]``.
-    steps : (step_x, step_y)
-        Grid spacing along x and y (px).
-    start : (x, y)
+    x, y, start, points, noise
+        The orientation model, as :func:`doubled_samples` takes it.
+    origin : (x, y)
         The singular point.
     cut : float
         Angle of the line where it leaves the point (rad).
-    bounds : (x0, x1, y0, y1)
-        The grid's extent; the line ends 8 px beyond it.
     n_steps, step : int, float
         Most steps taken, and their length (px).
     straight : float
@@ -57,28 +154,17 @@ def streamline(
     Returns
     -------
     line : (K, 2) ndarray of float64
-        x, y of each point, ``start`` first; empty (0 rows) when the line never leaves the grid.
+        x, y of each point, ``origin`` first; empty (0 rows) when the line does not get more
+        than 8 px beyond the grid.
     """
-    rows, cols = grid.shape
-    x00, y00 = origin
-    step_x, step_y = steps
-    x0, x1, y0, y1 = bounds
-    px, py = start
+    x0, x1, y0, y1 = x[0, 0], x[0, -1], y[0, 0], y[-1, 0]
+    px, py = origin
     hx, hy = math.cos(cut), math.sin(cut)
     line = np.empty((n_steps + 1, 2))
     line[0, 0], line[0, 1] = px, py
     for i in range(n_steps):
         if i * step >= straight:
-            fr = min(max((py - y00) / step_y, 0.0), rows - 1.000001)
-            fc = min(max((px - x00) / step_x, 0.0), cols - 1.000001)
-            r0, c0 = int(fr), int(fc)
-            wr, wc = fr - r0, fc - c0
-            d2 = (
-                grid[r0, c0] * (1 - wr) * (1 - wc)
-                + grid[r0, c0 + 1] * (1 - wr) * wc
-                + grid[r0 + 1, c0] * wr * (1 - wc)
-                + grid[r0 + 1, c0 + 1] * wr * wc
-            )
+            d2 = _sample_doubled(px, py, x, y, start, points, noise)
             angle = 0.5 * math.atan2(d2.imag, d2.real)
             rx, ry = math.cos(angle), math.sin(angle)
             if rx * hx + ry * hy >= 0:
@@ -190,3 +276,125 @@ def _unit(f_re: np.ndarray, f_im: np.ndarray, tiny: np.float32) -> None:
         scale = one / max(np.float32(math.hypot(f_re[j], f_im[j])), tiny)
         f_re[j] *= scale
         f_im[j] *= scale
+
+
+@njit(cache=True)
+def skin_samples(
+    coarse: np.ndarray,
+    rows: int,
+    cols: int,
+    step: int,
+    psi: np.ndarray,
+    s_re: np.ndarray,
+    s_im: np.ndarray,
+    grid_shape: tuple[int, int],
+    inv: np.float32,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Skin layers upsampled to output pixels, and the master's phase planes under them.
+
+    The upsampling is impression's ``_upsample`` (exact bilinear, columns first, float32), the
+    phase sampling master's ``sample_ridge_signal`` before its cosine (bilinear, coordinates
+    clamped to the grid, float32), one pixel at a time with the same operations in the same
+    order, so neither ``(L, rows, cols)`` stack of fine layers is ever written.
+
+    Parameters
+    ----------
+    coarse : (L, M, N) ndarray of float32
+        Layers at every ``step``-th output pixel; layers 0 and 1 are master x and y.
+    rows, cols : int
+        Output shape, starting at coarse sample ``[0, 0]``.
+    step : int
+        Coarse grid spacing (output px).
+    psi, s_re, s_im : (K,) ndarray of float32
+        The master's flattened ``psi``, ``spiral.real`` and ``spiral.imag``.
+    grid_shape : (int, int)
+        The master grid's shape.
+    inv : float32
+        ``1 / master.step``.
+
+    Returns
+    -------
+    layers : (L - 2, rows, cols) ndarray of float32
+        Layers 2 and on, upsampled.
+    ridge : (3, rows, cols) ndarray of float32
+        ``psi``, ``spiral.real`` and ``spiral.imag`` at the master position of each pixel.
+    """
+    n_layers, n_r, n_c = coarse.shape
+    m_r = min((rows + step - 1) // step, n_r - 1)
+    m_c = min((cols + step - 1) // step, n_c - 1)
+    g_rows, g_cols = grid_shape
+    top_r = np.float32(g_rows - 1)
+    top_c = np.float32(g_cols - 1)
+    last_r = np.float32(g_rows - 2)
+    last_c = np.float32(g_cols - 2)
+    zero = np.float32(0.0)
+    weights = np.empty(step, np.float32)
+    for k in range(step):
+        weights[k] = np.float32(k / step)
+    layers = np.empty((n_layers - 2, rows, cols), np.float32)
+    ridge = np.empty((3, rows, cols), np.float32)
+    # Columns first, on the coarse rows only (``upper`` is coarse row i, ``lower`` i + 1),
+    # then each output row between them.
+    upper = np.empty((n_layers, cols), np.float32)
+    lower = np.empty((n_layers, cols), np.float32)
+    fine = np.empty((n_layers, cols), np.float32)
+    have = -2  # the coarse row in ``upper`` (none yet)
+    for r in range(rows):
+        i, wk = r // step, weights[r % step]
+        if have != i:
+            if have == i - 1 and i - 1 < m_r:
+                upper[:] = lower
+            else:
+                _widen(coarse, i, m_c, weights, step, upper)
+            if i < m_r:
+                _widen(coarse, i + 1, m_c, weights, step, lower)
+            have = i
+        if i < m_r:
+            for n in range(n_layers):
+                for c in range(cols):
+                    fine[n, c] = (lower[n, c] - upper[n, c]) * wk + upper[n, c]
+        else:
+            fine[:] = upper
+        for n in range(2, n_layers):
+            layers[n - 2, r] = fine[n]
+        for c in range(cols):
+            fy = min(max(fine[1, c] * inv, zero), top_r)
+            fx = min(max(fine[0, c] * inv, zero), top_c)
+            # fy, fx >= 0, so truncation is numpy's floor
+            r0 = min(np.float32(int(fy)), last_r)
+            c0 = min(np.float32(int(fx)), last_c)
+            at = int(r0 * np.float32(g_cols) + c0)
+            wy = fy - r0
+            wx = fx - c0
+            ridge[0, r, c] = _lerp(psi, at, g_cols, wx, wy)
+            ridge[1, r, c] = _lerp(s_re, at, g_cols, wx, wy)
+            ridge[2, r, c] = _lerp(s_im, at, g_cols, wx, wy)
+    return layers, ridge
+
+
+@njit(cache=True)
+def _widen(
+    coarse: np.ndarray, i: int, m_c: int, weights: np.ndarray, step: int, out: np.ndarray
+) -> None:
+    """Coarse row ``i`` of every layer upsampled along its columns into ``out``."""
+    n_layers = coarse.shape[0]
+    cols = out.shape[1]
+    for n in range(n_layers):
+        for c in range(cols):
+            j = c // step
+            if j < m_c:
+                out[n, c] = (coarse[n, i, j + 1] - coarse[n, i, j]) * weights[c % step] + coarse[
+                    n, i, j
+                ]
+            else:
+                out[n, c] = coarse[n, i, j]
+
+
+@njit(cache=True, inline="always")
+def _lerp(plane: np.ndarray, at: int, cols: int, wx: np.float32, wy: np.float32) -> np.float32:
+    """master's ``sample_ridge_signal`` bilinear step: top edge, bottom edge, then between."""
+    a, b = plane[at], plane[at + 1]
+    c, d = plane[at + cols], plane[at + cols + 1]
+    top = a + (b - a) * wx
+    bottom = c + (d - c) * wx
+    return top + (bottom - top) * wy

@@ -27,7 +27,7 @@ from .phase import (
     spiral_field,
 )
 
-__all__ = ["MasterPrint", "make_master", "master_print"]
+__all__ = ["MasterPrint", "make_master", "master_print", "ridge_signal", "sample_ridge_signal"]
 
 _CANVAS_MARGIN = 48  # px around the pad
 
@@ -116,11 +116,22 @@ def sample_ridge_signal(master: MasterPrint, x: np.ndarray, y: np.ndarray) -> np
         return a
 
     psi, s_re, s_im = (lerp(plane) for plane in master._planes)
-    # Re(exp(i psi) * S / |S|)
+    return ridge_signal(psi, s_re, s_im)
+
+
+def ridge_signal(psi: np.ndarray, s_re: np.ndarray, s_im: np.ndarray) -> np.ndarray:
+    """``Re(exp(i psi) * S / |S|)`` from the sampled phase ``psi`` and spiral ``S``, float32.
+
+    The last step of :func:`sample_ridge_signal`, for callers that sample the planes
+    themselves; ``s_re`` is overwritten.
+    """
     norm = np.sqrt(s_re * s_re + s_im * s_im)
     np.maximum(norm, np.float32(1e-6), out=norm)
-    signal = np.cos(psi) * s_re
-    signal -= np.sin(psi) * s_im
+    signal = np.cos(psi)
+    signal *= s_re
+    s_re = np.sin(psi, out=s_re)
+    s_re *= s_im
+    signal -= s_re
     signal /= norm
     return signal
 
