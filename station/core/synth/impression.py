@@ -357,6 +357,26 @@ def _paint(master: MasterPrint, layers: _CoarseLayers, settings: ImpressionSetti
     return image
 
 
+_BLUR_TRUNCATE = 3.0  # kernel radius in sigmas
+
+
+def _blur(image: np.ndarray, sigma: float) -> np.ndarray:
+    """``scipy.ndimage.gaussian_filter(image, sigma, truncate=3.0)`` of the float32 image.
+
+    The same kernel (scipy's ``_gaussian_kernel1d``) and the same passes, compiled
+    (:func:`._kernels.gaussian_blur`): about a third of scipy's time on a rolled print.
+    """
+    radius = int(_BLUR_TRUNCATE * float(sigma) + 0.5)
+    if radius == 0 or min(image.shape) <= radius:
+        return ndimage.gaussian_filter(image, sigma, truncate=_BLUR_TRUNCATE)
+    from ._kernels import gaussian_blur
+
+    taps = np.arange(-radius, radius + 1)
+    kernel = np.exp(-0.5 / (sigma * sigma) * taps**2)
+    kernel = kernel / kernel.sum()
+    return gaussian_blur(np.ascontiguousarray(image, np.float32), kernel)
+
+
 def _expose(
     rng: np.random.Generator, image: np.ndarray, settings: ImpressionSettings
 ) -> np.ndarray:
@@ -417,7 +437,7 @@ def render_impression(
     )
     image = _paint(master, layers, settings)
     if settings.blur > 0:
-        image = ndimage.gaussian_filter(image, settings.blur, truncate=3.0)
+        image = _blur(image, settings.blur)
     image = _expose(rng, image, settings)
 
     truth = _carry_truth(master, place, contact, settings)

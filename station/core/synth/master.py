@@ -136,10 +136,10 @@ def ridge_signal(psi: np.ndarray, s_re: np.ndarray, s_im: np.ndarray) -> np.ndar
     return signal
 
 
-def _fold_mask(theta: np.ndarray) -> np.ndarray:
-    """Grid samples next to a fold, where the ridge direction flips between neighbours."""
-    c, s = np.cos(theta), np.sin(theta)
-    fold = np.zeros(theta.shape, bool)
+def _fold_mask(c: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Grid samples next to a fold, where the ridge direction ``(c, s)`` (the cosine and
+    sine of the orientation) flips between neighbours."""
+    fold = np.zeros(c.shape, bool)
     flip_x = (c[:, 1:] * c[:, :-1] + s[:, 1:] * s[:, :-1]) < 0
     flip_y = (c[1:, :] * c[:-1, :] + s[1:, :] * s[:-1, :]) < 0
     fold[:, 1:] |= flip_x
@@ -196,13 +196,14 @@ def make_master(rng: np.random.Generator, finger: str, params: SynthParameters) 
         if p.kind == "core":
             r2 = (x - p.x) ** 2 + (y - p.y) ** 2
             period *= 1.0 - (1.0 - params.core_period_factor) * np.exp(-r2 / (2 * 70.0**2))
-    edges = edge_field(theta, period, step)
+    cos_sin = (np.cos(theta), np.sin(theta))
+    edges = edge_field(theta, period, step, cos_sin=cos_sin)
     psi = continuous_phase(theta, period, step, edges=edges)
 
     level = pad.level(x, y)
     in_pad = level <= 1.0
     inside = level <= 1.0 - params.minutiae_margin / min(pad.half_width, pad.half_height)
-    fold = _fold_mask(theta)
+    fold = _fold_mask(*cos_sin)
     near_singular = np.zeros(x.shape, bool)
     for p in points:
         near_singular |= (x - p.x) ** 2 + (y - p.y) ** 2 <= (1.5 * base_period) ** 2

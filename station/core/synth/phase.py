@@ -27,14 +27,22 @@ __all__ = [
 ]
 
 
-def edge_field(theta: np.ndarray, period: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray]:
+def edge_field(
+    theta: np.ndarray,
+    period: np.ndarray,
+    step: float,
+    *,
+    cos_sin: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Wanted phase step along every grid edge (rad): x edges, then y edges (last one 0).
 
     :func:`needed_minutiae` and :func:`continuous_phase` both start from it; a caller that
-    needs both computes it once and passes it as ``edges``.
+    needs both computes it once and passes it as ``edges``. ``cos_sin``, if given, is
+    ``(np.cos(theta), np.sin(theta))`` already at hand.
     """
     k = 2 * np.pi * step / period
-    gx, gy = -np.sin(theta) * k, np.cos(theta) * k
+    cos, sin = (np.cos(theta), np.sin(theta)) if cos_sin is None else cos_sin
+    gx, gy = -sin * k, cos * k
     dx = np.zeros_like(gx)
     dy = np.zeros_like(gy)
     dx[:, :-1] = 0.5 * (gx[:, :-1] + gx[:, 1:])
