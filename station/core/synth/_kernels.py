@@ -190,9 +190,7 @@ def far_enough(px: float, py: float, xs: np.ndarray, ys: np.ndarray, spacing: fl
 
 
 @njit(cache=True)
-def spread_points(
-    xs: np.ndarray, ys: np.ndarray, placed: int, count: int, spacing: float
-) -> int:
+def spread_points(xs: np.ndarray, ys: np.ndarray, placed: int, count: int, spacing: float) -> int:
     """Greedy selection: keep candidates in order while fewer than ``count`` are kept.
 
     ``xs[:placed], ys[:placed]`` are kept already; candidate ``i >= placed`` is kept, and moved
