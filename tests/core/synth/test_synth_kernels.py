@@ -115,8 +115,8 @@ def test_streamline_follows_the_python_steps(seed: int) -> None:
 
 
 def test_a_straight_streamline_by_hand() -> None:
-    # theta = 0 everywhere (a delta-free model with the point far off would still turn it):
-    # no points, no noise, so exp(2j*theta) = 1 and the line runs along +x from the start.
+    # No singular points and no noise: exp(2j*theta) = 1 everywhere, so the line runs along +x
+    # in 3 px steps until it is more than 8 px beyond the grid (x up to 8).
     y, x = np.mgrid[0:5, 0:5].astype(float) * 2.0  # x, y in 0..8
     line = streamline(
         x, y, 1 + 0j, np.zeros((0, 3)), np.zeros((5, 5)), (4.0, 4.0), 0.0, 10, 3.0, 0.0
