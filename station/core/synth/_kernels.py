@@ -455,3 +455,33 @@ def gaussian_blur(image: np.ndarray, weights: np.ndarray) -> np.ndarray:
         for c in range(cols):
             out[r, c] = np.float32(acc[c])
     return out
+
+
+@njit(cache=True)
+def add_half_turn(theta: np.ndarray, phi: np.ndarray, lead: np.ndarray, sign: float) -> None:
+    """``theta += sign * 0.5 * a`` in place, with ``a`` orientation's cut angle of ``phi``.
+
+    ``a = lead + pi + (t - pi)``, ``t = (phi - lead) mod 2 pi`` (by floor division), the
+    operations of orientation's ``_arg_along`` and its caller one element at a time.
+
+    Parameters
+    ----------
+    theta : (M, N) ndarray of float64
+        Added to.
+    phi, lead : (M, N) ndarray of float64
+        The plain angle of each sample about the point, and the cut's angle at its radius.
+    sign : float
+        +1 for a core, -1 for a delta.
+    """
+    two_pi = 2 * math.pi
+    inv = 1 / (2 * math.pi)
+    rows, cols = theta.shape
+    for r in range(rows):
+        for c in range(cols):
+            turn = phi[r, c] - lead[r, c]
+            turn -= two_pi * math.floor(turn * inv)
+            half = 0.5 * (lead[r, c] + math.pi + (turn - math.pi))
+            if sign > 0:
+                theta[r, c] += half
+            else:
+                theta[r, c] -= half

@@ -192,9 +192,10 @@ def make_master(rng: np.random.Generator, finger: str, params: SynthParameters) 
     )
     base_period = rng.uniform(*params.period_range)
     period = base_period * (1.0 + 0.05 * smooth_noise(rng, grid_shape, noise_scale))
-    for p in points:
+    # Squared distance of every grid sample to each singular point (used three times).
+    r2s = [(x - p.x) ** 2 + (y - p.y) ** 2 for p in points]
+    for p, r2 in zip(points, r2s, strict=True):
         if p.kind == "core":
-            r2 = (x - p.x) ** 2 + (y - p.y) ** 2
             period *= 1.0 - (1.0 - params.core_period_factor) * np.exp(-r2 / (2 * 70.0**2))
     cos_sin = (np.cos(theta), np.sin(theta))
     edges = edge_field(theta, period, step, cos_sin=cos_sin)
@@ -205,16 +206,16 @@ def make_master(rng: np.random.Generator, finger: str, params: SynthParameters) 
     inside = level <= 1.0 - params.minutiae_margin / min(pad.half_width, pad.half_height)
     fold = _fold_mask(*cos_sin)
     near_singular = np.zeros(x.shape, bool)
-    for p in points:
-        near_singular |= (x - p.x) ** 2 + (y - p.y) ** 2 <= (1.5 * base_period) ** 2
+    for r2 in r2s:
+        near_singular |= r2 <= (1.5 * base_period) ** 2
     # Spirals the flow needs may sit right beside a fold (ridges that meet a fold at an angle
     # must end there); random ones keep a ridge period away from folds and singular points.
     required_ok = inside & ~fold & ~near_singular
     allowed = required_ok & ~ndimage.binary_dilation(
         fold, iterations=max(1, round(base_period / step))
     )
-    for p in points:
-        allowed &= (x - p.x) ** 2 + (y - p.y) ** 2 > (2.0 * base_period) ** 2
+    for r2 in r2s:
+        allowed &= r2 > (2.0 * base_period) ** 2
     area_share = in_pad.mean() * x.size * step * step / (cols * rows)
     wanted = int(rng.integers(*params.minutiae_range, endpoint=True) * min(1.0, area_share / 0.6))
     minutiae = place_minutiae(

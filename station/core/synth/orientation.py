@@ -155,14 +155,16 @@ def orientation_field(
         np.ascontiguousarray(noise, float),
     )
 
+    from ._kernels import add_half_turn
+
     theta = np.full(x.shape, theta_inf) + noise
     z = x + 1j * y
     for p, cuts, free in _cut_plan(pattern, points, sample):
         cut, line = cuts[0], None
         if free:
             cut, line = _first_clean_cut(p, cuts, sample, x, y)
-        half = 0.5 * _arg_along(z - (p.x + 1j * p.y), p, cut, line, x, y)
-        theta += half if p.kind == "core" else -half
+        phi, lead = _polar_lead(z - (p.x + 1j * p.y), p, cut, line)
+        add_half_turn(theta, phi, lead, 1.0 if p.kind == "core" else -1.0)
     return theta
 
 
@@ -234,25 +236,18 @@ def _streamline(
     return line if len(line) else None
 
 
-def _arg_along(
-    w: np.ndarray,
-    p: SingularPoint,
-    cut: float,
-    line: np.ndarray | None,
-    x: np.ndarray,
-    y: np.ndarray,
-) -> np.ndarray:
-    """Angle of ``w`` (``z - p``) whose 2*pi jump lies on ``line``, else on the ray ``cut``.
+def _polar_lead(
+    w: np.ndarray, p: SingularPoint, cut: float, line: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The angle ``phi`` of ``w`` (``z - p``) and the cut's angle ``phi_L`` at its radius.
 
     The line is read in polar form about ``p``: its angle ``phi_L(r)`` at each radius
-    (unwrapped, radius made non-decreasing). ``phi_L(r) + pi + wrap(phi - phi_L(r) - pi)``
-    equals the angle ``phi`` modulo 2*pi and jumps exactly where ``phi = phi_L(r)``, so the
-    cut follows the ridge flow with no rasterised edge.
+    (unwrapped, radius made non-decreasing); with no line, ``phi_L`` is the ray ``cut``.
     """
     r = np.abs(w)
     phi = np.angle(w)
     if line is None or len(line) < 3:
-        lead = np.full(r.shape, cut)
+        lead = np.full(r.shape, float(cut))
     else:
         rel = (line[1:, 0] - p.x) + 1j * (line[1:, 1] - p.y)  # line[0] is p itself
         radius = np.maximum.accumulate(np.abs(rel))
@@ -260,8 +255,4 @@ def _arg_along(
         angle += cut - angle[0]  # the line leaves p along the cut: start on that branch
         keep = np.concatenate([[True], np.diff(radius) > 1e-6])
         lead = np.interp(r, radius[keep], angle[keep])
-    # np.mod(phi - lead, 2 pi) by floor division: a third of the cost, the same up to
-    # rounding (the jump still falls where phi = lead).
-    turn = phi - lead
-    turn -= 2 * np.pi * np.floor(turn * (1 / (2 * np.pi)))
-    return lead + np.pi + (turn - np.pi)
+    return phi, lead

@@ -14,6 +14,7 @@ from scipy import ndimage
 
 from station.core.synth import master_print
 from station.core.synth._kernels import (
+    add_half_turn,
     doubled_samples,
     far_enough,
     gaussian_blur,
@@ -259,3 +260,35 @@ def test_blur_equals_scipy_gaussian_filter(shape: tuple[int, int], sigma: float)
     got = _blur(image, sigma)
     assert got.dtype == np.float32
     np.testing.assert_array_equal(got, expected)
+
+
+def _reference_half_turn(phi, lead, core):
+    """orientation's former ``_arg_along`` tail and its caller's ``theta += ±half``."""
+    turn = phi - lead
+    turn -= 2 * np.pi * np.floor(turn * (1 / (2 * np.pi)))
+    half = 0.5 * (lead + np.pi + (turn - np.pi))
+    return half if core else -half
+
+
+@pytest.mark.parametrize("core", [True, False])
+def test_add_half_turn_equals_the_numpy_steps(core: bool) -> None:
+    rng = np.random.default_rng(3)
+    phi = rng.uniform(-np.pi, np.pi, (30, 40))
+    lead = rng.uniform(-8.0, 8.0, (30, 40))
+    lead[0, :4] = phi[0, :4]  # on the cut itself
+    theta = rng.standard_normal((30, 40))
+    expected = theta + _reference_half_turn(phi, lead, core)
+    add_half_turn(theta, phi, lead, 1.0 if core else -1.0)
+    np.testing.assert_array_equal(theta, expected)
+
+
+def test_half_turn_by_hand() -> None:
+    # phi = lead: the wrapped turn is 0, so a = lead + pi - pi = lead and theta gains lead / 2.
+    theta = np.zeros((1, 3))
+    phi = np.array([[0.5, 0.5, -3.0]])
+    lead = np.array([[0.5, 0.5 - 2 * np.pi, 3.0]])
+    add_half_turn(theta, phi, lead, 1.0)
+    # second: phi - lead = 2 pi wraps to 0, a = lead; third: phi - lead = -6 wraps to 2 pi - 6.
+    np.testing.assert_allclose(
+        theta, [[0.25, 0.5 * (0.5 - 2 * np.pi), 0.5 * (3.0 + 2 * np.pi - 6.0)]], atol=1e-12
+    )
