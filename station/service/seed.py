@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 
 from station.core import synth
@@ -31,7 +31,7 @@ from station.gallery.codecs import EncodedImage, encoded_image
 
 from .accounts import Operator, Permission, authorize
 
-__all__ = ["SeedReport", "enrol_synthetic", "in_gallery", "seed"]
+__all__ = ["SeedCpu", "SeedReport", "enrol_synthetic", "in_gallery", "seed"]
 
 log = logging.getLogger(__name__)
 
@@ -70,22 +70,67 @@ def _watch_parent(parent: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
+@dataclass(frozen=True)
+class SeedCpu:
+    """CPU seconds of seeding by stage, summed over the subjects counted.
+
+    Attributes
+    ----------
+    master : float
+        The generator's master prints (one per finger).
+    impression : float
+        Rendering the rolled impression of each master.
+    extraction : float
+        The station's extractor on each print.
+    encoding : float
+        WSQ encoding of each print (in the workers).
+    storing : float
+        The writing process: rows, chain hashes and commits.
+    """
+
+    master: float = 0.0
+    impression: float = 0.0
+    extraction: float = 0.0
+    encoding: float = 0.0
+    storing: float = 0.0
+
+    def __add__(self, other: SeedCpu) -> SeedCpu:
+        return SeedCpu(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
+
+    @property
+    def total(self) -> float:
+        """All stages."""
+        return float(sum(astuple(self)))
+
+
 def _render_subject(
     args: tuple[int, int],
-) -> tuple[int, list[tuple[str, EncodedImage, bytes]], float]:
+) -> tuple[int, list[tuple[str, EncodedImage, bytes]], SeedCpu]:
     """Worker: the ten rolled prints of a subject, rendered, extracted and encoded as the
-    gallery stores them, and the CPU seconds that took.
+    gallery stores them, and the CPU seconds each stage took.
 
     Encoding here (WSQ, the costliest step of storing) keeps it off the one writing process,
     and only the encoded bytes (about 30 KB a print, not 600 KB of pixels) travel back.
     """
     subject, population = args
-    cpu = time.process_time()
+    stages = [0.0, 0.0, 0.0, 0.0]
     prints = []
     for finger in FINGERS:
+        start = time.process_time()
+        synth.master_print(subject, finger, population=population)  # cached for the impression
+        rendered = time.process_time()
         image, _ = synth.impression(subject, finger, 0, population=population, kind="rolled")
-        prints.append((finger, encoded_image(image), extract(image).to_bytes()))
-    return subject, prints, time.process_time() - cpu
+        impressed = time.process_time()
+        template = extract(image).to_bytes()
+        extracted = time.process_time()
+        encoded = encoded_image(image)
+        done = time.process_time()
+        for i, (a, b) in enumerate(
+            [(start, rendered), (rendered, impressed), (impressed, extracted), (extracted, done)]
+        ):
+            stages[i] += b - a
+        prints.append((finger, encoded, template))
+    return subject, prints, SeedCpu(*stages)
 
 
 def enrol_synthetic(
@@ -124,9 +169,10 @@ def enrol_synthetic(
 class SeedReport:
     """What a seed run did.
 
-    ``cpu_seconds`` is the CPU time the subjects enrolled in this run cost: rendering and
-    extraction in the workers plus storing in the seeding process (process start-up and
-    waiting excluded), so ``cpu_seconds / enrolled`` is what one more subject costs.
+    ``cpu_seconds`` is the CPU time the subjects enrolled in this run cost: rendering,
+    extraction and WSQ encoding in the workers plus storing in the seeding process (process
+    start-up and waiting excluded), so ``cpu_seconds / enrolled`` is what one more subject
+    costs; ``cpu`` splits it by stage.
     """
 
     requested: int
@@ -135,6 +181,7 @@ class SeedReport:
     prints: int
     seconds: float
     cpu_seconds: float = 0.0
+    cpu: SeedCpu = SeedCpu()
 
     @property
     def prints_per_second(self) -> float:
@@ -215,7 +262,7 @@ def seed(
         todo = [k for k in wanted if gallery.subject_by_synthetic(k, population) is None]
         already = len(wanted) - len(todo)
         done = already
-        cpu = 0.0
+        cpu = SeedCpu()
         if progress:
             progress(done, len(wanted))
         workers = workers or os.cpu_count() or 1
@@ -235,7 +282,8 @@ def seed(
                         subject, prints, worker_cpu = future.result()
                         writer_cpu = time.thread_time()
                         _enrol(gallery, subject, population, prints, actor)
-                        cpu += worker_cpu + time.thread_time() - writer_cpu
+                        storing = SeedCpu(storing=time.thread_time() - writer_cpu)
+                        cpu = cpu + worker_cpu + storing
                         done += 1
                         if progress:
                             progress(done, len(wanted))
@@ -250,4 +298,6 @@ def seed(
                     future.cancel()
     seconds = time.perf_counter() - start
     enrolled = done - already
-    return SeedReport(len(wanted), already, enrolled, enrolled * len(FINGERS), seconds, cpu)
+    return SeedReport(
+        len(wanted), already, enrolled, enrolled * len(FINGERS), seconds, cpu.total, cpu
+    )
