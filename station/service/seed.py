@@ -70,6 +70,17 @@ def _watch_parent(parent: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
+def _start_worker(parent: int) -> None:
+    """Worker initializer: watch the parent (:func:`_watch_parent`), then load the compiled
+    kernels of the generator and the extractor from their cache by rendering, extracting and
+    encoding one small print, so that each subject's CPU time is its own work (loading them
+    costs a fraction of a second once per worker, like the imports)."""
+    _watch_parent(parent)
+    image, _ = synth.impression(0, FINGERS[0], 0, kind="flat", size=(128, 128))
+    extract(image)
+    encoded_image(image)
+
+
 @dataclass(frozen=True)
 class SeedCpu:
     """CPU seconds of seeding by stage, summed over the subjects counted.
@@ -267,7 +278,7 @@ def seed(
             progress(done, len(wanted))
         workers = workers or os.cpu_count() or 1
         with ProcessPoolExecutor(
-            max_workers=workers, initializer=_watch_parent, initargs=(os.getpid(),)
+            max_workers=workers, initializer=_start_worker, initargs=(os.getpid(),)
         ) as pool:
             pending: set[Future] = set()
             queue = iter(todo)
