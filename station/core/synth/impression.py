@@ -364,7 +364,7 @@ def _blur(image: np.ndarray, sigma: float) -> np.ndarray:
     """``scipy.ndimage.gaussian_filter(image, sigma, truncate=3.0)`` of the float32 image.
 
     The same kernel (scipy's ``_gaussian_kernel1d``) and the same passes, compiled
-    (:func:`._kernels.gaussian_blur`): about a third of scipy's time on a rolled print.
+    (:func:`._kernels.gaussian_blur`): about 30 % less time than scipy on a rolled print.
     """
     radius = int(_BLUR_TRUNCATE * float(sigma) + 0.5)
     if radius == 0 or min(image.shape) <= radius:
