@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 __all__ = ["SeedingFigures", "format_seeding", "seeding_bench"]
@@ -40,6 +40,9 @@ class SeedingFigures:
     load : float
         One-minute load average when the run ended (the machine's other work; NaN where the
         system keeps none).
+    stages : dict of str to float
+        ``cpu_seconds`` by stage (``SeedCpu``'s fields: master, impression, extraction,
+        encoding, storing), in CPU milliseconds per print; empty if not measured.
     """
 
     subjects: int
@@ -48,6 +51,7 @@ class SeedingFigures:
     cpu_seconds: float
     total_cpu_seconds: float
     load: float
+    stages: dict[str, float] = field(default_factory=dict)
 
     @property
     def subjects_per_minute(self) -> float:
@@ -126,6 +130,10 @@ def seeding_bench(
         cpu_seconds=report.cpu_seconds,
         total_cpu_seconds=total,
         load=os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan"),
+        stages={
+            name: 1000.0 * value / max(report.prints, 1)
+            for name, value in asdict(report.cpu).items()
+        },
     )
 
 
@@ -138,6 +146,12 @@ def format_seeding(figures: SeedingFigures) -> str:
     seeding — 10 subjects (100 rolled prints) into a new gallery, 2 workers
       20.0 subjects/min as measured (30.0 s, load average 1.0)
       5.00 CPU s per subject: 1 000 subjects on 2 idle cores projected at 41.7 min
+    >>> stages = {"master": 30.0, "impression": 19.0, "extraction": 57.0, "encoding": 13.0,
+    ...           "storing": 1.0}
+    >>> figures = SeedingFigures(10, 2, 30.0, 12.0, 14.0, 1.0, stages)
+    >>> print(format_seeding(figures))  # doctest: +ELLIPSIS
+    seeding — ...
+      CPU ms per print: master 30.0, impression 19.0, extraction 57.0, encoding 13.0, storing 1.0
     """
     return "\n".join(
         [
@@ -148,4 +162,12 @@ def format_seeding(figures: SeedingFigures) -> str:
             f"  {figures.cpu_seconds_per_subject:.2f} CPU s per subject: 1 000 subjects on 2 idle "
             f"cores projected at {figures.projected_minutes():.1f} min",
         ]
+        + (
+            [
+                "  CPU ms per print: "
+                + ", ".join(f"{name} {ms:.1f}" for name, ms in figures.stages.items())
+            ]
+            if figures.stages
+            else []
+        )
     )

@@ -18,6 +18,7 @@ import json
 import struct
 import zlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -30,11 +31,14 @@ from station.interchange import wsq
 from .schema import DEMOGRAPHIC_FIELDS
 
 __all__ = [
+    "EncodedImage",
+    "checked_encoded",
     "decode_image",
     "decode_png",
     "demographics_row",
     "encode_image",
     "encode_png",
+    "encoded_image",
     "from_json",
     "now",
     "parse_time",
@@ -146,47 +150,73 @@ def encode_image(image: np.ndarray, name: str = "image") -> tuple[bytes, ImageFo
     return wsq.encode(image, ppi=500), ImageFormat.WSQ, width, height
 
 
-def stored_image(
-    image: np.ndarray, data: bytes, format: str, name: str = "image"
-) -> tuple[bytes, ImageFormat, int, int]:
-    """Bytes the gallery already keeps for ``image``, checked, to store again as they are.
+@dataclass(frozen=True)
+class EncodedImage:
+    """A print image already encoded as the gallery stores it (:func:`encoded_image`).
 
-    Parameters
+    Lets the costly encoding run where the image is made (a seeding worker) and only the
+    bytes travel to the process that writes the gallery.
+
+    Attributes
     ----------
-    image : (M, N) ndarray of uint8
-        What ``data`` decodes to (its size must match the bytes' header).
     data : bytes
-    format : str
-        ``"wsq"`` or ``"png"``.
+        WSQ or PNG bytes.
+    format : ImageFormat
+        Which of the two.
+    width, height : int
+        Columns and rows.
+    """
 
-    Returns
-    -------
-    data, format, width, height
-        As :func:`encode_image` returns them.
+    data: bytes
+    format: ImageFormat
+    width: int
+    height: int
+
+
+def encoded_image(image: np.ndarray, name: str = "image") -> EncodedImage:
+    """:func:`encode_image` as an :class:`EncodedImage`.
+
+    Examples
+    --------
+    >>> blank = np.full((64, 80), 200, np.uint8)
+    >>> e = encoded_image(blank)
+    >>> e.format, e.width, e.height
+    (<ImageFormat.WSQ: 'wsq'>, 80, 64)
+    """
+    data, fmt, width, height = encode_image(image, name)
+    return EncodedImage(data, fmt, width, height)
+
+
+def checked_encoded(image: EncodedImage) -> tuple[bytes, ImageFormat, int, int]:
+    """An :class:`EncodedImage` about to be stored, checked against its own header.
+
+    Its format must be one the gallery writes for its size (WSQ from ``wsq.MIN_SIDE`` px a
+    side, PNG under it), and the bytes' own header must give its width and height.
 
     Raises
     ------
     ValueError
-        ``image`` is not storable, the bytes are not of ``format``, or their size is not the
-        image's.
+        Any of these does not hold.
     """
-    width, height = _checked(image, name)
-    kind = ImageFormat.parse(format, what="image format")
-    data = bytes(data)
-    if kind is ImageFormat.WSQ:
-        if not wsq.is_wsq(data):
-            raise ValueError(f"{name}: recorded as WSQ but the bytes are not WSQ")
-        header = wsq.read_header(data)
+    if not isinstance(image, EncodedImage):
+        raise ValueError(f"expected an EncodedImage, got {type(image).__name__}")
+    width, height, data = image.width, image.height, bytes(image.data)
+    wanted = ImageFormat.WSQ if min(width, height) >= wsq.MIN_SIDE else ImageFormat.PNG
+    if image.format != wanted:
+        raise ValueError(f"a {width}x{height} image is stored as {wanted}, not {image.format}")
+    if wanted is ImageFormat.WSQ:
+        try:
+            header = wsq.read_header(data)
+        except wsq.WsqError as exc:
+            raise ValueError(f"encoded image is not readable WSQ: {exc}") from None
         size = (header.cols, header.rows)
     else:
-        if not data.startswith(_PNG_SIGNATURE) or len(data) < 24:
-            raise ValueError(f"{name}: recorded as PNG but the bytes are not PNG")
-        size = struct.unpack(">II", data[16:24])  # IHDR width, height (PNG spec, 11.2.2)
+        if data[:8] != _PNG_SIGNATURE or len(data) < 24:
+            raise ValueError("encoded image is not PNG")
+        size = struct.unpack(">II", data[16:24])
     if size != (width, height):
-        raise ValueError(
-            f"{name}: the stored bytes are {size[0]}x{size[1]}, the image {width}x{height}"
-        )
-    return data, kind, width, height
+        raise ValueError(f"encoded image says {size[0]}x{size[1]}, not {width}x{height}")
+    return data, wanted, width, height
 
 
 def decode_image(data: bytes, format: str) -> np.ndarray:

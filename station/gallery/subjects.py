@@ -249,7 +249,7 @@ class SubjectStore(GalleryBase):
         subject_id: int,
         finger: str,
         impression: str,
-        image: np.ndarray,
+        image: np.ndarray | codecs.EncodedImage,
         *,
         template: Template | None = None,
         quality: int | None = None,
@@ -257,7 +257,6 @@ class SubjectStore(GalleryBase):
         device: str,
         captured_at: str | None = None,
         booking_id: int | None = None,
-        stored: tuple[bytes, str] | None = None,
     ) -> int:
         """Store an enrolled print: the image (WSQ; PNG under 64 px a side) and its template.
 
@@ -268,8 +267,9 @@ class SubjectStore(GalleryBase):
             ``R1`` … ``L5``.
         impression : str
             ``"rolled"`` or ``"flat"``.
-        image : (M, N) ndarray of uint8
-            The print at 500 ppi, kept so the template can be re-extracted.
+        image : (M, N) ndarray of uint8, or EncodedImage
+            The print at 500 ppi, kept so the template can be re-extracted; or the same
+            already encoded by ``codecs.encoded_image`` (checked against its header).
         template : Template, optional
         quality, level : int, optional
             0-100 and 1-5; default to the template's when a template is given.
@@ -279,11 +279,6 @@ class SubjectStore(GalleryBase):
             ISO-8601 with a time zone; default now.
         booking_id : int, optional
             The booking the print came from.
-        stored : (bytes, str), optional
-            The image's bytes and format (``"wsq"`` or ``"png"``) as the gallery already
-            keeps them, e.g. a booking's capture (:meth:`booking_print_data`): stored as they
-            are, so a WSQ print is not compressed a second time. ``image`` must be what they
-            decode to (its size is checked against the bytes' header).
 
         Returns
         -------
@@ -296,10 +291,10 @@ class SubjectStore(GalleryBase):
         """
         finger = validate_finger(finger)
         impression = checks.choice(impression, IMPRESSIONS, "impression")
-        if stored is None:
-            data, fmt, width, height = codecs.encode_image(image)
+        if isinstance(image, codecs.EncodedImage):
+            data, fmt, width, height = codecs.checked_encoded(image)
         else:
-            data, fmt, width, height = codecs.stored_image(image, *stored)
+            data, fmt, width, height = codecs.encode_image(image)
         blob = checks.template_blob(template)
         if template is not None:
             quality = template.quality if quality is None else quality

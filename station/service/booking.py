@@ -42,11 +42,13 @@ from station.core.vocabulary import (
     BookingStatus,
     Decision,
     Disposition,
+    ImageFormat,
     Impression,
     Repository,
     TransactionType,
 )
 from station.gallery import Gallery, GalleryError
+from station.gallery.codecs import EncodedImage
 from station.scanner.base import Capture
 
 from .accounts import Operator, Permission, RoleError, authorize
@@ -1237,7 +1239,7 @@ class BookingService:
             and p["image"] is not None
         ]
         templates = self.gallery.booking_templates(booking_id, impression=Impression.ROLLED)
-        stored = self.gallery.booking_print_data(booking_id)  # kept as captured: no 2nd WSQ
+        stored = self.gallery.booking_print_data(booking_id)
         demographics = booking["demographics"]
         with self.gallery.transaction():
             if outcome.disposition is Disposition.HIT:
@@ -1251,12 +1253,11 @@ class BookingService:
                     subject_id,
                     p["finger"],
                     Impression.ROLLED,
-                    p["image"],
+                    _as_stored(p["image"], stored.get(p["id"])),
                     template=templates.get(p["finger"]),
                     device=p["device"],
                     captured_at=p["captured_at"],
                     booking_id=booking_id,
-                    stored=stored.get(p["id"]),
                 )
             self.gallery.add_record(subject_id, Repository.LOCAL, _record_number(booking))
             if outcome.disposition is Disposition.NO_HIT:
@@ -1273,6 +1274,16 @@ class BookingService:
             for finger, template in templates.items():
                 self._index.add(subject_id, finger, template)
         return subject_id
+
+
+def _as_stored(image: np.ndarray, stored: tuple[bytes, str] | None) -> np.ndarray | EncodedImage:
+    """A booking capture to enrol: its WSQ bytes as the booking keeps them (a print is never
+    compressed a second time), or the decoded print when it is kept in another form (PNG
+    captures of older galleries; the gallery encodes it as it stores new prints)."""
+    if stored is None or ImageFormat.parse(stored[1], what="image format") is not ImageFormat.WSQ:
+        return image
+    rows, cols = image.shape
+    return EncodedImage(stored[0], ImageFormat.WSQ, cols, rows)
 
 
 def _record_number(booking: Mapping[str, Any]) -> str:

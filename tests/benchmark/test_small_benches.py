@@ -143,8 +143,14 @@ def test_seeding_bench_times_a_small_seed(tmp_path: Path, capsys) -> None:
     assert figures["projected_minutes_1000_on_2_idle_cores"] == pytest.approx(
         per_subject * 1000 / 2 / 60
     )
+    # The stages split that CPU time, per print.
+    stages = figures["stages"]
+    assert list(stages) == ["master", "impression", "extraction", "encoding", "storing"]
+    assert all(ms > 0 for ms in stages.values())
+    assert sum(stages.values()) * 20 / 1000 == pytest.approx(figures["cpu_seconds"])
     printed = capsys.readouterr().out
     assert "seeding — 2 subjects (20 rolled prints) into a new gallery" in printed
+    assert "CPU ms per print: master " in printed
     assert "1 000 subjects on 2 idle cores projected at" in printed
 
 

@@ -13,7 +13,7 @@ from station.benchmark.codec import psnr
 from station.cli import main
 from station.core.image import load
 from station.core.synth import impression
-from station.core.vocabulary import FINGERS
+from station.core.vocabulary import FINGERS, ImageFormat
 from station.gallery import GalleryError, ImageMigration, open_gallery
 from station.gallery import codecs as gallery_codecs
 from station.gallery import connection as gallery_connection
@@ -175,18 +175,44 @@ def test_a_failing_batch_leaves_whole_batches_and_says_so(
         assert g.verify().ok
 
 
-def test_stored_bytes_are_kept_as_they_are_and_checked() -> None:
-    from station.gallery.codecs import encode_image, stored_image
+def test_a_print_encoded_elsewhere_is_stored_as_the_same_bytes(
+    gallery_path: Path, prints: list[np.ndarray]
+) -> None:
+    """Seeding workers WSQ-encode prints; the gallery stores their bytes as its own encoding."""
+    small = np.full((40, 70), 200, np.uint8)
+    with open_gallery(gallery_path) as g:
+        sid = g.add_subject({"last_name": "Novak"})
+        mine = g.add_print(sid, "R1", "rolled", prints[0], device="m")
+        theirs = g.add_print(
+            sid, "R2", "rolled", gallery_codecs.encoded_image(prints[0]), device="m"
+        )
+        tiny = g.add_print(sid, "R3", "rolled", gallery_codecs.encoded_image(small), device="m")
+        np.testing.assert_array_equal(g.print_image(theirs), g.print_image(mine))
+        np.testing.assert_array_equal(g.print_image(tiny), small)  # PNG under 64 px
+        assert g.verify().ok
+    with closing(sqlite3.connect(gallery_path)) as conn:
+        blobs = conn.execute(
+            "SELECT i.format, i.data FROM prints p JOIN images i ON i.id = p.image_id ORDER BY p.id"
+        ).fetchall()
+    assert blobs[0] == blobs[1] and blobs[0][0] == "wsq" and blobs[2][0] == "png"
+    assert main(["gallery", "verify", "--gallery", str(gallery_path)]) == 0
 
-    image = np.random.default_rng(1).integers(0, 256, (120, 100), dtype=np.uint8)
-    data, fmt, width, height = encode_image(image)
-    assert stored_image(image, data, str(fmt)) == (data, fmt, width, height)
-    small = image[:40, :50]
-    png, png_fmt, _, _ = encode_image(small)
-    assert stored_image(small, png, "png") == (png, png_fmt, 50, 40)
-    with pytest.raises(ValueError, match="the stored bytes are 100x120, the image 50x40"):
-        stored_image(small, data, "wsq")
-    with pytest.raises(ValueError, match="recorded as PNG but the bytes are not PNG"):
-        stored_image(image, data, "png")
-    with pytest.raises(ValueError, match="recorded as WSQ but the bytes are not WSQ"):
-        stored_image(small, png, "wsq")
+
+def test_an_encoded_print_that_does_not_match_itself_is_refused(
+    gallery_path: Path, prints: list[np.ndarray]
+) -> None:
+    good = gallery_codecs.encoded_image(prints[0])  # 180 x 200
+    wrong_size = gallery_codecs.EncodedImage(good.data, good.format, 200, 180)
+    as_png = gallery_codecs.EncodedImage(good.data, ImageFormat.PNG, 180, 200)
+    not_wsq = gallery_codecs.EncodedImage(b"\xff\xa0junk", good.format, 180, 200)
+    with open_gallery(gallery_path) as g:
+        sid = g.add_subject({"last_name": "Novak"})
+        for bad, message in [
+            (wrong_size, "says 180x200, not 200x180"),
+            (as_png, "stored as wsq, not png"),
+            (not_wsq, "not readable WSQ"),
+        ]:
+            with pytest.raises(ValueError, match=message):
+                g.add_print(sid, "R1", "rolled", bad, device="m")
+        assert g.prints(sid) == []
+        assert g.verify().ok

@@ -27,7 +27,7 @@ from .phase import (
     spiral_field,
 )
 
-__all__ = ["MasterPrint", "make_master", "master_print"]
+__all__ = ["MasterPrint", "make_master", "master_print", "ridge_signal", "sample_ridge_signal"]
 
 _CANVAS_MARGIN = 48  # px around the pad
 
@@ -116,19 +116,30 @@ def sample_ridge_signal(master: MasterPrint, x: np.ndarray, y: np.ndarray) -> np
         return a
 
     psi, s_re, s_im = (lerp(plane) for plane in master._planes)
-    # Re(exp(i psi) * S / |S|)
+    return ridge_signal(psi, s_re, s_im)
+
+
+def ridge_signal(psi: np.ndarray, s_re: np.ndarray, s_im: np.ndarray) -> np.ndarray:
+    """``Re(exp(i psi) * S / |S|)`` from the sampled phase ``psi`` and spiral ``S``, float32.
+
+    The last step of :func:`sample_ridge_signal`, for callers that sample the planes
+    themselves; ``s_re`` is overwritten.
+    """
     norm = np.sqrt(s_re * s_re + s_im * s_im)
     np.maximum(norm, np.float32(1e-6), out=norm)
-    signal = np.cos(psi) * s_re
-    signal -= np.sin(psi) * s_im
+    signal = np.cos(psi)
+    signal *= s_re
+    s_re = np.sin(psi, out=s_re)
+    s_re *= s_im
+    signal -= s_re
     signal /= norm
     return signal
 
 
-def _fold_mask(theta: np.ndarray) -> np.ndarray:
-    """Grid samples next to a fold, where the ridge direction flips between neighbours."""
-    c, s = np.cos(theta), np.sin(theta)
-    fold = np.zeros(theta.shape, bool)
+def _fold_mask(c: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Grid samples next to a fold, where the ridge direction ``(c, s)`` (the cosine and
+    sine of the orientation) flips between neighbours."""
+    fold = np.zeros(c.shape, bool)
     flip_x = (c[:, 1:] * c[:, :-1] + s[:, 1:] * s[:, :-1]) < 0
     flip_y = (c[1:, :] * c[:-1, :] + s[1:, :] * s[:-1, :]) < 0
     fold[:, 1:] |= flip_x
@@ -181,28 +192,30 @@ def make_master(rng: np.random.Generator, finger: str, params: SynthParameters) 
     )
     base_period = rng.uniform(*params.period_range)
     period = base_period * (1.0 + 0.05 * smooth_noise(rng, grid_shape, noise_scale))
-    for p in points:
+    # Squared distance of every grid sample to each singular point (used three times).
+    r2s = [(x - p.x) ** 2 + (y - p.y) ** 2 for p in points]
+    for p, r2 in zip(points, r2s, strict=True):
         if p.kind == "core":
-            r2 = (x - p.x) ** 2 + (y - p.y) ** 2
             period *= 1.0 - (1.0 - params.core_period_factor) * np.exp(-r2 / (2 * 70.0**2))
-    edges = edge_field(theta, period, step)
+    cos_sin = (np.cos(theta), np.sin(theta))
+    edges = edge_field(theta, period, step, cos_sin=cos_sin)
     psi = continuous_phase(theta, period, step, edges=edges)
 
     level = pad.level(x, y)
     in_pad = level <= 1.0
     inside = level <= 1.0 - params.minutiae_margin / min(pad.half_width, pad.half_height)
-    fold = _fold_mask(theta)
+    fold = _fold_mask(*cos_sin)
     near_singular = np.zeros(x.shape, bool)
-    for p in points:
-        near_singular |= (x - p.x) ** 2 + (y - p.y) ** 2 <= (1.5 * base_period) ** 2
+    for r2 in r2s:
+        near_singular |= r2 <= (1.5 * base_period) ** 2
     # Spirals the flow needs may sit right beside a fold (ridges that meet a fold at an angle
     # must end there); random ones keep a ridge period away from folds and singular points.
     required_ok = inside & ~fold & ~near_singular
     allowed = required_ok & ~ndimage.binary_dilation(
         fold, iterations=max(1, round(base_period / step))
     )
-    for p in points:
-        allowed &= (x - p.x) ** 2 + (y - p.y) ** 2 > (2.0 * base_period) ** 2
+    for r2 in r2s:
+        allowed &= r2 > (2.0 * base_period) ** 2
     area_share = in_pad.mean() * x.size * step * step / (cols * rows)
     wanted = int(rng.integers(*params.minutiae_range, endpoint=True) * min(1.0, area_share / 0.6))
     minutiae = place_minutiae(

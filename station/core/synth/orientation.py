@@ -18,6 +18,8 @@ that points most toward the crease).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .pattern import PadShape, SingularPoint
@@ -63,6 +65,45 @@ def _cut_directions(point: SingularPoint, sample) -> list[float]:
     return [float(c) for c in candidates[order]]
 
 
+@dataclass(frozen=True, eq=False)
+class _Field:
+    """``exp(2j*theta)`` of the zero-pole model turned by the noise, sampled bilinearly at
+    pixel coordinates (edges clamped) from the grid samples around each point.
+
+    Only the grid samples a sampled point touches are computed (a few thousand of the
+    grid's hundred thousand), by a compiled loop (:mod:`._kernels`): each is
+    ``exp(2j*theta_inf) * w_1 * … * w_K * exp(2j*noise)`` as :func:`doubled_angle` and the
+    noise turn give it.
+
+    Attributes
+    ----------
+    x, y : (M, N) ndarray of float64
+        Pixel coordinates of the grid.
+    start : complex
+        ``exp(2j * theta_inf)``.
+    points : (P, 3) ndarray of float64
+        x, y and 1 (core) or 0 (delta) of each singular point.
+    noise : (M, N) ndarray of float64
+        The orientation noise (rad).
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    start: complex
+    points: np.ndarray
+    noise: np.ndarray
+
+    def __call__(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+        from ._kernels import doubled_samples
+
+        xs = np.asarray(xs, float)
+        ys = np.asarray(ys, float)
+        flat = doubled_samples(
+            xs.ravel(), ys.ravel(), self.x, self.y, self.start, self.points, self.noise
+        )
+        return flat.reshape(xs.shape)
+
+
 def orientation_field(
     x: np.ndarray,
     y: np.ndarray,
@@ -106,43 +147,15 @@ def orientation_field(
         slope = rise * (u / s**2) * np.exp(-(u**2) / (2 * s**2)) / pad.half_width
         return theta_inf + np.arctan(slope) + noise
 
-    step_y = float(y[1, 0] - y[0, 0])
-    step_x = float(x[0, 1] - x[0, 0])
-    grid = doubled_angle(x, y, points, theta_inf)
-    turn = np.empty(grid.shape, complex)  # exp(2j * noise), from a real cosine and sine
-    np.cos(2 * noise, out=turn.real)
-    np.sin(2 * noise, out=turn.imag)
-    grid *= turn
+    sample = _Field(
+        np.ascontiguousarray(x, float),
+        np.ascontiguousarray(y, float),
+        complex(np.exp(2j * theta_inf)),
+        np.array([(p.x, p.y, 1.0 if p.kind == "core" else 0.0) for p in points], float),
+        np.ascontiguousarray(noise, float),
+    )
 
-    rows, cols = grid.shape
-    x00, y00 = float(x[0, 0]), float(y[0, 0])
-
-    def sample(xs: np.ndarray | float, ys: np.ndarray | float) -> np.ndarray | complex:
-        """Bilinear ``exp(2j*theta)`` at pixel coordinates (edges clamped).
-
-        Plain floats give a plain complex, by the same arithmetic (for streamline steps).
-        """
-        if isinstance(xs, float) and isinstance(ys, float):
-            fr = min(max((ys - y00) / step_y, 0.0), rows - 1.000001)
-            fc = min(max((xs - x00) / step_x, 0.0), cols - 1.000001)
-            r0, c0 = int(fr), int(fc)
-            wr, wc = fr - r0, fc - c0
-            return (
-                grid.item(r0, c0) * (1 - wr) * (1 - wc)
-                + grid.item(r0, c0 + 1) * (1 - wr) * wc
-                + grid.item(r0 + 1, c0) * wr * (1 - wc)
-                + grid.item(r0 + 1, c0 + 1) * wr * wc
-            )
-        fr = np.clip((np.asarray(ys, float) - y00) / step_y, 0, rows - 1.000001)
-        fc = np.clip((np.asarray(xs, float) - x00) / step_x, 0, cols - 1.000001)
-        r0, c0 = fr.astype(int), fc.astype(int)  # type: ignore[assignment]  # arrays here
-        wr, wc = fr - r0, fc - c0
-        return (
-            grid[r0, c0] * (1 - wr) * (1 - wc)
-            + grid[r0, c0 + 1] * (1 - wr) * wc
-            + grid[r0 + 1, c0] * wr * (1 - wc)
-            + grid[r0 + 1, c0 + 1] * wr * wc
-        )
+    from ._kernels import add_half_turn
 
     theta = np.full(x.shape, theta_inf) + noise
     z = x + 1j * y
@@ -150,8 +163,8 @@ def orientation_field(
         cut, line = cuts[0], None
         if free:
             cut, line = _first_clean_cut(p, cuts, sample, x, y)
-        half = 0.5 * _arg_along(z - (p.x + 1j * p.y), p, cut, line, x, y)
-        theta += half if p.kind == "core" else -half
+        phi, lead = _polar_lead(z - (p.x + 1j * p.y), p, cut, line)
+        add_half_turn(theta, phi, lead, 1.0 if p.kind == "core" else -1.0)
     return theta
 
 
@@ -182,7 +195,7 @@ def _cut_plan(pattern: str, points: list[SingularPoint], sample):
 
 
 def _first_clean_cut(
-    p: SingularPoint, cuts: list[float], sample, x: np.ndarray, y: np.ndarray
+    p: SingularPoint, cuts: list[float], sample: _Field, x: np.ndarray, y: np.ndarray
 ) -> tuple[float, np.ndarray | None]:
     """The first candidate ray whose streamline leaves the grid (else the first, straight)."""
     for cut in cuts:
@@ -193,56 +206,48 @@ def _first_clean_cut(
 
 
 def _streamline(
-    p: SingularPoint, cut: float, sample, x: np.ndarray, y: np.ndarray, step: float = 3.0
+    p: SingularPoint, cut: float, sample: _Field, x: np.ndarray, y: np.ndarray, step: float = 3.0
 ) -> np.ndarray | None:
     """Points of the ridge-flow line leaving ``p`` at angle ``cut``, until it leaves the grid.
+
+    Straight for the first ring radius (the flow is radial there), then one ``step`` at a time
+    along the field, keeping the direction of the previous step (a compiled loop,
+    :func:`._kernels.streamline`).
 
     Returns ``None`` when the line does not leave the grid (it circles a core): the straight
     ray is kept then.
     """
+    from ._kernels import streamline
+
     x0, x1, y0, y1 = float(x[0, 0]), float(x[0, -1]), float(y[0, 0]), float(y[-1, 0])
     n_steps = int(2 * (x1 - x0 + y1 - y0) / step)
-    # Straight for the first ring radius (the flow is radial there), then follow the field
-    # one step at a time. Plain floats: a step is a handful of operations, far too few for
-    # numpy's per-call cost.
-    px, py = float(p.x), float(p.y)
-    hx, hy = float(np.cos(cut)), float(np.sin(cut))
-    line = [(px, py)]
-    for i in range(n_steps):
-        if i * step >= _RING_RADIUS:
-            d2 = sample(px, py)
-            angle = 0.5 * np.arctan2(d2.imag, d2.real)
-            rx, ry = float(np.cos(angle)), float(np.sin(angle))
-            if rx * hx + ry * hy >= 0:
-                hx, hy = rx, ry
-            else:
-                hx, hy = -rx, -ry
-        px, py = px + step * hx, py + step * hy
-        line.append((px, py))
-        if not (x0 - 8 <= px <= x1 + 8 and y0 - 8 <= py <= y1 + 8):
-            return np.array(line)
-    return None
+    line = streamline(
+        sample.x,
+        sample.y,
+        sample.start,
+        sample.points,
+        sample.noise,
+        (float(p.x), float(p.y)),
+        float(cut),
+        n_steps,
+        float(step),
+        _RING_RADIUS,
+    )
+    return line if len(line) else None
 
 
-def _arg_along(
-    w: np.ndarray,
-    p: SingularPoint,
-    cut: float,
-    line: np.ndarray | None,
-    x: np.ndarray,
-    y: np.ndarray,
-) -> np.ndarray:
-    """Angle of ``w`` (``z - p``) whose 2*pi jump lies on ``line``, else on the ray ``cut``.
+def _polar_lead(
+    w: np.ndarray, p: SingularPoint, cut: float, line: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The angle ``phi`` of ``w`` (``z - p``) and the cut's angle ``phi_L`` at its radius.
 
     The line is read in polar form about ``p``: its angle ``phi_L(r)`` at each radius
-    (unwrapped, radius made non-decreasing). ``phi_L(r) + pi + wrap(phi - phi_L(r) - pi)``
-    equals the angle ``phi`` modulo 2*pi and jumps exactly where ``phi = phi_L(r)``, so the
-    cut follows the ridge flow with no rasterised edge.
+    (unwrapped, radius made non-decreasing); with no line, ``phi_L`` is the ray ``cut``.
     """
     r = np.abs(w)
     phi = np.angle(w)
     if line is None or len(line) < 3:
-        lead = np.full(r.shape, cut)
+        lead = np.full(r.shape, float(cut))
     else:
         rel = (line[1:, 0] - p.x) + 1j * (line[1:, 1] - p.y)  # line[0] is p itself
         radius = np.maximum.accumulate(np.abs(rel))
@@ -250,8 +255,4 @@ def _arg_along(
         angle += cut - angle[0]  # the line leaves p along the cut: start on that branch
         keep = np.concatenate([[True], np.diff(radius) > 1e-6])
         lead = np.interp(r, radius[keep], angle[keep])
-    # np.mod(phi - lead, 2 pi) by floor division: a third of the cost, the same up to
-    # rounding (the jump still falls where phi = lead).
-    turn = phi - lead
-    turn -= 2 * np.pi * np.floor(turn * (1 / (2 * np.pi)))
-    return lead + np.pi + (turn - np.pi)
+    return phi, lead

@@ -43,17 +43,21 @@ class PadShape:
 
     def level(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Shape function: < 1 inside the pad, 1 on its outline, > 1 outside."""
-        u, v = self.normalised(np.asarray(x, float), np.asarray(y, float))
-        top = np.hypot(u, v)  # half-ellipse at the fingertip
+        u, v = np.broadcast_arrays(*self.normalised(np.asarray(x, float), np.asarray(y, float)))
+        level = np.empty(u.shape)
+        # Each half only where it applies: the cube root costs most, and half the pad is tip.
+        tip = v < 0
+        level[tip] = np.hypot(u[tip], v[tip])  # half-ellipse at the fingertip
         # Squarer at the crease: (|u|**3 + max(v, 0)**8) ** (1/3), by products and a cube
         # root (np.power with these exponents is several times slower).
-        a = np.abs(u)
-        c = np.clip(v, 0, None)
+        crease = ~tip
+        a = np.abs(u[crease])
+        c = np.clip(v[crease], 0, None)
         c *= c
         c *= c
         c *= c
-        bottom = np.cbrt(a * a * a + c)
-        return np.where(v < 0, top, np.maximum(bottom, a))
+        level[crease] = np.maximum(np.cbrt(a * a * a + c), a)
+        return level
 
     def inside(self, x: np.ndarray, y: np.ndarray, margin: float = 0.0) -> np.ndarray:
         """Boolean mask of points at least about ``margin`` px inside the outline."""

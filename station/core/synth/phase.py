@@ -27,14 +27,22 @@ __all__ = [
 ]
 
 
-def edge_field(theta: np.ndarray, period: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray]:
+def edge_field(
+    theta: np.ndarray,
+    period: np.ndarray,
+    step: float,
+    *,
+    cos_sin: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Wanted phase step along every grid edge (rad): x edges, then y edges (last one 0).
 
     :func:`needed_minutiae` and :func:`continuous_phase` both start from it; a caller that
-    needs both computes it once and passes it as ``edges``.
+    needs both computes it once and passes it as ``edges``. ``cos_sin``, if given, is
+    ``(np.cos(theta), np.sin(theta))`` already at hand.
     """
     k = 2 * np.pi * step / period
-    gx, gy = -np.sin(theta) * k, np.cos(theta) * k
+    cos, sin = (np.cos(theta), np.sin(theta)) if cos_sin is None else cos_sin
+    gx, gy = -sin * k, cos * k
     dx = np.zeros_like(gx)
     dy = np.zeros_like(gy)
     dx[:, :-1] = 0.5 * (gx[:, :-1] + gx[:, 1:])
@@ -204,17 +212,17 @@ def place_minutiae(
         return np.zeros((0, 5))
     order = rng.permutation(rows.size)[: count * 30]
     jitter = rng.uniform(-0.5, 0.5, (order.size, 2)) * step
-    for i, idx in enumerate(order):
-        if len(chosen) >= count:
-            break
-        px = cols[idx] * step + jitter[i, 0]
-        py = rows[idx] * step + jitter[i, 1]
-        if all((px - qx) ** 2 + (py - qy) ** 2 >= spacing**2 for qx, qy in chosen):
-            chosen.append((px, py))
-    if not chosen:
+    # Candidates in order after the required spirals; the first ``count`` in all that keep
+    # ``spacing`` from every point kept before them stay (a compiled greedy loop).
+    from ._kernels import spread_points
+
+    first = np.array(chosen, float).reshape(-1, 2)
+    xs = np.concatenate([first[:, 0], cols[order] * step + jitter[:, 0]])
+    ys = np.concatenate([first[:, 1], rows[order] * step + jitter[:, 1]])
+    n = spread_points(xs, ys, n_required, count, spacing)
+    if n == 0:
         return np.zeros((0, 5))
-    pts = np.array(chosen, float)
-    n = len(pts)
+    pts = np.column_stack([xs[:n], ys[:n]])
     extra = n - n_required
     pol = np.concatenate([polarity, np.where(rng.permutation(extra) % 2 == 0, 1.0, -1.0)])
     kind = (rng.random(n) < bifurcation_share).astype(float)
@@ -304,8 +312,11 @@ def _required_spirals(
     negative winding cancel), split into its positive and negative parts, and as many spirals
     of each polarity as each part holds are drawn from it.
     """
+    from ._kernels import far_enough
+
     density = _wide_gaussian(needed, 2.0 * spacing / step)
-    spirals: list[tuple[float, float]] = []
+    spirals_x = np.empty(max(limit, 0))
+    spirals_y = np.empty(max(limit, 0))
     result: list[tuple[float, float, float]] = []
     for sign in (1.0, -1.0):
         part = np.where(allowed, np.clip(sign * density, 0.0, None), 0.0)
@@ -320,16 +331,14 @@ def _required_spirals(
                 break
             r, c = divmod(int(idx), needed.shape[1])
             px, py = (c + rng.uniform(-0.5, 0.5)) * step, (r + rng.uniform(-0.5, 0.5)) * step
-            if all((px - qx) ** 2 + (py - qy) ** 2 >= spacing**2 for qx, qy in spirals):
-                spirals.append((px, py))
+            n = len(result)
+            if far_enough(px, py, spirals_x[:n], spirals_y[:n], spacing):
+                spirals_x[n], spirals_y[n] = px, py
                 result.append((px, py, sign))
                 placed += 1
     return result
 
 
-#: Rows of the grid multiplied together in one pass of :func:`spiral_field` (the field, the
-#: coordinates and one factor then stay in cache).
-_SPIRAL_ROWS = 64
 #: Factors multiplied before the product is scaled back to unit modulus: each is at most the
 #: canvas diagonal (about 1 200 px), and 1 200**10 stays well inside float32.
 _RENORMALISE_EVERY = 10
@@ -350,23 +359,21 @@ def spiral_field(x: np.ndarray, y: np.ndarray, minutiae: np.ndarray) -> np.ndarr
     field : (M, N) ndarray of complex64
         Unit-modulus field whose angle is ``sum_n p_n * atan2(y - y_n, x - x_n)``.
     """
-    z = (x + 1j * y).astype(np.complex64)
+    from ._kernels import spiral_product
+
     # (x - mx) + i*pol*(y - my) is z - z_n for pol = +1 and conj(z - z_n) for pol = -1.
-    factors = [
-        (pol > 0, np.complex64(mx + 1j * my) if pol > 0 else np.complex64(mx - 1j * my))
-        for mx, my, _, _, pol in minutiae
-    ]
+    positive = minutiae[:, 4] > 0
+    centres_re = minutiae[:, 0].astype(np.float32)
+    centres_im = np.where(positive, minutiae[:, 1], -minutiae[:, 1]).astype(np.float32)
+    real, imag = spiral_product(
+        np.ascontiguousarray(x, np.float32),
+        np.ascontiguousarray(y, np.float32),
+        centres_re,
+        centres_im,
+        positive,
+        _RENORMALISE_EVERY,
+    )
     result = np.empty(x.shape, np.complex64)
-    for top in range(0, x.shape[0], _SPIRAL_ROWS):
-        zs = z[top : top + _SPIRAL_ROWS]
-        zc = np.conj(zs)
-        field = np.ones(zs.shape, np.complex64)
-        term = np.empty_like(field)
-        for i, (positive, centre) in enumerate(factors):
-            np.subtract(zs if positive else zc, centre, out=term)
-            np.multiply(field, term, out=field)
-            if i % _RENORMALISE_EVERY == _RENORMALISE_EVERY - 1:  # only the angle matters
-                field /= np.maximum(np.abs(field), np.float32(1e-30))
-        field /= np.maximum(np.abs(field), np.float32(1e-30))
-        result[top : top + _SPIRAL_ROWS] = field
+    result.real = real
+    result.imag = imag
     return result
