@@ -1,4 +1,5 @@
-"""Compiled loops of the extractor (numba): small specks and holes, and walking the skeleton.
+"""Compiled loops of the extractor (numba): small specks and holes, thinning, and walking the
+skeleton.
 
 Clearing ridge specks and holes before thinning took two labellings of the whole ridge image
 (each numbering thousands of ridge pieces, about a millisecond apiece on a 500×500 print);
@@ -7,6 +8,8 @@ time. Each candidate minutia's branches are then traced a dozen pixels along the
 pixel by pixel: a few thousand short walks per print, about a tenth of an extraction in
 Python and a few percent compiled. The steps are those :mod:`.minutiae` documents (the same
 neighbour order, tie-breaks and stopping rules), so the templates are the same.
+Thinning (:func:`thin`) gives scikit-image's ``skeletonize`` pixel for pixel (see there) but
+revisits only the pixels next to the background instead of scanning the whole image each pass.
 ``cache=True`` keeps the machine code beside this file, so only the first run after an
 install compiles; this module is imported by the first extraction, not at start-up.
 """
@@ -16,13 +19,57 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["clear_small", "walk_minutiae"]
+__all__ = ["THINNING_TABLE", "clear_small", "thin", "walk_minutiae"]
 
 #: 8-neighbours in circular order, row and column offsets (``minutiae._RING``).
 _RING_ROWS = np.array([-1, -1, 0, 1, 1, 1, 0, -1], np.int64)
 _RING_COLS = np.array([0, 1, 1, 1, 0, -1, -1, -1], np.int64)
 _PI = np.pi
 _TWO_PI = 2.0 * np.pi
+
+#: Neighbourhood code of a pixel: the sum of these weights over its set neighbours, taken in
+#: the ring order above (N, NE, E, SE, S, SW, W, NW), i.e. NW 1, N 2, NE 4, E 8, SE 16, S 32,
+#: SW 64, W 128 (scikit-image's coding).
+_RING_WEIGHTS = (2, 4, 8, 16, 32, 64, 128, 1)
+
+#: Neighbourhoods where scikit-image's removal table (``skimage.morphology.skeletonize``,
+#: 2-D, Zhang's method; unchanged from 0.16 to 0.26) departs from Zhang and Suen's two
+#: sub-iteration conditions: code -> removable in sub-iteration 1 (1), 2 (2), both (3) or
+#: neither (0). Found by comparing the two tables; :func:`thin` is checked against
+#: scikit-image itself in the tests.
+_SKIMAGE_DEPARTURES = {
+    3: 1, 6: 1, 10: 3, 11: 1, 12: 1, 14: 1, 24: 2, 26: 2, 40: 3, 48: 0, 56: 2, 96: 2, 104: 2,
+    108: 2, 129: 0, 130: 3, 131: 1, 134: 1, 160: 3, 161: 1, 176: 2, 192: 2, 194: 1, 198: 1,
+    224: 2,
+}
+
+
+def _thinning_table() -> np.ndarray:
+    """Removal class of each of the 256 neighbourhood codes (0 keep, 1/2 in that
+    sub-iteration only, 3 in both).
+
+    Zhang and Suen, "A fast parallel algorithm for thinning digital patterns", CACM 27(3),
+    1984: a pixel goes when it has 2-6 set neighbours and exactly one 0 -> 1 change around
+    its ring, and (sub-iteration 1) N·E·S = E·S·W = 0 or (sub-iteration 2) N·E·W = N·S·W = 0;
+    then scikit-image's departures above.
+    """
+    table = np.zeros(256, np.uint8)
+    for code in range(256):
+        ring = [1 if code & weight else 0 for weight in _RING_WEIGHTS]
+        north, _, east, _, south, _, west, _ = ring
+        changes = sum(1 for k in range(8) if ring[k] == 0 and ring[(k + 1) % 8] == 1)
+        if 2 <= sum(ring) <= 6 and changes == 1:
+            first = north * east * south == 0 and east * south * west == 0
+            second = north * east * west == 0 and north * south * west == 0
+            table[code] = int(first) + 2 * int(second)
+    for code, kind in _SKIMAGE_DEPARTURES.items():
+        table[code] = kind
+    table.setflags(write=False)
+    return table
+
+
+#: Removal class per neighbourhood code (see :func:`_thinning_table`).
+THINNING_TABLE = _thinning_table()
 
 
 @njit(cache=True)
@@ -66,6 +113,103 @@ def clear_small(grid: np.ndarray, value: int, max_size: int) -> None:
             if tail <= max_size:
                 for k in range(tail):
                     grid[queue_r[k], queue_c[k]] = 1 - value
+
+
+@njit(cache=True)
+def thin(image: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """One-pixel-wide skeleton of a binary image: scikit-image's ``skeletonize`` (2-D).
+
+    The same parallel thinning: every pass reads the image as the previous pass left it and
+    removes the set pixels whose neighbourhood class (``table``) is 1 or 3 (first pass of a
+    round) or 2 or 3 (second pass), outside the image counting as unset; rounds repeat until
+    one removes nothing. A pixel whose eight neighbours are all set is never removed (its
+    class is 0), so each pass looks only at the set pixels that touch the background, kept
+    in a list: a pixel leaves it when its class is 0 (it cannot go until a neighbour does) and
+comes back when a neighbour goes. The passes remove the same pixels as a full scan.
+
+    Parameters
+    ----------
+    image : (M, N) ndarray of uint8
+        0/1 pixels.
+    table : (256,) ndarray of uint8
+        :data:`THINNING_TABLE`.
+
+    Returns
+    -------
+    skeleton : (M, N) ndarray of uint8
+        0/1 pixels.
+    """
+    rows, cols = image.shape
+    width = cols + 2
+    grid = np.zeros((rows + 2) * width, np.uint8)
+    for r in range(rows):
+        for c in range(cols):
+            grid[(r + 1) * width + c + 1] = image[r, c] != 0
+    offsets = np.empty(8, np.int64)  # NW, N, NE, E, SE, S, SW, W: weights 1, 2, ... 128
+    offsets[0], offsets[1], offsets[2] = -width - 1, -width, -width + 1
+    offsets[3], offsets[4], offsets[5] = 1, width + 1, width
+    offsets[6], offsets[7] = width - 1, -1
+    listed = np.zeros(grid.size, np.bool_)
+    active = np.empty(grid.size, np.int64)
+    count = 0
+    for r in range(rows):
+        for c in range(cols):
+            here = (r + 1) * width + c + 1
+            if grid[here]:
+                for k in range(8):
+                    if not grid[here + offsets[k]]:
+                        listed[here] = True
+                        active[count] = here
+                        count += 1
+                        break
+    removed = np.empty(grid.size, np.int64)
+    kinds = np.empty(grid.size, np.uint8)
+    changed = True
+    while changed:
+        changed = False
+        for sub in (1, 2):
+            gone = 0
+            for a in range(count):
+                here = active[a]
+                code = 0
+                for k in range(8):
+                    code |= grid[here + offsets[k]] << k
+                kind = table[code]
+                kinds[a] = kind
+                if kind == 3 or kind == sub:
+                    removed[gone] = here
+                    gone += 1
+            # The list keeps the pixels the other pass may remove; a class-0 pixel stays
+            # class 0 until a neighbour goes, and then it is listed again.
+            kept = 0
+            for a in range(count):
+                here = active[a]
+                kind = kinds[a]
+                if kind == 0:
+                    listed[here] = False
+                elif kind == 3 or kind == sub:
+                    listed[here] = False  # removed below
+                else:
+                    active[kept] = here
+                    kept += 1
+            count = kept
+            if gone == 0:
+                continue
+            changed = True
+            for g in range(gone):
+                grid[removed[g]] = 0
+            for g in range(gone):
+                for k in range(8):
+                    near = removed[g] + offsets[k]
+                    if grid[near] and not listed[near]:
+                        listed[near] = True
+                        active[count] = near
+                        count += 1
+    skeleton = np.empty((rows, cols), np.uint8)
+    for r in range(rows):
+        for c in range(cols):
+            skeleton[r, c] = grid[(r + 1) * width + c + 1]
+    return skeleton
 
 
 @njit(cache=True)

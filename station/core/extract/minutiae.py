@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 from scipy import ndimage
-from skimage.morphology import skeletonize
 
 from ..vocabulary import MinutiaType
 from .orientation import OrientationField
@@ -54,10 +53,12 @@ def skeleton(ridges: np.ndarray, mask: np.ndarray) -> np.ndarray:
     binary = ((ridges[box] > 0) & mask[box]).view(np.uint8)
     # Ridge specks and holes of at most 20 px go (scikit-image's remove_small_objects, then
     # remove_small_holes, 4-connected; compiled, see _kernels.clear_small).
-    clear_small = _kernels().clear_small
-    clear_small(binary, 1, _SPECK)
-    clear_small(binary, 0, _SPECK)
-    skel[box] = skeletonize(binary.view(bool))
+    kernels = _kernels()
+    kernels.clear_small(binary, 1, _SPECK)
+    kernels.clear_small(binary, 0, _SPECK)
+    # scikit-image's skeletonize (Zhang and Suen's thinning with its own removal table),
+    # compiled to revisit only the pixels next to the background: the same pixels.
+    skel[box] = kernels.thin(binary, kernels.THINNING_TABLE).view(bool)
     return skel
 
 
