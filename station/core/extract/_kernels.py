@@ -33,15 +33,17 @@ _TWO_PI = 2.0 * np.pi
 _RING_WEIGHTS = (2, 4, 8, 16, 32, 64, 128, 1)
 
 #: Neighbourhoods where scikit-image's removal table (``skimage.morphology.skeletonize``,
-#: 2-D, Zhang's method; unchanged from 0.16 to 0.26) departs from Zhang and Suen's two
+#: 2-D, Zhang's method, scikit-image 0.26) departs from Zhang and Suen's two
 #: sub-iteration conditions: code -> removable in sub-iteration 1 (1), 2 (2), both (3) or
 #: neither (0). Found by comparing the two tables; :func:`thin` is checked against
 #: scikit-image itself in the tests.
-_SKIMAGE_DEPARTURES = {
-    3: 1, 6: 1, 10: 3, 11: 1, 12: 1, 14: 1, 24: 2, 26: 2, 40: 3, 48: 0, 56: 2, 96: 2, 104: 2,
-    108: 2, 129: 0, 130: 3, 131: 1, 134: 1, 160: 3, 161: 1, 176: 2, 192: 2, 194: 1, 198: 1,
-    224: 2,
-}
+_SKIMAGE_DEPARTURES = dict(
+    zip(
+        (3, 6, 10, 11, 12, 14, 24, 26, 40, 48, 56, 96, 104, 108, 129, 130, 131, 134, 160, 161),
+        (1, 1, 3, 1, 1, 1, 2, 2, 3, 0, 2, 2, 2, 2, 0, 3, 1, 1, 3, 1),
+        strict=True,
+    )
+) | {176: 2, 192: 2, 194: 1, 198: 1, 224: 2}
 
 
 def _thinning_table() -> np.ndarray:
@@ -125,7 +127,7 @@ def thin(image: np.ndarray, table: np.ndarray) -> np.ndarray:
     one removes nothing. A pixel whose eight neighbours are all set is never removed (its
     class is 0), so each pass looks only at the set pixels that touch the background, kept
     in a list: a pixel leaves it when its class is 0 (it cannot go until a neighbour does) and
-comes back when a neighbour goes. The passes remove the same pixels as a full scan.
+    comes back when a neighbour goes. The passes remove the same pixels as a full scan.
 
     Parameters
     ----------
