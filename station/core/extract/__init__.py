@@ -18,7 +18,7 @@ from .orientation import orientation_field
 from .params import DEFAULT_PARAMETERS, ExtractParameters
 from .preprocess import prepare
 from .quality import NO_FINGER, assess
-from .segmentation import segment
+from .segmentation import edge_distance, segment
 from .singular import singular_points
 from .spectra import block_spectra
 
@@ -107,7 +107,8 @@ def extract(
     trace("enhanced", enhanced.ridges)
     skel = skeleton(enhanced.ridges, mask)
     trace("skeleton", skel)
-    minutiae, border = find_minutiae(skel, mask, field, params)
+    edge = edge_distance(mask, field.step)  # for the minutiae and the singular points
+    minutiae, border = find_minutiae(skel, mask, field, params, edge=edge)
     quality = _minutia_quality(minutiae, border, field, params)
     minutiae, quality = _best(minutiae, quality, params.max_minutiae)
     report = _assess(grey, mask, field, enhanced, spectra, quality)
@@ -117,7 +118,7 @@ def extract(
         dpi=params.dpi,
         minutiae=minutiae,
         minutia_quality=quality,
-        singular_points=singular_points(field, mask),
+        singular_points=singular_points(field, mask, edge=edge),
         quality=report.score,
         level=report.level,
         reason=report.reason,

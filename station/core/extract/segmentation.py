@@ -8,7 +8,7 @@ from scipy import ndimage
 from .orientation import OrientationField, cell_mean
 from .params import ExtractParameters
 
-__all__ = ["segment"]
+__all__ = ["edge_distance", "segment"]
 
 
 def _local_spread(image: np.ndarray, step: int, size: float) -> np.ndarray:
@@ -18,6 +18,35 @@ def _local_spread(image: np.ndarray, step: int, size: float) -> np.ndarray:
     mean = ndimage.gaussian_filter(cell_mean(cells, step), size / step)
     mean_sq = ndimage.gaussian_filter(cell_mean(cells * cells, step), size / step)
     return np.sqrt(np.maximum(mean_sq - mean * mean, 0.0))
+
+
+def edge_distance(mask: np.ndarray, step: int) -> np.ndarray:
+    """Distance (px) from each cell of a ``step`` grid to the foreground edge.
+
+    Read at every ``step``-th pixel of ``mask``; outside the image counts as background. The
+    minutiae and singular-point stages both use it, so :func:`..extract` computes it once.
+
+    Parameters
+    ----------
+    mask : (M, N) ndarray of bool
+        Foreground.
+    step : int
+        Grid spacing (px).
+
+    Returns
+    -------
+    distance : (ceil(M / step), ceil(N / step)) ndarray of float64
+        0 on background cells.
+
+    Examples
+    --------
+    >>> mask = np.zeros((12, 12), bool)
+    >>> mask[:, 4:] = True
+    >>> edge_distance(mask, 4)[0]
+    array([0., 4., 4.])
+    """
+    small = mask[::step, ::step]
+    return ndimage.distance_transform_edt(np.pad(small, 1))[1:-1, 1:-1] * step
 
 
 def segment(

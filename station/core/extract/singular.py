@@ -6,6 +6,7 @@ import numpy as np
 from scipy import ndimage
 
 from .orientation import OrientationField
+from .segmentation import edge_distance
 
 __all__ = ["MAX_PLAUSIBLE", "singular_points"]
 
@@ -25,7 +26,11 @@ MAX_PLAUSIBLE = 8
 
 
 def singular_points(
-    field: OrientationField, mask: np.ndarray, *, margin: float = 16.0
+    field: OrientationField,
+    mask: np.ndarray,
+    *,
+    margin: float = 16.0,
+    edge: np.ndarray | None = None,
 ) -> np.ndarray:
     """Cores and deltas of a print.
 
@@ -40,6 +45,8 @@ def singular_points(
         Foreground (full resolution).
     margin : float, optional
         Points closer than this to the foreground edge (px) are ignored.
+    edge : ndarray, optional
+        ``edge_distance(mask, field.step)`` if already computed.
 
     Returns
     -------
@@ -65,8 +72,9 @@ def singular_points(
         wraps += turn < -np.pi
         wraps -= turn >= np.pi
     index = np.pi * wraps  # the total turn / 2, back from doubled angles
-    small_mask = mask[::step, ::step][:rows, :cols]
-    inner = ndimage.distance_transform_edt(np.pad(small_mask, 1))[1:-1, 1:-1] * step >= margin
+    if edge is None:
+        edge = edge_distance(mask, step)
+    inner = edge[:rows, :cols] >= margin
     points = []
     for kind, sign in ((1.0, 1.0), (-1.0, -1.0)):
         hits = (np.abs(index - sign * np.pi) < np.pi / 2) & inner
