@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["THINNING_TABLE", "clear_small", "thin", "walk_minutiae"]
+__all__ = ["THINNING_TABLE", "centred_blocks", "clear_small", "thin", "walk_minutiae"]
 
 #: 8-neighbours in circular order, row and column offsets (``minutiae._RING``).
 _RING_ROWS = np.array([-1, -1, 0, 1, 1, 1, 0, -1], np.int64)
@@ -72,6 +72,42 @@ def _thinning_table() -> np.ndarray:
 
 #: Removal class per neighbourhood code (see :func:`_thinning_table`).
 THINNING_TABLE = _thinning_table()
+
+
+@njit(cache=True)
+def centred_blocks(padded: np.ndarray, mean: np.ndarray, window: np.ndarray) -> np.ndarray:
+    """Half-overlapping blocks of ``padded``, each minus its mean, times ``window``.
+
+    ``(padded[i*h + r, j*h + c] - mean[i, j]) * window[r, c]`` with ``h`` half the window,
+    rounded to float32 after each operation as numpy rounds them: one pass writing a
+    C-ordered batch, where numpy's broadcast over a strided window view walks the image
+    block by block.
+
+    Parameters
+    ----------
+    padded : (P, Q) ndarray of float32
+        Image with its border.
+    mean : (R, C) ndarray of float32
+        Block means.
+    window : (W, W) ndarray of float32
+        Analysis window.
+
+    Returns
+    -------
+    blocks : (R, C, W, W) ndarray of float32
+    """
+    n_r, n_c = mean.shape
+    size = window.shape[0]
+    half = size // 2
+    out = np.empty((n_r, n_c, size, size), np.float32)
+    for i in range(n_r):
+        for j in range(n_c):
+            m = mean[i, j]
+            for r in range(size):
+                row = padded[i * half + r]
+                for c in range(size):
+                    out[i, j, r, c] = (row[j * half + c] - m) * window[r, c]
+    return out
 
 
 @njit(cache=True)
