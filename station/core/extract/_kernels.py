@@ -19,7 +19,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["THINNING_TABLE", "centred_blocks", "clear_small", "thin", "walk_minutiae"]
+__all__ = [
+    "THINNING_TABLE",
+    "centred_blocks",
+    "clear_small",
+    "level_histogram",
+    "thin",
+    "walk_minutiae",
+]
 
 #: 8-neighbours in circular order, row and column offsets (``minutiae._RING``).
 _RING_ROWS = np.array([-1, -1, 0, 1, 1, 1, 0, -1], np.int64)
@@ -72,6 +79,38 @@ def _thinning_table() -> np.ndarray:
 
 #: Removal class per neighbourhood code (see :func:`_thinning_table`).
 THINNING_TABLE = _thinning_table()
+
+
+@njit(cache=True)
+def level_histogram(values: np.ndarray, mask: np.ndarray, masked: bool) -> np.ndarray:
+    """Counts of the whole grey levels 0–255 among ``values`` (where ``mask`` is set, if
+    ``masked``); an empty array as soon as one value is not a whole level.
+
+    Parameters
+    ----------
+    values : (M, N) ndarray of float32
+    mask : (M, N) ndarray of bool
+        Read only when ``masked``.
+    masked : bool
+
+    Returns
+    -------
+    counts : (256,) ndarray of int64, or (0,) when a value is not a whole level 0–255
+    """
+    counts = np.zeros(256, np.int64)
+    rows, cols = values.shape
+    for r in range(rows):
+        for c in range(cols):
+            if masked and not mask[r, c]:
+                continue
+            v = values[r, c]
+            if not 0.0 <= v <= 255.0:
+                return np.zeros(0, np.int64)
+            level = np.int64(v)
+            if level != v:
+                return np.zeros(0, np.int64)
+            counts[level] += 1
+    return counts
 
 
 @njit(cache=True)
