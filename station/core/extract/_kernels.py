@@ -23,6 +23,7 @@ __all__ = [
     "THINNING_TABLE",
     "centred_blocks",
     "clear_small",
+    "gaussian_separable",
     "level_histogram",
     "thin",
     "walk_minutiae",
@@ -79,6 +80,67 @@ def _thinning_table() -> np.ndarray:
 
 #: Removal class per neighbourhood code (see :func:`_thinning_table`).
 THINNING_TABLE = _thinning_table()
+
+
+@njit(cache=True)
+def _reflect(k: int, n: int) -> int:
+    """Index ``k`` of a line of ``n`` samples extended by mirroring (``d c b a | a b c d``)."""
+    k %= 2 * n
+    return k if k < n else 2 * n - 1 - k
+
+
+@njit(cache=True)
+def gaussian_separable(image: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``scipy.ndimage.gaussian_filter(image, sigma)`` for a 2-D float image: the same values.
+
+    ndimage filters along rows then columns, each line copied to float64 with mirrored ends
+    (mode ``"reflect"``) and, for a symmetric kernel, each output sample computed as
+    ``x[l] * w[0]`` plus ``(x[l - d] + x[l + d]) * w[d]`` from the outermost ``d`` inward,
+    then stored in the image's dtype (the first pass's result too). This does the same
+    operations in the same order, without the line copies.
+
+    Parameters
+    ----------
+    image : (M, N) ndarray of float32 or float64
+    weights : (2R + 1,) ndarray of float64
+        ndimage's kernel for ``sigma`` (symmetric).
+
+    Returns
+    -------
+    smooth : (M, N) ndarray, ``image``'s dtype
+    """
+    rows, cols = image.shape
+    size = weights.size // 2
+    centre = weights[size]
+    across = np.empty_like(image)
+    acc = np.empty(cols, np.float64)
+    for r in range(rows):  # along axis 0, a row of outputs at a time
+        for c in range(cols):
+            acc[c] = np.float64(image[r, c]) * centre
+        for d in range(size, 0, -1):
+            up, down = _reflect(r - d, rows), _reflect(r + d, rows)
+            w = weights[size - d]
+            for c in range(cols):
+                acc[c] += (np.float64(image[up, c]) + np.float64(image[down, c])) * w
+        for c in range(cols):
+            across[r, c] = acc[c]
+    out = np.empty_like(image)
+    line = np.empty(cols + 2 * size, np.float64)
+    for r in range(rows):  # along axis 1
+        for c in range(cols):
+            line[c + size] = across[r, c]
+        for k in range(size):  # the mirrored ends
+            line[k] = across[r, _reflect(k - size, cols)]
+            line[cols + size + k] = across[r, _reflect(cols + k, cols)]
+        for c in range(cols):
+            acc[c] = line[c + size] * centre
+        for d in range(size, 0, -1):
+            w = weights[size - d]
+            for c in range(cols):
+                acc[c] += (line[c + size - d] + line[c + size + d]) * w
+        for c in range(cols):
+            out[r, c] = acc[c]
+    return out
 
 
 @njit(cache=True)

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 
 from .orientation import OrientationField
 from .params import ExtractParameters
+from .smoothing import gaussian
 from .spectra import BlockSpectra, overlap_add
 
 __all__ = ["Enhanced", "RidgeBand", "enhance", "ridge_band"]
@@ -184,8 +184,8 @@ def enhance(
     inside = mask[cy, cx] & np.isfinite(band.period)
     valid = np.where(inside, band.period, 0.0)
     w = inside * band.strength
-    num = ndimage.gaussian_filter(valid * w, 1.0)
-    den = ndimage.gaussian_filter(w, 1.0)
+    num = gaussian(valid * w, 1.0)
+    den = gaussian(w, 1.0)
     typical = float(np.median(band.period[inside])) if inside.any() else 9.0
     period = np.where(den > 1e-12, num / np.maximum(den, 1e-12), typical)
     period = np.clip(period, *params.period_range)

@@ -12,6 +12,7 @@ import numpy as np
 from scipy import ndimage
 
 from .params import ExtractParameters
+from .smoothing import gaussian
 
 __all__ = ["OrientationField", "cell_mean", "orientation_field"]
 
@@ -108,7 +109,7 @@ def orientation_field(image: np.ndarray, params: ExtractParameters) -> Orientati
         there, which is 16 times cheaper than smoothing at full resolution and as accurate
         for a field that varies over tens of pixels.
     """
-    smooth = ndimage.gaussian_filter(image, params.gradient_sigma)
+    smooth = gaussian(image, params.gradient_sigma)
     # Edge cells are filled by repeating the last row and column of the gradients (of the
     # products, which is the same).
     gy, gx = _gradient(smooth, _STEP)
@@ -116,9 +117,9 @@ def orientation_field(image: np.ndarray, params: ExtractParameters) -> Orientati
     gyy = cell_mean(gy * gy, _STEP)
     gxy = cell_mean(gx * gy, _STEP)
     sigma = params.tensor_sigma / _STEP
-    gxx = ndimage.gaussian_filter(gxx, sigma)
-    gyy = ndimage.gaussian_filter(gyy, sigma)
-    gxy = ndimage.gaussian_filter(gxy, sigma)
+    gxx = gaussian(gxx, sigma)
+    gyy = gaussian(gyy, sigma)
+    gxy = gaussian(gxy, sigma)
     diff, cross = gxx - gyy, 2 * gxy
     total = gxx + gyy
     coherence = np.hypot(diff, cross) / np.maximum(total, 1e-9)

@@ -7,6 +7,7 @@ from scipy import ndimage
 
 from .orientation import OrientationField, cell_mean
 from .params import ExtractParameters
+from .smoothing import gaussian
 
 __all__ = ["edge_distance", "segment"]
 
@@ -15,8 +16,8 @@ def _local_spread(image: np.ndarray, step: int, size: float) -> np.ndarray:
     """Local standard deviation of grey levels (over about ``size`` px), on a ``step`` grid."""
     rows, cols = image.shape[0] // step * step, image.shape[1] // step * step
     cells = image[:rows, :cols]
-    mean = ndimage.gaussian_filter(cell_mean(cells, step), size / step)
-    mean_sq = ndimage.gaussian_filter(cell_mean(cells * cells, step), size / step)
+    mean = gaussian(cell_mean(cells, step), size / step)
+    mean_sq = gaussian(cell_mean(cells * cells, step), size / step)
     return np.sqrt(np.maximum(mean_sq - mean * mean, 0.0))
 
 

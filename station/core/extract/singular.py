@@ -7,6 +7,7 @@ from scipy import ndimage
 
 from .orientation import OrientationField
 from .segmentation import edge_distance
+from .smoothing import gaussian
 
 __all__ = ["MAX_PLAUSIBLE", "singular_points"]
 
@@ -56,8 +57,8 @@ def singular_points(
     """
     step = field.step
     twice = 2 * field.theta
-    smooth_cos = ndimage.gaussian_filter(np.cos(twice) * field.coherence, 2.0)
-    smooth_sin = ndimage.gaussian_filter(np.sin(twice) * field.coherence, 2.0)
+    smooth_cos = gaussian(np.cos(twice) * field.coherence, 2.0)
+    smooth_sin = gaussian(np.sin(twice) * field.coherence, 2.0)
     doubled = np.arctan2(smooth_sin, smooth_cos)
     rows, cols = doubled.shape
     p = np.pad(doubled, 2, mode="edge")
