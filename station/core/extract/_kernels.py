@@ -229,27 +229,42 @@ def clear_small(grid: np.ndarray, value: int, max_size: int) -> None:
         Largest piece removed (pixels).
     """
     rows, cols = grid.shape
-    seen = np.zeros((rows, cols), np.bool_)
-    queue_r = np.empty(rows * cols, np.int64)
-    queue_c = np.empty(rows * cols, np.int64)
+    # 0 not reached yet, 1 in a piece being measured or already flipped, 2 in a piece known
+    # to be larger than max_size. A fill stops as soon as its piece passes max_size or
+    # touches a pixel marked 2 (the same piece), so a large piece costs a look per pixel,
+    # not a full flood fill; small pieces are filled whole and flipped as before.
+    state = np.zeros((rows, cols), np.uint8)
+    queue_r = np.empty(max_size + 2, np.int64)
+    queue_c = np.empty(max_size + 2, np.int64)
     for r in range(rows):
         for c in range(cols):
-            if grid[r, c] != value or seen[r, c]:
+            if grid[r, c] != value or state[r, c]:
                 continue
-            seen[r, c] = True
+            state[r, c] = 1
             queue_r[0], queue_c[0] = r, c
             head, tail = 0, 1
-            while head < tail:
+            large = tail > max_size
+            while head < tail and not large:
                 qr, qc = queue_r[head], queue_c[head]
                 head += 1
                 for k in range(0, 8, 2):  # the 4-connected neighbours of the ring
                     nr, nc = qr + _RING_ROWS[k], qc + _RING_COLS[k]
-                    inside = 0 <= nr < rows and 0 <= nc < cols
-                    if inside and grid[nr, nc] == value and not seen[nr, nc]:
-                        seen[nr, nc] = True
+                    if not (0 <= nr < rows and 0 <= nc < cols) or grid[nr, nc] != value:
+                        continue
+                    if state[nr, nc] == 2:
+                        large = True
+                        break
+                    if state[nr, nc] == 0:
+                        state[nr, nc] = 1
                         queue_r[tail], queue_c[tail] = nr, nc
                         tail += 1
-            if tail <= max_size:
+                        if tail > max_size:
+                            large = True
+                            break
+            if large:
+                for k in range(tail):
+                    state[queue_r[k], queue_c[k]] = 2
+            else:
                 for k in range(tail):
                     grid[queue_r[k], queue_c[k]] = 1 - value
 
