@@ -201,6 +201,5 @@ def enhance(
     gain *= angular_weight(band.normal[where], spec.fu, spec.fv, params)
     filtered = spec.spectra[where]
     filtered *= gain
-    ridges = overlap_add(spec, filtered, where)
-    np.negative(ridges, out=ridges)
+    ridges = overlap_add(spec, filtered, where, negate=True)
     return Enhanced(ridges=ridges, period=period, clarity=band.clarity)

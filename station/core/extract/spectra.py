@@ -96,7 +96,11 @@ def block_spectra(image: np.ndarray, fill: float, window: int) -> BlockSpectra:
 
 
 def overlap_add(
-    spec: BlockSpectra, filtered: np.ndarray, where: tuple[np.ndarray, ...]
+    spec: BlockSpectra,
+    filtered: np.ndarray,
+    where: tuple[np.ndarray, ...],
+    *,
+    negate: bool = False,
 ) -> np.ndarray:
     """Inverse transform filtered block spectra and add the blocks back into an image.
 
@@ -108,24 +112,26 @@ def overlap_add(
         Filtered spectra of the blocks at grid positions ``where``.
     where : tuple of (B,) ndarray of int
         Block rows and columns, each block at most once; blocks not listed add nothing.
+    negate : bool, optional
+        Return the image negated.
 
     Returns
     -------
     image : (M, N) ndarray of float32
     """
+    from ._kernels import overlap_blocks
+
     window = spec.window.shape[0]
-    half = window // 2
     blocks = fft.irfft2(filtered, s=(window, window), axes=(1, 2), overwrite_x=True, workers=1)
-    blocks *= spec.window
-    n_r, n_c = spec.centres_x.shape
-    tiles = np.zeros((n_r + 1, n_c + 1, half, half), np.float32)
-    # Each quarter of a block lands on its own tile: the (row, col) pairs of one quarter are
-    # distinct, so one fancy-indexed addition per quarter is exact.
+    # Windowed and added quarter by quarter, compiled (each quarter of a block lands on its
+    # own tile; the tiles add the quarters in a fixed order).
     i, j = where
-    tiles[i, j] += blocks[:, :half, :half]
-    tiles[i, j + 1] += blocks[:, :half, half:]
-    tiles[i + 1, j] += blocks[:, half:, :half]
-    tiles[i + 1, j + 1] += blocks[:, half:, half:]
-    image = tiles.transpose(0, 2, 1, 3).reshape((n_r + 1) * half, (n_c + 1) * half)
-    rows, cols = spec.shape
-    return image[half : half + rows, half : half + cols]
+    return overlap_blocks(
+        blocks.astype(np.float32, copy=False),
+        spec.window,
+        np.asarray(i, np.int64),
+        np.asarray(j, np.int64),
+        spec.centres_x.shape,
+        spec.shape,
+        -1.0 if negate else 1.0,
+    )
