@@ -6,6 +6,7 @@ fields and singular points of fingerprints", IEEE TPAMI 24, 2002.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,11 +41,18 @@ class OrientationField:
     energy: np.ndarray
     step: int
 
+    @functools.cached_property
+    def doubled(self) -> tuple[np.ndarray, np.ndarray]:
+        """``cos 2θ`` and ``sin 2θ`` (computed on first use, then kept: several stages read
+        them)."""
+        return np.cos(2 * self.theta), np.sin(2 * self.theta)
+
     def at(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Orientation (rad) at pixel coordinates, interpolated in the doubled-angle domain."""
         coords = [np.asarray(y, float) / self.step, np.asarray(x, float) / self.step]
-        c = ndimage.map_coordinates(np.cos(2 * self.theta), coords, order=1, mode="nearest")
-        s = ndimage.map_coordinates(np.sin(2 * self.theta), coords, order=1, mode="nearest")
+        cos2, sin2 = self.doubled
+        c = ndimage.map_coordinates(cos2, coords, order=1, mode="nearest")
+        s = ndimage.map_coordinates(sin2, coords, order=1, mode="nearest")
         return np.mod(0.5 * np.arctan2(s, c), np.pi)
 
     def coherence_at(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:

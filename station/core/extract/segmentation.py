@@ -107,9 +107,11 @@ def segment(
     cells = ndimage.binary_fill_holes(cells)
     labels, count = ndimage.label(cells)
     if count:
-        areas = ndimage.sum_labels(cells, labels, index=np.arange(1, count + 1)) * step * step
-        keep = np.nonzero(areas >= params.min_area)[0] + 1
-        cells = np.isin(labels, keep)
+        # Cells per piece (bincount of the labels), and the pieces kept looked up per cell.
+        areas = np.bincount(labels.ravel(), minlength=count + 1) * (step * step)
+        kept = areas >= params.min_area
+        kept[0] = False
+        cells = kept[labels]
     mask = np.repeat(np.repeat(cells, step, axis=0), step, axis=1)
     mask = np.pad(
         mask,

@@ -56,12 +56,17 @@ def singular_points(
         :data:`MAX_PLAUSIBLE` are found (the field is noise there).
     """
     step = field.step
-    twice = 2 * field.theta
-    smooth_cos = gaussian(np.cos(twice) * field.coherence, 2.0)
-    smooth_sin = gaussian(np.sin(twice) * field.coherence, 2.0)
+    cos2, sin2 = field.doubled
+    smooth_cos = gaussian(cos2 * field.coherence, 2.0)
+    smooth_sin = gaussian(sin2 * field.coherence, 2.0)
     doubled = np.arctan2(smooth_sin, smooth_cos)
     rows, cols = doubled.shape
-    p = np.pad(doubled, 2, mode="edge")
+    p = np.empty((rows + 4, cols + 4), doubled.dtype)  # np.pad(doubled, 2, mode="edge")
+    p[2:-2, 2:-2] = doubled
+    p[:2, 2:-2] = doubled[0]
+    p[-2:, 2:-2] = doubled[-1]
+    p[:, :2] = p[:, 2:3]
+    p[:, -2:] = p[:, -3:-2]
     ring = [p[2 + dr : 2 + dr + rows, 2 + dc : 2 + dc + cols] for dr, dc in _PATH]
     # The steps b - a around the closed path add up to 0, so their sum wrapped into
     # [-pi, pi) is 2 pi times the net number of wraps: count those (each step lies in
