@@ -21,6 +21,8 @@ from numba import njit
 
 __all__ = [
     "THINNING_TABLE",
+    "apply_gain",
+    "band_exponents",
     "centred_blocks",
     "clear_small",
     "gaussian_separable",
@@ -209,6 +211,89 @@ def centred_blocks(padded: np.ndarray, mean: np.ndarray, window: np.ndarray) -> 
                 row = padded[i * half + r]
                 for c in range(size):
                     out[i, j, r, c] = (row[j * half + c] - m) * window[r, c]
+    return out
+
+
+@njit(cache=True)
+def band_exponents(
+    radius: np.ndarray,
+    f0: np.ndarray,
+    c2: np.ndarray,
+    s2: np.ndarray,
+    cos_n: np.ndarray,
+    sin_n: np.ndarray,
+    radial: np.float32,
+    angular: np.float32,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exponents of the enhancement filter's radial and angular Gaussians, per block.
+
+    ``((radius - f0) / f0)² · radial`` and ``(c2 · cos 2n + s2 · sin 2n - 1) · angular``,
+    each operation rounded to float32 in the order :func:`.enhance.enhance` and
+    :func:`.enhance.angular_weight` wrote them with numpy (the caller takes the exponentials
+    with numpy, as before).
+
+    Parameters
+    ----------
+    radius, c2, s2 : (W, W//2+1) ndarray of float32
+        Radius and ``cos 2φ``, ``sin 2φ`` of the direction of each spectrum sample.
+    f0, cos_n, sin_n : (B,) ndarray of float32
+        Ridge frequency of each block and ``cos 2n``, ``sin 2n`` of its ridge normal.
+    radial, angular : float32
+        ``-1 / (2 σr²)`` and ``1 / (4 σa²)``.
+
+    Returns
+    -------
+    radial_exponent, angular_exponent : (B, W, W//2+1) ndarray of float32
+    """
+    n = f0.size
+    rows, cols = radius.shape
+    radial_out = np.empty((n, rows, cols), np.float32)
+    angular_out = np.empty((n, rows, cols), np.float32)
+    one = np.float32(1.0)
+    for b in range(n):
+        f, cn, sn = f0[b], cos_n[b], sin_n[b]
+        for r in range(rows):
+            for c in range(cols):
+                d = (radius[r, c] - f) / f
+                radial_out[b, r, c] = (d * d) * radial
+                a = c2[r, c] * cn + s2[r, c] * sn
+                angular_out[b, r, c] = (a - one) * angular
+    return radial_out, angular_out
+
+
+@njit(cache=True)
+def apply_gain(
+    spectra: np.ndarray,
+    block_rows: np.ndarray,
+    block_cols: np.ndarray,
+    radial: np.ndarray,
+    angular: np.ndarray,
+) -> np.ndarray:
+    """The listed blocks' spectra times ``radial · angular`` (float32), as numpy multiplies a
+    complex64 array by a float32 one: the gain as ``g + 0j`` and a complex product.
+
+    Parameters
+    ----------
+    spectra : (R, C, W, W//2+1) ndarray of complex64
+    block_rows, block_cols : (B,) ndarray of int
+    radial, angular : (B, W, W//2+1) ndarray of float32
+
+    Returns
+    -------
+    filtered : (B, W, W//2+1) ndarray of complex64
+    """
+    n, rows, cols = radial.shape
+    out = np.empty((n, rows, cols), np.complex64)
+    zero = np.float32(0.0)
+    for b in range(n):
+        i, j = block_rows[b], block_cols[b]
+        for r in range(rows):
+            for c in range(cols):
+                g = radial[b, r, c] * angular[b, r, c]
+                z = spectra[i, j, r, c]
+                re = z.real * g - z.imag * zero
+                im = z.real * zero + z.imag * g
+                out[b, r, c] = complex(re, im)
     return out
 
 

@@ -191,15 +191,28 @@ def enhance(
     period = np.clip(period, *params.period_range)
 
     where = np.nonzero(_touching(spec, mask))
+    # The filter: a Gaussian in the relative distance to the ridge frequency times the
+    # angular weight (see angular_weight), exponents and products compiled in the order the
+    # numpy expressions had, the exponentials taken by numpy as before.
+    from ._kernels import apply_gain, band_exponents
+
     radius = np.hypot(spec.fu, spec.fv).astype(np.float32)
-    f0 = (1.0 / period[where]).astype(np.float32)[:, None, None]
-    gain = radius - f0  # Gaussian in the relative distance to the ridge frequency
-    gain /= f0
-    gain *= gain
-    gain *= np.float32(-0.5 / params.radial_sigma**2)
-    np.exp(gain, out=gain)
-    gain *= angular_weight(band.normal[where], spec.fu, spec.fv, params)
-    filtered = spec.spectra[where]
-    filtered *= gain
+    f0 = (1.0 / period[where]).astype(np.float32)
+    direction = np.arctan2(spec.fv, spec.fu)
+    normal = band.normal[where]
+    radial, angular = band_exponents(
+        radius,
+        f0,
+        np.cos(2 * direction).astype(np.float32),
+        np.sin(2 * direction).astype(np.float32),
+        np.cos(2 * normal),
+        np.sin(2 * normal),
+        np.float32(-0.5 / params.radial_sigma**2),
+        np.float32(1.0 / (4 * params.angular_sigma**2)),
+    )
+    np.exp(radial, out=radial)
+    np.exp(angular, out=angular)
+    block_rows, block_cols = (np.asarray(k, np.int64) for k in where)
+    filtered = apply_gain(spec.spectra, block_rows, block_cols, radial, angular)
     ridges = overlap_add(spec, filtered, where, negate=True)
     return Enhanced(ridges=ridges, period=period, clarity=band.clarity)
