@@ -23,6 +23,7 @@ __all__ = [
     "THINNING_TABLE",
     "apply_gain",
     "band_exponents",
+    "cell_moments",
     "centred_blocks",
     "clear_small",
     "gaussian_separable",
@@ -177,6 +178,51 @@ def level_histogram(values: np.ndarray, mask: np.ndarray, masked: bool) -> np.nd
                 return np.zeros(0, np.int64)
             counts[level] += 1
     return counts
+
+
+@njit(cache=True)
+def cell_moments(image: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cell means of ``image`` and of ``image²`` over whole ``step`` × ``step`` cells.
+
+    ``orientation.cell_mean(image, step)`` and ``cell_mean(image * image, step)`` (rows and
+    columns past the last whole cell ignored) in one pass, in the same float32 order: each
+    cell row summed left to right, those sums top to bottom, times ``1 / step²``.
+
+    Parameters
+    ----------
+    image : (M, N) ndarray of float32
+    step : int
+        Cell side (px).
+
+    Returns
+    -------
+    mean, mean_sq : (M // step, N // step) ndarray of float32
+    """
+    n_r, n_c = image.shape[0] // step, image.shape[1] // step
+    mean = np.empty((n_r, n_c), np.float32)
+    mean_sq = np.empty((n_r, n_c), np.float32)
+    scale = np.float32(1.0 / (step * step))
+    row_s = np.empty((step, n_c), np.float32)
+    row_q = np.empty((step, n_c), np.float32)
+    for i in range(n_r):
+        for k in range(step):
+            r = i * step + k
+            for j in range(n_c):
+                v = image[r, j * step]
+                s, q = v, v * v
+                for m in range(1, step):
+                    v = image[r, j * step + m]
+                    s += v
+                    q += v * v
+                row_s[k, j], row_q[k, j] = s, q
+        for j in range(n_c):
+            s, q = row_s[0, j], row_q[0, j]
+            for k in range(1, step):
+                s += row_s[k, j]
+                q += row_q[k, j]
+            mean[i, j] = s * scale
+            mean_sq[i, j] = q * scale
+    return mean, mean_sq
 
 
 @njit(cache=True)
