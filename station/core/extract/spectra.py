@@ -74,7 +74,9 @@ def block_spectra(image: np.ndarray, fill: float, window: int) -> BlockSpectra:
     rows, cols = image.shape
     pr = half + (-(rows + 2 * half) % half)
     pc = half + (-(cols + 2 * half) % half)
-    padded = np.pad(image.astype(np.float32), [(half, pr), (half, pc)], constant_values=fill)
+    padded = np.pad(
+        image.astype(np.float32, copy=False), [(half, pr), (half, pc)], constant_values=fill
+    )
     n_r, n_c = padded.shape[0] // half - 1, padded.shape[1] // half - 1
     # Block means from the sums of the half-window cells each block is made of.
     cells = padded.reshape(n_r + 1, half, n_c + 1, half).sum(axis=(1, 3), dtype=np.float64)
