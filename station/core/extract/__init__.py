@@ -47,8 +47,7 @@ def _percentiles(values: np.ndarray, q: list[float], mask: np.ndarray | None = N
 
     if values.ndim != 2 or values.dtype != np.float32:
         return np.percentile(values if mask is None else values[mask], q)
-    masked = mask is not None
-    counts = level_histogram(values, mask if masked else _NO_MASK, masked)
+    counts = level_histogram(values, _NO_MASK if mask is None else mask, mask is not None)
     size = int(counts.sum())
     if counts.size == 0 or size < 2:
         return np.percentile(values if mask is None else values[mask], q)
