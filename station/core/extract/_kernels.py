@@ -294,7 +294,9 @@ def gradient_moments(image: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarr
 
 
 @njit(cache=True)
-def centred_blocks(padded: np.ndarray, mean: np.ndarray, window: np.ndarray) -> np.ndarray:
+def centred_blocks(
+    padded: np.ndarray, mean: np.ndarray, window: np.ndarray, out: np.ndarray
+) -> None:
     """Half-overlapping blocks of ``padded``, each minus its mean, times ``window``.
 
     ``(padded[i*h + r, j*h + c] - mean[i, j]) * window[r, c]`` with ``h`` half the window,
@@ -310,15 +312,13 @@ def centred_blocks(padded: np.ndarray, mean: np.ndarray, window: np.ndarray) -> 
         Block means.
     window : (W, W) ndarray of float32
         Analysis window.
-
-    Returns
-    -------
-    blocks : (R, C, W, W) ndarray of float32
+    out : (R, C, W, W) ndarray of float32
+        Written with the blocks (allocated by numpy, which asks the kernel for huge pages
+        for an array this size; numba's own allocation would not).
     """
     n_r, n_c = mean.shape
     size = window.shape[0]
     half = size // 2
-    out = np.empty((n_r, n_c, size, size), np.float32)
     for i in range(n_r):
         for j in range(n_c):
             m = mean[i, j]
@@ -326,7 +326,6 @@ def centred_blocks(padded: np.ndarray, mean: np.ndarray, window: np.ndarray) -> 
                 row = padded[i * half + r]
                 for c in range(size):
                     out[i, j, r, c] = (row[j * half + c] - m) * window[r, c]
-    return out
 
 
 @njit(cache=True)
@@ -383,7 +382,8 @@ def apply_gain(
     block_cols: np.ndarray,
     radial: np.ndarray,
     angular: np.ndarray,
-) -> np.ndarray:
+    out: np.ndarray,
+) -> None:
     """The listed blocks' spectra times ``radial · angular`` (float32), as numpy multiplies a
     complex64 array by a float32 one: the gain as ``g + 0j`` and a complex product.
 
@@ -392,13 +392,10 @@ def apply_gain(
     spectra : (R, C, W, W//2+1) ndarray of complex64
     block_rows, block_cols : (B,) ndarray of int
     radial, angular : (B, W, W//2+1) ndarray of float32
-
-    Returns
-    -------
-    filtered : (B, W, W//2+1) ndarray of complex64
+    out : (B, W, W//2+1) ndarray of complex64
+        Written with the filtered spectra (allocated by numpy: see :func:`centred_blocks`).
     """
     n, rows, cols = radial.shape
-    out = np.empty((n, rows, cols), np.complex64)
     zero = np.float32(0.0)
     for b in range(n):
         i, j = block_rows[b], block_cols[b]
@@ -409,7 +406,6 @@ def apply_gain(
                 re = z.real * g - z.imag * zero
                 im = z.real * zero + z.imag * g
                 out[b, r, c] = complex(re, im)
-    return out
 
 
 @njit(cache=True)

@@ -213,6 +213,7 @@ def enhance(
     np.exp(radial, out=radial)
     np.exp(angular, out=angular)
     block_rows, block_cols = (np.asarray(k, np.int64) for k in where)
-    filtered = apply_gain(spec.spectra, block_rows, block_cols, radial, angular)
+    filtered = np.empty(radial.shape, np.complex64)
+    apply_gain(spec.spectra, block_rows, block_cols, radial, angular, filtered)
     ridges = overlap_add(spec, filtered, where, negate=True)
     return Enhanced(ridges=ridges, period=period, clarity=band.clarity)

@@ -86,7 +86,8 @@ def block_spectra(image: np.ndarray, fill: float, window: int) -> BlockSpectra:
     # reads a contiguous batch faster).
     from ._kernels import centred_blocks
 
-    centred = centred_blocks(padded, mean, _root_hann(window))
+    centred = np.empty((n_r, n_c, window, window), np.float32)
+    centred_blocks(padded, mean, _root_hann(window), centred)
     spectra = fft.rfft2(centred, axes=(2, 3), overwrite_x=True, workers=1)
     # Block (i, j) covers padded rows i*half … i*half+window, i.e. image rows from
     # i*half - half; its centre is at image row i*half.
