@@ -1,5 +1,5 @@
-"""Compiled loops of the extractor (numba): small specks and holes, thinning, and walking the
-skeleton.
+"""Compiled loops of the extractor (numba): fused array passes, small specks and holes,
+thinning, and walking the skeleton.
 
 Clearing ridge specks and holes before thinning took two labellings of the whole ridge image
 (each numbering thousands of ridge pieces, about a millisecond apiece on a 500×500 print);
@@ -10,7 +10,15 @@ Python and a few percent compiled. The steps are those :mod:`.minutiae` document
 neighbour order, tie-breaks and stopping rules), so the templates are the same.
 Thinning (:func:`thin`) gives scikit-image's ``skeletonize`` pixel for pixel (see there) but
 revisits only the pixels next to the background instead of scanning the whole image each pass.
-``cache=True`` keeps the machine code beside this file, so only the first run after an
+
+The other kernels fuse chains of numpy (or ndimage) operations that each wrote an image-sized
+temporary: the Gaussian, the gradient and grey-level cell means, cutting the spectra's blocks,
+the enhancement filter, overlap-add, grey-level histograms. Each does the same floating-point
+operations in the same order as the code it replaced (no fast-math, so no reassociation or
+fused multiply-adds), so every intermediate image is bit-identical; the tests compare each
+with that code. Arrays of megabytes are allocated by the caller with numpy, which asks the
+kernel for huge pages (numba's allocator does not, and the page faults cost more than the
+work). ``cache=True`` keeps the machine code beside this file, so only the first run after an
 install compiles; this module is imported by the first extraction, not at start-up.
 """
 
