@@ -18,7 +18,7 @@ from .orientation import orientation_field
 from .params import DEFAULT_PARAMETERS, ExtractParameters
 from .preprocess import prepare
 from .quality import NO_FINGER, assess
-from .segmentation import segment
+from .segmentation import edge_distance, segment
 from .singular import singular_points
 from .spectra import block_spectra
 
@@ -31,25 +31,32 @@ def _no_trace(name: str, array: np.ndarray) -> None:
     return None
 
 
-_LEVELS = 256  # whole grey levels of 8-bit input
+_NO_MASK = np.ones((1, 1), bool)  # placeholder when every value counts
 
 
-def _percentiles(values: np.ndarray, q: list[float]) -> np.ndarray:
-    """``np.percentile(values, q)`` (linear method) of grey levels.
+def _percentiles(values: np.ndarray, q: list[float], mask: np.ndarray | None = None) -> np.ndarray:
+    """``np.percentile(values[mask], q)`` (linear method) of grey levels (all of ``values``
+    when ``mask`` is None).
 
     When every value is a whole level 0–255 (8-bit input), the order statistics are read
-    from a histogram instead of a partition, several times faster, and interpolated as
-    numpy does (``a + (b - a) * t``, or ``b - (b - a) * (1 - t)`` from ``t = 0.5`` on).
+    from a histogram (counted in one compiled pass) instead of a partition, several times
+    faster, and interpolated as numpy does (``a + (b - a) * t``, or ``b - (b - a) * (1 - t)``
+    from ``t = 0.5`` on).
     """
-    levels = values.astype(np.uint8)
-    if values.size < 2 or not np.array_equal(levels, values):
-        return np.percentile(values, q)
-    cumulative = np.cumsum(np.bincount(levels.ravel(), minlength=_LEVELS))
-    virtual = (values.size - 1) * (np.asarray(q, float) / 100)
+    from ._kernels import level_histogram
+
+    if values.ndim != 2 or values.dtype != np.float32:
+        return np.percentile(values if mask is None else values[mask], q)
+    counts = level_histogram(values, _NO_MASK if mask is None else mask, mask is not None)
+    size = int(counts.sum())
+    if counts.size == 0 or size < 2:
+        return np.percentile(values if mask is None else values[mask], q)
+    cumulative = np.cumsum(counts)
+    virtual = (size - 1) * (np.asarray(q, float) / 100)
     below = np.floor(virtual)
     gamma = virtual - below
     first = below.astype(np.intp)
-    second = np.minimum(first + 1, values.size - 1)
+    second = np.minimum(first + 1, size - 1)
     # The k-th smallest value is the first level whose cumulative count exceeds k.
     a = np.searchsorted(cumulative, first, side="right").astype(values.dtype)
     b = np.searchsorted(cumulative, second, side="right").astype(values.dtype)
@@ -107,7 +114,8 @@ def extract(
     trace("enhanced", enhanced.ridges)
     skel = skeleton(enhanced.ridges, mask)
     trace("skeleton", skel)
-    minutiae, border = find_minutiae(skel, mask, field, params)
+    edge = edge_distance(mask, field.step)  # for the minutiae and the singular points
+    minutiae, border = find_minutiae(skel, mask, field, params, edge=edge)
     quality = _minutia_quality(minutiae, border, field, params)
     minutiae, quality = _best(minutiae, quality, params.max_minutiae)
     report = _assess(grey, mask, field, enhanced, spectra, quality)
@@ -117,7 +125,7 @@ def extract(
         dpi=params.dpi,
         minutiae=minutiae,
         minutia_quality=quality,
-        singular_points=singular_points(field, mask),
+        singular_points=singular_points(field, mask, edge=edge),
         quality=report.score,
         level=report.level,
         reason=report.reason,
@@ -149,7 +157,7 @@ def _assess(grey, mask, field, enhanced, spectra, quality):
     cx = np.clip(spectra.centres_x.astype(int), 0, mask.shape[1] - 1)
     inside_blocks = mask[cy, cx]
     fg = grey[mask]
-    low, high = _percentiles(fg, [5, 95])
+    low, high = _percentiles(grey, [5, 95], mask)
     middle = 0.5 * (low + high)
     return assess(
         area=float(mask.sum()),

@@ -1,4 +1,5 @@
-"""Compiled loops of the extractor (numba): small specks and holes, and walking the skeleton.
+"""Compiled loops of the extractor (numba): fused array passes, small specks and holes,
+thinning, and walking the skeleton.
 
 Clearing ridge specks and holes before thinning took two labellings of the whole ridge image
 (each numbering thousands of ridge pieces, about a millisecond apiece on a 500×500 print);
@@ -7,7 +8,17 @@ time. Each candidate minutia's branches are then traced a dozen pixels along the
 pixel by pixel: a few thousand short walks per print, about a tenth of an extraction in
 Python and a few percent compiled. The steps are those :mod:`.minutiae` documents (the same
 neighbour order, tie-breaks and stopping rules), so the templates are the same.
-``cache=True`` keeps the machine code beside this file, so only the first run after an
+Thinning (:func:`thin`) gives scikit-image's ``skeletonize`` pixel for pixel (see there) but
+revisits only the pixels next to the background instead of scanning the whole image each pass.
+
+The other kernels fuse chains of numpy (or ndimage) operations that each wrote an image-sized
+temporary: the Gaussian, the gradient and grey-level cell means, cutting the spectra's blocks,
+the enhancement filter, overlap-add, grey-level histograms. Each does the same floating-point
+operations in the same order as the code it replaced (no fast-math, so no reassociation or
+fused multiply-adds), so every intermediate image is bit-identical; the tests compare each
+with that code. Arrays of megabytes are allocated by the caller with numpy, which asks the
+kernel for huge pages (numba's allocator does not, and the page faults cost more than the
+work). ``cache=True`` keeps the machine code beside this file, so only the first run after an
 install compiles; this module is imported by the first extraction, not at start-up.
 """
 
@@ -16,13 +27,450 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["clear_small", "walk_minutiae"]
+__all__ = [
+    "THINNING_TABLE",
+    "apply_gain",
+    "band_exponents",
+    "cell_moments",
+    "centred_blocks",
+    "clear_small",
+    "gaussian_separable",
+    "gradient_moments",
+    "level_histogram",
+    "overlap_blocks",
+    "thin",
+    "walk_minutiae",
+]
 
 #: 8-neighbours in circular order, row and column offsets (``minutiae._RING``).
 _RING_ROWS = np.array([-1, -1, 0, 1, 1, 1, 0, -1], np.int64)
 _RING_COLS = np.array([0, 1, 1, 1, 0, -1, -1, -1], np.int64)
 _PI = np.pi
 _TWO_PI = 2.0 * np.pi
+
+#: Neighbourhood code of a pixel: the sum of these weights over its set neighbours, taken in
+#: the ring order above (N, NE, E, SE, S, SW, W, NW), i.e. NW 1, N 2, NE 4, E 8, SE 16, S 32,
+#: SW 64, W 128 (scikit-image's coding).
+_RING_WEIGHTS = (2, 4, 8, 16, 32, 64, 128, 1)
+
+#: Neighbourhoods where scikit-image's removal table (``skimage.morphology.skeletonize``,
+#: 2-D, Zhang's method, scikit-image 0.26) departs from Zhang and Suen's two
+#: sub-iteration conditions: code -> removable in sub-iteration 1 (1), 2 (2), both (3) or
+#: neither (0). Found by comparing the two tables; :func:`thin` is checked against
+#: scikit-image itself in the tests.
+_SKIMAGE_DEPARTURES = dict(
+    zip(
+        (3, 6, 10, 11, 12, 14, 24, 26, 40, 48, 56, 96, 104, 108, 129, 130, 131, 134, 160, 161),
+        (1, 1, 3, 1, 1, 1, 2, 2, 3, 0, 2, 2, 2, 2, 0, 3, 1, 1, 3, 1),
+        strict=True,
+    )
+) | {176: 2, 192: 2, 194: 1, 198: 1, 224: 2}
+
+
+def _thinning_table() -> np.ndarray:
+    """Removal class of each of the 256 neighbourhood codes (0 keep, 1/2 in that
+    sub-iteration only, 3 in both).
+
+    Zhang and Suen, "A fast parallel algorithm for thinning digital patterns", CACM 27(3),
+    1984: a pixel goes when it has 2-6 set neighbours and exactly one 0 -> 1 change around
+    its ring, and (sub-iteration 1) N·E·S = E·S·W = 0 or (sub-iteration 2) N·E·W = N·S·W = 0;
+    then scikit-image's departures above.
+    """
+    table = np.zeros(256, np.uint8)
+    for code in range(256):
+        ring = [1 if code & weight else 0 for weight in _RING_WEIGHTS]
+        north, _, east, _, south, _, west, _ = ring
+        changes = sum(1 for k in range(8) if ring[k] == 0 and ring[(k + 1) % 8] == 1)
+        if 2 <= sum(ring) <= 6 and changes == 1:
+            first = north * east * south == 0 and east * south * west == 0
+            second = north * east * west == 0 and north * south * west == 0
+            table[code] = int(first) + 2 * int(second)
+    for code, kind in _SKIMAGE_DEPARTURES.items():
+        table[code] = kind
+    table.setflags(write=False)
+    return table
+
+
+#: Removal class per neighbourhood code (see :func:`_thinning_table`).
+THINNING_TABLE = _thinning_table()
+
+
+@njit(cache=True)
+def _reflect(k: int, n: int) -> int:
+    """Index ``k`` of a line of ``n`` samples extended by mirroring (``d c b a | a b c d``)."""
+    k %= 2 * n
+    return k if k < n else 2 * n - 1 - k
+
+
+@njit(cache=True)
+def gaussian_separable(image: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``scipy.ndimage.gaussian_filter(image, sigma)`` for a 2-D float image: the same values.
+
+    ndimage filters along rows then columns, each line copied to float64 with mirrored ends
+    (mode ``"reflect"``) and, for a symmetric kernel, each output sample computed as
+    ``x[l] * w[0]`` plus ``(x[l - d] + x[l + d]) * w[d]`` from the outermost ``d`` inward,
+    then stored in the image's dtype (the first pass's result too). This does the same
+    operations in the same order, without the line copies.
+
+    Parameters
+    ----------
+    image : (M, N) ndarray of float32 or float64
+    weights : (2R + 1,) ndarray of float64
+        ndimage's kernel for ``sigma`` (symmetric).
+
+    Returns
+    -------
+    smooth : (M, N) ndarray, ``image``'s dtype
+    """
+    rows, cols = image.shape
+    size = weights.size // 2
+    centre = weights[size]
+    across = np.empty_like(image)
+    acc = np.empty(cols, np.float64)
+    for r in range(rows):  # along axis 0, a row of outputs at a time
+        for c in range(cols):
+            acc[c] = np.float64(image[r, c]) * centre
+        for d in range(size, 0, -1):
+            up, down = _reflect(r - d, rows), _reflect(r + d, rows)
+            w = weights[size - d]
+            for c in range(cols):
+                acc[c] += (np.float64(image[up, c]) + np.float64(image[down, c])) * w
+        for c in range(cols):
+            across[r, c] = acc[c]
+    out = np.empty_like(image)
+    line = np.empty(cols + 2 * size, np.float64)
+    for r in range(rows):  # along axis 1
+        for c in range(cols):
+            line[c + size] = across[r, c]
+        for k in range(size):  # the mirrored ends
+            line[k] = across[r, _reflect(k - size, cols)]
+            line[cols + size + k] = across[r, _reflect(cols + k, cols)]
+        for c in range(cols):
+            acc[c] = line[c + size] * centre
+        for d in range(size, 0, -1):
+            w = weights[size - d]
+            for c in range(cols):
+                acc[c] += (line[c + size - d] + line[c + size + d]) * w
+        for c in range(cols):
+            out[r, c] = acc[c]
+    return out
+
+
+@njit(cache=True)
+def level_histogram(values: np.ndarray, mask: np.ndarray, masked: bool) -> np.ndarray:
+    """Counts of the whole grey levels 0–255 among ``values`` (where ``mask`` is set, if
+    ``masked``); an empty array as soon as one value is not a whole level.
+
+    Parameters
+    ----------
+    values : (M, N) ndarray of float32
+    mask : (M, N) ndarray of bool
+        Read only when ``masked``.
+    masked : bool
+
+    Returns
+    -------
+    counts : (256,) ndarray of int64, or (0,) when a value is not a whole level 0–255
+    """
+    counts = np.zeros(256, np.int64)
+    rows, cols = values.shape
+    for r in range(rows):
+        for c in range(cols):
+            if masked and not mask[r, c]:
+                continue
+            v = values[r, c]
+            if not 0.0 <= v <= 255.0:
+                return np.zeros(0, np.int64)
+            level = np.int64(v)
+            if level != v:
+                return np.zeros(0, np.int64)
+            counts[level] += 1
+    return counts
+
+
+@njit(cache=True)
+def cell_moments(image: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cell means of ``image`` and of ``image²`` over whole ``step`` × ``step`` cells.
+
+    ``orientation.cell_mean(image, step)`` and ``cell_mean(image * image, step)`` (rows and
+    columns past the last whole cell ignored) in one pass, in the same float32 order: each
+    cell row summed left to right, those sums top to bottom, times ``1 / step²``.
+
+    Parameters
+    ----------
+    image : (M, N) ndarray of float32
+    step : int
+        Cell side (px).
+
+    Returns
+    -------
+    mean, mean_sq : (M // step, N // step) ndarray of float32
+    """
+    n_r, n_c = image.shape[0] // step, image.shape[1] // step
+    mean = np.empty((n_r, n_c), np.float32)
+    mean_sq = np.empty((n_r, n_c), np.float32)
+    scale = np.float32(1.0 / (step * step))
+    row_s = np.empty((step, n_c), np.float32)
+    row_q = np.empty((step, n_c), np.float32)
+    for i in range(n_r):
+        for k in range(step):
+            r = i * step + k
+            for j in range(n_c):
+                v = image[r, j * step]
+                s, q = v, v * v
+                for m in range(1, step):
+                    v = image[r, j * step + m]
+                    s += v
+                    q += v * v
+                row_s[k, j], row_q[k, j] = s, q
+        for j in range(n_c):
+            s, q = row_s[0, j], row_q[0, j]
+            for k in range(1, step):
+                s += row_s[k, j]
+                q += row_q[k, j]
+            mean[i, j] = s * scale
+            mean_sq[i, j] = q * scale
+    return mean, mean_sq
+
+
+@njit(cache=True)
+def gradient_moments(image: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cell means of ``gx²``, ``gy²`` and ``gx·gy`` over ``step`` × ``step`` cells.
+
+    What :mod:`.orientation` computed with ``_gradient`` and three ``cell_mean`` calls, in
+    one pass, without the five image-sized temporaries, and in the same float32 operations
+    and order: central differences halved (one-sided at the edges; the last row and column
+    repeated up to a multiple of ``step``), the products, each cell row summed left to
+    right, those sums top to bottom, times ``1 / step²``.
+
+    Parameters
+    ----------
+    image : (M, N) ndarray of float32
+        At least two rows and two columns.
+    step : int
+        Cell side (px).
+
+    Returns
+    -------
+    gxx, gyy, gxy : (ceil(M / step), ceil(N / step)) ndarray of float32
+    """
+    rows, cols = image.shape
+    n_r, n_c = -(-rows // step), -(-cols // step)
+    gxx = np.empty((n_r, n_c), np.float32)
+    gyy = np.empty((n_r, n_c), np.float32)
+    gxy = np.empty((n_r, n_c), np.float32)
+    scale = np.float32(1.0 / (step * step))
+    half = np.float32(0.5)
+    # The products of one row of pixels, then summed per cell row.
+    row_xx = np.empty((step, n_c), np.float32)
+    row_yy = np.empty((step, n_c), np.float32)
+    row_xy = np.empty((step, n_c), np.float32)
+    for i in range(n_r):
+        for k in range(step):
+            r = min(i * step + k, rows - 1)
+            up, down = max(r - 1, 0), min(r + 1, rows - 1)
+            inner_row = 0 < r < rows - 1
+            for j in range(n_c):
+                sxx = np.float32(0.0)
+                syy = np.float32(0.0)
+                sxy = np.float32(0.0)
+                for m in range(step):
+                    c = min(j * step + m, cols - 1)
+                    gy = image[down, c] - image[up, c]
+                    if inner_row:
+                        gy = gy * half
+                    gx = image[r, min(c + 1, cols - 1)] - image[r, max(c - 1, 0)]
+                    if 0 < c < cols - 1:
+                        gx = gx * half
+                    if m == 0:
+                        sxx, syy, sxy = gx * gx, gy * gy, gx * gy
+                    else:
+                        sxx += gx * gx
+                        syy += gy * gy
+                        sxy += gx * gy
+                row_xx[k, j], row_yy[k, j], row_xy[k, j] = sxx, syy, sxy
+        for j in range(n_c):
+            txx, tyy, txy = row_xx[0, j], row_yy[0, j], row_xy[0, j]
+            for k in range(1, step):
+                txx += row_xx[k, j]
+                tyy += row_yy[k, j]
+                txy += row_xy[k, j]
+            gxx[i, j] = txx * scale
+            gyy[i, j] = tyy * scale
+            gxy[i, j] = txy * scale
+    return gxx, gyy, gxy
+
+
+@njit(cache=True)
+def centred_blocks(
+    padded: np.ndarray, mean: np.ndarray, window: np.ndarray, out: np.ndarray
+) -> None:
+    """Half-overlapping blocks of ``padded``, each minus its mean, times ``window``.
+
+    ``(padded[i*h + r, j*h + c] - mean[i, j]) * window[r, c]`` with ``h`` half the window,
+    rounded to float32 after each operation as numpy rounds them: one pass writing a
+    C-ordered batch, where numpy's broadcast over a strided window view walks the image
+    block by block.
+
+    Parameters
+    ----------
+    padded : (P, Q) ndarray of float32
+        Image with its border.
+    mean : (R, C) ndarray of float32
+        Block means.
+    window : (W, W) ndarray of float32
+        Analysis window.
+    out : (R, C, W, W) ndarray of float32
+        Written with the blocks (allocated by numpy, which asks the kernel for huge pages
+        for an array this size; numba's own allocation would not).
+    """
+    n_r, n_c = mean.shape
+    size = window.shape[0]
+    half = size // 2
+    for i in range(n_r):
+        for j in range(n_c):
+            m = mean[i, j]
+            for r in range(size):
+                row = padded[i * half + r]
+                for c in range(size):
+                    out[i, j, r, c] = (row[j * half + c] - m) * window[r, c]
+
+
+@njit(cache=True)
+def band_exponents(
+    radius: np.ndarray,
+    f0: np.ndarray,
+    c2: np.ndarray,
+    s2: np.ndarray,
+    cos_n: np.ndarray,
+    sin_n: np.ndarray,
+    radial: np.float32,
+    angular: np.float32,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exponents of the enhancement filter's radial and angular Gaussians, per block.
+
+    ``((radius - f0) / f0)² · radial`` and ``(c2 · cos 2n + s2 · sin 2n - 1) · angular``,
+    each operation rounded to float32 in the order :func:`.enhance.enhance` and
+    :func:`.enhance.angular_weight` wrote them with numpy (the caller takes the exponentials
+    with numpy, as before).
+
+    Parameters
+    ----------
+    radius, c2, s2 : (W, W//2+1) ndarray of float32
+        Radius and ``cos 2φ``, ``sin 2φ`` of the direction of each spectrum sample.
+    f0, cos_n, sin_n : (B,) ndarray of float32
+        Ridge frequency of each block and ``cos 2n``, ``sin 2n`` of its ridge normal.
+    radial, angular : float32
+        ``-1 / (2 σr²)`` and ``1 / (4 σa²)``.
+
+    Returns
+    -------
+    radial_exponent, angular_exponent : (B, W, W//2+1) ndarray of float32
+    """
+    n = f0.size
+    rows, cols = radius.shape
+    radial_out = np.empty((n, rows, cols), np.float32)
+    angular_out = np.empty((n, rows, cols), np.float32)
+    one = np.float32(1.0)
+    for b in range(n):
+        f, cn, sn = f0[b], cos_n[b], sin_n[b]
+        for r in range(rows):
+            for c in range(cols):
+                d = (radius[r, c] - f) / f
+                radial_out[b, r, c] = (d * d) * radial
+                a = c2[r, c] * cn + s2[r, c] * sn
+                angular_out[b, r, c] = (a - one) * angular
+    return radial_out, angular_out
+
+
+@njit(cache=True)
+def apply_gain(
+    spectra: np.ndarray,
+    block_rows: np.ndarray,
+    block_cols: np.ndarray,
+    radial: np.ndarray,
+    angular: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """The listed blocks' spectra times ``radial · angular`` (float32), as numpy multiplies a
+    complex64 array by a float32 one: the gain as ``g + 0j`` and a complex product.
+
+    Parameters
+    ----------
+    spectra : (R, C, W, W//2+1) ndarray of complex64
+    block_rows, block_cols : (B,) ndarray of int
+    radial, angular : (B, W, W//2+1) ndarray of float32
+    out : (B, W, W//2+1) ndarray of complex64
+        Written with the filtered spectra (allocated by numpy: see :func:`centred_blocks`).
+    """
+    n, rows, cols = radial.shape
+    zero = np.float32(0.0)
+    for b in range(n):
+        i, j = block_rows[b], block_cols[b]
+        for r in range(rows):
+            for c in range(cols):
+                g = radial[b, r, c] * angular[b, r, c]
+                z = spectra[i, j, r, c]
+                re = z.real * g - z.imag * zero
+                im = z.real * zero + z.imag * g
+                out[b, r, c] = complex(re, im)
+
+
+@njit(cache=True)
+def overlap_blocks(
+    blocks: np.ndarray,
+    window: np.ndarray,
+    block_rows: np.ndarray,
+    block_cols: np.ndarray,
+    grid: tuple[int, int],
+    shape: tuple[int, int],
+    sign: float,
+) -> np.ndarray:
+    """Window half-overlapping blocks and add them into an image (``spectra.overlap_add``).
+
+    The same float32 operations in the same order as the numpy version: each block times
+    the window, then the top-left quarters of all blocks added into their tiles, then the
+    top-right, bottom-left and bottom-right quarters; the result is cropped to the image
+    (and multiplied by ``sign``, ±1, which is exact).
+
+    Parameters
+    ----------
+    blocks : (B, W, W) ndarray of float32
+    window : (W, W) ndarray of float32
+    block_rows, block_cols : (B,) ndarray of int
+        Grid position of each block, each position at most once.
+    grid : (int, int)
+        Blocks per column and per row of the grid.
+    shape : (int, int)
+        Image rows and columns.
+    sign : float
+        1 or -1.
+
+    Returns
+    -------
+    image : (M, N) ndarray of float32
+    """
+    size = window.shape[0]
+    half = size // 2
+    n_r, n_c = grid
+    canvas = np.zeros(((n_r + 1) * half, (n_c + 1) * half), np.float32)
+    for quarter in range(4):
+        top, left = (quarter // 2) * half, (quarter % 2) * half
+        for b in range(blocks.shape[0]):
+            r0 = block_rows[b] * half + top
+            c0 = block_cols[b] * half + left
+            for u in range(half):
+                for v in range(half):
+                    canvas[r0 + u, c0 + v] += (
+                        blocks[b, top + u, left + v] * window[top + u, left + v]
+                    )
+    rows, cols = shape
+    image = np.empty((rows, cols), np.float32)
+    factor = np.float32(sign)
+    for r in range(rows):
+        for c in range(cols):
+            image[r, c] = canvas[half + r, half + c] * factor
+    return image
 
 
 @njit(cache=True)
@@ -43,29 +491,141 @@ def clear_small(grid: np.ndarray, value: int, max_size: int) -> None:
         Largest piece removed (pixels).
     """
     rows, cols = grid.shape
-    seen = np.zeros((rows, cols), np.bool_)
-    queue_r = np.empty(rows * cols, np.int64)
-    queue_c = np.empty(rows * cols, np.int64)
+    # 0 not reached yet, 1 in a piece being measured or already flipped, 2 in a piece known
+    # to be larger than max_size. A fill stops as soon as its piece passes max_size or
+    # touches a pixel marked 2 (the same piece), so a large piece costs a look per pixel,
+    # not a full flood fill; small pieces are filled whole and flipped as before.
+    state = np.zeros((rows, cols), np.uint8)
+    queue_r = np.empty(max_size + 2, np.int64)
+    queue_c = np.empty(max_size + 2, np.int64)
     for r in range(rows):
         for c in range(cols):
-            if grid[r, c] != value or seen[r, c]:
+            if grid[r, c] != value or state[r, c]:
                 continue
-            seen[r, c] = True
+            state[r, c] = 1
             queue_r[0], queue_c[0] = r, c
             head, tail = 0, 1
-            while head < tail:
+            large = tail > max_size
+            while head < tail and not large:
                 qr, qc = queue_r[head], queue_c[head]
                 head += 1
                 for k in range(0, 8, 2):  # the 4-connected neighbours of the ring
                     nr, nc = qr + _RING_ROWS[k], qc + _RING_COLS[k]
-                    inside = 0 <= nr < rows and 0 <= nc < cols
-                    if inside and grid[nr, nc] == value and not seen[nr, nc]:
-                        seen[nr, nc] = True
+                    if not (0 <= nr < rows and 0 <= nc < cols) or grid[nr, nc] != value:
+                        continue
+                    if state[nr, nc] == 2:
+                        large = True
+                        break
+                    if state[nr, nc] == 0:
+                        state[nr, nc] = 1
                         queue_r[tail], queue_c[tail] = nr, nc
                         tail += 1
-            if tail <= max_size:
+                        if tail > max_size:
+                            large = True
+                            break
+            if large:
+                for k in range(tail):
+                    state[queue_r[k], queue_c[k]] = 2
+            else:
                 for k in range(tail):
                     grid[queue_r[k], queue_c[k]] = 1 - value
+
+
+@njit(cache=True)
+def thin(image: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """One-pixel-wide skeleton of a binary image: scikit-image's ``skeletonize`` (2-D).
+
+    The same parallel thinning: every pass reads the image as the previous pass left it and
+    removes the set pixels whose neighbourhood class (``table``) is 1 or 3 (first pass of a
+    round) or 2 or 3 (second pass), outside the image counting as unset; rounds repeat until
+    one removes nothing. A pixel whose eight neighbours are all set is never removed (its
+    class is 0), so each pass looks only at the set pixels that touch the background, kept
+    in a list: a pixel leaves it when its class is 0 (it cannot go until a neighbour does) and
+    comes back when a neighbour goes. The passes remove the same pixels as a full scan.
+
+    Parameters
+    ----------
+    image : (M, N) ndarray of uint8
+        0/1 pixels.
+    table : (256,) ndarray of uint8
+        :data:`THINNING_TABLE`.
+
+    Returns
+    -------
+    skeleton : (M, N) ndarray of uint8
+        0/1 pixels.
+    """
+    rows, cols = image.shape
+    width = cols + 2
+    grid = np.zeros((rows + 2) * width, np.uint8)
+    for r in range(rows):
+        for c in range(cols):
+            grid[(r + 1) * width + c + 1] = image[r, c] != 0
+    offsets = np.empty(8, np.int64)  # NW, N, NE, E, SE, S, SW, W: weights 1, 2, ... 128
+    offsets[0], offsets[1], offsets[2] = -width - 1, -width, -width + 1
+    offsets[3], offsets[4], offsets[5] = 1, width + 1, width
+    offsets[6], offsets[7] = width - 1, -1
+    listed = np.zeros(grid.size, np.bool_)
+    active = np.empty(grid.size, np.int64)
+    count = 0
+    for r in range(rows):
+        for c in range(cols):
+            here = (r + 1) * width + c + 1
+            if grid[here]:
+                for k in range(8):
+                    if not grid[here + offsets[k]]:
+                        listed[here] = True
+                        active[count] = here
+                        count += 1
+                        break
+    removed = np.empty(grid.size, np.int64)
+    kinds = np.empty(grid.size, np.uint8)
+    changed = True
+    while changed:
+        changed = False
+        for sub in (1, 2):
+            gone = 0
+            for a in range(count):
+                here = active[a]
+                code = 0
+                for k in range(8):
+                    code |= grid[here + offsets[k]] << k
+                kind = table[code]
+                kinds[a] = kind
+                if kind == 3 or kind == sub:
+                    removed[gone] = here
+                    gone += 1
+            # The list keeps the pixels the other pass may remove; a class-0 pixel stays
+            # class 0 until a neighbour goes, and then it is listed again.
+            kept = 0
+            for a in range(count):
+                here = active[a]
+                kind = kinds[a]
+                if kind == 0:
+                    listed[here] = False
+                elif kind == 3 or kind == sub:
+                    listed[here] = False  # removed below
+                else:
+                    active[kept] = here
+                    kept += 1
+            count = kept
+            if gone == 0:
+                continue
+            changed = True
+            for g in range(gone):
+                grid[removed[g]] = 0
+            for g in range(gone):
+                for k in range(8):
+                    near = removed[g] + offsets[k]
+                    if grid[near] and not listed[near]:
+                        listed[near] = True
+                        active[count] = near
+                        count += 1
+    skeleton = np.empty((rows, cols), np.uint8)
+    for r in range(rows):
+        for c in range(cols):
+            skeleton[r, c] = grid[(r + 1) * width + c + 1]
+    return skeleton
 
 
 @njit(cache=True)

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 
 from .orientation import OrientationField
 from .params import ExtractParameters
+from .smoothing import gaussian
 from .spectra import BlockSpectra, overlap_add
 
 __all__ = ["Enhanced", "RidgeBand", "enhance", "ridge_band"]
@@ -184,23 +184,36 @@ def enhance(
     inside = mask[cy, cx] & np.isfinite(band.period)
     valid = np.where(inside, band.period, 0.0)
     w = inside * band.strength
-    num = ndimage.gaussian_filter(valid * w, 1.0)
-    den = ndimage.gaussian_filter(w, 1.0)
+    num = gaussian(valid * w, 1.0)
+    den = gaussian(w, 1.0)
     typical = float(np.median(band.period[inside])) if inside.any() else 9.0
     period = np.where(den > 1e-12, num / np.maximum(den, 1e-12), typical)
     period = np.clip(period, *params.period_range)
 
     where = np.nonzero(_touching(spec, mask))
+    # The filter: a Gaussian in the relative distance to the ridge frequency times the
+    # angular weight (see angular_weight), exponents and products compiled in the order the
+    # numpy expressions had, the exponentials taken by numpy as before.
+    from ._kernels import apply_gain, band_exponents
+
     radius = np.hypot(spec.fu, spec.fv).astype(np.float32)
-    f0 = (1.0 / period[where]).astype(np.float32)[:, None, None]
-    gain = radius - f0  # Gaussian in the relative distance to the ridge frequency
-    gain /= f0
-    gain *= gain
-    gain *= np.float32(-0.5 / params.radial_sigma**2)
-    np.exp(gain, out=gain)
-    gain *= angular_weight(band.normal[where], spec.fu, spec.fv, params)
-    filtered = spec.spectra[where]
-    filtered *= gain
-    ridges = overlap_add(spec, filtered, where)
-    np.negative(ridges, out=ridges)
+    f0 = (1.0 / period[where]).astype(np.float32)
+    direction = np.arctan2(spec.fv, spec.fu)
+    normal = band.normal[where]
+    radial, angular = band_exponents(
+        radius,
+        f0,
+        np.cos(2 * direction).astype(np.float32),
+        np.sin(2 * direction).astype(np.float32),
+        np.cos(2 * normal),
+        np.sin(2 * normal),
+        np.float32(-0.5 / params.radial_sigma**2),
+        np.float32(1.0 / (4 * params.angular_sigma**2)),
+    )
+    np.exp(radial, out=radial)
+    np.exp(angular, out=angular)
+    block_rows, block_cols = (np.asarray(k, np.int64) for k in where)
+    filtered = np.empty(radial.shape, np.complex64)
+    apply_gain(spec.spectra, block_rows, block_cols, radial, angular, filtered)
+    ridges = overlap_add(spec, filtered, where, negate=True)
     return Enhanced(ridges=ridges, period=period, clarity=band.clarity)

@@ -12,12 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from scipy import ndimage
-from skimage.morphology import skeletonize
 
 from ..vocabulary import MinutiaType
 from .orientation import OrientationField
 from .params import ExtractParameters
+from .segmentation import edge_distance
 
 __all__ = ["find_minutiae", "skeleton"]
 
@@ -54,10 +53,12 @@ def skeleton(ridges: np.ndarray, mask: np.ndarray) -> np.ndarray:
     binary = ((ridges[box] > 0) & mask[box]).view(np.uint8)
     # Ridge specks and holes of at most 20 px go (scikit-image's remove_small_objects, then
     # remove_small_holes, 4-connected; compiled, see _kernels.clear_small).
-    clear_small = _kernels().clear_small
-    clear_small(binary, 1, _SPECK)
-    clear_small(binary, 0, _SPECK)
-    skel[box] = skeletonize(binary.view(bool))
+    kernels = _kernels()
+    kernels.clear_small(binary, 1, _SPECK)
+    kernels.clear_small(binary, 0, _SPECK)
+    # scikit-image's skeletonize (Zhang and Suen's thinning with its own removal table),
+    # compiled to revisit only the pixels next to the background: the same pixels.
+    skel[box] = kernels.thin(binary, kernels.THINNING_TABLE).view(bool)
     return skel
 
 
@@ -93,14 +94,17 @@ def _kernels() -> Any:
     return _KERNELS
 
 
-def _border_distance(mask: np.ndarray, step: int) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
-    """Distance to the foreground edge (px), computed on a ``step`` grid.
+def _border_distance(
+    mask: np.ndarray, step: int, dist: np.ndarray | None = None
+) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """Distance to the foreground edge (px), computed on a ``step`` grid
+    (:func:`.segmentation.edge_distance`, or ``dist`` when given).
 
     Returns a function giving it at pixels ``(rows, cols)`` (0 outside the mask): each pixel
     reads its grid cell.
     """
-    small = mask[::step, ::step]
-    dist = ndimage.distance_transform_edt(np.pad(small, 1))[1:-1, 1:-1] * step
+    if dist is None:
+        dist = edge_distance(mask, step)
 
     def at(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         return dist[rows // step, cols // step] * mask[rows, cols]
@@ -113,6 +117,8 @@ def find_minutiae(
     mask: np.ndarray,
     field: OrientationField,
     params: ExtractParameters,
+    *,
+    edge: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Detect minutiae on a skeleton and drop the spurious ones.
 
@@ -126,6 +132,8 @@ def find_minutiae(
         Ridge orientation (snaps directions to the smoothed flow).
     params : ExtractParameters
         Filter distances and the trace length.
+    edge : ndarray, optional
+        ``edge_distance(mask, field.step)`` if already computed.
 
     Returns
     -------
@@ -138,7 +146,7 @@ def find_minutiae(
     on = np.pad(skel, 1).astype(np.uint8).ravel()
     width = skel.shape[1] + 2
     cn = _crossing_number(on, width, rows, cols)
-    distance = _border_distance(mask, field.step)
+    distance = _border_distance(mask, field.step, edge)
     cand = ((cn == 1) | (cn == 3)) & (distance(rows, cols) >= params.border_margin * 0.5)
     rows, cols, cn = rows[cand], cols[cand], cn[cand]
     if rows.size == 0:

@@ -6,12 +6,14 @@ fields and singular points of fingerprints", IEEE TPAMI 24, 2002.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
 
 from .params import ExtractParameters
+from .smoothing import gaussian
 
 __all__ = ["OrientationField", "cell_mean", "orientation_field"]
 
@@ -39,11 +41,18 @@ class OrientationField:
     energy: np.ndarray
     step: int
 
+    @functools.cached_property
+    def doubled(self) -> tuple[np.ndarray, np.ndarray]:
+        """``cos 2θ`` and ``sin 2θ`` (computed on first use, then kept: several stages read
+        them)."""
+        return np.cos(2 * self.theta), np.sin(2 * self.theta)
+
     def at(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Orientation (rad) at pixel coordinates, interpolated in the doubled-angle domain."""
         coords = [np.asarray(y, float) / self.step, np.asarray(x, float) / self.step]
-        c = ndimage.map_coordinates(np.cos(2 * self.theta), coords, order=1, mode="nearest")
-        s = ndimage.map_coordinates(np.sin(2 * self.theta), coords, order=1, mode="nearest")
+        cos2, sin2 = self.doubled
+        c = ndimage.map_coordinates(cos2, coords, order=1, mode="nearest")
+        s = ndimage.map_coordinates(sin2, coords, order=1, mode="nearest")
         return np.mod(0.5 * np.arctan2(s, c), np.pi)
 
     def coherence_at(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -108,17 +117,23 @@ def orientation_field(image: np.ndarray, params: ExtractParameters) -> Orientati
         there, which is 16 times cheaper than smoothing at full resolution and as accurate
         for a field that varies over tens of pixels.
     """
-    smooth = ndimage.gaussian_filter(image, params.gradient_sigma)
+    smooth = gaussian(image, params.gradient_sigma)
     # Edge cells are filled by repeating the last row and column of the gradients (of the
     # products, which is the same).
-    gy, gx = _gradient(smooth, _STEP)
-    gxx = cell_mean(gx * gx, _STEP)
-    gyy = cell_mean(gy * gy, _STEP)
-    gxy = cell_mean(gx * gy, _STEP)
+    if smooth.dtype == np.float32 and min(smooth.shape) >= 2:
+        # The same sums in one compiled pass (see _kernels.gradient_moments).
+        from ._kernels import gradient_moments
+
+        gxx, gyy, gxy = gradient_moments(smooth, _STEP)
+    else:
+        gy, gx = _gradient(smooth, _STEP)
+        gxx = cell_mean(gx * gx, _STEP)
+        gyy = cell_mean(gy * gy, _STEP)
+        gxy = cell_mean(gx * gy, _STEP)
     sigma = params.tensor_sigma / _STEP
-    gxx = ndimage.gaussian_filter(gxx, sigma)
-    gyy = ndimage.gaussian_filter(gyy, sigma)
-    gxy = ndimage.gaussian_filter(gxy, sigma)
+    gxx = gaussian(gxx, sigma)
+    gyy = gaussian(gyy, sigma)
+    gxy = gaussian(gxy, sigma)
     diff, cross = gxx - gyy, 2 * gxy
     total = gxx + gyy
     coherence = np.hypot(diff, cross) / np.maximum(total, 1e-9)

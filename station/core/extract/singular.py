@@ -6,6 +6,8 @@ import numpy as np
 from scipy import ndimage
 
 from .orientation import OrientationField
+from .segmentation import edge_distance
+from .smoothing import gaussian
 
 __all__ = ["MAX_PLAUSIBLE", "singular_points"]
 
@@ -25,7 +27,11 @@ MAX_PLAUSIBLE = 8
 
 
 def singular_points(
-    field: OrientationField, mask: np.ndarray, *, margin: float = 16.0
+    field: OrientationField,
+    mask: np.ndarray,
+    *,
+    margin: float = 16.0,
+    edge: np.ndarray | None = None,
 ) -> np.ndarray:
     """Cores and deltas of a print.
 
@@ -40,6 +46,8 @@ def singular_points(
         Foreground (full resolution).
     margin : float, optional
         Points closer than this to the foreground edge (px) are ignored.
+    edge : ndarray, optional
+        ``edge_distance(mask, field.step)`` if already computed.
 
     Returns
     -------
@@ -48,12 +56,17 @@ def singular_points(
         :data:`MAX_PLAUSIBLE` are found (the field is noise there).
     """
     step = field.step
-    twice = 2 * field.theta
-    smooth_cos = ndimage.gaussian_filter(np.cos(twice) * field.coherence, 2.0)
-    smooth_sin = ndimage.gaussian_filter(np.sin(twice) * field.coherence, 2.0)
+    cos2, sin2 = field.doubled
+    smooth_cos = gaussian(cos2 * field.coherence, 2.0)
+    smooth_sin = gaussian(sin2 * field.coherence, 2.0)
     doubled = np.arctan2(smooth_sin, smooth_cos)
     rows, cols = doubled.shape
-    p = np.pad(doubled, 2, mode="edge")
+    p = np.empty((rows + 4, cols + 4), doubled.dtype)  # np.pad(doubled, 2, mode="edge")
+    p[2:-2, 2:-2] = doubled
+    p[:2, 2:-2] = doubled[0]
+    p[-2:, 2:-2] = doubled[-1]
+    p[:, :2] = p[:, 2:3]
+    p[:, -2:] = p[:, -3:-2]
     ring = [p[2 + dr : 2 + dr + rows, 2 + dc : 2 + dc + cols] for dr, dc in _PATH]
     # The steps b - a around the closed path add up to 0, so their sum wrapped into
     # [-pi, pi) is 2 pi times the net number of wraps: count those (each step lies in
@@ -65,8 +78,9 @@ def singular_points(
         wraps += turn < -np.pi
         wraps -= turn >= np.pi
     index = np.pi * wraps  # the total turn / 2, back from doubled angles
-    small_mask = mask[::step, ::step][:rows, :cols]
-    inner = ndimage.distance_transform_edt(np.pad(small_mask, 1))[1:-1, 1:-1] * step >= margin
+    if edge is None:
+        edge = edge_distance(mask, step)
+    inner = edge[:rows, :cols] >= margin
     points = []
     for kind, sign in ((1.0, 1.0), (-1.0, -1.0)):
         hits = (np.abs(index - sign * np.pi) < np.pi / 2) & inner

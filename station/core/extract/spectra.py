@@ -13,7 +13,6 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from scipy import fft
 
 __all__ = ["BlockSpectra", "block_spectra", "overlap_add"]
@@ -75,18 +74,20 @@ def block_spectra(image: np.ndarray, fill: float, window: int) -> BlockSpectra:
     rows, cols = image.shape
     pr = half + (-(rows + 2 * half) % half)
     pc = half + (-(cols + 2 * half) % half)
-    padded = np.pad(image.astype(np.float32), [(half, pr), (half, pc)], constant_values=fill)
-    blocks = sliding_window_view(padded, (window, window))[::half, ::half]
-    n_r, n_c = blocks.shape[:2]
+    padded = np.pad(
+        image.astype(np.float32, copy=False), [(half, pr), (half, pc)], constant_values=fill
+    )
+    n_r, n_c = padded.shape[0] // half - 1, padded.shape[1] // half - 1
     # Block means from the sums of the half-window cells each block is made of.
     cells = padded.reshape(n_r + 1, half, n_c + 1, half).sum(axis=(1, 3), dtype=np.float64)
     sums = cells[:-1, :-1] + cells[1:, :-1] + cells[:-1, 1:] + cells[1:, 1:]
     mean = (sums / (window * window)).astype(np.float32)
-    # Written into a C-ordered array: numpy would otherwise lay the result out like the
-    # strided window view, and the batched FFT reads a contiguous batch faster.
-    centred = np.empty(blocks.shape, np.float32)
-    np.subtract(blocks, mean[:, :, None, None], out=centred)
-    centred *= _root_hann(window)
+    # Cut, centred and windowed in one compiled pass into a C-ordered batch (the batched FFT
+    # reads a contiguous batch faster).
+    from ._kernels import centred_blocks
+
+    centred = np.empty((n_r, n_c, window, window), np.float32)
+    centred_blocks(padded, mean, _root_hann(window), centred)
     spectra = fft.rfft2(centred, axes=(2, 3), overwrite_x=True, workers=1)
     # Block (i, j) covers padded rows i*half … i*half+window, i.e. image rows from
     # i*half - half; its centre is at image row i*half.
@@ -98,7 +99,11 @@ def block_spectra(image: np.ndarray, fill: float, window: int) -> BlockSpectra:
 
 
 def overlap_add(
-    spec: BlockSpectra, filtered: np.ndarray, where: tuple[np.ndarray, ...]
+    spec: BlockSpectra,
+    filtered: np.ndarray,
+    where: tuple[np.ndarray, ...],
+    *,
+    negate: bool = False,
 ) -> np.ndarray:
     """Inverse transform filtered block spectra and add the blocks back into an image.
 
@@ -110,24 +115,26 @@ def overlap_add(
         Filtered spectra of the blocks at grid positions ``where``.
     where : tuple of (B,) ndarray of int
         Block rows and columns, each block at most once; blocks not listed add nothing.
+    negate : bool, optional
+        Return the image negated.
 
     Returns
     -------
     image : (M, N) ndarray of float32
     """
+    from ._kernels import overlap_blocks
+
     window = spec.window.shape[0]
-    half = window // 2
     blocks = fft.irfft2(filtered, s=(window, window), axes=(1, 2), overwrite_x=True, workers=1)
-    blocks *= spec.window
-    n_r, n_c = spec.centres_x.shape
-    tiles = np.zeros((n_r + 1, n_c + 1, half, half), np.float32)
-    # Each quarter of a block lands on its own tile: the (row, col) pairs of one quarter are
-    # distinct, so one fancy-indexed addition per quarter is exact.
+    # Windowed and added quarter by quarter, compiled (each quarter of a block lands on its
+    # own tile; the tiles add the quarters in a fixed order).
     i, j = where
-    tiles[i, j] += blocks[:, :half, :half]
-    tiles[i, j + 1] += blocks[:, :half, half:]
-    tiles[i + 1, j] += blocks[:, half:, :half]
-    tiles[i + 1, j + 1] += blocks[:, half:, half:]
-    image = tiles.transpose(0, 2, 1, 3).reshape((n_r + 1) * half, (n_c + 1) * half)
-    rows, cols = spec.shape
-    return image[half : half + rows, half : half + cols]
+    return overlap_blocks(
+        blocks.astype(np.float32, copy=False),
+        spec.window,
+        np.asarray(i, np.int64),
+        np.asarray(j, np.int64),
+        spec.centres_x.shape,
+        spec.shape,
+        -1.0 if negate else 1.0,
+    )

@@ -127,3 +127,21 @@ def test_trace_receives_every_stage() -> None:
     assert {"input", "orientation", "clarity", "mask", "enhanced", "skeleton"} <= set(seen)
     assert seen["enhanced"] == image.shape
     assert isinstance(extract(image), Template)
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_grey_level_percentiles_are_numpys(masked: bool) -> None:
+    from station.core.extract import _percentiles
+
+    rng = np.random.default_rng(7)
+    q = [0, 5, 50, 95, 100]
+    for shape in [(2, 1), (7, 9), (64, 48)]:
+        grey = rng.integers(0, 256, shape).astype(np.float32)
+        mask = rng.random(shape) < 0.6 if masked else None
+        mask = None if mask is not None and mask.sum() < 2 else mask
+        chosen = grey if mask is None else grey[mask]
+        np.testing.assert_array_equal(_percentiles(grey, q, mask), np.percentile(chosen, q))
+        grey[0, 0] = 0.5  # not a whole level: numpy's own partition
+        chosen = grey if mask is None else grey[mask]
+        np.testing.assert_array_equal(_percentiles(grey, q, mask), np.percentile(chosen, q))
+    np.testing.assert_array_equal(_percentiles(np.full((3, 3), 300.0, np.float32), q), [300.0] * 5)

@@ -72,3 +72,16 @@ def test_cell_mean_averages_each_cell() -> None:
     expected = np.array([[4.5, 6.5, 8.5, 10.5], [20.5, 22.5, 24.5, 26.5]])
     assert np.array_equal(cell_mean(a, 2), expected)
     assert np.array_equal(cell_mean(a, 4), [[13.5, 17.5]])
+
+
+@pytest.mark.parametrize("shape", [(2, 2), (5, 7), (48, 61), (300, 300)])
+def test_compiled_gradient_moments_are_the_numpy_ones_to_the_last_bit(shape) -> None:
+    from station.core.extract._kernels import gradient_moments
+    from station.core.extract.orientation import _gradient, cell_mean
+
+    image = np.random.default_rng(shape[1]).normal(128, 50, shape).astype(np.float32)
+    gy, gx = _gradient(image, 4)
+    expected = (cell_mean(gx * gx, 4), cell_mean(gy * gy, 4), cell_mean(gx * gy, 4))
+    for got, want in zip(gradient_moments(image, 4), expected, strict=True):
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got, want)

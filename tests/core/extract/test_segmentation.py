@@ -88,3 +88,15 @@ def test_a_print_filling_the_image_loses_a_16_px_band_at_its_edge(grating) -> No
     assert mask[32:-32, 32:-32].all()
     assert not mask[:16].any() and not mask[-16:].any()
     assert not mask[:, :16].any() and not mask[:, -16:].any()
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (9, 14), (300, 301)])
+def test_compiled_cell_moments_are_the_numpy_ones_to_the_last_bit(shape) -> None:
+    from station.core.extract._kernels import cell_moments
+    from station.core.extract.orientation import cell_mean
+
+    image = np.random.default_rng(shape[0]).normal(128, 50, shape).astype(np.float32)
+    cells = image[: shape[0] // 4 * 4, : shape[1] // 4 * 4]
+    mean, mean_sq = cell_moments(image, 4)
+    np.testing.assert_array_equal(mean, cell_mean(cells, 4))
+    np.testing.assert_array_equal(mean_sq, cell_mean(cells * cells, 4))

@@ -77,3 +77,36 @@ def test_overlap_add_leaves_pixels_of_unlisted_blocks_empty() -> None:
     # Columns 0-15 get both their blocks: exact; columns 32 on get none.
     assert np.abs(out[:, :16] - (image[:, :16] - 128)).max() < 1e-3
     assert (out[:, 32:] == 0).all()
+
+
+def _numpy_overlap_add(spec, filtered, where) -> np.ndarray:
+    """The former numpy overlap-add: window, then each quarter added by fancy indexing."""
+    from scipy import fft
+
+    half = WINDOW // 2
+    blocks = fft.irfft2(filtered, s=(WINDOW, WINDOW), axes=(1, 2), workers=1)
+    blocks *= spec.window
+    n_r, n_c = spec.centres_x.shape
+    tiles = np.zeros((n_r + 1, n_c + 1, half, half), np.float32)
+    i, j = where
+    tiles[i, j] += blocks[:, :half, :half]
+    tiles[i, j + 1] += blocks[:, :half, half:]
+    tiles[i + 1, j] += blocks[:, half:, :half]
+    tiles[i + 1, j + 1] += blocks[:, half:, half:]
+    image = tiles.transpose(0, 2, 1, 3).reshape((n_r + 1) * half, (n_c + 1) * half)
+    rows, cols = spec.shape
+    return image[half : half + rows, half : half + cols]
+
+
+@pytest.mark.parametrize("shape", [(96, 96), (101, 77), (48, 300)])
+def test_overlap_add_is_the_numpy_sum_to_the_last_bit(shape: tuple[int, int]) -> None:
+    rng = np.random.default_rng(shape[1])
+    image = rng.normal(128, 60, shape).astype(np.float32)
+    spec = block_spectra(image, 128.0, WINDOW)
+    listed = rng.random(spec.centres_x.shape) < 0.7  # some blocks left out
+    where = np.nonzero(listed)
+    gain = rng.random((len(where[0]), WINDOW, WINDOW // 2 + 1)).astype(np.float32)
+    filtered = spec.spectra[where] * gain
+    expected = _numpy_overlap_add(spec, filtered.copy(), where)
+    np.testing.assert_array_equal(overlap_add(spec, filtered.copy(), where), expected)
+    np.testing.assert_array_equal(overlap_add(spec, filtered.copy(), where, negate=True), -expected)
