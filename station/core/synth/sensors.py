@@ -253,8 +253,8 @@ def resample_to_ppi(
     Examples
     --------
     >>> stripes = np.tile(np.arange(50) % 10, (20, 1)).astype(float)
-    >>> resample_to_ppi(stripes, 1000, (40, 98)).shape
-    (40, 98)
+    >>> resample_to_ppi(stripes, 1000, (39, 99)).shape
+    (39, 99)
     """
     if ppi <= 0 or source_ppi <= 0:
         raise ValueError(f"resolutions must be positive, got {ppi} and {source_ppi}")
