@@ -171,8 +171,16 @@ def _build_parser() -> argparse.ArgumentParser:
             "seeding",
             "search",
             "sharded",
+            "sensors",
         ),
         help="run one part only",
+    )
+    bench.add_argument(
+        "--sensor-fingers",
+        type=int,
+        default=30,
+        help="--only sensors: fingers per modelled sensor, each with --impressions touches "
+        "(default 30)",
     )
     bench.add_argument(
         "--subjects",
@@ -685,6 +693,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         )
     if args.bookings < 1:
         raise CommandError("--bookings must be at least 1")
+    if args.sensor_fingers < 2:
+        raise CommandError("--sensor-fingers must be at least 2")
     if args.search_subjects < 2:
         raise CommandError("--subjects must be at least 2")
     if not 0 < args.seconds <= 86_400:
@@ -724,6 +734,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         seed_subjects=args.seed_subjects,
         search=only == "search",
         sharded=only == "sharded",
+        sensors=only == "sensors",
+        sensor_fingers=args.sensor_fingers,
         search_subjects=args.search_subjects,
         scheduler=args.scheduler,
         card=Path(os.environ.get("STATION_SHARED", "../shared"))

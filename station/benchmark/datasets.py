@@ -29,6 +29,7 @@ __all__ = [
     "code_version",
     "identification_gallery",
     "identification_probes",
+    "sensor_set",
     "truth_template",
     "verification_set",
     "wsq_round_trip",
@@ -53,17 +54,43 @@ class PrintSpec:
     degradation: float | None = None
     population: int = 0
     wsq: bool = False  # round-trip the rendered print through WSQ before extraction
+    #: A modelled device (a key of ``station.core.synth.sensors.SENSORS``): the print is a
+    #: flat touch on it, at its resolution; ``kind``, ``rows``, ``cols``, ``degradation``
+    #: are then unused.
+    sensor: str | None = None
 
     def key(self) -> str:
-        values = astuple(self)[:-1]  # without ``wsq``: plain prints keep their cache entries
+        values = astuple(self)[:-2]  # without ``wsq``, ``sensor``: plain prints keep their keys
         text = "|".join(str(v) for v in values) + "|" + code_version()
         if self.wsq:
             text += "|wsq|" + wsq_version()
+        if self.sensor is not None:
+            text += "|sensor|" + self.sensor
         return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+    @property
+    def ppi(self) -> int:
+        """Resolution of the rendered print (the sensor's, else 500)."""
+        if self.sensor is None:
+            return 500
+        from ..core.synth.sensors import SENSORS
+
+        return SENSORS[self.sensor].ppi
 
     def render(self) -> np.ndarray:
         from ..core.synth import impression
 
+        if self.sensor is not None:
+            from ..core.synth.sensors import SENSORS, sensor_impression
+
+            image, _ = sensor_impression(
+                self.subject,
+                self.finger,
+                self.impression,
+                SENSORS[self.sensor],
+                population=self.population,
+            )
+            return wsq_round_trip(image, ppi=self.ppi) if self.wsq else image
         size = None if self.rows is None else (self.rows, self.cols)
         image, _ = impression(
             self.subject,
@@ -77,11 +104,11 @@ class PrintSpec:
         return wsq_round_trip(image) if self.wsq else image
 
 
-def wsq_round_trip(image: np.ndarray) -> np.ndarray:
-    """``image`` compressed with WSQ (0.75 bpp, 500 ppi) and decompressed again."""
+def wsq_round_trip(image: np.ndarray, *, ppi: int = 500) -> np.ndarray:
+    """``image`` compressed with WSQ (0.75 bpp, ``ppi`` recorded) and decompressed again."""
     from ..interchange import wsq
 
-    return wsq.decode(wsq.encode(image, ppi=500))
+    return wsq.decode(wsq.encode(image, ppi=ppi))
 
 
 @cache
@@ -159,12 +186,53 @@ def verification_set(
     return specs
 
 
+def sensor_set(
+    sensor: str,
+    fingers: int = 30,
+    impressions: int = 8,
+    *,
+    population: int = 0,
+    first_subject: int = 50_000,
+    wsq: bool = False,
+) -> list[PrintSpec]:
+    """A verification set of one modelled sensor: ``impressions`` touches of each finger.
+
+    Finger ``i`` is finger ``FINGERS[i % 10]`` of subject ``first_subject + i`` (other
+    subjects than :func:`verification_set`'s). Everything about a touch (placement, skin,
+    contrast, illumination) is drawn by :func:`station.core.synth.sensors.sensor_impression`
+    within the sensor's profile.
+
+    Raises
+    ------
+    ValueError
+        Unknown sensor, or fewer than 2 fingers or impressions.
+    """
+    from ..core.synth.sensors import SENSORS
+
+    if sensor not in SENSORS:
+        raise ValueError(f"unknown sensor {sensor!r}: use one of {', '.join(SENSORS)}")
+    if fingers < 2 or impressions < 2:
+        raise ValueError("a verification set needs at least 2 fingers and 2 impressions each")
+    return [
+        PrintSpec(
+            subject=first_subject + i,
+            finger=FINGERS[i % 10],
+            impression=j,
+            population=population,
+            wsq=wsq,
+            sensor=sensor,
+        )
+        for i in range(fingers)
+        for j in range(impressions)
+    ]
+
+
 def _make(spec: PrintSpec | TruthSpec) -> bytes:
     if isinstance(spec, TruthSpec):
         return _make_truth(spec)
     from ..core.extract import extract
 
-    return extract(spec.render()).to_bytes()
+    return extract(spec.render(), spec.ppi).to_bytes()
 
 
 def build(

@@ -68,6 +68,8 @@ class BenchOptions:
     sharded: bool = False  # --only sharded: the same gallery over 1 and 2 Dask workers
     search_subjects: int = 100_000
     scheduler: str | None = None  # --only sharded: a running Dask scheduler, not a LocalCluster
+    sensors: bool = False  # --only sensors: an FVC-protocol EER per modelled sensor
+    sensor_fingers: int = 30  # fingers per sensor set (each with ``impressions`` touches)
 
 
 _WSQ_NOTE = ", every print through WSQ (0.75 bpp) first"
@@ -223,6 +225,53 @@ def _synthetic_verification(opts: BenchOptions, report: dict) -> None:
             _say(f"  wrote {path}")
     if opts.calibrate:
         _calibrate(templates, opts)
+
+
+def _sensor_sets(opts: BenchOptions, report: dict) -> None:
+    from ..core.synth.sensors import SENSORS
+
+    _say(
+        "sensors — synthetic prints on modelled devices, FVC protocol"
+        + _ALL_NOTE * opts.all_pairs
+        + _WSQ_NOTE * opts.wsq
+    )
+    _say(
+        f"  {opts.sensor_fingers} fingers x {opts.impressions} flat touches per sensor; EER over "
+        "all prints (failures to acquire compared as extracted)"
+    )
+    figures: dict[str, dict] = {}
+    for name, profile in SENSORS.items():
+        specs = datasets.sensor_set(
+            name, opts.sensor_fingers, opts.impressions, population=opts.population, wsq=opts.wsq
+        )
+        templates = datasets.build(specs, cache_dir=opts.cache, progress=_progress(name))
+        with _one_core():
+            result = verify(
+                templates, opts.sensor_fingers, opts.impressions, all_impostors=opts.all_pairs
+            )
+        rates = result.all_prints  # FVC style: failed prints compared as extracted
+        rows, cols = profile.size
+        _say(
+            f"  {name:<22s} {cols}x{rows} @ {profile.ppi} ppi  EER {rates.eer:7.2%}  "
+            f"FMR100 {rates.fmr100:7.2%}  FMR1000 {rates.fmr1000:7.2%}  "
+            f"FTA {result.failed / result.prints:5.1%}"
+        )
+        figures[name] = {
+            "ppi": profile.ppi,
+            "rows": rows,
+            "cols": cols,
+            "fingers": opts.sensor_fingers,
+            "impressions": opts.impressions,
+            "genuine": int(result.genuine.size),
+            "impostor": int(result.impostor.size),
+            **rates.as_dict(),
+            "acquired": result.rates.as_dict(),
+            "generalised": result.generalised.as_dict(),
+            "failure_to_acquire": result.failed / result.prints,
+        }
+    eers = [f["eer"] for f in figures.values()]
+    _say(f"  mean EER over the {len(eers)} sensors {statistics.mean(eers):7.2%}")
+    report["sensors"] = {"sets": figures, "mean_eer": statistics.mean(eers)}
 
 
 def _calibrate(templates: list[Template], opts: BenchOptions) -> None:
@@ -621,6 +670,8 @@ def run(opts: BenchOptions) -> int:
     started = time.monotonic()
     if opts.verification:
         _synthetic_verification(opts, report)
+    if opts.sensors:
+        _sensor_sets(opts, report)
     if opts.codec:
         _codec(opts, report)
     elif opts.fvc is not None:

@@ -8,6 +8,7 @@ map and are clipped to the contact area.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -19,7 +20,11 @@ from .fields import smooth_noise
 from .master import MasterPrint, ridge_signal
 from .params import SynthParameters
 
-__all__ = ["ImpressionSettings", "Minutia", "draw_settings", "render_impression"]
+__all__ = ["ImpressionSettings", "Minutia", "Optics", "draw_settings", "render_impression"]
+
+
+#: A sensor's stage on the blurred float image, before noise: ``optics(rng, grey) -> grey``.
+Optics = Callable[[np.random.Generator, np.ndarray], np.ndarray]
 
 
 class Minutia(NamedTuple):
@@ -406,13 +411,23 @@ def render_impression(
     master: MasterPrint,
     settings: ImpressionSettings,
     params: SynthParameters,
+    *,
+    optics: Optics | None = None,
 ) -> tuple[np.ndarray, list[Minutia]]:
     """Render one impression of ``master``.
+
+    Parameters
+    ----------
+    optics : callable, optional
+        ``optics(rng, grey)``: a sensor's own stage (illumination, resampling to its
+        resolution; see :mod:`station.core.synth.sensors`), applied to the blurred float
+        image before noise and quantisation. It may change the image's shape; ``truth``
+        stays in the 500 ppi frame of ``settings.size``.
 
     Returns
     -------
     image : (M, N) ndarray of uint8
-        500 ppi grey image, dark ridges on a light background.
+        500 ppi grey image (or as ``optics`` leaves it), dark ridges on a light background.
     truth : list of Minutia
         Ground-truth minutiae inside the contact area, output pixel coordinates.
     """
@@ -438,6 +453,8 @@ def render_impression(
     image = _paint(master, layers, settings)
     if settings.blur > 0:
         image = _blur(image, settings.blur)
+    if optics is not None:
+        image = optics(rng, image)
     image = _expose(rng, image, settings)
 
     truth = _carry_truth(master, place, contact, settings)

@@ -16,6 +16,8 @@ MASTER = 1
 IMPRESSION = 2
 DEMOGRAPHICS = 3
 SUBJECT = 4
+#: Touches on a modelled sensor (:mod:`station.core.synth.sensors`).
+SENSOR = 5
 #: Which repositories hold a subject (:mod:`station.core.synth.holdings`). Its value is the
 #: constant the holdings used before they had a named stream, so every subject keeps its fate.
 HOLDINGS = 0x5EED
