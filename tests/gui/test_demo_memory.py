@@ -9,6 +9,7 @@ are done, so the counts are exact, not memory figures that depend on the allocat
 from __future__ import annotations
 
 import gc
+import weakref
 from collections import Counter
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from PySide6.QtWidgets import QApplication
 from station.core.template import Template
 from station.core.vocabulary import Disposition
 from station.gui.automation.demo import DemoPlayer, demo_gallery
-from station.gui.workers import Task
+from station.gui.workers import RETIRED_KEPT, Task
 from station.testing import FAST_SCANNER, open_station_window
 from station.training import load_library
 
@@ -41,15 +42,13 @@ def _qobjects(root: QObject) -> Counter[str]:
     return found
 
 
-def _live(qtbot, window) -> tuple[int, Counter[str], int, int]:
-    """Widgets, the window's QObjects by class, Templates and ended tasks alive when idle."""
+def _live(qtbot, window) -> tuple[int, Counter[str], int]:
+    """Widgets, the window's QObjects by class and its runner's ended tasks, when idle."""
     qtbot.waitUntil(lambda: not window.tasks.busy, timeout=30_000)
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
     gc.collect()
-    objects = gc.get_objects()
-    templates = sum(1 for o in objects if type(o) is Template)
-    tasks = sum(1 for o in objects if type(o) is Task)
-    return len(QApplication.allWidgets()), _qobjects(window), templates, tasks
+    tasks = sum(1 for o in window.tasks.children() if isinstance(o, Task))
+    return len(QApplication.allWidgets()), _qobjects(window), tasks
 
 
 def test_bookings_played_in_a_row_leave_nothing_behind(qtbot, seeded_gallery: Path, tmp_path):
@@ -60,17 +59,20 @@ def test_bookings_played_in_a_row_leave_nothing_behind(qtbot, seeded_gallery: Pa
     qtbot.addWidget(window)
     player = DemoPlayer(window, roles, pace=0.0)
     try:
-        counts = []
+        counts, probes = [], []
         for _ in range(4):
             assert player.play_one(scenario).disposition is Disposition.HIT
             counts.append(_live(qtbot, window))
+            probes.append([weakref.ref(t) for t in window._job.probe.values()])
     finally:
         player.close()
         window.close()
-    widgets, qobjects, templates, tasks = zip(*counts[1:], strict=True)
+    widgets, qobjects, tasks = zip(*counts[1:], strict=True)
     # booking 1 builds what the window builds once (pages' rows, caches); then nothing grows
     assert len(set(widgets)) == 1, widgets
     assert qobjects[0] == qobjects[1] == qobjects[2], [q - qobjects[0] for q in qobjects]
     # a booking's probe templates go with it (no ended task, page or list keeps them)
-    assert len(set(templates)) == 1, templates
-    assert tasks[0] < tasks[1] < tasks[2]  # the ring of ended tasks fills (bounded: 256)
+    gc.collect()
+    assert all(isinstance(t(), Template) for t in probes[3])  # the booking on screen
+    assert [sum(t() is not None for t in p) for p in probes] == [0, 0, 0, 10]
+    assert tasks[0] < tasks[1] < tasks[2] <= RETIRED_KEPT  # the ring of ended tasks fills
