@@ -41,6 +41,10 @@ log = logging.getLogger(__name__)
 RETIRED_KEPT = 256
 
 
+def _ignore(_value: object) -> None:
+    """The callback of a task that has ended: nothing more is delivered."""
+
+
 class CancelToken:
     """What a work function gets: a thread-safe cancel flag and a progress reporter.
 
@@ -201,6 +205,17 @@ class Task(QObject):
     def _on_returned(self) -> None:
         self._running = False
         self.ended.emit()
+        self._release()
+
+    def _release(self) -> None:
+        """Let go of the callbacks: nothing is delivered once the work function returned.
+
+        Their closures hold the work's data (a search job's probe templates, a transaction
+        file's records, the page that asked); the runner keeps an ended task for a while
+        (see :meth:`TaskRunner._ended`), and it must not keep that data alive with it.
+        """
+        self._done = self._failed = _ignore
+        self._progress = None
 
 
 class TaskRunner(QObject):
@@ -274,6 +289,7 @@ class TaskRunner(QObject):
         task = Task(name, done, failed, progress, self)
         if self._closed:
             task.cancel()
+            task._release()
             return task
         self._live.add(task)
         task.ended.connect(self._ended)

@@ -255,3 +255,28 @@ def test_ended_tasks_are_kept_up_to_a_bound_then_the_oldest_deleted(
         tasks.append(task)
     qtbot.waitUntil(lambda: sorted(destroyed) == [0, 1, 2], timeout=5000)
     assert not runner.busy
+
+
+def test_an_ended_task_lets_go_of_what_its_callbacks_hold(qtbot, runner: TaskRunner) -> None:
+    import gc
+    import weakref
+
+    class Probe:  # stands for a search job's templates captured by a done callback
+        pass
+
+    probe = Probe()
+    held = weakref.ref(probe)
+    results: list[tuple[int, Probe]] = []
+    task = runner.submit(
+        lambda _token: 42,
+        lambda value, probe=probe: results.append((value, probe)),
+        lambda _exc, probe=probe: None,
+    )
+    with qtbot.waitSignal(task.ended, timeout=WAIT):
+        pass
+    assert [value for value, _ in results] == [42]
+    results.clear()
+    del probe
+    gc.collect()
+    assert held() is None  # the runner still keeps the task (RETIRED_KEPT), not its callbacks
+    assert task in runner.children()

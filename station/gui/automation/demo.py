@@ -27,6 +27,7 @@ import re
 import secrets
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,7 @@ from .galleries import copy_gallery, sign_in
 from .pages import CaptureOutcome, Station
 
 __all__ = [
+    "CAPTIONS_KEPT",
     "DEFAULT_SCENARIOS",
     "DEMO_USER",
     "DemoPlayer",
@@ -74,6 +76,9 @@ DEFAULT_SCENARIOS = (
 #: The account the demo signs in as (officer, examiner, instructor), on its throw-away gallery only.
 DEMO_USER = "demo"
 
+#: Captions a demo keeps (the latest; a looping demo shows about 30 a booking and would
+#: otherwise keep every one for as long as it runs).
+CAPTIONS_KEPT = 1000
 #: Milliseconds the event loop runs between two checks of a condition.
 _SLICE_MS = 15
 #: Input that hands the station back to a person.
@@ -113,7 +118,7 @@ class DemoWaiter:
         self.caption = caption
         self.pace = pace
         self.stopped = False
-        self.captions: list[str] = []
+        self.captions: deque[str] = deque(maxlen=CAPTIONS_KEPT)
         self._loop: QEventLoop | None = None
 
     @property
@@ -203,10 +208,11 @@ class DemoBooking:
 
 @dataclass
 class DemoRun:
-    """What a demo did: the bookings played, the captions shown, whether a person took over."""
+    """What a demo did: the bookings played, the captions shown (the latest
+    :data:`CAPTIONS_KEPT`), whether a person took over."""
 
     bookings: list[DemoBooking] = field(default_factory=list)
-    captions: list[str] = field(default_factory=list)
+    captions: deque[str] = field(default_factory=lambda: deque(maxlen=CAPTIONS_KEPT))
     handed_back: bool = False
 
 
