@@ -54,9 +54,12 @@ def test_a_refused_file_is_left_alone(
 
 READ_CHILD = """
 import json, os, sys
-# Everything imported first: the interpreter's files may not be readable by "nobody".
+# Everything imported first: the interpreter's files may not be readable by "nobody" (nor the
+# package's data files, in a clone under a private folder: the score calibration is read now).
 import station.gallery, station.service, station.service.booking, station.settings
 from station.cli import main
+from station.core.match.calibration import calibration_table
+calibration_table()
 if os.getuid() == 0:
     os.setgid(65534); os.setuid(65534)  # nobody: the folder is not writable for it
 sys.exit(main(sys.argv[1:]))
