@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
     QDialog,
     QLabel,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from station.core.synth.holdings import holdings
 from station.gui.automation import galleries as kit
+from station.gui.automation.pages import visible_dialog
 from station.service import Operator
 from station.settings import Settings, set_settings
 from station.testing import FAST_SCANNER, copy_gallery, open_station_window, prepare_gallery
@@ -120,19 +120,8 @@ class Officer:
 
     def dialog(self, name: str) -> QDialog:
         """Wait for the visible dialog ``name`` (window-modal, opened without blocking)."""
-
-        def shown() -> QDialog | None:
-            for widget in QApplication.topLevelWidgets():
-                if (
-                    isinstance(widget, QDialog)
-                    and widget.objectName() == name
-                    and widget.isVisible()
-                ):
-                    return widget
-            return None
-
-        self.qtbot.waitUntil(lambda: shown() is not None, timeout=WAIT)
-        return shown()
+        self.qtbot.waitUntil(lambda: visible_dialog(name) is not None, timeout=WAIT)
+        return visible_dialog(name)
 
     def answer(self, dialog_name: str, button: str, reason: str | None = None) -> None:
         """Type ``reason`` into the dialog's line edit (if given) and click ``button``."""

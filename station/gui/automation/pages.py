@@ -44,9 +44,20 @@ __all__ = [
     "CapturePage",
     "ResponsePage",
     "Station",
+    "visible_dialog",
 ]
 
 W = TypeVar("W", bound=QWidget)
+
+
+def visible_dialog(name: str) -> QDialog | None:
+    """The top-level dialog whose ``objectName`` is ``name`` and that is shown, or ``None``
+    (window-modal dialogs open without blocking, so a script finds them this way)."""
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, QDialog) and widget.objectName() == name and widget.isVisible():
+            return widget
+    return None
+
 
 #: Seconds a page waits for a widget or a result (generous: a loaded CI machine).
 DEFAULT_TIMEOUT = 30.0
@@ -146,19 +157,8 @@ class _Page:
 
     def _dialog(self, name: str) -> QDialog:
         """The visible dialog ``name`` (window-modal dialogs open without blocking)."""
-
-        def shown() -> QDialog | None:
-            for widget in QApplication.topLevelWidgets():
-                if (
-                    isinstance(widget, QDialog)
-                    and widget.objectName() == name
-                    and widget.isVisible()
-                ):
-                    return widget
-            return None
-
-        self._wait(lambda: shown() is not None, f"dialog '{name}' not shown")
-        dialog = shown()
+        self._wait(lambda: visible_dialog(name) is not None, f"dialog '{name}' not shown")
+        dialog = visible_dialog(name)
         assert dialog is not None
         return dialog
 
