@@ -162,6 +162,17 @@ class _Page:
         assert dialog is not None
         return dialog
 
+    def _answer(self, name: str, edit_name: str, text: str, button: str) -> None:
+        """Type ``text`` into line edit ``edit_name`` of dialog ``name``, press ``button``
+        and wait until the dialog is closed."""
+        dialog = self._dialog(name)
+        edit = dialog.findChild(QLineEdit, edit_name)
+        if edit is None:
+            raise NotReadyError(f"{self.title}: no '{edit_name}' in '{name}'")
+        self._type(edit, text)
+        self._click(button, within=dialog)
+        self._wait(lambda: not dialog.isVisible(), f"'{name}' still open")
+
     # --- acting ---------------------------------------------------------------------------
 
     def _click(self, name: str, *, within: QWidget | None = None) -> None:
@@ -345,12 +356,7 @@ class BookingPage(_Page):
             Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
         )
         if self._page() != _NEW:  # a booking with prints asks Keep open / Abandon / Cancel
-            dialog = self._dialog("leaveBookingDialog")
-            edit = dialog.findChild(QLineEdit, "abandonReasonEdit")
-            if edit is None:
-                raise NotReadyError(f"{self.title}: no 'abandonReasonEdit' in the dialog")
-            self._type(edit, reason)
-            self._click("abandonButton", within=dialog)
+            self._answer("leaveBookingDialog", "abandonReasonEdit", reason, "abandonButton")
         self._wait(lambda: self._page() == _NEW, "'abandonButton' did not open New booking")
 
     def _to_new_booking(self) -> None:
@@ -483,12 +489,9 @@ class CapturePage(_Page):
         self._select(finger)
         self._choose("annotateCombo", code)
         if code == "UP":
-            dialog = self._dialog("unablePrintDialog")
-            edit = dialog.findChild(QLineEdit, "unablePrintReasonEdit")
-            if edit is None:
-                raise NotReadyError(f"{self.title}: no 'unablePrintReasonEdit' in the dialog")
-            self._type(edit, str(reason))
-            self._click("unablePrintOkButton", within=dialog)
+            self._answer(
+                "unablePrintDialog", "unablePrintReasonEdit", str(reason), "unablePrintOkButton"
+            )
         diagram = self._diagram()
         self._wait(
             lambda: diagram.slots[finger].annotation == code,
@@ -517,14 +520,9 @@ class CapturePage(_Page):
         """Answer the quality gate "Accept anyway" with the reason."""
         if not reason:
             raise ValueError("capture.accept_anyway: the reason is recorded: give one")
-        dialog = self._dialog("qualityGateDialog")
+        self._dialog("qualityGateDialog")
         self.waiter.step(f"Accept the print anyway: {reason}")
-        edit = dialog.findChild(QLineEdit, "acceptReasonEdit")
-        if edit is None:
-            raise NotReadyError(f"{self.title}: no 'acceptReasonEdit' in 'qualityGateDialog'")
-        self._type(edit, reason)
-        self._click("acceptAnywayButton", within=dialog)
-        self._wait(lambda: not dialog.isVisible(), "'qualityGateDialog' still open")
+        self._answer("qualityGateDialog", "acceptReasonEdit", reason, "acceptAnywayButton")
 
     def leave_as_is(self) -> None:
         """Close the quality gate with Esc: the print stays, the submit asks again."""
@@ -732,13 +730,7 @@ class ResponsePage(_Page):
         return _disposition(self.banner)
 
     def _answer_decision(self, reason: str) -> None:
-        dialog = self._dialog("decisionDialog")
-        edit = dialog.findChild(QLineEdit, "decisionReasonEdit")
-        if edit is None:
-            raise NotReadyError(f"{self.title}: no 'decisionReasonEdit' in 'decisionDialog'")
-        self._type(edit, reason)
-        self._click("decisionOkButton", within=dialog)
-        self._wait(lambda: not dialog.isVisible(), "'decisionDialog' still open")
+        self._answer("decisionDialog", "decisionReasonEdit", reason, "decisionOkButton")
 
 
 class Station:
