@@ -191,6 +191,13 @@ def _build_parser() -> argparse.ArgumentParser:
         "stand-ins made from real templates (default 100000)",
     )
     bench.add_argument(
+        "--ivf",
+        metavar="NLIST:NPROBE,...",
+        default="",
+        help="--only search: also measure an inverted-file first stage with these settings, "
+        "e.g. 256:8,256:16 (cells trained by k-means, cells a probe visits)",
+    )
+    bench.add_argument(
         "--scheduler",
         metavar="ADDRESS",
         help="--only sharded: a running Dask scheduler (tcp://host:8786) instead of a LocalCluster",
@@ -697,6 +704,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         raise CommandError("--sensor-fingers must be at least 2")
     if args.search_subjects < 2:
         raise CommandError("--subjects must be at least 2")
+    ivf = _ivf_settings(args.ivf, args.search_subjects)
     if not 0 < args.seconds <= 86_400:
         raise CommandError("--seconds must be more than 0 and at most 86400")
     if args.fuzz < 0:
@@ -737,6 +745,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         sensors=only == "sensors",
         sensor_fingers=args.sensor_fingers,
         search_subjects=args.search_subjects,
+        ivf=ivf,
         scheduler=args.scheduler,
         card=Path(os.environ.get("STATION_SHARED", "../shared"))
         / "interchange-samples"
@@ -755,6 +764,24 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         return run(opts)
     except PlotsUnavailableError as exc:
         raise CommandError(f"{exc} (or pass --no-plots)") from None
+
+
+def _ivf_settings(text: str, subjects: int) -> tuple[tuple[int, int], ...]:
+    """``--ivf 256:8,256:16`` as ((256, 8), (256, 16)); refused with a clear message."""
+    settings = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        try:
+            nlist, nprobe = (int(v) for v in part.split(":"))
+        except ValueError:
+            raise CommandError(f"--ivf takes NLIST:NPROBE pairs like 256:8, got {part!r}") from None
+        if not 1 <= nlist <= subjects:
+            raise CommandError(f"--ivf {part}: nlist must be 1..{subjects} (the subjects)")
+        if not 1 <= nprobe <= nlist:
+            raise CommandError(f"--ivf {part}: nprobe must be 1..{nlist} (nlist)")
+        settings.append((nlist, nprobe))
+    return tuple(settings)
 
 
 def _gallery_path(args: argparse.Namespace) -> Path:

@@ -67,6 +67,8 @@ class BenchOptions:
     search: bool = False  # --only search: the 100 000-subject tenprint search
     sharded: bool = False  # --only sharded: the same gallery over 1 and 2 Dask workers
     search_subjects: int = 100_000
+    # --only search: inverted-file settings measured beside the linear scan, (nlist, nprobe)
+    ivf: tuple[tuple[int, int], ...] = ()
     scheduler: str | None = None  # --only sharded: a running Dask scheduler, not a LocalCluster
     sensors: bool = False  # --only sensors: an FVC-protocol EER per modelled sensor
     sensor_fingers: int = 30  # fingers per sensor set (each with ``impressions`` touches)
@@ -470,7 +472,56 @@ def _search_scale(opts: BenchOptions, report: dict) -> None:
         f"{startup_s:.2f} s after opening the cache "
         f"({sum(f.stat().st_size for f in path.iterdir()) / 1e6:.0f} MB, memory-mapped)"
     )
+    if figures["stage1_cpu_ms_median"] is not None:
+        _say(f"    stage 1 alone: CPU median {figures['stage1_cpu_ms_median']:.1f} ms (linear scan)")
+    if opts.ivf:
+        figures["ivf"] = _search_ivf(opts, gallery, probes, real_n, startup_s)
     report["search"] = figures
+
+
+def _search_ivf(
+    opts: BenchOptions, gallery, probes: list, real_n: int, startup_s: float
+) -> dict[str, dict]:
+    """The same search with an inverted-file first stage, per (nlist, nprobe) setting."""
+    from . import scale
+
+    out: dict[str, dict] = {}
+    trained: dict[int, dict] = {}
+    for nlist, nprobe in opts.ivf:
+        if nlist not in trained:
+            start = time.perf_counter()
+            with _one_core():
+                quantiser = gallery.train_index(nlist=nlist, nprobe=nprobe, seed=16)
+            total_s = time.perf_counter() - start
+            counts = np.bincount(gallery.cells(), minlength=nlist)
+            trained[nlist] = {
+                "training_s": quantiser.training_s,
+                "filing_s": total_s - quantiser.training_s,
+                "index_bytes_per_subject": gallery.index_nbytes / len(gallery),
+                "largest_cell_subjects": int(counts.max()),
+                "empty_cells": int((counts == 0).sum()),
+            }
+            _say(
+                f"  IVF nlist {nlist}: k-means {quantiser.training_s:.1f} s, filing "
+                f"{len(gallery)} subjects {total_s - quantiser.training_s:.1f} s (one core); "
+                f"index {gallery.index_nbytes / len(gallery):.0f} bytes per subject; cells "
+                f"{counts.min()}..{counts.max()} subjects ({int((counts == 0).sum())} empty)"
+            )
+        gallery.nprobe = nprobe
+        with _one_core():
+            result = scale.measure(gallery, probes, real=real_n, startup_s=startup_s)
+        figures = {**result.as_dict(), **trained[nlist], "nlist": nlist, "nprobe": nprobe}
+        _say(
+            f"    nprobe {nprobe}: stage-1 penetration {result.stage1_penetration:.2%}, stage-1 "
+            f"CPU median {figures['stage1_cpu_ms_median']:.1f} ms; rank-1 {result.rank1:.2%}; "
+            f"first-stage miss rate {result.first_stage_miss_rate:.2%} at shortlist "
+            f"penetration {result.penetration:.4%}; latency median "
+            f"{figures['latency_ms_median']:.0f} ms wall, CPU {figures['cpu_ms_median']:.0f} ms "
+            f"(load average {result.load_average[0]:.1f})"
+        )
+        out[f"{nlist}x{nprobe}"] = figures
+    gallery.use_index(None)
+    return out
 
 
 def _sharded(opts: BenchOptions, report: dict) -> None:

@@ -17,6 +17,12 @@ Two stages:
 The share of the gallery that reaches stage 2 is the penetration rate; a true mate left out by
 stage 1 is a pre-selection miss (both are measured by ``station bench``).
 
+Stage 1 scans every subject unless the gallery has an inverted-file index
+(:meth:`SearchGallery.train_index`, :mod:`station.core.match.ivf`): then a probe scores only
+the subjects filed under the ``nprobe`` cells nearest to it, with the same exact integer
+scores, and the shortlist is the best of those. With ``nprobe`` equal to ``nlist`` the
+candidates are exactly the linear scan's.
+
 The two stages are also public (:meth:`SearchGallery.shortlist`, :meth:`SearchGallery.rescore`,
 :func:`rank`) so that a gallery split into shards (``station.service.cluster``) gives exactly
 the candidates of one process: every shard sends its own best ``shortlist`` subjects, the
@@ -38,6 +44,7 @@ import numpy as np
 from ..template import Template
 from ..vocabulary import FINGERS, validate_finger
 from .index import descriptor, descriptor_size
+from .ivf import CoarseQuantiser, train
 from .params import DEFAULT_PARAMETERS, MatchParameters
 
 __all__ = ["Candidate", "SearchGallery", "TemplateBlobs", "quantise", "rank", "search"]
@@ -101,6 +108,9 @@ def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 _accumulate: Any = None
+_ivf_kernels: Any = None
+#: Subjects whose cells are computed in one pass (bounds the (rows, nlist) score array).
+_ASSIGN_CHUNK = 4096
 
 
 def _kernel() -> Any:
@@ -110,6 +120,15 @@ def _kernel() -> Any:
 
         _accumulate = accumulate
     return _accumulate
+
+
+def _ivf() -> Any:
+    global _ivf_kernels
+    if _ivf_kernels is None:  # numba, imported when an index is first used
+        from . import _ivf
+
+        _ivf_kernels = _ivf
+    return _ivf_kernels
 
 
 @dataclass(frozen=True, eq=False)
@@ -325,6 +344,11 @@ class SearchGallery:
         self._keys: list[int] = []  # tie-break order of each row (a shard: global order)
         self._fingers: dict[str, _Finger] = {f: _Finger(self._dim) for f in FINGERS}
         self._count = 0  # enrolled (subject, finger) templates
+        # The inverted-file index (None: stage 1 scans every subject).
+        self._coarse: CoarseQuantiser | None = None
+        self._nprobe = 0
+        self._cell = np.zeros(0, np.int64)  # subject row -> cell, -1 not yet filed
+        self._lists: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
         for subject, finger, template in entries:
             self.add(subject, finger, template)
 
@@ -350,7 +374,17 @@ class SearchGallery:
         not counted.
         """
         buffers = {id(b): b.nbytes for f in self._fingers.values() for b in f.buffers}
-        return sum(f.array_bytes for f in self._fingers.values()) + sum(buffers.values())
+        arrays = sum(f.array_bytes for f in self._fingers.values())
+        return arrays + sum(buffers.values()) + self.index_nbytes
+
+    @property
+    def index_nbytes(self) -> int:
+        """Bytes of the inverted-file index: centroids, cells and inverted lists (0 without)."""
+        if self._coarse is None:
+            return 0
+        lists = self._lists or {}
+        held = sum(order.nbytes + bounds.nbytes for order, bounds in lists.values())
+        return self._coarse.nbytes + self._cell.nbytes + held
 
     def _subject_row(self, subject: Hashable, key: int | None = None) -> int:
         row = self._row.get(subject)
@@ -394,6 +428,7 @@ class SearchGallery:
             raise ValueError(f"descriptor must have {self._dim} values, got {vector.shape}")
         index = self._fingers[finger]
         slot = index.slot(row)
+        self._unfile(np.array([row]))
         if slot < 0:
             index.place(np.array([row]), np.array([index._size]), len(self._subjects))
             index.add(row, vector, template)
@@ -460,6 +495,7 @@ class SearchGallery:
             for subject, key in first_key.items():
                 self._subject_row(subject, key)
         rows = np.fromiter(map(self._row.__getitem__, subjects), np.int64, count=n)
+        self._unfile(rows)
         place: dict[str, int] = {str(f): k for k, f in enumerate(FINGERS)}
         positions = np.fromiter(map(place.__getitem__, fingers), np.int64, count=n)
         # A repeated (subject, finger): the later entry wins.
@@ -509,14 +545,228 @@ class SearchGallery:
         """All enrolled fingers of a subject."""
         return {f: t for f in FINGERS if (t := self.template(subject, f)) is not None}
 
-    def preselect(self, probe: Mapping[str, Template]) -> np.ndarray:
-        """Stage-1 fused score of every subject, in gallery order."""
-        total = np.zeros(len(self._subjects), np.float64)
+    # -- the inverted-file index ---------------------------------------------------------
+
+    @property
+    def index(self) -> CoarseQuantiser | None:
+        """The inverted-file centroids in use, or None (stage 1 scans every subject)."""
+        return self._coarse
+
+    @property
+    def nprobe(self) -> int:
+        """Cells a probe visits (0 without an index)."""
+        return self._nprobe
+
+    @nprobe.setter
+    def nprobe(self, value: int) -> None:
+        if self._coarse is None:
+            raise ValueError("nprobe needs an index: call train_index or use_index first")
+        self._nprobe = _check_nprobe(value, self._coarse.nlist)
+
+    def train_index(
+        self,
+        *,
+        nlist: int,
+        nprobe: int,
+        seed: int = 0,
+        sample: int | None = None,
+        iterations: int = 10,
+    ) -> CoarseQuantiser:
+        """Train an inverted-file index on this gallery's subjects and use it.
+
+        Parameters
+        ----------
+        nlist : int
+            Cells (k-means centroids): 1 … number of subjects.
+        nprobe : int
+            Cells a probe visits: 1 … ``nlist``.
+        seed : int
+            Seed of the training sample and of the k-means initialisation.
+        sample : int, optional
+            Subjects trained on (default ``min(subjects, max(40 × nlist, 2 000), 10 000)``).
+        iterations : int
+            k-means iterations.
+
+        Returns
+        -------
+        CoarseQuantiser
+            The centroids; give them to other galleries (shards) with :meth:`use_index`.
+
+        Examples
+        --------
+        >>> SearchGallery().train_index(nlist=4, nprobe=1)
+        Traceback (most recent call last):
+        ...
+        ValueError: nlist (4) must be at most the gallery's subjects (0)
+        """
+        n = len(self._subjects)
+        if nlist < 1:
+            raise ValueError(f"nlist must be at least 1, got {nlist}")
+        if nlist > n:
+            raise ValueError(f"nlist ({nlist}) must be at most the gallery's subjects ({n})")
+        _check_nprobe(nprobe, nlist)
+        if sample is None:
+            sample = min(n, max(40 * nlist, 2_000), 10_000)
+        if not nlist <= sample:
+            raise ValueError(f"sample ({sample}) must be at least nlist ({nlist})")
+        rng = np.random.default_rng(seed)
+        rows = np.sort(rng.choice(n, size=min(sample, n), replace=False))
+        quantiser = train(self._fused(rows), nlist, seed=seed, iterations=iterations)
+        self.use_index(quantiser, nprobe=nprobe)
+        return quantiser
+
+    def use_index(self, quantiser: CoarseQuantiser | None, *, nprobe: int = 1) -> None:
+        """Use trained centroids (None: back to the linear scan); files every subject.
+
+        A shard is given the centroids trained on the whole gallery, so its subjects land in
+        the cells they have there.
+        """
+        if quantiser is None:
+            self._coarse, self._nprobe, self._lists = None, 0, None
+            self._cell = np.zeros(0, np.int64)
+            return
+        if quantiser.codes.shape[1:] != (len(FINGERS), self._dim):
+            raise ValueError(
+                f"centroids must have ({len(FINGERS)}, {self._dim}) codes each, got "
+                f"{quantiser.codes.shape[1:]}"
+            )
+        self._nprobe = _check_nprobe(nprobe, quantiser.nlist)
+        self._coarse = quantiser
+        self._cell = np.full(len(self._subjects), -1, np.int64)
+        self._lists = None
+        self._file()
+
+    def cells(self) -> np.ndarray:
+        """Every subject's cell, in gallery order (an empty array without an index)."""
+        if self._coarse is None:
+            return np.zeros(0, np.int64)
+        self._file()
+        return self._cell.copy()
+
+    def _unfile(self, rows: np.ndarray) -> None:
+        """Subjects whose fingers changed: filed again before the next search."""
+        if self._coarse is None:
+            return
+        if len(self._cell) < len(self._subjects):
+            grow = np.full(len(self._subjects) - len(self._cell), -1, np.int64)
+            self._cell = np.concatenate([self._cell, grow])
+        self._cell[rows] = -1
+        self._lists = None
+
+    def _fused(self, rows: np.ndarray) -> np.ndarray:
+        """Subjects' descriptors per finger position, (len(rows), fingers, D) float32."""
+        out = np.zeros((len(rows), len(FINGERS), self._dim), np.float32)
+        for position, finger in enumerate(FINGERS):
+            index = self._fingers[finger]
+            inside = rows < len(index.slot_of)
+            slots = np.full(len(rows), -1, np.int64)
+            slots[inside] = index.slot_of[rows[inside]]
+            have = np.flatnonzero(slots >= 0)
+            picked = slots[have]
+            out[have, position] = index.codes[picked] * index.scales[picked, None]
+        return out
+
+    def _file(self) -> None:
+        """File the subjects not yet in a cell and rebuild the inverted lists if needed."""
+        coarse = self._coarse
+        if coarse is None or self._lists is not None:
+            return
+        if len(self._cell) < len(self._subjects):
+            self._unfile(np.zeros(0, np.int64))
+        pending = np.flatnonzero(self._cell < 0)
+        kernels = _ivf()
+        centroids = [coarse.codes[:, k, :].astype(np.int32) for k in range(len(FINGERS))]
+        cscales = [coarse.scales[:, k].astype(np.float64) for k in range(len(FINGERS))]
+        for lo in range(0, len(pending), _ASSIGN_CHUNK):
+            rows = pending[lo : lo + _ASSIGN_CHUNK]
+            out = np.zeros((len(rows), coarse.nlist), np.float64)
+            for position, finger in enumerate(FINGERS):
+                index = self._fingers[finger]
+                inside = rows < len(index.slot_of)
+                slots = np.full(len(rows), -1, np.int64)
+                slots[inside] = index.slot_of[rows[inside]]
+                local = np.flatnonzero(slots >= 0)
+                if len(local):
+                    kernels.cell_scores(
+                        index.codes, index.scales, slots[local], local.astype(np.int64),
+                        centroids[position], cscales[position], out,
+                    )  # fmt: skip
+            self._cell[rows] = np.argmax(out, axis=1)  # equal scores: the lower cell
+        lists = {}
+        for finger, index in self._fingers.items():
+            cells = self._cell[index.rows[: index._size]]
+            order = np.argsort(cells, kind="stable")
+            lists[finger] = (order, np.searchsorted(cells[order], np.arange(coarse.nlist + 1)))
+        order = np.argsort(self._cell, kind="stable")
+        lists[""] = (order, np.searchsorted(self._cell[order], np.arange(coarse.nlist + 1)))
+        self._lists = lists
+
+    def _visited(self, vectors: Mapping[str, np.ndarray]) -> np.ndarray:
+        """The cells a probe with these descriptors visits."""
+        assert self._coarse is not None
+        codes = np.zeros((len(FINGERS), self._dim), np.uint8)
+        scales = np.zeros(len(FINGERS), np.float32)
+        place = {str(f): k for k, f in enumerate(FINGERS)}
+        for finger, vector in vectors.items():
+            c, sc = quantise(vector[None, :])
+            codes[place[finger]], scales[place[finger]] = c[0], sc[0]
+        return self._coarse.visit(codes, scales, self._nprobe)
+
+    def _members(self, key: str, cells: np.ndarray) -> np.ndarray:
+        """Entries of a finger position (``key`` a finger) or subject rows (``""``) in cells."""
+        assert self._lists is not None
+        order, bounds = self._lists[key]
+        parts = [order[bounds[c] : bounds[c + 1]] for c in cells.tolist()]
+        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+    def stage1_subjects(self, probe: Mapping[str, Template]) -> int:
+        """How many subjects stage 1 scores for this probe (all of them without an index)."""
+        vectors = self._probe_vectors(_check_probe(probe))
+        if self._coarse is None or not vectors:
+            return len(self._subjects)
+        self._file()
+        return len(self._members("", self._visited(vectors)))
+
+    # -- the two stages --------------------------------------------------------------------
+
+    def _probe_vectors(self, probe: Mapping[str, Template]) -> dict[str, np.ndarray]:
+        vectors = {}
         for finger, template in probe.items():
             vector = descriptor(template, self.params)
             if vector.any():
-                self._fingers[finger].accumulate(vector, total)
+                vectors[finger] = vector
+        return vectors
+
+    def preselect(self, probe: Mapping[str, Template]) -> np.ndarray:
+        """Stage-1 fused score of every subject, in gallery order (a linear scan)."""
+        total = np.zeros(len(self._subjects), np.float64)
+        for finger, vector in self._probe_vectors(probe).items():
+            self._fingers[finger].accumulate(vector, total)
         return total
+
+    def _stage1(self, probe: Mapping[str, Template]) -> tuple[np.ndarray, np.ndarray]:
+        """Stage-1 scores (zero where not scored) and the subject rows scored."""
+        vectors = self._probe_vectors(probe)
+        if self._coarse is None or not vectors:
+            total = np.zeros(len(self._subjects), np.float64)
+            for finger, vector in vectors.items():
+                self._fingers[finger].accumulate(vector, total)
+            return total, np.arange(len(self._subjects))
+        self._file()
+        cells = self._visited(vectors)
+        total = np.zeros(len(self._subjects), np.float64)
+        accumulate_slots = _ivf().accumulate_slots
+        for finger, vector in vectors.items():
+            index = self._fingers[finger]
+            slots = self._members(finger, cells)
+            if not len(slots):
+                continue
+            codes, scales = quantise(vector[None, :])
+            accumulate_slots(
+                index.codes, index.scales, index.rows, slots, codes[0].astype(np.int32),
+                float(scales[0]), total,
+            )  # fmt: skip
+        return total, self._members("", cells)
 
     def shortlist(
         self, probe: Mapping[str, Template], count: int
@@ -524,21 +774,20 @@ class SearchGallery:
         """Stage 1: the best ``count`` subjects as ``(stage-1 score, order key, subject)``.
 
         Best first; equal scores in gallery order (a shard's order key is the subject's
-        place in the whole gallery). The same as the first ``count`` subjects of a stable
-        sort of :meth:`preselect`, without sorting the whole gallery.
+        place in the whole gallery). Without an index, the same as the first ``count``
+        subjects of a stable sort of :meth:`preselect`, without sorting the whole gallery;
+        with one, only the subjects of the probe's ``nprobe`` cells are scored and ranked.
         """
         if count < 1:
             raise ValueError(f"count must be at least 1, got {count}")
         probe = _check_probe(probe)
         if not probe or not self._subjects:
             return []
-        scores = self.preselect(probe)
+        scores, pool = self._stage1(probe)
         keys = np.asarray(self._keys, np.int64)
-        if count < len(scores):
-            kth = np.partition(-scores, count - 1)[count - 1]
-            pool = np.flatnonzero(-scores <= kth)
-        else:
-            pool = np.arange(len(scores))
+        if count < len(pool):
+            kth = np.partition(-scores[pool], count - 1)[count - 1]
+            pool = pool[-scores[pool] <= kth]
         pool = pool[np.lexsort((keys[pool], -scores[pool]))][:count]
         return [(float(scores[r]), int(keys[r]), self._subjects[int(r)]) for r in pool]
 
@@ -565,6 +814,14 @@ class SearchGallery:
                     scores[finger] = compare(template, enrolled)
             out.append((sum(scores.values()), self._keys[row], subject, scores))
         return out
+
+
+def _check_nprobe(nprobe: int, nlist: int) -> int:
+    if isinstance(nprobe, bool) or not isinstance(nprobe, (int, np.integer)):
+        raise ValueError(f"nprobe must be an integer, got {nprobe!r}")
+    if not 1 <= nprobe <= nlist:
+        raise ValueError(f"nprobe must be in 1..{nlist} (the index's nlist), got {nprobe}")
+    return int(nprobe)
 
 
 def _check_probe(probe: Mapping[str, Template]) -> dict[str, Template]:
