@@ -1,11 +1,11 @@
-"""Compiled kernels of the inverted-file first stage (numba), kept apart from
+"""The compiled kernel that files subjects into inverted-file cells (numba), kept apart from
 :mod:`._preselect` so that the linear scan's code, and the bench caches keyed on it, stay
 as they are.
 
-Both kernels use the integer arithmetic of :func:`._preselect.accumulate`: a byte code times
-an int32 code summed in int32 (exact), then one float64 product with the two scales. A
-subject's stage-1 score and its cell scores therefore do not depend on which other subjects
-are scored in the same call, nor on how the gallery is split into shards.
+It uses the integer arithmetic of :func:`._preselect.accumulate`: a byte code times an int32
+code summed in int32 (exact), then one float64 product with the two scales. A subject's cell
+scores therefore do not depend on which other subjects are filed in the same call, nor on
+how the gallery is split into shards.
 """
 
 from __future__ import annotations
@@ -13,41 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["accumulate_slots", "cell_scores"]
-
-
-@njit(cache=True, nogil=True)
-def accumulate_slots(
-    codes: np.ndarray,
-    scales: np.ndarray,
-    rows: np.ndarray,
-    slots: np.ndarray,
-    probe: np.ndarray,
-    probe_scale: float,
-    out: np.ndarray,
-) -> None:
-    """:func:`._preselect.accumulate` over the entries ``slots`` only.
-
-    Parameters
-    ----------
-    codes : (N, D) ndarray of uint8
-    scales : (N,) ndarray of float32
-    rows : (N,) ndarray of int64
-        Subject row of each entry in ``out``.
-    slots : (M,) ndarray of int64
-        The entries scored.
-    probe : (D,) ndarray of int32
-    probe_scale : float
-    out : ndarray of float64
-        Per-subject totals, added to in place.
-    """
-    d = codes.shape[1]
-    for m in range(slots.shape[0]):
-        i = slots[m]
-        acc = np.int32(0)
-        for k in range(d):
-            acc += np.int32(codes[i, k]) * probe[k]
-        out[rows[i]] += np.float64(acc) * (np.float64(scales[i]) * probe_scale)
+__all__ = ["cell_scores"]
 
 
 @njit(cache=True, nogil=True)

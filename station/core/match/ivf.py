@@ -131,7 +131,9 @@ def train(fused: np.ndarray, nlist: int, *, seed: int = 0, iterations: int = 10)
     nlist : int
         Cells; at most the number of sample subjects with a descriptor.
     seed : int
-        Seed of the k-means++ initialisation (:func:`scipy.cluster.vq.kmeans2`).
+        Seed of the initial centroids (``nlist`` sample subjects drawn at random;
+        :func:`scipy.cluster.vq.kmeans2` with ``minit="points"``: k-means++ seeding costs
+        minutes at this dimension).
     iterations : int
         k-means iterations.
 
@@ -165,7 +167,7 @@ def train(fused: np.ndarray, nlist: int, *, seed: int = 0, iterations: int = 10)
         # An empty cluster keeps its previous centroid; it simply files no subject.
         warnings.filterwarnings("ignore", "One of the clusters is empty")
         centroids, _ = kmeans2(
-            flat, nlist, iter=iterations, minit="++", rng=np.random.default_rng(seed)
+            flat, nlist, iter=iterations, minit="points", rng=np.random.default_rng(seed)
         )
     centroids = np.asarray(centroids, np.float64)
     lengths = np.linalg.norm(centroids, axis=1)
