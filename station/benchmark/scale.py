@@ -33,6 +33,7 @@ import numpy as np
 from ..core.angles import wrap_angle
 from ..core.match import SearchGallery
 from ..core.match.index import descriptor
+from ..core.match.ivf import CoarseQuantiser
 from ..core.match.params import DEFAULT_PARAMETERS
 from ..core.match.search import TemplateBlobs, quantise, search
 from ..core.template import Template
@@ -249,12 +250,21 @@ def _write(
     tmp.replace(path)
 
 
-def load_gallery(path: Path, shard: int = 0, shards: int = 1) -> SearchGallery:
+def load_gallery(
+    path: Path,
+    shard: int = 0,
+    shards: int = 1,
+    *,
+    index: CoarseQuantiser | None = None,
+    nprobe: int = 1,
+) -> SearchGallery:
     """The gallery written by :func:`build_gallery`, ready to search (the start-up path).
 
     Subjects are ints, the real ones first, each its own order key. With ``shards`` > 1 only
     the subjects ``s % shards == shard`` are loaded (their arrays and template bytes copied
     out of the mapped files): the shard a Dask worker keeps (:mod:`station.service.cluster`).
+    With ``index`` (centroids trained on the whole gallery) the subjects are filed in its
+    cells and a probe visits ``nprobe`` of them.
     """
     if not 0 <= shard < shards:
         raise ValueError(f"shard must be in 0..{shards - 1}, got {shard}")
@@ -273,6 +283,8 @@ def load_gallery(path: Path, shard: int = 0, shards: int = 1) -> SearchGallery:
     ids = subject.tolist()
     gallery = SearchGallery()
     gallery.add_encoded(ids, [FINGERS[k] for k in finger.tolist()], blobs, codes, scales, keys=ids)
+    if index is not None:
+        gallery.use_index(index, nprobe=nprobe)
     return gallery
 
 

@@ -12,7 +12,10 @@ trips:
 The candidates are exactly those of one process searching the whole gallery
 (:func:`station.core.match.search`): the global shortlist is the best ``shortlist`` of the
 union of the shards' best, stage-1 scores are exact integer sums (a subject scores the same
-in any shard), and ties are broken by the same order key.
+in any shard), and ties are broken by the same order key. With an inverted-file index the
+loaders give every shard the centroids trained on the whole gallery: a subject's cell and a
+probe's visited cells depend only on them, so the shards together score exactly the
+subjects one process would.
 
 Without a scheduler address a :class:`distributed.LocalCluster` is started with one worker
 process (one thread) per shard; with ``address="tcp://host:8786"`` the shards go to a real
@@ -29,6 +32,7 @@ import numpy as np
 
 from station.core.match import Candidate, SearchGallery
 from station.core.match.index import descriptor
+from station.core.match.ivf import CoarseQuantiser
 from station.core.match.search import rank
 from station.core.template import Template
 
@@ -38,12 +42,19 @@ log = logging.getLogger(__name__)
 
 
 def shard_of_entries(
-    entries: Iterable[tuple[Hashable, str, Template]], shard: int, shards: int
+    entries: Iterable[tuple[Hashable, str, Template]],
+    shard: int,
+    shards: int,
+    *,
+    index: CoarseQuantiser | None = None,
+    nprobe: int = 1,
 ) -> SearchGallery:
     """The shard ``shard`` of ``shards`` of a gallery given as ``(subject, finger, template)``.
 
     Subjects are numbered by first appearance; subject ``k`` goes to shard ``k % shards``
     with ``k`` as its order key, as in a one-process gallery built from the same entries.
+    With ``index`` (centroids trained on the whole gallery) the shard files its subjects in
+    the same cells as the whole gallery does and visits ``nprobe`` cells a probe.
     """
     if not 0 <= shard < shards:
         raise ValueError(f"shard must be in 0..{shards - 1}, got {shard}")
@@ -63,6 +74,8 @@ def shard_of_entries(
             vectors,
             keys=[p[3] for p in picked],
         )
+    if index is not None:
+        gallery.use_index(index, nprobe=nprobe)
     return gallery
 
 
@@ -125,7 +138,7 @@ class ShardedSearch:
                 n_workers=shards,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                dashboard_address=":0",  # any free port: two clusters may run at once
             )
             self._client: Any = Client(self._cluster)
         else:

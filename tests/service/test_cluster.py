@@ -89,3 +89,24 @@ def test_empty_probe_and_bad_arguments(sharded) -> None:
         ShardedSearch(partial(shard_of_entries, []), shards=0)
     with pytest.raises(ValueError, match="shard must be"):
         shard_of_entries([], 2, 2)
+
+
+@pytest.fixture(scope="module")
+def indexed(entries):
+    whole = SearchGallery(entries)
+    quantiser = whole.train_index(nlist=3, nprobe=1, seed=2)
+    loader = partial(shard_of_entries, entries, index=quantiser, nprobe=1)
+    with ShardedSearch(loader, shards=2) as cluster:
+        yield whole, cluster
+
+
+@pytest.mark.parametrize("subject", [3, 7, 10])
+def test_indexed_sharded_candidates_equal_one_indexed_process(indexed, subject) -> None:
+    whole, sharded = indexed
+    probe = _probe(subject, subject)
+    assert whole.stage1_subjects(probe) < SUBJECTS  # the index really narrows stage 1
+    expected = search(probe, whole, shortlist=8, limit=8)
+    assert _as_tuples(sharded.search(probe, shortlist=8, limit=8)) == _as_tuples(expected)
+    # Only subjects of the visited cells can be candidates.
+    visited = whole._members(whole._visited(whole._probe_vectors(probe)))
+    assert {c.subject for c in expected} <= {whole.subjects[r] for r in visited.tolist()}

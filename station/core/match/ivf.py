@@ -32,6 +32,7 @@ import logging
 import time
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -106,11 +107,16 @@ class CoarseQuantiser:
         for f in range(codes.shape[0]):
             if scales[f] == 0:
                 continue
-            dots = self.codes[:, f, :].astype(np.int64) @ codes[f].astype(np.int64)
-            total += dots.astype(np.float64) * (
-                self.scales[:, f].astype(np.float64) * np.float64(scales[f])
-            )
+            # Integer products summed in float64 are exact (every partial sum is below
+            # 512 × 255² < 2⁵³), so BLAS may add them in any order.
+            dots = self._blocks[f] @ codes[f].astype(np.float64)
+            total += dots * (self.scales[:, f].astype(np.float64) * np.float64(scales[f]))
         return total
+
+    @cached_property
+    def _blocks(self) -> list[np.ndarray]:
+        """Each finger block of every centroid as float64 (for :meth:`probe_scores`)."""
+        return [np.ascontiguousarray(self.codes[:, f, :], np.float64) for f in range(self.codes.shape[1])]
 
     def visit(self, codes: np.ndarray, scales: np.ndarray, nprobe: int) -> np.ndarray:
         """The ``nprobe`` cells a probe visits: best scores first, ties by lower cell number."""
