@@ -108,5 +108,5 @@ def test_indexed_sharded_candidates_equal_one_indexed_process(indexed, subject) 
     expected = search(probe, whole, shortlist=8, limit=8)
     assert _as_tuples(sharded.search(probe, shortlist=8, limit=8)) == _as_tuples(expected)
     # Only subjects of the visited cells can be candidates.
-    visited = whole._members(whole._visited(whole._probe_vectors(probe)))
-    assert {c.subject for c in expected} <= {whole.subjects[r] for r in visited.tolist()}
+    visited = np.isin(whole.cells(), whole.visited_cells(probe))
+    assert {c.subject for c in expected} <= {whole.subjects[r] for r in np.flatnonzero(visited)}

@@ -111,6 +111,11 @@ _accumulate: Any = None
 _ivf_kernels: Any = None
 #: Subjects whose cells are computed in one pass (bounds the (rows, nlist) score array).
 _ASSIGN_CHUNK = 4096
+#: Subjects changed since the inverted lists were built that are scored outside them; beyond
+#: ``max(_STALE_MIN, _STALE_SHARE × subjects)`` the lists are rebuilt (an enrolment a booking
+#: then costs one subject's filing, not a rebuild of the whole index).
+_STALE_MIN = 1024
+_STALE_SHARE = 0.01
 
 
 def _kernel() -> Any:
@@ -364,6 +369,9 @@ class SearchGallery:
         self._nprobe = 0
         self._cell = np.zeros(0, np.int64)  # subject row -> cell, -1 not yet filed
         self._lists: dict[str, _Lists] | None = None
+        # Subjects changed since the lists were built: their list entries are outdated, so
+        # stage 1 scores them from the gallery's own arrays until the next rebuild.
+        self._stale = np.zeros(0, np.int64)
         for subject, finger, template in entries:
             self.add(subject, finger, template)
 
@@ -666,7 +674,12 @@ class SearchGallery:
             grow = np.full(len(self._subjects) - len(self._cell), -1, np.int64)
             self._cell = np.concatenate([self._cell, grow])
         self._cell[rows] = -1
-        self._lists = None
+        if self._lists is None:
+            return
+        stale = np.union1d(self._stale, rows)
+        if len(stale) > max(_STALE_MIN, _STALE_SHARE * len(self._subjects)):
+            self._lists, stale = None, np.zeros(0, np.int64)  # rebuilt before the next search
+        self._stale = stale
 
     def _fused(self, rows: np.ndarray) -> np.ndarray:
         """Subjects' descriptors per finger position, (len(rows), fingers, D) float32."""
@@ -684,11 +697,13 @@ class SearchGallery:
     def _file(self) -> None:
         """File the subjects not yet in a cell and rebuild the inverted lists if needed."""
         coarse = self._coarse
-        if coarse is None or self._lists is not None:
+        if coarse is None:
             return
         if len(self._cell) < len(self._subjects):
             self._unfile(np.zeros(0, np.int64))
         pending = np.flatnonzero(self._cell < 0)
+        if not len(pending) and self._lists is not None:
+            return
         kernels = _ivf()
         centroids = [coarse.codes[:, k, :].astype(np.int32) for k in range(len(FINGERS))]
         cscales = [coarse.scales[:, k].astype(np.float64) for k in range(len(FINGERS))]
@@ -707,6 +722,8 @@ class SearchGallery:
                         centroids[position], cscales[position], out,
                     )  # fmt: skip
             self._cell[rows] = np.argmax(out, axis=1)  # equal scores: the lower cell
+        if self._lists is not None:
+            return
         # The inverted lists hold their entries' stage-1 arrays in cell order, so a visited
         # cell is one contiguous run (a gather of scattered 512-byte rows costs about ten
         # times as much per entry as a sequential pass).
@@ -726,6 +743,7 @@ class SearchGallery:
         bounds = np.searchsorted(self._cell[order], edges)
         lists[""] = _Lists(bounds, np.zeros((0, 0), np.uint8), np.zeros(0, np.float32), order)
         self._lists = lists
+        self._stale = np.zeros(0, np.int64)
 
     def _visited(self, vectors: Mapping[str, np.ndarray]) -> np.ndarray:
         """The cells a probe with these descriptors visits."""
@@ -738,12 +756,23 @@ class SearchGallery:
             codes[place[finger]], scales[place[finger]] = c[0], sc[0]
         return self._coarse.visit(codes, scales, self._nprobe)
 
-    def _members(self, cells: np.ndarray) -> np.ndarray:
-        """The subject rows filed under ``cells``."""
+    def _members(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The subject rows filed under ``cells``: those in the lists, and the stale ones."""
         assert self._lists is not None
         lists = self._lists[""]
         parts = [lists.rows[lists.bounds[c] : lists.bounds[c + 1]] for c in cells.tolist()]
-        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+        listed = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+        if not len(self._stale):
+            return listed, self._stale
+        listed = listed[~np.isin(listed, self._stale)]
+        return listed, self._stale[np.isin(self._cell[self._stale], cells)]
+
+    def visited_cells(self, probe: Mapping[str, Template]) -> np.ndarray:
+        """The cells a probe visits, best first (an empty array without an index)."""
+        vectors = self._probe_vectors(_check_probe(probe))
+        if self._coarse is None or not vectors:
+            return np.zeros(0, np.int64)
+        return self._visited(vectors)
 
     def stage1_subjects(self, probe: Mapping[str, Template]) -> int:
         """How many subjects stage 1 scores for this probe (all of them without an index)."""
@@ -751,7 +780,7 @@ class SearchGallery:
         if self._coarse is None or not vectors:
             return len(self._subjects)
         self._file()
-        return len(self._members(self._visited(vectors)))
+        return sum(map(len, self._members(self._visited(vectors))))
 
     # -- the two stages --------------------------------------------------------------------
 
@@ -781,6 +810,7 @@ class SearchGallery:
         self._file()
         assert self._lists is not None
         cells = np.sort(self._visited(vectors))
+        listed, stale = self._members(cells)
         total = np.zeros(len(self._subjects), np.float64)
         accumulate = _kernel()
         for finger, vector in vectors.items():
@@ -794,7 +824,20 @@ class SearchGallery:
                         lists.codes[lo:hi], lists.scales[lo:hi], lists.rows[lo:hi], probe,
                         scale, total,
                     )  # fmt: skip
-        return total, self._members(cells)
+        if len(self._stale):
+            total[self._stale] = 0.0  # their list entries (if any) are outdated
+            for finger, vector in vectors.items():
+                index = self._fingers[finger]
+                inside = stale[stale < len(index.slot_of)]
+                slots = index.slot_of[inside]
+                slots = slots[slots >= 0]
+                if len(slots):
+                    codes, scales = quantise(vector[None, :])
+                    accumulate(
+                        index.codes[slots], index.scales[slots], index.rows[slots],
+                        codes[0].astype(np.int32), float(scales[0]), total,
+                    )  # fmt: skip
+        return total, np.concatenate([listed, stale])
 
     def shortlist(
         self, probe: Mapping[str, Template], count: int

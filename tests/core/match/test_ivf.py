@@ -144,3 +144,21 @@ def test_bad_settings_are_refused() -> None:
         CoarseQuantiser(np.zeros((2, 10, 4), np.uint8), np.zeros(2, np.float32))
     with pytest.raises(ValueError, match="nlist .3. is more than the subjects"):
         train(np.ones((2, 10, 4)), 3)
+
+
+def test_subjects_changed_after_the_lists_were_built_are_scored_outside_them() -> None:
+    gallery = _gallery()
+    gallery.use_index(_two_cells(), nprobe=1)
+    gallery.shortlist({"R1": A}, 4)  # builds the inverted lists
+    gallery.add("b9", "R1", B)
+    gallery.add("a2", "R1", B)  # moves to B's cell: its A entry in the lists is outdated
+    assert gallery._lists is not None and gallery._stale.tolist() == [2, 4]  # no rebuild
+    assert gallery.stage1_subjects({"R1": A}) == 1
+    assert [s for _, _, s in gallery.shortlist({"R1": A}, 4)] == ["a1"]
+    linear = SearchGallery([(s, "R1", t) for s, t in (("a1", A), ("b1", B), ("a2", B))])
+    linear.add("b2", "R1", B)
+    linear.add("b9", "R1", B)
+    want = linear.shortlist({"R1": B}, 4)
+    assert gallery.shortlist({"R1": B}, 4) == want
+    assert [s for _, _, s in want] == ["b1", "a2", "b2", "b9"]
+    assert gallery.visited_cells({"R1": B}).tolist() == [1]
