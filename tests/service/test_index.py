@@ -145,3 +145,25 @@ def test_a_cache_without_a_hash_is_rebuilt(gallery_copy: Path, counted: list[int
     counted[0] = 0
     index = load_index(gallery_copy)
     assert counted[0] == index.template_count
+
+
+def test_a_large_gallery_gets_an_inverted_file(
+    gallery_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    linear = load_index(gallery_copy, cache=False)  # both from freshly made descriptors
+    assert linear.index is None
+    monkeypatch.setattr(index_module, "IVF_MIN_SUBJECTS", len(linear))
+    indexed = load_index(gallery_copy, cache=False)
+    nlist, nprobe = index_module.ivf_settings(len(linear))
+    assert indexed.index is not None and indexed.index.nlist == nlist == len(linear)
+    assert indexed.nprobe == nprobe == nlist  # every cell visited: the linear candidates
+    for subject in linear.subjects:
+        probe = linear.fingers(subject)
+        assert indexed.shortlist(probe, 8) == linear.shortlist(probe, 8)
+
+
+def test_ivf_settings_follow_the_gallery_size() -> None:
+    assert index_module.ivf_settings(20_000) == (50, 4)
+    assert index_module.ivf_settings(1_000_000) == (2500, 156)
+    with pytest.raises(ValueError, match="subjects must be at least 1"):
+        index_module.ivf_settings(0)
