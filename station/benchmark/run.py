@@ -473,7 +473,8 @@ def _search_scale(opts: BenchOptions, report: dict) -> None:
         f"({sum(f.stat().st_size for f in path.iterdir()) / 1e6:.0f} MB, memory-mapped)"
     )
     if figures["stage1_cpu_ms_median"] is not None:
-        _say(f"    stage 1 alone: CPU median {figures['stage1_cpu_ms_median']:.1f} ms (linear scan)")
+        stage1 = figures["stage1_cpu_ms_median"]
+        _say(f"    stage 1 alone: CPU median {stage1:.1f} ms (linear scan)")
     if opts.ivf:
         figures["ivf"] = _search_ivf(opts, gallery, probes, real_n, startup_s)
     report["search"] = figures

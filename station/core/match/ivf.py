@@ -116,7 +116,8 @@ class CoarseQuantiser:
     @cached_property
     def _blocks(self) -> list[np.ndarray]:
         """Each finger block of every centroid as float64 (for :meth:`probe_scores`)."""
-        return [np.ascontiguousarray(self.codes[:, f, :], np.float64) for f in range(self.codes.shape[1])]
+        fingers = self.codes.shape[1]
+        return [np.ascontiguousarray(self.codes[:, f, :], np.float64) for f in range(fingers)]
 
     def visit(self, codes: np.ndarray, scales: np.ndarray, nprobe: int) -> np.ndarray:
         """The ``nprobe`` cells a probe visits: best scores first, ties by lower cell number."""
@@ -165,8 +166,7 @@ def train(fused: np.ndarray, nlist: int, *, seed: int = 0, iterations: int = 10)
     flat = flat[norms > 0] / norms[norms > 0, None]
     if nlist > len(flat):
         raise ValueError(
-            f"nlist ({nlist}) is more than the subjects with a descriptor to train on "
-            f"({len(flat)})"
+            f"nlist ({nlist}) is more than the subjects with a descriptor to train on ({len(flat)})"
         )
     start = time.perf_counter()
     with warnings.catch_warnings():

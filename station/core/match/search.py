@@ -729,11 +729,11 @@ class SearchGallery:
         # times as much per entry as a sequential pass).
         lists: dict[str, _Lists] = {}
         edges = np.arange(coarse.nlist + 1)
-        for finger, index in self._fingers.items():
+        for code, index in self._fingers.items():
             n = index._size
             cells = self._cell[index.rows[:n]]
             order = np.argsort(cells, kind="stable")
-            lists[finger] = _Lists(
+            lists[code] = _Lists(
                 np.searchsorted(cells[order], edges),
                 index.codes[order],
                 index.scales[order],

@@ -142,7 +142,7 @@ def test_bad_settings_are_refused() -> None:
         gallery.use_index(wrong)
     with pytest.raises(ValueError, match="scales must be"):
         CoarseQuantiser(np.zeros((2, 10, 4), np.uint8), np.zeros(2, np.float32))
-    with pytest.raises(ValueError, match="nlist .3. is more than the subjects"):
+    with pytest.raises(ValueError, match=r"nlist \(3\) is more than the subjects"):
         train(np.ones((2, 10, 4)), 3)
 
 
