@@ -176,6 +176,9 @@ def test_fvc_folder(tmp_path: Path, capsys) -> None:
         (["bench", "--fingers", "1"], "--fingers"),
         (["bench", "--only", "fvc"], "--fvc"),
         (["bench", "--fvc", "/nonexistent/folder"], "not a folder"),
+        (["bench", "--ivf", "256"], "--ivf takes NLIST:NPROBE pairs"),
+        (["bench", "--subjects", "50", "--ivf", "64:4"], "nlist must be 1..50"),
+        (["bench", "--ivf", "16:17"], "nprobe must be 1..16"),
     ],
 )
 def test_bad_arguments_exit_with_one_line(argv, message, capsys) -> None:

@@ -62,6 +62,11 @@ def test_the_cached_gallery_loads_whole_or_in_shards(tmp_path: Path) -> None:
     probe = {f: whole.template(4, f) for f in FINGERS[:3]}
     assert search(probe, whole)[0].subject == 4
     assert search(probe, shards[1])[0].subject == 4
+    # Shards given the whole gallery's centroids file their subjects in the same cells.
+    quantiser = whole.train_index(nlist=3, nprobe=1, seed=4)
+    indexed = [scale.load_gallery(path, shard, 3, index=quantiser) for shard in range(3)]
+    cells = whole.cells()
+    assert [g.cells().tolist() for g in indexed] == [cells[k::3].tolist() for k in range(3)]
     with pytest.raises(ValueError, match="shard"):
         scale.load_gallery(path, 3, 3)
     with pytest.raises(ValueError, match="at least the real"):
@@ -85,5 +90,14 @@ def test_search_bench_reports_its_figures_and_labels_stand_ins(tmp_path: Path, c
     printed = capsys.readouterr().out
     assert "building the 12-subject gallery once" in printed
     assert "10 stand-ins: each finger" in printed
-    assert main(args) == 0  # the second run takes the gallery from the cache
-    assert "building" not in capsys.readouterr().out
+    # The second run takes the gallery from the cache, and measures an inverted file too.
+    assert main([*args, "--ivf", "3:3,3:1"]) == 0
+    printed = capsys.readouterr().out
+    assert "building" not in printed and "IVF nlist 3: k-means" in printed
+    ivf = json.loads(out.read_text())["search"]["ivf"]
+    assert set(ivf) == {"3x3", "3x1", "linear"}
+    every = ivf["3x3"]  # every cell visited: the linear scan's subjects and answers
+    assert (every["nlist"], every["nprobe"], every["stage1_penetration"]) == (3, 3, 1.0)
+    assert every["rank1"] == f["rank1"] and every["first_stage_miss_rate"] == 0.0
+    assert 0 < ivf["3x1"]["stage1_penetration"] < 1 and ivf["3x1"]["training_s"] > 0
+    assert every["index_bytes_per_subject"] > 5_000 and ivf["linear"]["stage1_penetration"] == 1
