@@ -670,9 +670,11 @@ class SearchGallery:
         """Subjects whose fingers changed: filed again before the next search."""
         if self._coarse is None:
             return
-        if len(self._cell) < len(self._subjects):
-            grow = np.full(len(self._subjects) - len(self._cell), -1, np.int64)
+        known = len(self._cell)
+        if known < len(self._subjects):  # new subjects: not filed, not in the lists
+            grow = np.full(len(self._subjects) - known, -1, np.int64)
             self._cell = np.concatenate([self._cell, grow])
+            rows = np.concatenate([rows, np.arange(known, len(self._subjects))])
         self._cell[rows] = -1
         if self._lists is None:
             return
