@@ -431,7 +431,9 @@ def overlap_blocks(
     The same float32 operations in the same order as the numpy version: each block times
     the window, then the top-left quarters of all blocks added into their tiles, then the
     top-right, bottom-left and bottom-right quarters; the result is cropped to the image
-    (and multiplied by ``sign``, ±1, which is exact).
+    (and multiplied by ``sign``, ±1, which is exact). Each half-window tile of the image is
+    made whole in a small buffer, from zero, the (up to) four quarters that land on it added
+    in that order, and stored once: no image-sized canvas is written four times over.
 
     Parameters
     ----------
@@ -453,23 +455,38 @@ def overlap_blocks(
     size = window.shape[0]
     half = size // 2
     n_r, n_c = grid
-    canvas = np.zeros(((n_r + 1) * half, (n_c + 1) * half), np.float32)
-    for quarter in range(4):
-        top, left = (quarter // 2) * half, (quarter % 2) * half
-        for b in range(blocks.shape[0]):
-            r0 = block_rows[b] * half + top
-            c0 = block_cols[b] * half + left
-            for u in range(half):
-                for v in range(half):
-                    canvas[r0 + u, c0 + v] += (
-                        blocks[b, top + u, left + v] * window[top + u, left + v]
-                    )
+    index = np.full((n_r, n_c), -1, np.int64)
+    for b in range(blocks.shape[0]):
+        index[block_rows[b], block_cols[b]] = b
     rows, cols = shape
     image = np.empty((rows, cols), np.float32)
+    tile = np.empty((half, half), np.float32)
     factor = np.float32(sign)
-    for r in range(rows):
-        for c in range(cols):
-            image[r, c] = canvas[half + r, half + c] * factor
+    # Tile (ti, tj) of the padded grid starts at image pixel ((ti - 1) * half, (tj - 1) * half);
+    # quarter q of block (ti - q // 2, tj - q % 2) lands on it.
+    for ti in range(1, n_r + 1):
+        r0 = (ti - 1) * half
+        if r0 >= rows:
+            break
+        for tj in range(1, n_c + 1):
+            c0 = (tj - 1) * half
+            if c0 >= cols:
+                break
+            tile[:, :] = np.float32(0.0)
+            for quarter in range(4):
+                bi, bj = ti - quarter // 2, tj - quarter % 2
+                if bi >= n_r or bj >= n_c:
+                    continue
+                b = index[bi, bj]
+                if b < 0:
+                    continue
+                top, left = (quarter // 2) * half, (quarter % 2) * half
+                for u in range(half):
+                    for v in range(half):
+                        tile[u, v] += blocks[b, top + u, left + v] * window[top + u, left + v]
+            for u in range(min(half, rows - r0)):
+                for v in range(min(half, cols - c0)):
+                    image[r0 + u, c0 + v] = tile[u, v] * factor
     return image
 
 
