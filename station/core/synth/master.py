@@ -11,7 +11,6 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 
 from ..vocabulary import finger_index, validate_finger
 from . import rng as rngs
@@ -211,8 +210,10 @@ def make_master(rng: np.random.Generator, finger: str, params: SynthParameters) 
     # Spirals the flow needs may sit right beside a fold (ridges that meet a fold at an angle
     # must end there); random ones keep a ridge period away from folds and singular points.
     required_ok = inside & ~fold & ~near_singular
-    allowed = required_ok & ~ndimage.binary_dilation(
-        fold, iterations=max(1, round(base_period / step))
+    from ._kernels import dilate_cross  # ndimage.binary_dilation's pixels, in two passes
+
+    allowed = required_ok & ~dilate_cross(
+        np.ascontiguousarray(fold, bool), max(1, round(base_period / step))
     )
     for r2 in r2s:
         allowed &= r2 > (2.0 * base_period) ** 2

@@ -232,7 +232,9 @@ def place_minutiae(
     max_shift = period / 2
     # Where a corrected minutia may stay: the usable area grown by a ridge period.
     usable = allowed if required_allowed is None else (allowed | required_allowed)
-    usable = ndimage.binary_dilation(usable, iterations=max(1, round(period / step)))
+    from ._kernels import dilate_cross  # ndimage.binary_dilation's pixels, in two passes
+
+    usable = dilate_cross(np.ascontiguousarray(usable, bool), max(1, round(period / step)))
     passes_left = passes
     while passes_left > 0:
         passes_left -= 1

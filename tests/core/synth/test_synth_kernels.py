@@ -15,6 +15,7 @@ from scipy import ndimage
 from station.core.synth import master_print
 from station.core.synth._kernels import (
     add_half_turn,
+    dilate_cross,
     doubled_samples,
     far_enough,
     gaussian_blur,
@@ -292,3 +293,31 @@ def test_half_turn_by_hand() -> None:
     np.testing.assert_allclose(
         theta, [[0.25, 0.5 * (0.5 - 2 * np.pi), 0.5 * (3.0 + 2 * np.pi - 6.0)]], atol=1e-12
     )
+
+
+def test_dilate_cross_by_hand() -> None:
+    # One pixel grows into a diamond of city-block radius 2, cut by the image's edge.
+    mask = np.zeros((5, 6), bool)
+    mask[1, 1] = True
+    expected = np.array(
+        [
+            [1, 1, 1, 0, 0, 0],
+            [1, 1, 1, 1, 0, 0],
+            [1, 1, 1, 0, 0, 0],
+            [0, 1, 0, 0, 0, 0],
+            [0, 0, 0, 0, 0, 0],
+        ],
+        bool,
+    )
+    np.testing.assert_array_equal(dilate_cross(mask, 2), expected)
+    assert not dilate_cross(np.zeros((3, 4), bool), 3).any()
+
+
+@pytest.mark.parametrize("iterations", [1, 2, 5, 40])
+@pytest.mark.parametrize(("shape", "share"), [((370, 390), 0.002), ((40, 33), 0.05), ((1, 9), 0.2)])
+def test_dilate_cross_equals_ndimage(shape: tuple[int, int], share: float, iterations: int) -> None:
+    rng = np.random.default_rng(iterations + shape[0])
+    mask = rng.random(shape) < share
+    mask[shape[0] // 2, :: max(1, shape[1] // 3)] = True  # lines and lone pixels
+    expected = ndimage.binary_dilation(mask, iterations=iterations)
+    np.testing.assert_array_equal(dilate_cross(mask, iterations), expected)
