@@ -130,7 +130,9 @@ def _render_subject(
         start = time.process_time()
         synth.master_print(subject, finger, population=population)  # cached for the impression
         rendered = time.process_time()
-        image, _ = synth.impression(subject, finger, 0, population=population, kind="rolled")
+        image, _ = synth.impression(
+            subject, finger, 0, population=population, kind="rolled", truth=False
+        )
         impressed = time.process_time()
         template = extract(image).to_bytes()
         extracted = time.process_time()

@@ -413,6 +413,7 @@ def render_impression(
     params: SynthParameters,
     *,
     optics: Optics | None = None,
+    truth: bool = True,
 ) -> tuple[np.ndarray, list[Minutia]]:
     """Render one impression of ``master``.
 
@@ -423,6 +424,10 @@ def render_impression(
         resolution; see :mod:`station.core.synth.sensors`), applied to the blurred float
         image before noise and quantisation. It may change the image's shape; ``truth``
         stays in the 500 ppi frame of ``settings.size``.
+    truth : bool, optional
+        Map the master's minutiae into the impression; False leaves the list empty and the
+        image as it is (the mapping draws nothing from ``rng``): for callers that keep only
+        the image, such as seeding.
 
     Returns
     -------
@@ -456,9 +461,9 @@ def render_impression(
     if optics is not None:
         image = optics(rng, image)
     image = _expose(rng, image, settings)
-
-    truth = _carry_truth(master, place, contact, settings)
-    return image, truth
+    if not truth:
+        return image, []
+    return image, _carry_truth(master, place, contact, settings)
 
 
 def _carry_truth(

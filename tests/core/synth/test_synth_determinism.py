@@ -80,3 +80,10 @@ def test_different_subjects_give_different_images() -> None:
 
 def test_different_populations_give_different_images() -> None:
     assert not np.array_equal(_render()[0], _render(population=4)[0])
+
+
+def test_without_truth_the_image_is_the_same_and_the_list_empty() -> None:
+    image, truth = _render()
+    bare, none = _render(truth=False)
+    assert truth and none == []
+    np.testing.assert_array_equal(bare, image)
