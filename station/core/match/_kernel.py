@@ -60,14 +60,15 @@ def _falling(value: float, mu: float, tau: float) -> float:
 @njit(cache=True)
 def _local_similarity(
     bits_a: np.ndarray,
-    counts_a: np.ndarray,
+    valid_a: np.ndarray,
     theta_a: np.ndarray,
     bits_b: np.ndarray,
-    counts_b: np.ndarray,
+    valid_b: np.ndarray,
     theta_b: np.ndarray,
     max_turn: float,
 ) -> np.ndarray:
-    """(n_a, n_b) similarities of binary cylinders; 0 where directions differ too much."""
+    """(n_a, n_b) similarities of binary cylinders over the cells valid in both; 0 where
+    the directions differ too much or either cylinder has no set cell there."""
     na, nb, words = bits_a.shape[0], bits_b.shape[0], bits_a.shape[1]
     sim = np.zeros((na, nb))
     for i in range(na):
@@ -75,10 +76,18 @@ def _local_similarity(
             if _turn(np.float64(theta_a[i]) - np.float64(theta_b[j])) > max_turn:
                 continue
             both = 0
+            count_a = 0
+            count_b = 0
             for w in range(words):
-                both += _popcount(bits_a[i, w] & bits_b[j, w])  # type: ignore[call-arg]
-            norms = np.float64(counts_a[i]) * np.float64(counts_b[j])
-            cos = both / np.sqrt(norms) if norms > 0 else 0.0
+                common = valid_a[i, w] & valid_b[j, w]
+                a = bits_a[i, w] & common
+                b = bits_b[j, w] & common
+                both += _popcount(a & b)  # type: ignore[call-arg]
+                count_a += _popcount(a)
+                count_b += _popcount(b)
+            if count_a == 0 or count_b == 0:
+                continue
+            cos = both / np.sqrt(np.float64(count_a) * np.float64(count_b))
             sim[i, j] = 1.0 - np.sqrt(max(2.0 - 2.0 * cos, 0.0)) / 2.0
     return sim
 
@@ -144,11 +153,11 @@ def _best_pairs(sim: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
 @njit(cache=True)
 def consolidate(
     bits_a: np.ndarray,
-    counts_a: np.ndarray,
+    valid_a: np.ndarray,
     minutiae_a: np.ndarray,
     geometry_a: np.ndarray,
     bits_b: np.ndarray,
-    counts_b: np.ndarray,
+    valid_b: np.ndarray,
     minutiae_b: np.ndarray,
     geometry_b: np.ndarray,
     p: np.ndarray,
@@ -159,8 +168,8 @@ def consolidate(
     ----------
     bits_a, bits_b : (K, W) ndarray of uint64
         Binary cylinders.
-    counts_a, counts_b : (K,) ndarray of int64
-        Set bits per cylinder.
+    valid_a, valid_b : (K, W) ndarray of uint64
+        Valid cells, packed like the cylinders.
     minutiae_a, minutiae_b : (K, 4) ndarray of float32
     geometry_a, geometry_b : (3, K, K) ndarray of float32
         Distance, relative direction and radial angle of every ordered minutia pair.
@@ -181,7 +190,7 @@ def consolidate(
     if n == 0:
         return 0.0, empty_i, empty_i, empty_f
     sim = _local_similarity(
-        bits_a, counts_a, minutiae_a[:, 2], bits_b, counts_b, minutiae_b[:, 2], p[0]
+        bits_a, valid_a, minutiae_a[:, 2], bits_b, valid_b, minutiae_b[:, 2], p[0]
     )
     count = int(min(max(n, p[1]), p[2]))
     ia, ib = _best_pairs(sim, count)

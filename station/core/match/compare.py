@@ -1,8 +1,9 @@
 """1:1 comparison: cylinder similarities consolidated by relaxation (MCC's LSS-R).
 
-Local similarity of two binary cylinders ``a``, ``b`` is ``1 - |â - b̂| / 2`` for their
-unit-length versions ``â``, ``b̂``; with bits, ``â · b̂ = popcount(a & b) / sqrt(popcount(a)
-popcount(b))``, so the similarity costs a few POPCNT instructions (the bit-based MCC of the
+Local similarity of two binary cylinders ``a``, ``b``, restricted to the cells valid in both
+(see :mod:`.cylinders`), is ``1 - |â - b̂| / 2`` for their unit-length versions ``â``,
+``b̂``; with bits, ``â · b̂ = popcount(a & b) / sqrt(popcount(a) popcount(b))``, so the
+similarity costs a few POPCNT instructions (the bit-based MCC of the
 paper, section 4.2, with the score scale of the float cylinders the station used before). It
 is zero when the minutiae directions differ by more than ``max_turn``. The best one-to-one
 pairs are then relaxed: each pair's similarity is repeatedly averaged with those of the pairs
@@ -77,7 +78,7 @@ def _run(a: Cylinders, b: Cylinders, params: MatchParameters) -> tuple:
             f"cylinders of different sizes ({a.cells} and {b.cells} cells) cannot be compared"
         )
     return _consolidate(
-        a.bits, a.counts, a.minutiae, a.geometry, b.bits, b.counts, b.minutiae, b.geometry,
+        a.bits, a.valid, a.minutiae, a.geometry, b.bits, b.valid, b.minutiae, b.geometry,
         _packed(params),
     )  # fmt: skip
 

@@ -9,9 +9,17 @@ little (skin distortion) changes a cell a little.
 Cells are stored as bits, the bit-based variant of the paper (section 4.2): a cell is set when
 the neighbours' summed contribution exceeds ``mu_psi`` — where the float cylinder's sigmoid
 (steepness 400) passes one half, so the float cell values were 0 or 1 but for a sliver. Two
-cylinders are then compared by counting common set bits (see :mod:`.compare`). With them a
-template keeps the pairwise geometry of its minutiae (distance, relative direction, radial
-angle), which every comparison's consolidation reads instead of recomputing.
+cylinders are then compared by counting common set bits (see :mod:`.compare`).
+
+A cell is *valid* where the print could have shown a neighbour: within ``valid_margin`` of the
+convex hull of the template's minutiae (the paper's section 3, Ω = 50 px; the paper also
+intersects it with the foreground mask, which a template does not keep). Cylinders are
+compared over the cells valid in both (section 4, ``c_{a|b}``), so a minutia near the edge of a
+small print is not penalised for neighbours the other print shows where the first saw none.
+
+With the cylinders a template keeps the pairwise geometry of its minutiae (distance, relative
+direction, radial angle), which every comparison's consolidation reads instead of
+recomputing.
 """
 
 from __future__ import annotations
@@ -39,6 +47,8 @@ class Cylinders:
         Binary cylinders, cell ``c`` in bit ``c % 64`` of word ``c // 64``.
     counts : (K,) ndarray of int64
         Set bits per cylinder.
+    valid : (K, W) ndarray of uint64
+        Valid cells, packed like ``bits`` (a set cell is always valid).
     geometry : (3, K, K) ndarray of float32
         For minutiae ``i``, ``j``: the distance (px), the direction of ``i`` less that of
         ``j`` and the direction in which ``j`` lies seen from ``i`` less ``i``'s direction
@@ -50,6 +60,7 @@ class Cylinders:
     minutiae: np.ndarray
     bits: np.ndarray
     counts: np.ndarray
+    valid: np.ndarray
     geometry: np.ndarray
     cells: int
 
@@ -84,6 +95,47 @@ def _pack(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return packed, cells.sum(axis=1).astype(np.int64)
 
 
+def _hull(points: np.ndarray) -> np.ndarray:
+    """Corners of the convex hull of (N, 2) points, counter-clockwise for x right and y up
+    (Andrew's monotone chain); fewer than three when the points are fewer or on one line."""
+    unique = np.unique(points, axis=0)  # sorted by x, then y
+    if len(unique) < 3:
+        return unique
+
+    def chain(seq: np.ndarray) -> list[np.ndarray]:
+        out: list[np.ndarray] = []
+        for p in seq:
+            while len(out) >= 2:
+                o, a = out[-2], out[-1]
+                if (a[0] - o[0]) * (p[1] - o[1]) - (a[1] - o[1]) * (p[0] - o[0]) > 0:
+                    break
+                out.pop()
+            out.append(p)
+        return out
+
+    corners = chain(unique)[:-1] + chain(unique[::-1])[:-1]
+    return np.array(corners) if len(corners) >= 3 else unique[[0, -1]]
+
+
+def _near_hull(points: np.ndarray, corners: np.ndarray, margin: float) -> np.ndarray:
+    """Which of (M, 2) points lie inside the convex polygon ``corners`` (from :func:`_hull`)
+    or within ``margin`` of its boundary — of the one point or the segment when there are
+    fewer than three corners."""
+    if len(corners) == 0:
+        return np.zeros(len(points), bool)
+    ends = np.roll(corners, -1, axis=0)
+    edge = ends - corners  # (E, 2)
+    rel = points[:, None, :] - corners[None, :, :]  # (M, E, 2)
+    length2 = np.maximum((edge**2).sum(axis=1), 1e-12)
+    t = np.clip((rel * edge[None]).sum(axis=2) / length2[None], 0.0, 1.0)
+    gap = rel - t[:, :, None] * edge[None]
+    near = ((gap**2).sum(axis=2) <= margin**2).any(axis=1)
+    if len(corners) >= 3:
+        cross = edge[None, :, 0] * rel[:, :, 1] - edge[None, :, 1] * rel[:, :, 0]
+        near |= (cross >= 0).all(axis=1)
+    return near
+
+
 def cylinders(template: Template, params: MatchParameters) -> Cylinders:
     """Compute the cylinders of a template.
 
@@ -111,7 +163,7 @@ def cylinders(template: Template, params: MatchParameters) -> Cylinders:
     if n == 0:
         bits, counts = _pack(np.zeros((0, len(ci) * params.sections), bool))
         return Cylinders(
-            m.astype(np.float32), bits, counts, _geometry(m), len(ci) * params.sections
+            m.astype(np.float32), bits, counts, bits, _geometry(m), len(ci) * params.sections
         )
     # Neighbours that can reach a cell: within radius + 3 sigma_s. Padded to the largest
     # count (k) so every minutia is one row; padding has zero weight.
@@ -142,8 +194,15 @@ def cylinders(template: Template, params: MatchParameters) -> Cylinders:
     )
     total = np.matmul(spatial, directional)  # (n, cells_in, sections)
     # A cell is set where the contribution passes mu_psi; a cell nobody is near stays clear.
-    cells = (total > params.mu_psi) & (spatial.sum(axis=2) > 1e-3)[:, :, None]
+    # Valid cells (the same for every section): near the minutiae's convex hull.
+    centres = np.column_stack([px.ravel(), py.ravel()])
+    valid = _near_hull(centres, _hull(m[:, :2]), params.valid_margin).reshape(n, -1, 1)
+    valid = np.repeat(valid, params.sections, axis=2)  # (n, cells_in, sections)
+    cells = (total > params.mu_psi) & (spatial.sum(axis=2) > 1e-3)[:, :, None] & valid
     keep = neighbours >= params.min_neighbours
     bits, counts = _pack(cells.reshape(n, -1)[keep])
+    valid_bits, _ = _pack(valid.reshape(n, -1)[keep])
     kept = m[keep].astype(np.float32)
-    return Cylinders(kept, bits, counts, _geometry(kept.astype(np.float64)), cells[0].size)
+    return Cylinders(
+        kept, bits, counts, valid_bits, _geometry(kept.astype(np.float64)), cells[0].size
+    )

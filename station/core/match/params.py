@@ -31,6 +31,10 @@ class MatchParameters:
     #: than 0.01 (and than 0.005 … 0.04) on the synthetic set with all 316 800 impostor pairs
     #: and on the real dev set (README, "Matching").
     mu_psi: float = 0.03
+    #: A cell is valid within this distance (px) of the convex hull of the template's
+    #: minutiae; two cylinders are compared over the cells valid in both (the paper's Ω and
+    #: ``c_{a|b}``, sections 3-4).
+    valid_margin: float = 50.0
     #: A cylinder needs this many neighbours to be kept (it says nothing otherwise).
     min_neighbours: int = 1
     #: Local pairs whose directions differ by more than this (rad) cannot match.

@@ -39,8 +39,19 @@ def _reference(a: Cylinders, b: Cylinders, params: MatchParameters):
     n = min(len(a), len(b))
     if n == 0:
         return 0.0, np.zeros((0, 2), int)
-    dot = a.vectors.astype(np.float64) @ b.vectors.T.astype(np.float64)
-    sim = 1.0 - np.sqrt(np.maximum(2.0 - 2.0 * dot, 0.0)) / 2.0
+
+    # Cells valid in both: each cylinder's set cells, and those set in both, counted there.
+    def cells(packed: np.ndarray) -> np.ndarray:
+        return np.unpackbits(packed.view(np.uint8), axis=1, bitorder="little")[:, : a.cells]
+
+    bits_a, bits_b = cells(a.bits).astype(np.int64), cells(b.bits).astype(np.int64)
+    common = cells(a.valid)[:, None, :] & cells(b.valid)[None, :, :]
+    count_a = (bits_a[:, None, :] * common).sum(axis=2)
+    count_b = (bits_b[None, :, :] * common).sum(axis=2)
+    both = (bits_a[:, None, :] * bits_b[None, :, :] * common).sum(axis=2)
+    norms = np.sqrt(count_a.astype(np.float64) * count_b)
+    dot = both / np.maximum(norms, 1.0)
+    sim = np.where(norms > 0, 1.0 - np.sqrt(np.maximum(2.0 - 2.0 * dot, 0.0)) / 2.0, 0.0)
     turn = np.abs(wrap_angle(a.minutiae[:, None, 2] - b.minutiae[None, :, 2]))
     sim = np.where(turn <= params.max_turn, sim, 0.0)
     ia, ib = _reference_pairs(sim, int(np.clip(n, *params.pairs_range)))
@@ -122,13 +133,23 @@ def test_binary_cylinders_compare_by_common_bits() -> None:
     bits_b[0, 10] = (1 << 7) - 1  # cells 640 … 646
     m = np.zeros((1, 4), np.float32)
     g = np.zeros((3, 1, 1), np.float32)
-    a = Cylinders(m, bits_a, np.array([4]), g, 672)
-    b = Cylinders(m, bits_b, np.array([9]), g, 672)
+    every = np.full((1, 11), np.uint64(2**64 - 1))
+    a = Cylinders(m, bits_a, np.array([4]), every, g, 672)
+    b = Cylinders(m, bits_b, np.array([9]), every, g, 672)
     assert a.vectors @ b.vectors.T == pytest.approx(1 / 3)
     from station.core.match._kernel import _local_similarity
 
-    sim = _local_similarity(bits_a, a.counts, m[:, 2], bits_b, b.counts, m[:, 2], np.pi / 2)
+    sim = _local_similarity(bits_a, every, m[:, 2], bits_b, every, m[:, 2], np.pi / 2)
     assert sim[0, 0] == pytest.approx(1 - np.sqrt(2 - 2 / 3) / 2, abs=1e-12)
+    # Where a's cylinder has no valid cells beyond cell 2, only cells 0 and 1 count: there
+    # the two agree (2 set in each, both common), so they are identical.
+    valid_a = np.zeros((1, 11), np.uint64)
+    valid_a[0, 0] = 0b11
+    sim = _local_similarity(bits_a, valid_a, m[:, 2], bits_b, every, m[:, 2], np.pi / 2)
+    assert sim[0, 0] == 1.0
+    # With no valid cell in common there is nothing to compare: similarity 0.
+    none = np.zeros((1, 11), np.uint64)
+    assert _local_similarity(bits_a, none, m[:, 2], bits_b, every, m[:, 2], np.pi / 2)[0, 0] == 0
 
 
 def test_pair_selection_breaks_ties_like_a_stable_sort() -> None:
