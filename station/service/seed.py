@@ -85,13 +85,16 @@ _TRIM_THRESHOLD = 1 << 30
 def _keep_freed_memory() -> bool:
     """Let this process reuse the memory of freed arrays instead of returning it to the system.
 
-    A rolled print's stages allocate and free arrays of megabytes, each served by glibc with
-    a fresh ``mmap`` whose pages the kernel faults in and zeroes on first touch: about 50 000
-    page faults a subject, a tenth of its CPU time. With fixed thresholds (and glibc's
-    dynamic adjustment thereby off) such blocks come from the heap, which keeps what was
-    freed, so a worker's memory levels off at its largest subject and the faults stop.
-    Numbers and results are unchanged; only where the bytes live. A no-op (False) where the
-    C library is not glibc.
+    A rolled print's stages allocate and free arrays of megabytes. glibc serves blocks above
+    its ``mmap`` threshold with fresh mappings whose pages the kernel faults in and zeroes
+    on first touch, and returns heap memory above its trim threshold; both thresholds adapt
+    to the largest block freed so far, so how often that happens depends on the process's
+    history (a worker forked from a fresh process: about 50 000 page faults a subject, a
+    tenth of its CPU time; forked from ``station seed``: few). With fixed thresholds (and the
+    adaptation thereby off) such blocks come from the heap, which keeps what was freed, so
+    a worker's memory levels off at its largest subject and the faults stop whatever the
+    history. Numbers and results are unchanged; only where the bytes live. A no-op (False)
+    where the C library is not glibc.
 
     Returns
     -------
