@@ -217,6 +217,13 @@ class _Finger:
     def slot(self, row: int) -> int:
         return int(self.slot_of[row]) if row < len(self.slot_of) else -1
 
+    def slots(self, rows: np.ndarray) -> np.ndarray:
+        """The slots of subject ``rows`` (-1 where the subject has no template here)."""
+        inside = rows < len(self.slot_of)
+        out = np.full(len(rows), -1, np.int64)
+        out[inside] = self.slot_of[rows[inside]]
+        return out
+
     def place(self, rows: np.ndarray, slots: np.ndarray, subjects: int) -> None:
         """Record that subject ``rows[k]`` has its template at ``slots[k]``."""
         if len(self.slot_of) < subjects:
@@ -688,9 +695,7 @@ class SearchGallery:
         out = np.zeros((len(rows), len(FINGERS), self._dim), np.float32)
         for position, finger in enumerate(FINGERS):
             index = self._fingers[finger]
-            inside = rows < len(index.slot_of)
-            slots = np.full(len(rows), -1, np.int64)
-            slots[inside] = index.slot_of[rows[inside]]
+            slots = index.slots(rows)
             have = np.flatnonzero(slots >= 0)
             picked = slots[have]
             out[have, position] = index.codes[picked] * index.scales[picked, None]
@@ -714,9 +719,7 @@ class SearchGallery:
             out = np.zeros((len(rows), coarse.nlist), np.float64)
             for position, finger in enumerate(FINGERS):
                 index = self._fingers[finger]
-                inside = rows < len(index.slot_of)
-                slots = np.full(len(rows), -1, np.int64)
-                slots[inside] = index.slot_of[rows[inside]]
+                slots = index.slots(rows)
                 local = np.flatnonzero(slots >= 0)
                 if len(local):
                     kernels.cell_scores(
