@@ -218,6 +218,25 @@ class Template:
         body += self.singular_points.astype("<f4").tobytes()
         return body + struct.pack("<I", zlib.crc32(body))
 
+    @staticmethod
+    def checksum(data: bytes) -> int | None:
+        """The CRC-32 of a template's body that its last four bytes carry, if it verifies.
+
+        It names a template's content (a cache key) without reading the template. A CRC-32
+        of the whole bytes would not: a message followed by its own CRC-32 always has the
+        same CRC-32 whatever the message (the CRC's residue, ``0x2144DF1C`` for zlib's).
+
+        Returns
+        -------
+        int or None
+            ``0 … 2³² - 1``; None when the bytes are too short or the checksum does not
+            match the body (:meth:`from_bytes` says what is wrong).
+        """
+        if len(data) < _HEADER.size + 4:
+            return None
+        crc = zlib.crc32(memoryview(data)[:-4])
+        return crc if crc == int.from_bytes(data[-4:], "little") else None
+
     @classmethod
     def from_bytes(cls, data: bytes) -> Template:
         """Read the binary form; raise ``TemplateError`` on anything but a valid template.

@@ -19,7 +19,6 @@ import logging
 import os
 import time
 import zipfile
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import astuple
 from pathlib import Path
@@ -67,6 +66,11 @@ def cache_path(gallery_path: str | Path) -> Path:
     """Where the descriptor cache of a gallery file lives."""
     path = Path(gallery_path)
     return path.with_name(path.name + ".index.npz")
+
+
+def _crc(blob: bytes) -> int:
+    crc = Template.checksum(blob)
+    return -1 if crc is None else crc
 
 
 def _params_key(params: MatchParameters) -> str:
@@ -188,7 +192,9 @@ def load_index(
         fingers.append(FINGERS.index(finger))
         blobs.append(blob)
         print_ids.append(print_id)
-    crcs = np.array([zlib.crc32(b) for b in blobs], np.int64)
+    # A template's own body CRC names its content; -1 (a template whose checksum does not
+    # verify) is never in the cache, so such a template is read, and reported damaged.
+    crcs = np.array([_crc(b) for b in blobs], np.int64)
     dim = descriptor_size(params)
     key = _params_key(params)
     path = cache_path(gallery.path)

@@ -84,6 +84,18 @@ def test_truncated_or_flipped_bytes_are_corrupt(cut: int) -> None:
         Template.from_bytes(bytes(flipped))
 
 
+def test_checksum_names_the_content() -> None:
+    a = _template()
+    b = Template(width=a.width, height=a.height, minutiae=a.minutiae[:2])
+    ca, cb = Template.checksum(a.to_bytes()), Template.checksum(b.to_bytes())
+    assert ca is not None and cb is not None and ca != cb
+    assert ca == Template.checksum(bytes(a.to_bytes()))  # a function of the bytes alone
+    flipped = bytearray(a.to_bytes())
+    flipped[30] ^= 0xFF
+    assert Template.checksum(bytes(flipped)) is None
+    assert Template.checksum(a.to_bytes()[:10]) is None
+
+
 @pytest.mark.parametrize(
     "text", ["{}", "[]", "not json", '{"format": "booking-station-template", "version": 1}']
 )

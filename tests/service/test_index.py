@@ -55,6 +55,24 @@ def test_a_new_print_is_described_alone(gallery_copy: Path, counted: list[int]) 
     assert sid in again
 
 
+def test_a_better_print_of_an_enrolled_finger_is_described_afresh(
+    gallery_copy: Path, counted: list[int]
+) -> None:
+    first = load_index(gallery_copy)
+    subject, other = first.subjects[0], first.subjects[1]
+    better = first.template(other, "R1")
+    with open_gallery(gallery_copy) as g:
+        image = np.full((32, 32), 200, np.uint8)
+        g.add_print(subject, "R1", "rolled", image, template=better, device="t", quality=100)
+    counted[0] = 0
+    again = load_index(gallery_copy)
+    assert counted[0] == 1  # its cached descriptor was of the template it replaced
+    assert again.template(subject, "R1") == better
+    fresh = load_index(gallery_copy, cache=False)
+    probe = {"R1": better}
+    assert [c[2] for c in again.shortlist(probe, 2)] == [c[2] for c in fresh.shortlist(probe, 2)]
+
+
 @pytest.mark.parametrize("junk", [b"", b"not a zip file", b"PK\x03\x04broken"])
 def test_a_damaged_cache_is_rebuilt(gallery_copy: Path, counted: list[int], junk: bytes) -> None:
     cache_path(gallery_copy).write_bytes(junk)
