@@ -9,6 +9,11 @@ template bytes are parsed only when a search re-scores them. A damaged or stale 
 rebuilt, never trusted; so is one whose keyed hash (stored in it, keyed by the gallery's
 secret, :meth:`~station.gallery.Gallery.keyed_hash`) does not verify: a cache edited by hand,
 or one written for another gallery, is never used.
+
+From :data:`IVF_MIN_SUBJECTS` subjects the index has an inverted file, whose k-means training
+and filing cost seconds per 100 000 subjects; the same file keeps its centroids and every
+subject's cell, so a start files only the subjects whose templates changed, and trains anew
+only when the gallery has grown or shrunk by more than :data:`IVF_RETRAIN_SHARE` since.
 """
 
 from __future__ import annotations
@@ -20,19 +25,20 @@ import os
 import time
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import astuple
+from dataclasses import astuple, dataclass
 from pathlib import Path
 
 import numpy as np
 
 from station.core.match import DEFAULT_PARAMETERS, MatchParameters, SearchGallery
 from station.core.match.index import descriptor, descriptor_size
+from station.core.match.ivf import CoarseQuantiser
 from station.core.template import FORMAT_VERSION, Template
 from station.core.vocabulary import FINGERS
 from station.gallery import Gallery, open_gallery
 from station.gallery.private import create_private
 
-__all__ = ["IVF_MIN_SUBJECTS", "cache_path", "ivf_settings", "load_index"]
+__all__ = ["IVF_MIN_SUBJECTS", "IVF_RETRAIN_SHARE", "cache_path", "ivf_settings", "load_index"]
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +65,18 @@ def ivf_settings(subjects: int) -> tuple[int, int]:
     if subjects < 1:
         raise ValueError(f"subjects must be at least 1, got {subjects}")
     nlist = min(subjects, max(16, subjects // 400))
-    return nlist, min(nlist, max(4, nlist // 16))
+    return nlist, _nprobe(nlist)
+
+
+def _nprobe(nlist: int) -> int:
+    return min(nlist, max(4, nlist // 16))
+
+
+#: The centroids of a cached inverted file are trained again when the gallery's subjects
+#: differ from the number they were trained on by more than this share (new subjects are
+#: filed under the nearest existing centroid meanwhile; cells stay meaningful while the
+#: gallery is much the same population).
+IVF_RETRAIN_SHARE = 0.1
 
 
 def cache_path(gallery_path: str | Path) -> Path:
@@ -80,13 +97,84 @@ def _params_key(params: MatchParameters) -> str:
 
 _PURPOSE = "search index cache"
 _FIELDS = ("key", "subjects", "fingers", "crcs", "vectors")
+#: The inverted file, in a cache of a gallery that has one: centroids (codes, scales), the
+#: subject count they were trained on, and each subject's cell with a digest of the templates
+#: it was filed by (:func:`_digests`).
+_IVF_FIELDS = (
+    "ivf_codes", "ivf_scales", "ivf_trained_on", "ivf_subjects", "ivf_digests", "ivf_cells",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, eq=False)
+class _CachedIvf:
+    """An inverted file as a cache holds it (see :data:`_IVF_FIELDS`)."""
+
+    quantiser: CoarseQuantiser
+    trained_on: int
+    subjects: np.ndarray  # (n,) int64, each subject's id ...
+    digests: np.ndarray  # (n,) uint64 ... the digest of the templates it was filed by ...
+    cells: np.ndarray  # (n,) int64 ... and its cell
+
+    def __post_init__(self) -> None:
+        if not len(self.subjects) == len(self.digests) == len(self.cells):
+            raise ValueError("inverted-file fields of different lengths")
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> _CachedIvf:
+        return cls(
+            CoarseQuantiser(arrays["ivf_codes"], arrays["ivf_scales"]),
+            int(arrays["ivf_trained_on"]),
+            np.asarray(arrays["ivf_subjects"], np.int64),
+            np.asarray(arrays["ivf_digests"], np.uint64),
+            np.asarray(arrays["ivf_cells"], np.int64),
+        )
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {
+            "ivf_codes": self.quantiser.codes,
+            "ivf_scales": self.quantiser.scales,
+            "ivf_trained_on": np.array(self.trained_on, np.int64),
+            "ivf_subjects": self.subjects,
+            "ivf_digests": self.digests,
+            "ivf_cells": self.cells,
+        }
+
+    def same_as(self, other: _CachedIvf | None) -> bool:
+        return other is not None and all(
+            np.array_equal(a, b)
+            for a, b in zip(self.arrays().values(), other.arrays().values(), strict=True)
+        )
+
+
+def _digests(subjects: np.ndarray, fingers: np.ndarray, crcs: np.ndarray) -> dict[int, int]:
+    """A 64-bit digest per subject of the (finger, template CRC) pairs it is indexed by.
+
+    A subject whose digest is unchanged has the same descriptors, so the same cell. Each
+    pair is mixed by SplitMix64's finaliser (Steele, Lea and Flood, "Fast splittable
+    pseudorandom number generators", OOPSLA 2014) and the mixes are added modulo 2⁶⁴, so
+    the order of the rows does not matter.
+    """
+    if not len(subjects):
+        return {}
+    z = (crcs.astype(np.uint64) << np.uint64(8)) | fingers.astype(np.uint64)
+    z = z + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    order = np.argsort(subjects, kind="stable")
+    keys = subjects[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    sums = np.add.reduceat(z[order], starts)
+    return dict(zip(keys[starts].tolist(), sums.tolist(), strict=True))
 
 
 def _cache_mac(gallery: Gallery, arrays: dict[str, np.ndarray]) -> bytes:
-    """The gallery-keyed hash of a cache's arrays: each field's name, dtype, shape and bytes."""
+    """The gallery-keyed hash of a cache's arrays: each field's name, dtype, shape and bytes
+    (the inverted file's fields too when the cache has them)."""
+    names = _FIELDS + (_IVF_FIELDS if _IVF_FIELDS[0] in arrays else ())
 
     def parts() -> Iterator[bytes]:
-        for name in _FIELDS:
+        for name in names:
             array = np.ascontiguousarray(arrays[name])
             head = f"{name}|{array.dtype.str}|{array.shape}|".encode()
             yield len(head).to_bytes(4, "big") + head
@@ -95,18 +183,37 @@ def _cache_mac(gallery: Gallery, arrays: dict[str, np.ndarray]) -> bytes:
     return gallery.keyed_hash(parts(), purpose=_PURPOSE)
 
 
+_Known = dict[tuple[int, int, int], np.ndarray]
+
+
 def _read_cache(
     path: Path, key: str, dim: int, gallery: Gallery
-) -> dict[tuple[int, int, int], np.ndarray]:
-    """``{(subject, finger index, crc): vector}`` from a cache file, or empty if unusable."""
+) -> tuple[_Known, _CachedIvf | None]:
+    """``{(subject, finger index, crc): vector}`` from a cache file, or empty if unusable,
+    and the inverted file it holds (None if none)."""
     try:
         with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:
-            arrays = {name: data[name] for name in (*_FIELDS, "mac")}
+            ivf = _IVF_FIELDS if _IVF_FIELDS[0] in data.files else ()
+            arrays = {name: data[name] for name in (*_FIELDS, *ivf, "mac")}
     except FileNotFoundError:
-        return {}
+        return {}, None
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as exc:
         log.warning("ignoring damaged search cache %s (%s)", path, exc)
-        return {}
+        return {}, None
+    known = _check_cache(path, key, dim, gallery, arrays)
+    if not known or not ivf:
+        return known, None
+    try:
+        cached = _CachedIvf.from_arrays(arrays)
+    except ValueError as exc:  # verified, yet not an inverted file: written by other code
+        log.warning("ignoring the inverted file of search cache %s (%s)", path, exc)
+        return known, None
+    return known, cached
+
+
+def _check_cache(
+    path: Path, key: str, dim: int, gallery: Gallery, arrays: dict[str, np.ndarray]
+) -> _Known:
     stored = arrays["mac"]
     if stored.dtype != np.uint8 or not hmac.compare_digest(
         stored.tobytes(), _cache_mac(gallery, arrays)
@@ -135,6 +242,7 @@ def _write_cache(
     fingers: np.ndarray,
     crcs: np.ndarray,
     vectors: np.ndarray,
+    ivf: _CachedIvf | None,
 ) -> None:
     arrays = {
         "key": np.array(key),
@@ -143,6 +251,8 @@ def _write_cache(
         "crcs": crcs,
         "vectors": vectors.astype(np.float16),
     }
+    if ivf is not None:
+        arrays.update(ivf.arrays())
     mac = np.frombuffer(_cache_mac(gallery, arrays), np.uint8)
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
     try:
@@ -198,7 +308,7 @@ def load_index(
     dim = descriptor_size(params)
     key = _params_key(params)
     path = cache_path(gallery.path)
-    known = _read_cache(path, key, dim, gallery) if cache else {}
+    known, cached_ivf = _read_cache(path, key, dim, gallery) if cache else ({}, None)
     vectors = np.zeros((len(blobs), dim), np.float32)
     missing = []
     for n, k in enumerate(zip(subjects, fingers, crcs.tolist(), strict=True)):
@@ -226,27 +336,21 @@ def load_index(
         vectors[n] = descriptor(template, params)
         if progress is not None and (done % 256 == 0 or done == len(missing)):
             progress(done, len(missing))
+    # A fresh descriptor is rounded as the cache stores it, so a start from the cache
+    # searches (and files) exactly as the start that wrote it.
+    vectors[missing] = vectors[missing].astype(np.float16).astype(np.float32)
     if damaged:
         keep = [n for n in range(len(blobs)) if n not in damaged]
         subjects, fingers = [subjects[n] for n in keep], [fingers[n] for n in keep]
         blobs, vectors = [blobs[n] for n in keep], vectors[keep]
         crcs, missing = crcs[keep], [n for n in missing if n not in damaged]
-    if cache and (missing or len(known) != len(blobs)):
-        _write_cache(
-            path,
-            gallery,
-            key,
-            np.array(subjects, np.int64),
-            np.array(fingers, np.int8),
-            crcs,
-            vectors,
-        )
     index = SearchGallery(params=params)
     index.add_many(subjects, [FINGERS[f] for f in fingers], blobs, vectors)
-    if len(index) >= IVF_MIN_SUBJECTS:
-        nlist, nprobe = ivf_settings(len(index))
-        index.train_index(nlist=nlist, nprobe=nprobe, seed=0)
-        log.info("search index: inverted file of %d cells, %d visited a probe", nlist, nprobe)
+    subject_ids = np.array(subjects, np.int64)
+    finger_ids = np.array(fingers, np.int8)
+    ivf = _index_ivf(index, subject_ids, finger_ids, crcs, cached_ivf)
+    if cache and (missing or len(known) != len(blobs) or not _same(ivf, cached_ivf)):
+        _write_cache(path, gallery, key, subject_ids, finger_ids, crcs, vectors, ivf)
     log.info(
         "search index: %d subjects, %d templates (%d described afresh, %d damaged left "
         "out) in %.2f s",
@@ -257,3 +361,63 @@ def load_index(
         time.perf_counter() - start,
     )
     return index
+
+
+def _same(a: _CachedIvf | None, b: _CachedIvf | None) -> bool:
+    if a is None:
+        return b is None
+    return a.same_as(b)
+
+
+def _index_ivf(
+    index: SearchGallery,
+    subjects: np.ndarray,
+    fingers: np.ndarray,
+    crcs: np.ndarray,
+    cached: _CachedIvf | None,
+) -> _CachedIvf | None:
+    """Give ``index`` its inverted file, from the cache's when it still fits; return it.
+
+    The cached centroids are kept while the gallery's subject count is within
+    :data:`IVF_RETRAIN_SHARE` of the count they were trained on and they fit the
+    descriptors; a subject whose templates are those it was filed by (same digest) keeps
+    its cell, any other is filed afresh.
+    """
+    n = len(index)
+    if n < IVF_MIN_SUBJECTS:
+        return None
+    digest = _digests(subjects, fingers, crcs)
+    rows = np.array([digest[s] for s in index.subjects], np.uint64)
+    ids = np.array(index.subjects, np.int64)
+    dim = descriptor_size(index.params)
+    fits = (
+        cached is not None
+        and cached.quantiser.codes.shape[1:] == (len(FINGERS), dim)
+        and abs(n - cached.trained_on) <= IVF_RETRAIN_SHARE * cached.trained_on
+    )
+    if fits:
+        assert cached is not None
+        q, trained_on = cached.quantiser, cached.trained_on
+        cells = np.full(n, -1, np.int64)
+        order = np.argsort(cached.subjects, kind="stable")
+        where = np.searchsorted(cached.subjects[order], ids)
+        where = np.minimum(where, max(len(order) - 1, 0))
+        if len(order):
+            at = order[where]
+            same = (cached.subjects[at] == ids) & (cached.digests[at] == rows)
+            cells[same] = cached.cells[at[same]]
+        cells[(cells < 0) | (cells >= q.nlist)] = -1
+        index.use_index(q, nprobe=_nprobe(q.nlist), cells=cells)
+        log.info(
+            "search index: cached inverted file of %d cells (trained on %d subjects), "
+            "%d subjects filed afresh",
+            q.nlist,
+            trained_on,
+            int((cells < 0).sum()),
+        )
+    else:
+        nlist, nprobe = ivf_settings(n)
+        q = index.train_index(nlist=nlist, nprobe=nprobe, seed=0)
+        trained_on = n
+        log.info("search index: inverted file of %d cells, %d visited a probe", nlist, nprobe)
+    return _CachedIvf(q, trained_on, ids, rows, index.cells())

@@ -185,3 +185,119 @@ def test_ivf_settings_follow_the_gallery_size() -> None:
     assert index_module.ivf_settings(1_000_000) == (2500, 156)
     with pytest.raises(ValueError, match="subjects must be at least 1"):
         index_module.ivf_settings(0)
+
+
+@pytest.fixture
+def trainings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every gallery of one or more subjects gets an inverted file; counts its trainings."""
+    monkeypatch.setattr(index_module, "IVF_MIN_SUBJECTS", 1)
+    calls = [0]
+    real = SearchGallery.train_index
+
+    def train_index(self: SearchGallery, **kwargs: int) -> object:
+        calls[0] += 1
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(SearchGallery, "train_index", train_index)
+    return calls
+
+
+def _cached_cells(path: Path) -> dict[int, int]:
+    with np.load(path, allow_pickle=False) as data:
+        return dict(zip(data["ivf_subjects"].tolist(), data["ivf_cells"].tolist(), strict=True))
+
+
+def _add_copy(gallery: Path, index: SearchGallery, of: int) -> int:
+    """A new subject with the ten templates of subject ``of``."""
+    with open_gallery(gallery) as g:
+        sid = g.add_subject({"last_name": "Copy"})
+        for finger, template in index.fingers(of).items():
+            image = np.full((32, 32), 200, np.uint8)
+            g.add_print(sid, finger, "rolled", image, template=template, device="t")
+    return sid
+
+
+def test_a_cached_inverted_file_is_used_as_it_was_written(
+    gallery_copy: Path, trainings: list[int], counted: list[int], caplog: pytest.LogCaptureFixture
+) -> None:
+    first = load_index(gallery_copy)
+    assert trainings[0] == 1 and first.index is not None
+    cells = _cached_cells(cache_path(gallery_copy))
+    assert cells == dict(zip(first.subjects, first.cells().tolist(), strict=True))
+    counted[0] = 0
+    with caplog.at_level("INFO", logger="station.service.index"):
+        second = load_index(gallery_copy)
+    assert trainings[0] == 1 and counted[0] == 0  # neither trained nor described again
+    assert "0 subjects filed afresh" in caplog.text
+    assert second.index is not None
+    assert np.array_equal(second.index.codes, first.index.codes)
+    assert second.cells().tolist() == first.cells().tolist()
+    assert second.nprobe == first.nprobe
+    for subject in first.subjects:  # the start from the cache searches as the first did
+        probe = first.fingers(subject)
+        assert second.shortlist(probe, 4) == first.shortlist(probe, 4)
+
+
+def test_only_a_new_subject_is_filed_while_the_gallery_is_much_the_same(
+    gallery_copy: Path,
+    trainings: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(index_module, "IVF_RETRAIN_SHARE", 0.25)  # 4 subjects: one more is 25 %
+    first = load_index(gallery_copy)
+    source = first.subjects[2]
+    sid = _add_copy(gallery_copy, first, source)
+    with caplog.at_level("INFO", logger="station.service.index"):
+        again = load_index(gallery_copy)
+    assert trainings[0] == 1
+    assert "1 subjects filed afresh" in caplog.text
+    cells = dict(zip(again.subjects, again.cells().tolist(), strict=True))
+    assert cells[sid] == cells[source]  # the same templates file into the same cell
+    assert _cached_cells(cache_path(gallery_copy)) == cells
+    with np.load(cache_path(gallery_copy), allow_pickle=False) as data:
+        assert int(data["ivf_trained_on"]) == len(first)  # the centroids of the first start
+
+
+def test_a_subject_whose_templates_changed_is_filed_afresh(
+    gallery_copy: Path, trainings: list[int], caplog: pytest.LogCaptureFixture
+) -> None:
+    first = load_index(gallery_copy)
+    moved = first.subjects[0]
+    with open_gallery(gallery_copy) as g:  # a later, better R1 for subject 0
+        template = first.template(first.subjects[1], "R1")
+        g.add_print(moved, "R1", "rolled", np.full((32, 32), 200, np.uint8), template=template,
+                    device="t", quality=100)  # fmt: skip
+    with caplog.at_level("INFO", logger="station.service.index"):
+        again = load_index(gallery_copy)
+    assert trainings[0] == 1
+    assert again.template(moved, "R1") == template
+    assert "1 subjects filed afresh" in caplog.text
+
+
+def test_a_gallery_that_grew_beyond_the_share_is_trained_again(
+    gallery_copy: Path, trainings: list[int]
+) -> None:
+    first = load_index(gallery_copy)
+    _add_copy(gallery_copy, first, first.subjects[0])  # 4 -> 5 subjects: 25 % > 10 %
+    again = load_index(gallery_copy)
+    assert trainings[0] == 2
+    assert again.index is not None and again.index.nlist == len(again) == 5
+    with np.load(cache_path(gallery_copy), allow_pickle=False) as data:
+        assert int(data["ivf_trained_on"]) == 5
+
+
+@pytest.mark.parametrize("field", ["ivf_cells", "ivf_codes", "ivf_digests", "ivf_trained_on"])
+def test_a_cache_with_an_edited_inverted_file_is_rebuilt(
+    gallery_copy: Path, trainings: list[int], counted: list[int], field: str
+) -> None:
+    first = load_index(gallery_copy)
+    path = cache_path(gallery_copy)
+    with np.load(path, allow_pickle=False) as data:
+        value = data[field].copy()
+    value.reshape(-1)[:1] ^= 1
+    _rewrite_cache(path, **{field: value})
+    counted[0] = 0
+    again = load_index(gallery_copy)
+    assert counted[0] == again.template_count and trainings[0] == 2  # nothing trusted
+    assert again.cells().tolist() == first.cells().tolist()

@@ -645,11 +645,30 @@ class SearchGallery:
         self.use_index(quantiser, nprobe=nprobe)
         return quantiser
 
-    def use_index(self, quantiser: CoarseQuantiser | None, *, nprobe: int = 1) -> None:
+    def use_index(
+        self,
+        quantiser: CoarseQuantiser | None,
+        *,
+        nprobe: int = 1,
+        cells: np.ndarray | None = None,
+    ) -> None:
         """Use trained centroids (None: back to the linear scan); files every subject.
 
         A shard is given the centroids trained on the whole gallery, so its subjects land in
         the cells they have there.
+
+        Parameters
+        ----------
+        quantiser : CoarseQuantiser or None
+            The centroids.
+        nprobe : int
+            Cells a probe visits.
+        cells : (subjects,) ndarray of int, optional
+            Each subject's cell in gallery order, as :meth:`cells` gave it for these
+            centroids and the subject's present descriptors; -1 files the subject afresh.
+            Filing is a function of the two alone, so a cell remembered from an earlier
+            filing is the one filing would give (a start-up cache skips the filing of
+            unchanged subjects this way). A cell outside ``0 … nlist - 1`` is refused.
         """
         if quantiser is None:
             self._coarse, self._nprobe, self._lists = None, 0, None
@@ -660,10 +679,22 @@ class SearchGallery:
                 f"centroids must have ({len(FINGERS)}, {self._dim}) codes each, got "
                 f"{quantiser.codes.shape[1:]}"
             )
+        filed = np.full(len(self._subjects), -1, np.int64)
+        if cells is not None:
+            given = np.asarray(cells)
+            if given.shape != filed.shape or given.dtype.kind not in "iu":
+                raise ValueError(
+                    f"cells must be {len(self._subjects)} integers (one per subject), got "
+                    f"{given.dtype} of shape {given.shape}"
+                )
+            if len(given) and (given.min() < -1 or given.max() >= quantiser.nlist):
+                raise ValueError(f"cells must be -1 (not filed) or 0 … {quantiser.nlist - 1}")
+            filed[:] = given
         self._nprobe = _check_nprobe(nprobe, quantiser.nlist)
         self._coarse = quantiser
-        self._cell = np.full(len(self._subjects), -1, np.int64)
+        self._cell = filed
         self._lists = None
+        self._stale = np.zeros(0, np.int64)
         self._file()
 
     def cells(self) -> np.ndarray:

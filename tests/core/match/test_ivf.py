@@ -162,3 +162,28 @@ def test_subjects_changed_after_the_lists_were_built_are_scored_outside_them() -
     assert gallery.shortlist({"R1": B}, 4) == want
     assert [s for _, _, s in want] == ["b1", "a2", "b2", "b9"]
     assert gallery.visited_cells({"R1": B}).tolist() == [1]
+
+
+def test_remembered_cells_are_kept_and_the_rest_filed() -> None:
+    gallery = _gallery()
+    # Cells given for a1 and b1 are kept even where filing would say otherwise (a cache's
+    # cells are the filing of the same descriptors); -1 is filed afresh.
+    gallery.use_index(_two_cells(), nprobe=1, cells=np.array([1, 0, -1, -1]))
+    assert gallery.cells().tolist() == [1, 0, 0, 1]
+    assert [s for _, _, s in gallery.shortlist({"R1": A}, 4)] == ["a2", "b1"]  # cell 0
+
+
+@pytest.mark.parametrize(
+    ("cells", "message"),
+    [
+        (np.array([0, 1, 0]), "cells must be 4 integers"),
+        (np.array([0.0, 1.0, 0.0, 1.0]), "cells must be 4 integers"),
+        (np.array([0, 1, 2, 0]), r"cells must be -1 \(not filed\) or 0 … 1"),
+        (np.array([0, -2, 0, 0]), r"cells must be -1 \(not filed\) or 0 … 1"),
+    ],
+)
+def test_bad_remembered_cells_are_refused(cells: np.ndarray, message: str) -> None:
+    gallery = _gallery()
+    with pytest.raises(ValueError, match=message):
+        gallery.use_index(_two_cells(), nprobe=1, cells=cells)
+    assert gallery.index is None  # nothing half-applied
