@@ -616,12 +616,23 @@ def _booking(opts: BenchOptions, report: dict) -> None:
 
 
 def _startup(opts: BenchOptions, report: dict) -> None:
+    from . import scale
     from .booking import startup
 
     size = max(opts.galleries)
     _say(f"start-up of a {size}-subject gallery (built from benchmark templates)")
     workdir = Path(tempfile.mkdtemp(prefix="station-startup-"))
-    result = startup(size, cache_dir=opts.cache, workdir=workdir, progress=_progress("templates"))
+    result = startup(
+        size,
+        cache_dir=opts.cache,
+        workdir=workdir,
+        progress=_progress("templates"),
+        stored=_progress("subjects stored"),
+    )
+    made = f"{result['extracted_subjects']} extracted, {result['truth_subjects']} ground truth"
+    if result["standin_subjects"]:
+        made += f", {result['standin_subjects']} {scale.STANDIN_NOTE}"
+    _say(f"  gallery: {made}; built in {result['build_seconds']:.0f} s")
     _say(
         f"  {result['subjects']} subjects, {result['templates']} templates: searchable "
         f"{result['start_with_cache_s']:.2f} s after process start with the descriptor cache "
