@@ -183,23 +183,50 @@ def _cache_mac(gallery: Gallery, arrays: dict[str, np.ndarray]) -> bytes:
     return gallery.keyed_hash(parts(), purpose=_PURPOSE)
 
 
-_Known = dict[tuple[int, int, int], np.ndarray]
+@dataclass(frozen=True, eq=False)
+class _Known:
+    """The descriptors a verified cache holds: row ``n`` is subject ``subjects[n]``'s finger
+    ``fingers[n]`` (index in :data:`FINGERS`) with template CRC ``crcs[n]``."""
+
+    subjects: np.ndarray
+    fingers: np.ndarray
+    crcs: np.ndarray
+    vectors: np.ndarray  # float16
+
+    def __len__(self) -> int:
+        return len(self.subjects)
+
+    def lookup(
+        self, subjects: np.ndarray, fingers: np.ndarray, crcs: np.ndarray, out: np.ndarray
+    ) -> np.ndarray:
+        """Copy the cached descriptor of each row whose (subject, finger, CRC) the cache has
+        into ``out``; return the rows it does not have. Sorted arrays, not a dictionary:
+        a 100 000-subject gallery has a million rows."""
+        if not len(self) or not len(subjects):
+            return np.arange(len(subjects))
+        mine = subjects.astype(np.int64) * 16 + fingers
+        theirs = self.subjects.astype(np.int64) * 16 + self.fingers
+        order = np.argsort(theirs, kind="stable")
+        at = order[np.minimum(np.searchsorted(theirs[order], mine), len(order) - 1)]
+        hit = (theirs[at] == mine) & (self.crcs[at] == crcs) & (crcs >= 0)
+        out[hit] = self.vectors[at[hit]]
+        return np.flatnonzero(~hit)
 
 
 def _read_cache(
     path: Path, key: str, dim: int, gallery: Gallery
-) -> tuple[_Known, _CachedIvf | None]:
-    """``{(subject, finger index, crc): vector}`` from a cache file, or empty if unusable,
-    and the inverted file it holds (None if none)."""
+) -> tuple[_Known | None, _CachedIvf | None]:
+    """The descriptors a cache file holds (None if it is unusable) and its inverted file
+    (None if none)."""
     try:
         with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:
             ivf = _IVF_FIELDS if _IVF_FIELDS[0] in data.files else ()
             arrays = {name: data[name] for name in (*_FIELDS, *ivf, "mac")}
     except FileNotFoundError:
-        return {}, None
+        return None, None
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as exc:
         log.warning("ignoring damaged search cache %s (%s)", path, exc)
-        return {}, None
+        return None, None
     known = _check_cache(path, key, dim, gallery, arrays)
     if not known or not ivf:
         return known, None
@@ -213,7 +240,7 @@ def _read_cache(
 
 def _check_cache(
     path: Path, key: str, dim: int, gallery: Gallery, arrays: dict[str, np.ndarray]
-) -> _Known:
+) -> _Known | None:
     stored = arrays["mac"]
     if stored.dtype != np.uint8 or not hmac.compare_digest(
         stored.tobytes(), _cache_mac(gallery, arrays)
@@ -221,17 +248,16 @@ def _check_cache(
         log.warning(
             "ignoring search cache %s: it was not written for this gallery or was edited", path
         )
-        return {}
+        return None
     if str(arrays["key"]) != key or arrays["vectors"].shape[1:] != (dim,):
         log.info("search cache %s is for other matcher parameters; rebuilding", path)
-        return {}
+        return None
     subjects, fingers, crcs = arrays["subjects"], arrays["fingers"], arrays["crcs"]
     vectors = arrays["vectors"]
     if not len(subjects) == len(fingers) == len(crcs) == len(vectors):
         log.warning("ignoring damaged search cache %s (fields of different lengths)", path)
-        return {}
-    keys = zip(subjects.tolist(), fingers.tolist(), crcs.tolist(), strict=True)
-    return {k: vectors[n] for n, k in enumerate(keys)}
+        return None
+    return _Known(subjects, fingers, crcs, vectors)
 
 
 def _write_cache(
@@ -308,15 +334,13 @@ def load_index(
     dim = descriptor_size(params)
     key = _params_key(params)
     path = cache_path(gallery.path)
-    known, cached_ivf = _read_cache(path, key, dim, gallery) if cache else ({}, None)
+    known, cached_ivf = _read_cache(path, key, dim, gallery) if cache else (None, None)
     vectors = np.zeros((len(blobs), dim), np.float32)
-    missing = []
-    for n, k in enumerate(zip(subjects, fingers, crcs.tolist(), strict=True)):
-        hit = known.get(k)
-        if hit is None:
-            missing.append(n)
-        else:
-            vectors[n] = hit
+    rows = (np.array(subjects, np.int64), np.array(fingers, np.int64), crcs)
+    if known is None:
+        missing = list(range(len(blobs)))
+    else:
+        missing = known.lookup(*rows, out=vectors).tolist()
     damaged = set()
     for done, n in enumerate(missing, start=1):
         try:
@@ -349,7 +373,8 @@ def load_index(
     subject_ids = np.array(subjects, np.int64)
     finger_ids = np.array(fingers, np.int8)
     ivf = _index_ivf(index, subject_ids, finger_ids, crcs, cached_ivf)
-    if cache and (missing or len(known) != len(blobs) or not _same(ivf, cached_ivf)):
+    cached_rows = 0 if known is None else len(known)
+    if cache and (missing or cached_rows != len(blobs) or not _same(ivf, cached_ivf)):
         _write_cache(path, gallery, key, subject_ids, finger_ids, crcs, vectors, ivf)
     log.info(
         "search index: %d subjects, %d templates (%d described afresh, %d damaged left "
