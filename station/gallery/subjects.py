@@ -34,19 +34,22 @@ _PRINT_COLUMNS = (
 )
 
 
-#: Each subject's best template of each finger (see :meth:`SubjectStore.iter_templates`).
+#: Each subject's best template per finger (highest quality, then latest, then last added;
+#: see :meth:`SubjectStore.iter_templates`).
+#: A correlated subquery on ``prints_subject`` rather than a window: the window sorted every
+#: row and the final ordering carried the template bytes through a temporary B-tree (2.0 s
+#: against 0.64 s for 200 000 prints).
 _TEMPLATES_SQL = f"""
-    WITH ranked AS (
-        SELECT id, subject_id, finger, row_number() OVER (
-            PARTITION BY subject_id, finger
-            ORDER BY quality IS NULL, quality DESC, captured_at DESC, id DESC
-        ) AS rank
-        FROM prints WHERE impression = ? AND template IS NOT NULL
+    SELECT p.id, p.subject_id, p.finger, p.template
+    FROM prints p
+    WHERE p.impression = ? AND p.template IS NOT NULL AND p.id = (
+        SELECT q.id FROM prints q
+        WHERE q.subject_id = p.subject_id AND q.finger = p.finger
+            AND q.impression = p.impression AND q.template IS NOT NULL
+        ORDER BY q.quality IS NULL, q.quality DESC, q.captured_at DESC, q.id DESC
+        LIMIT 1
     )
-    SELECT r.id, r.subject_id, r.finger, p.template
-    FROM ranked r JOIN prints p ON p.id = r.id
-    WHERE r.rank = 1
-    ORDER BY r.subject_id, {finger_order("r.finger")}
+    ORDER BY p.subject_id, {finger_order("p.finger")}
 """
 
 

@@ -211,6 +211,23 @@ def test_iter_templates_takes_best_quality_then_latest(
     assert Template.from_bytes(blob) == latest
 
 
+def test_iter_templates_breaks_ties_by_the_last_added_and_skips_other_prints(
+    gallery: Gallery, subject: int, make_image, make_template
+) -> None:
+    when = "2025-01-01T10:00:00Z"
+    for seed in (1, 2):
+        gallery.add_print(subject, "L3", "rolled", make_image(), template=make_template(seed),
+                          quality=60, device="mock", captured_at=when)  # fmt: skip
+    # Better, but not a rolled print with a template: neither is chosen.
+    gallery.add_print(subject, "L3", "rolled", make_image(), quality=99, device="mock")
+    gallery.add_print(subject, "L3", "flat", make_image(), template=make_template(3),
+                      quality=99, device="mock")  # fmt: skip
+    [(_, finger, blob)] = gallery.iter_templates()
+    assert finger == "L3" and Template.from_bytes(blob) == make_template(2)
+    [(_, _, flat)] = gallery.iter_templates(impression="flat")
+    assert Template.from_bytes(flat) == make_template(3)
+
+
 def test_iter_templates_is_lazy_and_closes_its_cursor(
     gallery: Gallery, make_image, make_template
 ) -> None:
