@@ -2,8 +2,8 @@
 
 Building the index means reading every enrolled rolled template and computing its stage-1
 descriptor (:func:`station.core.match.index.descriptor`, about 0.5 ms each: 50 s for a
-10 000-subject gallery). The descriptors are therefore cached in a file beside the gallery
-(``<gallery>.index.npz``), keyed by each template's checksum and the matcher parameters: at
+10 000-subject gallery). The descriptors are therefore cached, quantised as the index holds
+them, in a file beside the gallery (``<gallery>.index.npz``), keyed by each template's checksum and the matcher parameters: at
 start only templates added or changed since the cache was written are described again, and
 template bytes are parsed only when a search re-scores them. A damaged or stale cache is
 rebuilt, never trusted; so is one whose keyed hash (stored in it, keyed by the gallery's
@@ -33,6 +33,7 @@ import numpy as np
 from station.core.match import DEFAULT_PARAMETERS, MatchParameters, SearchGallery
 from station.core.match.index import descriptor, descriptor_size
 from station.core.match.ivf import CoarseQuantiser
+from station.core.match.search import quantise
 from station.core.template import FORMAT_VERSION, Template
 from station.core.vocabulary import FINGERS
 from station.gallery import Gallery, open_gallery
@@ -96,7 +97,10 @@ def _params_key(params: MatchParameters) -> str:
 
 
 _PURPOSE = "search index cache"
-_FIELDS = ("key", "subjects", "fingers", "crcs", "vectors")
+#: Row ``n`` of a cache: the template of subject ``subjects[n]``'s finger ``fingers[n]``
+#: (index in FINGERS) with CRC ``crcs[n]`` has the descriptor ``codes[n] × scales[n]``, stored
+#: quantised as the index holds it (:func:`~station.core.match.search.quantise`).
+_FIELDS = ("key", "subjects", "fingers", "crcs", "codes", "scales")
 #: The inverted file, in a cache of a gallery that has one: centroids (codes, scales), the
 #: subject count they were trained on, and each subject's cell with a digest of the templates
 #: it was filed by (:func:`_digests`).
@@ -185,23 +189,28 @@ def _cache_mac(gallery: Gallery, arrays: dict[str, np.ndarray]) -> bytes:
 
 @dataclass(frozen=True, eq=False)
 class _Known:
-    """The descriptors a verified cache holds: row ``n`` is subject ``subjects[n]``'s finger
-    ``fingers[n]`` (index in :data:`FINGERS`) with template CRC ``crcs[n]``."""
+    """The quantised descriptors a verified cache holds (see :data:`_FIELDS`)."""
 
     subjects: np.ndarray
     fingers: np.ndarray
     crcs: np.ndarray
-    vectors: np.ndarray  # float16
+    codes: np.ndarray
+    scales: np.ndarray
 
     def __len__(self) -> int:
         return len(self.subjects)
 
     def lookup(
-        self, subjects: np.ndarray, fingers: np.ndarray, crcs: np.ndarray, out: np.ndarray
+        self,
+        subjects: np.ndarray,
+        fingers: np.ndarray,
+        crcs: np.ndarray,
+        codes: np.ndarray,
+        scales: np.ndarray,
     ) -> np.ndarray:
         """Copy the cached descriptor of each row whose (subject, finger, CRC) the cache has
-        into ``out``; return the rows it does not have. Sorted arrays, not a dictionary:
-        a 100 000-subject gallery has a million rows."""
+        into ``codes`` and ``scales``; return the rows it does not have. Sorted arrays, not
+        a dictionary: a 100 000-subject gallery has a million rows."""
         if not len(self) or not len(subjects):
             return np.arange(len(subjects))
         mine = subjects.astype(np.int64) * 16 + fingers
@@ -209,7 +218,7 @@ class _Known:
         order = np.argsort(theirs, kind="stable")
         at = order[np.minimum(np.searchsorted(theirs[order], mine), len(order) - 1)]
         hit = (theirs[at] == mine) & (self.crcs[at] == crcs) & (crcs >= 0)
-        out[hit] = self.vectors[at[hit]]
+        codes[hit], scales[hit] = self.codes[at[hit]], self.scales[at[hit]]
         return np.flatnonzero(~hit)
 
 
@@ -220,6 +229,9 @@ def _read_cache(
     (None if none)."""
     try:
         with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:
+            if not set(_FIELDS) <= set(data.files):
+                log.info("search cache %s is of an earlier layout; rebuilding it", path)
+                return None, None
             ivf = _IVF_FIELDS if _IVF_FIELDS[0] in data.files else ()
             arrays = {name: data[name] for name in (*_FIELDS, *ivf, "mac")}
     except FileNotFoundError:
@@ -249,15 +261,17 @@ def _check_cache(
             "ignoring search cache %s: it was not written for this gallery or was edited", path
         )
         return None
-    if str(arrays["key"]) != key or arrays["vectors"].shape[1:] != (dim,):
+    codes, scales = arrays["codes"], arrays["scales"]
+    if str(arrays["key"]) != key or codes.shape[1:] != (dim,):
         log.info("search cache %s is for other matcher parameters; rebuilding", path)
         return None
     subjects, fingers, crcs = arrays["subjects"], arrays["fingers"], arrays["crcs"]
-    vectors = arrays["vectors"]
-    if not len(subjects) == len(fingers) == len(crcs) == len(vectors):
-        log.warning("ignoring damaged search cache %s (fields of different lengths)", path)
+    if not len(subjects) == len(fingers) == len(crcs) == len(codes) == len(scales) or (
+        codes.dtype != np.uint8 or scales.dtype != np.float32
+    ):
+        log.warning("ignoring damaged search cache %s (fields of other lengths or types)", path)
         return None
-    return _Known(subjects, fingers, crcs, vectors)
+    return _Known(subjects, fingers, crcs, codes, scales)
 
 
 def _write_cache(
@@ -267,7 +281,8 @@ def _write_cache(
     subjects: np.ndarray,
     fingers: np.ndarray,
     crcs: np.ndarray,
-    vectors: np.ndarray,
+    codes: np.ndarray,
+    scales: np.ndarray,
     ivf: _CachedIvf | None,
 ) -> None:
     arrays = {
@@ -275,7 +290,8 @@ def _write_cache(
         "subjects": subjects,
         "fingers": fingers,
         "crcs": crcs,
-        "vectors": vectors.astype(np.float16),
+        "codes": codes,
+        "scales": scales,
     }
     if ivf is not None:
         arrays.update(ivf.arrays())
@@ -335,13 +351,11 @@ def load_index(
     key = _params_key(params)
     path = cache_path(gallery.path)
     known, cached_ivf = _read_cache(path, key, dim, gallery) if cache else (None, None)
-    vectors = np.zeros((len(blobs), dim), np.float32)
+    codes = np.zeros((len(blobs), dim), np.uint8)
+    scales = np.zeros(len(blobs), np.float32)
     rows = (np.array(subjects, np.int64), np.array(fingers, np.int64), crcs)
-    if known is None:
-        missing = list(range(len(blobs)))
-    else:
-        missing = known.lookup(*rows, out=vectors).tolist()
-    damaged = set()
+    missing = list(range(len(blobs))) if known is None else known.lookup(*rows, codes, scales)
+    damaged, described, fresh = set(), [], []
     for done, n in enumerate(missing, start=1):
         try:
             template = Template.from_bytes(blobs[n])
@@ -357,31 +371,30 @@ def load_index(
                 exc,
             )
             continue
-        vectors[n] = descriptor(template, params)
+        described.append(n)
+        fresh.append(descriptor(template, params))
         if progress is not None and (done % 256 == 0 or done == len(missing)):
             progress(done, len(missing))
-    # A fresh descriptor is rounded as the cache stores it, so a start from the cache
-    # searches (and files) exactly as the start that wrote it.
-    vectors[missing] = vectors[missing].astype(np.float16).astype(np.float32)
+    if fresh:  # quantised as the index holds them, so the cache gives the same index
+        codes[described], scales[described] = quantise(np.array(fresh, np.float32))
     if damaged:
         keep = [n for n in range(len(blobs)) if n not in damaged]
         subjects, fingers = [subjects[n] for n in keep], [fingers[n] for n in keep]
-        blobs, vectors = [blobs[n] for n in keep], vectors[keep]
-        crcs, missing = crcs[keep], [n for n in missing if n not in damaged]
+        blobs, codes, scales, crcs = [blobs[n] for n in keep], codes[keep], scales[keep], crcs[keep]
     index = SearchGallery(params=params)
-    index.add_many(subjects, [FINGERS[f] for f in fingers], blobs, vectors)
+    index.add_encoded(subjects, [FINGERS[f] for f in fingers], blobs, codes, scales)
     subject_ids = np.array(subjects, np.int64)
     finger_ids = np.array(fingers, np.int8)
     ivf = _index_ivf(index, subject_ids, finger_ids, crcs, cached_ivf)
     cached_rows = 0 if known is None else len(known)
-    if cache and (missing or cached_rows != len(blobs) or not _same(ivf, cached_ivf)):
-        _write_cache(path, gallery, key, subject_ids, finger_ids, crcs, vectors, ivf)
+    if cache and (described or cached_rows != len(blobs) or not _same(ivf, cached_ivf)):
+        _write_cache(path, gallery, key, subject_ids, finger_ids, crcs, codes, scales, ivf)
     log.info(
         "search index: %d subjects, %d templates (%d described afresh, %d damaged left "
         "out) in %.2f s",
         len(index),
         len(blobs),
-        len(missing),
+        len(described),
         len(damaged),
         time.perf_counter() - start,
     )

@@ -116,25 +116,25 @@ def test_a_hand_edited_cache_is_never_used(gallery_copy: Path, counted: list[int
     probe = {f: t for f in FINGERS if (t := first.template(mate, f)) is not None}
     path = cache_path(gallery_copy)
     with np.load(path, allow_pickle=False) as data:
-        assert set(data.files) == {"key", "subjects", "fingers", "crcs", "vectors", "mac"}
-        subjects, vectors = data["subjects"], data["vectors"].copy()
+        assert set(data.files) == {"key", "subjects", "fingers", "crcs", "codes", "scales", "mac"}
+        subjects, codes = data["subjects"], data["codes"].copy()
     rows = np.flatnonzero(subjects == mate)
     assert rows.size == 10
     # One descriptor value of the mate changed: the CRCs and the key still match its templates.
-    vectors[rows[0], 0] = -vectors[rows[0], 0] - np.float16(1)
-    _rewrite_cache(path, vectors=vectors)
+    codes[rows[0], 0] = 255 - codes[rows[0], 0]
+    _rewrite_cache(path, codes=codes)
     counted[0] = 0
     again = load_index(gallery_copy)
     assert counted[0] == again.template_count == first.template_count  # all described afresh
     assert search(probe, again)[0].subject == mate
     with np.load(path, allow_pickle=False) as data:  # and the cache was rewritten
-        assert not np.array_equal(data["vectors"], vectors)
+        assert not np.array_equal(data["codes"], codes)
     counted[0] = 0
     load_index(gallery_copy)
     assert counted[0] == 0
 
 
-@pytest.mark.parametrize("field", ["mac", "crcs", "key"])
+@pytest.mark.parametrize("field", ["mac", "crcs", "key", "codes"])
 def test_a_cache_with_any_field_edited_is_rebuilt(
     gallery_copy: Path, counted: list[int], field: str
 ) -> None:
@@ -163,6 +163,28 @@ def test_a_cache_without_a_hash_is_rebuilt(gallery_copy: Path, counted: list[int
     counted[0] = 0
     index = load_index(gallery_copy)
     assert counted[0] == index.template_count
+
+
+def test_a_cache_of_the_earlier_layout_is_rebuilt_once(
+    gallery_copy: Path, counted: list[int], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Caches of float16 descriptors (before they were stored quantised) are described afresh."""
+    load_index(gallery_copy)
+    path = cache_path(gallery_copy)
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files if name not in ("codes", "scales")}
+        arrays["vectors"] = (data["codes"] * data["scales"][:, None]).astype(np.float16)
+    with open(path, "wb") as fh:
+        np.savez(fh, **arrays)
+    counted[0] = 0
+    with caplog.at_level("INFO", logger="station.service.index"):
+        index = load_index(gallery_copy)
+    assert counted[0] == index.template_count
+    assert "earlier layout" in caplog.text
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
+    counted[0] = 0
+    load_index(gallery_copy)
+    assert counted[0] == 0
 
 
 def test_a_large_gallery_gets_an_inverted_file(
