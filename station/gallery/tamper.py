@@ -39,7 +39,7 @@ class ChainStore(GalleryBase):
             return verify(self._conn)
 
     @guarded
-    def keyed_hash(self, parts: Iterable[bytes], *, purpose: str) -> bytes:
+    def keyed_hash(self, parts: Iterable[bytes | memoryview], *, purpose: str) -> bytes:
         """HMAC-SHA256 of the concatenated ``parts`` under a key derived from the gallery's.
 
         For files kept beside the gallery (the search-index cache): a file whose hash does not

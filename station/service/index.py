@@ -3,12 +3,13 @@
 Building the index means reading every enrolled rolled template and computing its stage-1
 descriptor (:func:`station.core.match.index.descriptor`, about 0.5 ms each: 50 s for a
 10 000-subject gallery). The descriptors are therefore cached, quantised as the index holds
-them, in a file beside the gallery (``<gallery>.index.npz``), keyed by each template's checksum and the matcher parameters: at
-start only templates added or changed since the cache was written are described again, and
-template bytes are parsed only when a search re-scores them. A damaged or stale cache is
-rebuilt, never trusted; so is one whose keyed hash (stored in it, keyed by the gallery's
-secret, :meth:`~station.gallery.Gallery.keyed_hash`) does not verify: a cache edited by hand,
-or one written for another gallery, is never used.
+them, in a file beside the gallery (``<gallery>.index.npz``), keyed by each template's
+checksum and the matcher parameters: at start only templates added or changed since the
+cache was written are described again, and template bytes are parsed only when a search
+re-scores them. A damaged or stale cache is rebuilt, never trusted; so is one whose keyed
+hash (stored in it, keyed by the gallery's secret,
+:meth:`~station.gallery.Gallery.keyed_hash`) does not verify: a cache edited by hand, or one
+written for another gallery, is never used.
 
 From :data:`IVF_MIN_SUBJECTS` subjects the index has an inverted file, whose k-means training
 and filing cost seconds per 100 000 subjects; the same file keeps its centroids and every
@@ -24,7 +25,7 @@ import logging
 import os
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
@@ -182,9 +183,13 @@ def _cache_mac(gallery: Gallery, arrays: dict[str, np.ndarray]) -> bytes:
             array = np.ascontiguousarray(arrays[name])
             head = f"{name}|{array.dtype.str}|{array.shape}|".encode()
             yield len(head).to_bytes(4, "big") + head
-            yield array.tobytes()
+            yield memoryview(array.reshape(-1)).cast("B")  # its bytes, not a copy
 
     return gallery.keyed_hash(parts(), purpose=_PURPOSE)
+
+
+def _empty_codes(n: int, dim: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.zeros((n, dim), np.uint8), np.zeros(n, np.float32)
 
 
 @dataclass(frozen=True, eq=False)
@@ -201,25 +206,42 @@ class _Known:
         return len(self.subjects)
 
     def lookup(
-        self,
-        subjects: np.ndarray,
-        fingers: np.ndarray,
-        crcs: np.ndarray,
-        codes: np.ndarray,
-        scales: np.ndarray,
-    ) -> np.ndarray:
-        """Copy the cached descriptor of each row whose (subject, finger, CRC) the cache has
-        into ``codes`` and ``scales``; return the rows it does not have. Sorted arrays, not
-        a dictionary: a 100 000-subject gallery has a million rows."""
-        if not len(self) or not len(subjects):
-            return np.arange(len(subjects))
-        mine = subjects.astype(np.int64) * 16 + fingers
-        theirs = self.subjects.astype(np.int64) * 16 + self.fingers
-        order = np.argsort(theirs, kind="stable")
-        at = order[np.minimum(np.searchsorted(theirs[order], mine), len(order) - 1)]
-        hit = (theirs[at] == mine) & (self.crcs[at] == crcs) & (crcs >= 0)
-        codes[hit], scales[hit] = self.codes[at[hit]], self.scales[at[hit]]
-        return np.flatnonzero(~hit)
+        self, subjects: np.ndarray, fingers: np.ndarray, crcs: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The cached codes and scales of gallery rows given by (subject, finger, CRC).
+
+        Returns
+        -------
+        codes, scales : ndarray
+            One row per gallery row; zeros where the cache has no descriptor. The cache's
+            own arrays when they are the gallery's rows in its order, as at a usual start
+            (no copy of a million rows).
+        missing : ndarray
+            The gallery rows the cache has no descriptor for.
+
+        Sorted arrays, not a dictionary: a 100 000-subject gallery has a million rows.
+        """
+        n = len(subjects)
+        if not len(self) or not n:
+            return (*_empty_codes(n, self.codes.shape[1]), np.arange(n))
+        if (
+            len(self) == n
+            and np.array_equal(self.subjects, subjects)
+            and np.array_equal(self.fingers, fingers)
+        ):  # the usual start: the gallery's rows are the cache's, in its order
+            at = np.arange(n)
+        else:
+            mine = subjects.astype(np.int64) * 16 + fingers
+            theirs = self.subjects.astype(np.int64) * 16 + self.fingers
+            order = np.argsort(theirs, kind="stable")
+            at = order[np.minimum(np.searchsorted(theirs[order], mine), len(order) - 1)]
+            at[(theirs[at] != mine)] = -1
+        hit = (at >= 0) & (self.crcs[at] == crcs) & (crcs >= 0)
+        if hit.all() and np.array_equal(at, np.arange(n)):
+            return self.codes, self.scales, np.zeros(0, np.int64)
+        codes, scales = self.codes[at], self.scales[at]
+        codes[~hit], scales[~hit] = 0, 0
+        return codes, scales, np.flatnonzero(~hit)
 
 
 def _read_cache(
@@ -351,10 +373,12 @@ def load_index(
     key = _params_key(params)
     path = cache_path(gallery.path)
     known, cached_ivf = _read_cache(path, key, dim, gallery) if cache else (None, None)
-    codes = np.zeros((len(blobs), dim), np.uint8)
-    scales = np.zeros(len(blobs), np.float32)
-    rows = (np.array(subjects, np.int64), np.array(fingers, np.int64), crcs)
-    missing = list(range(len(blobs))) if known is None else known.lookup(*rows, codes, scales)
+    if known is None:
+        codes, scales = _empty_codes(len(blobs), dim)
+        missing: Sequence[int] | np.ndarray = range(len(blobs))
+    else:
+        rows = (np.array(subjects, np.int64), np.array(fingers, np.int64), crcs)
+        codes, scales, missing = known.lookup(*rows)
     damaged, described, fresh = set(), [], []
     for done, n in enumerate(missing, start=1):
         try:
@@ -376,6 +400,7 @@ def load_index(
         if progress is not None and (done % 256 == 0 or done == len(missing)):
             progress(done, len(missing))
     if fresh:  # quantised as the index holds them, so the cache gives the same index
+        # (with rows missing, lookup gave arrays of its own, not the cache's)
         codes[described], scales[described] = quantise(np.array(fresh, np.float32))
     if damaged:
         keep = [n for n in range(len(blobs)) if n not in damaged]
