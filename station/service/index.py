@@ -188,6 +188,16 @@ def _cache_mac(gallery: Gallery, arrays: dict[str, np.ndarray]) -> bytes:
     return gallery.keyed_hash(parts(), purpose=_PURPOSE)
 
 
+def _positions(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Where each of ``wanted`` is in ``keys`` (the first place if repeated), -1 if absent."""
+    if not len(keys):
+        return np.full(len(wanted), -1, np.int64)
+    order = np.argsort(keys, kind="stable")
+    at = order[np.minimum(np.searchsorted(keys[order], wanted), len(order) - 1)]
+    at[keys[at] != wanted] = -1
+    return at
+
+
 def _empty_codes(n: int, dim: int) -> tuple[np.ndarray, np.ndarray]:
     return np.zeros((n, dim), np.uint8), np.zeros(n, np.float32)
 
@@ -224,20 +234,20 @@ class _Known:
         n = len(subjects)
         if not len(self) or not n:
             return (*_empty_codes(n, self.codes.shape[1]), np.arange(n))
-        if (
+        aligned = (  # the usual start: the gallery's rows are the cache's, in its order
             len(self) == n
             and np.array_equal(self.subjects, subjects)
             and np.array_equal(self.fingers, fingers)
-        ):  # the usual start: the gallery's rows are the cache's, in its order
+        )
+        if aligned:
             at = np.arange(n)
         else:
-            mine = subjects.astype(np.int64) * 16 + fingers
-            theirs = self.subjects.astype(np.int64) * 16 + self.fingers
-            order = np.argsort(theirs, kind="stable")
-            at = order[np.minimum(np.searchsorted(theirs[order], mine), len(order) - 1)]
-            at[(theirs[at] != mine)] = -1
+            at = _positions(
+                self.subjects.astype(np.int64) * 16 + self.fingers,
+                subjects.astype(np.int64) * 16 + fingers,
+            )
         hit = (at >= 0) & (self.crcs[at] == crcs) & (crcs >= 0)
-        if hit.all() and np.array_equal(at, np.arange(n)):
+        if aligned and hit.all():
             return self.codes, self.scales, np.zeros(0, np.int64)
         codes, scales = self.codes[at], self.scales[at]
         codes[~hit], scales[~hit] = 0, 0
@@ -266,7 +276,7 @@ def _read_cache(
         return known, None
     try:
         cached = _CachedIvf.from_arrays(arrays)
-    except ValueError as exc:  # verified, yet not an inverted file: written by other code
+    except (ValueError, TypeError) as exc:  # verified, yet not an inverted file we wrote
         log.warning("ignoring the inverted file of search cache %s (%s)", path, exc)
         return known, None
     return known, cached
@@ -462,13 +472,9 @@ def _index_ivf(
         assert cached is not None
         q, trained_on = cached.quantiser, cached.trained_on
         cells = np.full(n, -1, np.int64)
-        order = np.argsort(cached.subjects, kind="stable")
-        where = np.searchsorted(cached.subjects[order], ids)
-        where = np.minimum(where, max(len(order) - 1, 0))
-        if len(order):
-            at = order[where]
-            same = (cached.subjects[at] == ids) & (cached.digests[at] == rows)
-            cells[same] = cached.cells[at[same]]
+        at = _positions(cached.subjects, ids)
+        same = (at >= 0) & (cached.digests[at] == rows)
+        cells[same] = cached.cells[at[same]]
         cells[(cells < 0) | (cells >= q.nlist)] = -1
         index.use_index(q, nprobe=_nprobe(q.nlist), cells=cells)
         log.info(
