@@ -37,7 +37,7 @@ import sys
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -47,7 +47,9 @@ from .index import descriptor, descriptor_size
 from .ivf import CoarseQuantiser, train
 from .params import DEFAULT_PARAMETERS, MatchParameters
 
-__all__ = ["Candidate", "SearchGallery", "TemplateBlobs", "quantise", "rank", "search"]
+__all__ = [
+    "BlobReader", "Candidate", "SearchGallery", "TemplateBlobs", "quantise", "rank", "search",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -136,12 +138,33 @@ def _ivf() -> Any:
     return _ivf_kernels
 
 
+@runtime_checkable
+class BlobReader(Protocol):
+    """Serialised templates kept outside memory (a file), read when a search needs one.
+
+    ``size`` is the number of bytes it holds; ``read(start, end)`` gives bytes ``start`` up to
+    ``end`` (a reader may check them, or fetch them again from where they came from).
+    """
+
+    @property
+    def size(self) -> int: ...
+
+    def read(self, start: int, end: int) -> bytes: ...
+
+
+def _read(buffer: np.ndarray | BlobReader, start: int, end: int) -> bytes:
+    if isinstance(buffer, np.ndarray):
+        return buffer[start:end].tobytes()
+    return buffer.read(start, end)
+
+
 @dataclass(frozen=True, eq=False)
 class TemplateBlobs:
     """Many serialised templates in one byte buffer: entry ``k`` is ``buffer[starts[k]:ends[k]]``.
 
     A large gallery starts from this without making a Python object per template; a template
-    is parsed when a search first re-scores it.
+    is parsed when a search first re-scores it. The buffer is a 1-D ``uint8`` array or a
+    :class:`BlobReader` (the bytes stay in a file until read).
 
     Examples
     --------
@@ -150,16 +173,22 @@ class TemplateBlobs:
     (2, b'cde')
     """
 
-    buffer: np.ndarray
+    buffer: np.ndarray | BlobReader
     starts: np.ndarray
     ends: np.ndarray
 
     def __post_init__(self) -> None:
-        if self.buffer.dtype != np.uint8 or self.buffer.ndim != 1:
-            raise ValueError("the buffer must be a 1-D uint8 array")
+        if isinstance(self.buffer, np.ndarray):
+            if self.buffer.dtype != np.uint8 or self.buffer.ndim != 1:
+                raise ValueError("the buffer must be a 1-D uint8 array")
+            size = len(self.buffer)
+        elif isinstance(self.buffer, BlobReader):
+            size = int(self.buffer.size)
+        else:
+            raise TypeError(f"the buffer must be an array or a BlobReader, got {self.buffer!r}")
         if self.starts.shape != self.ends.shape or np.any(self.starts > self.ends):
             raise ValueError("starts and ends must pair up, each start at most its end")
-        if len(self.ends) and (self.starts.min() < 0 or self.ends.max() > len(self.buffer)):
+        if len(self.ends) and (self.starts.min() < 0 or self.ends.max() > size):
             raise ValueError("an entry lies outside the buffer")
 
     @classmethod
@@ -172,14 +201,15 @@ class TemplateBlobs:
         return len(self.starts)
 
     def __getitem__(self, k: int) -> bytes:
-        return self.buffer[int(self.starts[k]) : int(self.ends[k])].tobytes()
+        return _read(self.buffer, int(self.starts[k]), int(self.ends[k]))
 
     def take(self, picks: np.ndarray | slice) -> TemplateBlobs:
         """The entries ``picks``, sharing this buffer."""
         return TemplateBlobs(self.buffer, self.starts[picks], self.ends[picks])
 
     def compact(self) -> TemplateBlobs:
-        """The same entries in a buffer of their own (no bytes of other entries kept).
+        """The same entries in a buffer of their own (no bytes of other entries kept), in
+        memory.
 
         Entries that follow each other in the buffer are copied as one run.
         """
@@ -192,7 +222,7 @@ class TemplateBlobs:
         firsts = np.concatenate([[0], breaks])
         lasts = np.concatenate([breaks - 1, [n - 1]])
         runs = zip(self.starts[firsts].tolist(), self.ends[lasts].tolist(), strict=True)
-        buffer = np.concatenate([self.buffer[lo:hi] for lo, hi in runs])
+        buffer = np.frombuffer(b"".join(_read(self.buffer, lo, hi) for lo, hi in runs), np.uint8)
         return TemplateBlobs(buffer, ends - lengths, ends)
 
 
@@ -208,7 +238,7 @@ class _Finger:
         self.codes = np.zeros((0, dim), np.uint8)
         self.scales = np.zeros(0, np.float32)
         self.templates: list[Template | bytes | None] = []
-        self.buffers: list[np.ndarray] = []
+        self.buffers: list[np.ndarray | BlobReader] = []
         self.blob_ref = np.zeros(0, np.int32)  # -1: not in a buffer
         self.blob_span = np.zeros((0, 2), np.int64)
         self.slot_of = np.zeros(0, np.int64)  # subject row -> slot, -1 without this finger
@@ -244,7 +274,7 @@ class _Finger:
         item = self.templates[slot]
         if item is None:
             lo, hi = self.blob_span[slot]
-            item = self.buffers[self.blob_ref[slot]][lo:hi].tobytes()
+            item = _read(self.buffers[self.blob_ref[slot]], int(lo), int(hi))
         if isinstance(item, bytes):
             item = Template.from_bytes(item)
             self.templates[slot] = item
@@ -400,20 +430,26 @@ class SearchGallery:
     def nbytes(self) -> int:
         """Bytes held: per-entry arrays, template bytes (buffers counted once) and lists.
 
-        Templates held as parsed :class:`Template` objects and the subject dictionary are
-        not counted.
+        Templates held as parsed :class:`Template` objects, the subject dictionary and
+        template bytes a :class:`BlobReader` keeps in a file are not counted.
         """
-        buffers = {id(b): b.nbytes for f in self._fingers.values() for b in f.buffers}
+        buffers = {
+            id(b): b.nbytes
+            for f in self._fingers.values()
+            for b in f.buffers
+            if isinstance(b, np.ndarray)
+        }
         arrays = sum(f.array_bytes for f in self._fingers.values())
         return arrays + sum(buffers.values()) + self.index_nbytes
 
     @property
     def index_nbytes(self) -> int:
-        """Bytes of the inverted-file index: centroids, cells and inverted lists (0 without)."""
+        """Bytes of the inverted-file index: centroids, cells and inverted lists (0 without;
+        lists that are views of the fingers' arrays add nothing)."""
         if self._coarse is None:
             return 0
         lists = self._lists or {}
-        held = sum(part.nbytes for one in lists.values() for part in one)
+        held = sum(part.nbytes for one in lists.values() for part in one if part.base is None)
         return self._coarse.nbytes + self._cell.nbytes + held
 
     def _subject_row(self, subject: Hashable, key: int | None = None) -> int:
@@ -486,6 +522,19 @@ class SearchGallery:
         vectors = np.asarray(vectors, np.float32).reshape(len(vectors), self._dim)
         codes, scales = quantise(vectors)
         self.add_encoded(subjects, fingers, templates, codes, scales, keys=keys)
+
+    def reserve(self, subjects: Iterable[Hashable]) -> None:
+        """Give ``subjects`` their places in the gallery's order (the order equal scores are
+        ranked in) before their templates are added, in the order given; subjects already
+        here keep theirs.
+
+        A gallery loaded in another order than its own (the start-up cache stores templates
+        by finger and cell) ranks as the gallery would. A subject given no template counts
+        in ``len`` and is never a candidate.
+        """
+        for subject in subjects:
+            self._subject_row(subject)
+        self._unfile(np.zeros(0, np.int64))
 
     def add_encoded(
         self,
@@ -762,12 +811,23 @@ class SearchGallery:
             return
         # The inverted lists hold their entries' stage-1 arrays in cell order, so a visited
         # cell is one contiguous run (a gather of scattered 512-byte rows costs about ten
-        # times as much per entry as a sequential pass).
+        # times as much per entry as a sequential pass). Entries already in cell order (a
+        # gallery loaded in that order, as the start-up cache stores it) are the finger's
+        # own arrays, not a copy; a later change to a subject makes it stale (searched
+        # from the finger's arrays) until the lists are rebuilt.
         lists: dict[str, _Lists] = {}
         edges = np.arange(coarse.nlist + 1)
         for code, index in self._fingers.items():
             n = index._size
             cells = self._cell[index.rows[:n]]
+            if _ascending(cells):
+                lists[code] = _Lists(
+                    np.searchsorted(cells, edges),
+                    index.codes[:n],
+                    index.scales[:n],
+                    index.rows[:n].copy(),
+                )
+                continue
             order = np.argsort(cells, kind="stable")
             lists[code] = _Lists(
                 np.searchsorted(cells[order], edges),
@@ -775,7 +835,10 @@ class SearchGallery:
                 index.scales[order],
                 index.rows[order],
             )
-        order = np.argsort(self._cell, kind="stable")
+        if _ascending(self._cell):
+            order = np.arange(len(self._cell))
+        else:
+            order = np.argsort(self._cell, kind="stable")
         bounds = np.searchsorted(self._cell[order], edges)
         lists[""] = _Lists(bounds, np.zeros((0, 0), np.uint8), np.zeros(0, np.float32), order)
         self._lists = lists
@@ -921,6 +984,10 @@ class SearchGallery:
                     scores[finger] = compare(template, enrolled)
             out.append((sum(scores.values()), self._keys[row], subject, scores))
         return out
+
+
+def _ascending(values: np.ndarray) -> bool:
+    return bool(np.all(values[1:] >= values[:-1]))
 
 
 def _check_nprobe(nprobe: int, nlist: int) -> int:

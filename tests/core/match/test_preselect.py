@@ -146,6 +146,44 @@ def test_template_blobs_take_and_compact_keep_each_entry() -> None:
         TemplateBlobs(np.zeros(2, np.uint8), np.array([1]), np.array([0]))
 
 
+class _Reader:
+    """A BlobReader over bytes that counts its reads."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data, self.reads = data, 0
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    def read(self, start: int, end: int) -> bytes:
+        self.reads += 1
+        return self.data[start:end]
+
+
+def test_blobs_kept_by_a_reader_are_read_when_first_used() -> None:
+    templates = [_random(20 + k, 25) for k in range(4)]
+    joined = TemplateBlobs.join([t.to_bytes() for t in templates])
+    reader = _Reader(joined.buffer.tobytes())
+    blobs = TemplateBlobs(reader, joined.starts, joined.ends)
+    assert blobs[2] == templates[2].to_bytes()
+    assert blobs.take(np.array([3, 1])).compact().buffer.tobytes() == (
+        templates[3].to_bytes() + templates[1].to_bytes()
+    )
+    with pytest.raises(ValueError, match="outside"):
+        TemplateBlobs(reader, np.array([0]), np.array([reader.size + 1]))
+    with pytest.raises(TypeError, match="BlobReader"):
+        TemplateBlobs(b"abc", np.array([0]), np.array([1]))  # type: ignore[arg-type]
+    gallery = SearchGallery()
+    reader.reads = 0
+    vectors = np.array([descriptor(t, DEFAULT_PARAMETERS) for t in templates])
+    gallery.add_encoded([0, 0, 1, 1], ["R1", "L1"] * 2, blobs, *quantise(vectors))
+    assert reader.reads == 0  # nothing read to start
+    assert gallery.nbytes < joined.buffer.nbytes + 4 * 600  # bytes in the reader not held
+    assert gallery.template(1, "R1") == templates[2]
+    assert gallery.template(1, "R1") == templates[2] and reader.reads == 1  # parsed once
+
+
 def test_a_gallery_of_blobs_searches_like_one_of_templates() -> None:
     fingers = ("R1", "L1")
     templates = [_random(10 + k, 30) for k in range(6)]  # subjects 0, 1, 2 × two fingers
