@@ -457,6 +457,24 @@ class SubjectStore(GalleryBase):
                 cursor.close()
 
     @guarded
+    def template_rows(
+        self, *, impression: str = Impression.ROLLED
+    ) -> tuple[int, list[tuple[int, int, str, bytes]]]:
+        """All of :meth:`iter_template_rows` and the :meth:`generation` they are current at,
+        read in one read transaction (another process's write lands before or after both).
+
+        Returns
+        -------
+        generation : int
+        rows : list of (print_id, subject_id, finger, template)
+        """
+        impression = checks.choice(impression, IMPRESSIONS, "impression")
+        with self._snapshot():
+            generation = self.generation()
+            rows = list(self.iter_template_rows(impression=impression))
+        return generation, rows
+
+    @guarded
     def generation(self) -> int:
         """A counter that changes whenever subjects or prints (or their templates) change.
 
