@@ -15,6 +15,14 @@ From :data:`IVF_MIN_SUBJECTS` subjects the index has an inverted file, whose k-m
 and filing cost seconds per 100 000 subjects; the same file keeps its centroids and every
 subject's cell, so a start files only the subjects whose templates changed, and trains anew
 only when the gallery has grown or shrunk by more than :data:`IVF_RETRAIN_SHARE` since.
+
+The cache also keeps the templates themselves, as the gallery held them at its
+:meth:`~station.gallery.Gallery.generation`, so that a start with the gallery unchanged since
+reads neither the gallery nor the templates: its arrays are read straight from the file
+(stored by finger and cell, so the inverted lists are views of them, not copies), and a
+template's bytes are read from the file when a search first re-scores it, checked against a
+keyed hash of its own (a template whose hash does not verify is read from the gallery
+instead, with a warning).
 """
 
 from __future__ import annotations
@@ -22,11 +30,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import math
 import os
 import time
+import weakref
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import astuple, dataclass
+from io import BufferedReader
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +45,7 @@ import numpy as np
 from station.core.match import DEFAULT_PARAMETERS, MatchParameters, SearchGallery
 from station.core.match.index import descriptor, descriptor_size
 from station.core.match.ivf import CoarseQuantiser
-from station.core.match.search import quantise
+from station.core.match.search import TemplateBlobs, quantise
 from station.core.template import FORMAT_VERSION, Template
 from station.core.vocabulary import FINGERS
 from station.gallery import Gallery, open_gallery
@@ -108,6 +119,15 @@ _FIELDS = ("key", "subjects", "fingers", "crcs", "codes", "scales")
 _IVF_FIELDS = (
     "ivf_codes", "ivf_scales", "ivf_trained_on", "ivf_subjects", "ivf_digests", "ivf_cells",
 )  # fmt: skip
+#: The templates, in a cache written with them: the gallery generation they are current at,
+#: each row's print id and span of ``blobs`` with the keyed hash of those bytes
+#: (:data:`_TEMPLATE_PURPOSE`), and the templates left out as damaged (print, subject,
+#: finger), named again at each start. ``blobs`` itself is not in the file's keyed hash:
+#: each template is checked when it is read.
+_SNAPSHOT_FIELDS = ("generation", "print_ids", "starts", "ends", "macs", "damaged")
+_BLOBS = "blobs"
+_TEMPLATE_PURPOSE = "search index templates"
+_MAC_BYTES = 16
 
 
 @dataclass(frozen=True, eq=False)
@@ -176,7 +196,11 @@ def _digests(subjects: np.ndarray, fingers: np.ndarray, crcs: np.ndarray) -> dic
 def _cache_mac(gallery: Gallery, arrays: dict[str, np.ndarray]) -> bytes:
     """The gallery-keyed hash of a cache's arrays: each field's name, dtype, shape and bytes
     (the inverted file's fields too when the cache has them)."""
-    names = _FIELDS + (_IVF_FIELDS if _IVF_FIELDS[0] in arrays else ())
+    names = (
+        _FIELDS
+        + (_IVF_FIELDS if _IVF_FIELDS[0] in arrays else ())
+        + (_SNAPSHOT_FIELDS if _SNAPSHOT_FIELDS[0] in arrays else ())
+    )
 
     def parts() -> Iterator[bytes]:
         for name in names:
@@ -203,17 +227,41 @@ def _empty_codes(n: int, dim: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @dataclass(frozen=True, eq=False)
+class _Snapshot:
+    """The templates a verified cache holds (see :data:`_SNAPSHOT_FIELDS`), their bytes
+    still in the file (``blobs``: ``size`` bytes at ``offset``)."""
+
+    generation: int
+    print_ids: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    macs: np.ndarray
+    damaged: np.ndarray  # (k, 3) int64: print id, subject id, finger index
+    offset: int
+    size: int
+
+
+@dataclass(frozen=True, eq=False)
 class _Known:
-    """The quantised descriptors a verified cache holds (see :data:`_FIELDS`)."""
+    """The quantised descriptors a verified cache holds (see :data:`_FIELDS`), and its
+    templates when it has them."""
 
     subjects: np.ndarray
     fingers: np.ndarray
     crcs: np.ndarray
     codes: np.ndarray
     scales: np.ndarray
+    snapshot: _Snapshot | None = None
 
     def __len__(self) -> int:
         return len(self.subjects)
+
+    def positions(self, subjects: np.ndarray, fingers: np.ndarray) -> np.ndarray:
+        """The cache row of each (subject, finger), -1 where it has none."""
+        return _positions(
+            self.subjects.astype(np.int64) * 16 + self.fingers,
+            subjects.astype(np.int64) * 16 + fingers,
+        )
 
     def lookup(
         self, subjects: np.ndarray, fingers: np.ndarray, crcs: np.ndarray
@@ -223,9 +271,7 @@ class _Known:
         Returns
         -------
         codes, scales : ndarray
-            One row per gallery row; zeros where the cache has no descriptor. The cache's
-            own arrays when they are the gallery's rows in its order, as at a usual start
-            (no copy of a million rows).
+            One row per gallery row; zeros where the cache has no descriptor.
         missing : ndarray
             The gallery rows the cache has no descriptor for.
 
@@ -234,56 +280,140 @@ class _Known:
         n = len(subjects)
         if not len(self) or not n:
             return (*_empty_codes(n, self.codes.shape[1]), np.arange(n))
-        aligned = (  # the usual start: the gallery's rows are the cache's, in its order
-            len(self) == n
-            and np.array_equal(self.subjects, subjects)
-            and np.array_equal(self.fingers, fingers)
-        )
-        if aligned:
-            at = np.arange(n)
-        else:
-            at = _positions(
-                self.subjects.astype(np.int64) * 16 + self.fingers,
-                subjects.astype(np.int64) * 16 + fingers,
-            )
+        at = self.positions(subjects, fingers)
         hit = (at >= 0) & (self.crcs[at] == crcs) & (crcs >= 0)
-        if aligned and hit.all():
-            return self.codes, self.scales, np.zeros(0, np.int64)
         codes, scales = self.codes[at], self.scales[at]
         codes[~hit], scales[~hit] = 0, 0
         return codes, scales, np.flatnonzero(~hit)
 
 
-def _read_cache(
-    path: Path, key: str, dim: int, gallery: Gallery
-) -> tuple[_Known | None, _CachedIvf | None]:
-    """The descriptors a cache file holds (None if it is unusable) and its inverted file
-    (None if none)."""
+@dataclass(frozen=True)
+class _Member:
+    """Where an array of a ``.npz`` file (stored, not compressed) lies in the file."""
+
+    offset: int
+    dtype: np.dtype
+    shape: tuple[int, ...]
+
+    @property
+    def nbytes(self) -> int:
+        return self.dtype.itemsize * math.prod(self.shape)
+
+
+def _members(fh: BufferedReader) -> dict[str, _Member]:
+    """The arrays of an ``np.savez`` file, located without reading them.
+
+    ``np.savez`` stores each array uncompressed, as a ``.npy`` file in a ZIP archive: a
+    local file header (30 bytes, then the name and an extra field; PKWARE APPNOTE.TXT
+    4.3.7) and the ``.npy`` header precede its bytes. Reading them straight into arrays
+    skips the ZIP reader's copies and CRC pass (0.5 GB of descriptors at 100 000 subjects).
+
+    Raises
+    ------
+    ValueError, zipfile.BadZipFile
+        Not such a file, or an array that is compressed, of objects or cut short.
+    """
+    with zipfile.ZipFile(fh) as archive:  # a file object passed in stays open
+        infos = archive.infolist()
+    out = {}
+    for info in infos:
+        if not info.filename.endswith(".npy"):
+            raise ValueError(f"unexpected member {info.filename!r}")
+        if info.compress_type != zipfile.ZIP_STORED:
+            raise ValueError(f"member {info.filename!r} is compressed")
+        fh.seek(info.header_offset)
+        head = fh.read(30)
+        if len(head) != 30 or head[:4] != b"PK\x03\x04":
+            raise ValueError(f"member {info.filename!r} has no local header")
+        name_len = int.from_bytes(head[26:28], "little")
+        extra_len = int.from_bytes(head[28:30], "little")
+        begin = info.header_offset + 30 + name_len + extra_len
+        fh.seek(begin)
+        version = np.lib.format.read_magic(fh)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+        else:
+            raise ValueError(f"member {info.filename!r} is .npy version {version}")
+        if dtype.hasobject or (fortran and len(shape) > 1):
+            raise ValueError(f"member {info.filename!r} is not a plain array")
+        member = _Member(fh.tell(), dtype, tuple(shape))
+        if member.offset - begin + member.nbytes > info.file_size:
+            raise ValueError(f"member {info.filename!r} is cut short")
+        out[info.filename[: -len(".npy")]] = member
+    return out
+
+
+def _read_member(fh: BufferedReader, member: _Member) -> np.ndarray:
+    """A member's array, read once into memory, read-only (a change copies it first)."""
+    array = np.empty(member.shape, member.dtype)
+    view = memoryview(array.reshape(-1).view(np.uint8))
+    fh.seek(member.offset)
+    done = 0
+    while done < len(view):
+        got = fh.readinto(view[done:])
+        if not got:
+            raise EOFError("the cache file ends inside an array")
+        done += got
+    array.flags.writeable = False
+    return array
+
+
+@dataclass(frozen=True)
+class _Cache:
+    """A verified cache: descriptors (and templates), its inverted file, the open file."""
+
+    known: _Known
+    ivf: _CachedIvf | None
+    file: BufferedReader
+
+
+def _read_cache(path: Path, key: str, dim: int, gallery: Gallery) -> _Cache | None:
+    """The verified contents of a cache file, None if it is missing or unusable (the file
+    stays open in the result, for the templates read later)."""
     try:
-        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:
-            if not set(_FIELDS) <= set(data.files):
-                log.info("search cache %s is of an earlier layout; rebuilding it", path)
-                return None, None
-            ivf = _IVF_FIELDS if _IVF_FIELDS[0] in data.files else ()
-            arrays = {name: data[name] for name in (*_FIELDS, *ivf, "mac")}
+        fh = open(path, "rb")  # noqa: SIM115 (kept open for the templates)
     except FileNotFoundError:
-        return None, None
+        return None
+    except OSError as exc:
+        log.warning("ignoring unreadable search cache %s (%s)", path, exc)
+        return None
+    try:
+        members = _members(fh)
+        if not set(_FIELDS) <= set(members):
+            log.info("search cache %s is of an earlier layout; rebuilding it", path)
+            fh.close()
+            return None
+        ivf = _IVF_FIELDS if _IVF_FIELDS[0] in members else ()
+        snap = _SNAPSHOT_FIELDS if _SNAPSHOT_FIELDS[0] in members else ()
+        arrays = {name: _read_member(fh, members[name]) for name in (*_FIELDS, *ivf, *snap)}
+        arrays["mac"] = _read_member(fh, members["mac"])
+        blobs = members.get(_BLOBS)
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as exc:
         log.warning("ignoring damaged search cache %s (%s)", path, exc)
-        return None, None
-    known = _check_cache(path, key, dim, gallery, arrays)
-    if not known or not ivf:
-        return known, None
-    try:
-        cached = _CachedIvf.from_arrays(arrays)
-    except (ValueError, TypeError) as exc:  # verified, yet not an inverted file we wrote
-        log.warning("ignoring the inverted file of search cache %s (%s)", path, exc)
-        return known, None
-    return known, cached
+        fh.close()
+        return None
+    known = _check_cache(path, key, dim, gallery, arrays, blobs)
+    if known is None:
+        fh.close()
+        return None
+    cached = None
+    if ivf:
+        try:
+            cached = _CachedIvf.from_arrays(arrays)
+        except (ValueError, TypeError) as exc:  # verified, yet not an inverted file we wrote
+            log.warning("ignoring the inverted file of search cache %s (%s)", path, exc)
+    return _Cache(known, cached, fh)
 
 
 def _check_cache(
-    path: Path, key: str, dim: int, gallery: Gallery, arrays: dict[str, np.ndarray]
+    path: Path,
+    key: str,
+    dim: int,
+    gallery: Gallery,
+    arrays: dict[str, np.ndarray],
+    blobs: _Member | None,
 ) -> _Known | None:
     stored = arrays["mac"]
     if stored.dtype != np.uint8 or not hmac.compare_digest(
@@ -303,39 +433,167 @@ def _check_cache(
     ):
         log.warning("ignoring damaged search cache %s (fields of other lengths or types)", path)
         return None
-    return _Known(subjects, fingers, crcs, codes, scales)
+    snapshot = None
+    if _SNAPSHOT_FIELDS[0] in arrays:
+        snapshot = _snapshot(arrays, blobs, len(subjects))
+        if snapshot is None:  # verified, yet not templates we wrote: use the descriptors
+            log.warning("ignoring the templates of search cache %s (inconsistent fields)", path)
+    return _Known(subjects, fingers, crcs, codes, scales, snapshot)
+
+
+def _snapshot(arrays: dict[str, np.ndarray], blobs: _Member | None, n: int) -> _Snapshot | None:
+    print_ids, starts, ends = arrays["print_ids"], arrays["starts"], arrays["ends"]
+    macs, damaged = arrays["macs"], arrays["damaged"]
+    if blobs is None or blobs.dtype != np.uint8 or len(blobs.shape) != 1:
+        return None
+    if not (len(print_ids) == len(starts) == len(ends) == len(macs) == n):
+        return None
+    if macs.shape[1:] != (_MAC_BYTES,) or damaged.ndim != 2 or damaged.shape[1] != 3:
+        return None
+    if n and (
+        starts[0] < 0
+        or ends[-1] > blobs.shape[0]
+        or np.any(ends < starts)
+        or np.any(starts[1:] != ends[:-1])  # written one after another
+    ):
+        return None
+    return _Snapshot(
+        int(arrays["generation"]), print_ids, starts, ends, macs, damaged, blobs.offset,
+        blobs.shape[0],
+    )  # fmt: skip
+
+
+class _CachedTemplates:
+    """The templates of a cache, read from its file when a search needs them
+    (a :class:`~station.core.match.search.BlobReader`).
+
+    Each template's bytes are checked against its keyed hash; bytes that do not verify (the
+    file was edited or damaged since it was checked at start) are read from the gallery
+    instead, with a warning naming the print.
+    """
+
+    def __init__(
+        self, file: BufferedReader, snapshot: _Snapshot, key: bytes, gallery: Path
+    ) -> None:
+        self._file = file
+        weakref.finalize(self, file.close)  # closed with the index, not left to the collector
+        self._snapshot = snapshot
+        self._key = key
+        self._gallery = gallery
+
+    @property
+    def size(self) -> int:
+        return self._snapshot.size
+
+    def read(self, start: int, end: int) -> bytes:
+        snap = self._snapshot
+        k = int(np.searchsorted(snap.starts, start))
+        if k >= len(snap.starts) or snap.starts[k] != start or snap.ends[k] != end:
+            raise ValueError(f"no template at bytes {start}-{end} of the search cache")
+        try:
+            data = os.pread(self._file.fileno(), end - start, snap.offset + start)
+        except OSError as exc:
+            data = b""
+            log.warning("search cache of %s: %s", self._gallery, exc)
+        if len(data) == end - start and hmac.compare_digest(
+            _template_mac(self._key, data), snap.macs[k].tobytes()
+        ):
+            return data
+        print_id = int(snap.print_ids[k])
+        log.warning(
+            "search cache of %s: the template of print %d does not verify; read from the gallery",
+            self._gallery,
+            print_id,
+        )
+        with open_gallery(self._gallery, readonly=True) as gallery:
+            template = gallery.template(print_id)
+        if template is None:
+            raise ValueError(f"print {print_id} of gallery {self._gallery} has no template")
+        return template.to_bytes()
+
+
+def _template_key(gallery: Gallery) -> bytes:
+    return gallery.keyed_hash([b"template bytes"], purpose=_TEMPLATE_PURPOSE)
+
+
+def _template_mac(key: bytes, data: bytes) -> bytes:
+    return hmac.digest(key, data, "sha256")[:_MAC_BYTES]
 
 
 def _write_cache(
     path: Path,
     gallery: Gallery,
     key: str,
-    subjects: np.ndarray,
-    fingers: np.ndarray,
-    crcs: np.ndarray,
+    rows: _Rows,
     codes: np.ndarray,
     scales: np.ndarray,
     ivf: _CachedIvf | None,
+    known: _Known | None,
 ) -> None:
+    """Write the cache: descriptors, inverted file and templates, rows by finger, cell and
+    subject (so each finger's entries, and each cell's, are one run of the file)."""
+    cells = np.zeros(len(rows), np.int64)
+    if ivf is not None:
+        cells = ivf.cells[_positions(ivf.subjects, rows.subjects)]
+    order = np.lexsort((rows.subjects, cells, rows.fingers))
+    tkey = _template_key(gallery)
+    macs = np.zeros((len(rows), _MAC_BYTES), np.uint8)
+    fresh = np.arange(len(rows))
+    if known is not None and known.snapshot is not None:  # unchanged templates keep theirs
+        at = known.positions(rows.subjects, rows.fingers)
+        same = (
+            (at >= 0)
+            & (known.crcs[at] == rows.crcs)
+            & (known.snapshot.print_ids[at] == rows.print_ids)
+        )
+        macs[same] = known.snapshot.macs[at[same]]
+        fresh = np.flatnonzero(~same)
+    for n in fresh.tolist():  # a wrong one is only a slower read (from the gallery)
+        macs[n] = np.frombuffer(_template_mac(tkey, rows.blobs[n]), np.uint8)
+    lengths = np.array([len(rows.blobs[n]) for n in order.tolist()], np.int64)
+    ends = np.cumsum(lengths)
     arrays = {
         "key": np.array(key),
-        "subjects": subjects,
-        "fingers": fingers,
-        "crcs": crcs,
-        "codes": codes,
-        "scales": scales,
+        "subjects": rows.subjects[order],
+        "fingers": rows.fingers[order],
+        "crcs": rows.crcs[order],
+        "codes": codes[order],
+        "scales": scales[order],
+        "generation": np.array(rows.generation, np.int64),
+        "print_ids": rows.print_ids[order],
+        "starts": ends - lengths,
+        "ends": ends,
+        "macs": macs[order],
+        "damaged": rows.damaged,
     }
     if ivf is not None:
         arrays.update(ivf.arrays())
     mac = np.frombuffer(_cache_mac(gallery, arrays), np.uint8)
+    blobs = np.frombuffer(b"".join(rows.blobs[n] for n in order.tolist()), np.uint8)
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
     try:
         with create_private(tmp, exclusive=False) as fh:  # 0600, as the gallery
-            np.savez(fh, mac=mac, **arrays)
+            np.savez(fh, mac=mac, **arrays, **{_BLOBS: blobs})
         tmp.replace(path)
     except OSError as exc:  # a read-only folder: start slower next time, lose nothing
         log.warning("could not write search cache %s (%s)", path, exc)
         tmp.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True, eq=False)
+class _Rows:
+    """The gallery's indexed templates as read at one generation (damaged ones left out)."""
+
+    generation: int
+    subjects: np.ndarray  # int64
+    fingers: np.ndarray  # int64, index in FINGERS
+    crcs: np.ndarray
+    print_ids: np.ndarray
+    blobs: list[bytes]
+    damaged: np.ndarray  # (k, 3): print id, subject id, finger index
+
+    def __len__(self) -> int:
+        return len(self.subjects)
 
 
 def load_index(
@@ -354,47 +612,119 @@ def load_index(
         worker thread can load the index while the GUI thread keeps its own connection).
     params : MatchParameters, optional
     cache : bool
-        Use and refresh the descriptor cache beside the gallery file.
+        Use and refresh the cache beside the gallery file.
     progress : callable, optional
         ``progress(done, total)`` while descriptors are computed.
 
     Returns
     -------
     SearchGallery
-        Subjects keyed by gallery subject id; each finger is the subject's best-quality
-        rolled template. A template that does not load (damaged bytes) is left out with a
-        warning naming its subject, finger and print id; the rest is still searched.
+        Subjects keyed by gallery subject id, in the gallery's order; each finger is the
+        subject's best-quality rolled template. A template that does not load (damaged
+        bytes) is left out with a warning naming its subject, finger and print id; the rest
+        is still searched.
     """
     if not isinstance(gallery, Gallery):
         with open_gallery(gallery, readonly=True) as opened:
             return load_index(opened, params=params, cache=cache, progress=progress)
     params = DEFAULT_PARAMETERS if params is None else params
     start = time.perf_counter()
-    subjects, fingers, blobs, print_ids = [], [], [], []
-    for print_id, subject_id, finger, blob in gallery.iter_template_rows():
-        subjects.append(subject_id)
-        fingers.append(FINGERS.index(finger))
-        blobs.append(blob)
-        print_ids.append(print_id)
+    dim = descriptor_size(params)
+    key = _params_key(params)
+    path = cache_path(gallery.path)
+    cached = _read_cache(path, key, dim, gallery) if cache else None
+    snapshot = None if cached is None else cached.known.snapshot
+    if cached is not None and snapshot is not None and snapshot.generation == gallery.generation():
+        index = _from_snapshot(gallery, params, cached, snapshot)
+        log.info(
+            "search index: %d subjects, %d templates from the cache (gallery unchanged) in %.2f s",
+            len(index),
+            index.template_count,
+            time.perf_counter() - start,
+        )
+        return index
+    if cached is not None:
+        cached.file.close()  # the templates are read from the gallery this time
+    known = None if cached is None else cached.known
+    rows, codes, scales, described = _read_gallery(gallery, params, known, progress)
+    index = SearchGallery(params=params)
+    fingers = np.array(FINGERS)[rows.fingers].tolist()
+    index.add_encoded(rows.subjects.tolist(), fingers, rows.blobs, codes, scales)
+    ivf = _index_ivf(
+        index, rows.subjects, rows.fingers, rows.crcs, None if cached is None else cached.ivf
+    )
+    if cache:
+        _write_cache(path, gallery, key, rows, codes, scales, ivf, known)
+    log.info(
+        "search index: %d subjects, %d templates (%d described afresh, %d damaged left "
+        "out) in %.2f s",
+        len(index),
+        len(rows),
+        described,
+        len(rows.damaged),
+        time.perf_counter() - start,
+    )
+    return index
+
+
+def _from_snapshot(
+    gallery: Gallery, params: MatchParameters, cached: _Cache, snapshot: _Snapshot
+) -> SearchGallery:
+    """The index of an unchanged gallery, from the cache alone."""
+    known = cached.known
+    for print_id, subject, finger in snapshot.damaged.tolist():
+        log.warning(
+            "gallery %s: template of subject %d finger %s (print %d) does not load, left out "
+            "of the search index",
+            gallery.path,
+            subject,
+            FINGERS[finger],
+            print_id,
+        )
+    reader = _CachedTemplates(cached.file, snapshot, _template_key(gallery), gallery.path)
+    index = SearchGallery(params=params)
+    index.reserve(np.unique(known.subjects).tolist())  # the gallery's order (by subject id)
+    index.add_encoded(
+        known.subjects.tolist(),
+        np.array(FINGERS)[known.fingers].tolist(),
+        TemplateBlobs(reader, snapshot.starts, snapshot.ends),
+        known.codes,
+        known.scales,
+    )
+    _index_ivf(index, known.subjects, known.fingers, known.crcs, cached.ivf)
+    return index
+
+
+def _read_gallery(
+    gallery: Gallery,
+    params: MatchParameters,
+    known: _Known | None,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[_Rows, np.ndarray, np.ndarray, int]:
+    """The gallery's templates with their quantised descriptors: cached where the cache
+    has them, described here otherwise. Returns the rows, codes, scales and how many were
+    described."""
+    generation, table = gallery.template_rows()
+    subjects = np.array([r[1] for r in table], np.int64)
+    fingers = np.array([FINGERS.index(r[2]) for r in table], np.int64)
+    print_ids = np.array([r[0] for r in table], np.int64)
+    blobs = [r[3] for r in table]
+    del table
     # A template's own body CRC names its content; -1 (a template whose checksum does not
     # verify) is never in the cache, so such a template is read, and reported damaged.
     crcs = np.array([_crc(b) for b in blobs], np.int64)
     dim = descriptor_size(params)
-    key = _params_key(params)
-    path = cache_path(gallery.path)
-    known, cached_ivf = _read_cache(path, key, dim, gallery) if cache else (None, None)
     if known is None:
         codes, scales = _empty_codes(len(blobs), dim)
         missing: Sequence[int] | np.ndarray = range(len(blobs))
     else:
-        rows = (np.array(subjects, np.int64), np.array(fingers, np.int64), crcs)
-        codes, scales, missing = known.lookup(*rows)
-    damaged, described, fresh = set(), [], []
+        codes, scales, missing = known.lookup(subjects, fingers, crcs)
+    damaged, described, fresh = [], [], []
     for done, n in enumerate(missing, start=1):
         try:
             template = Template.from_bytes(blobs[n])
         except ValueError as exc:  # TemplateError: named, left out, the rest still searched
-            damaged.add(n)
+            damaged.append(n)
             log.warning(
                 "gallery %s: template of subject %d finger %s (print %d) does not load, left "
                 "out of the search index: %s",
@@ -410,30 +740,17 @@ def load_index(
         if progress is not None and (done % 256 == 0 or done == len(missing)):
             progress(done, len(missing))
     if fresh:  # quantised as the index holds them, so the cache gives the same index
-        # (with rows missing, lookup gave arrays of its own, not the cache's)
         codes[described], scales[described] = quantise(np.array(fresh, np.float32))
-    if damaged:
-        keep = [n for n in range(len(blobs)) if n not in damaged]
-        subjects, fingers = [subjects[n] for n in keep], [fingers[n] for n in keep]
-        blobs, codes, scales, crcs = [blobs[n] for n in keep], codes[keep], scales[keep], crcs[keep]
-    index = SearchGallery(params=params)
-    index.add_encoded(subjects, [FINGERS[f] for f in fingers], blobs, codes, scales)
-    subject_ids = np.array(subjects, np.int64)
-    finger_ids = np.array(fingers, np.int8)
-    ivf = _index_ivf(index, subject_ids, finger_ids, crcs, cached_ivf)
-    cached_rows = 0 if known is None else len(known)
-    if cache and (described or cached_rows != len(blobs) or not _same(ivf, cached_ivf)):
-        _write_cache(path, gallery, key, subject_ids, finger_ids, crcs, codes, scales, ivf)
-    log.info(
-        "search index: %d subjects, %d templates (%d described afresh, %d damaged left "
-        "out) in %.2f s",
-        len(index),
-        len(blobs),
-        len(described),
-        len(damaged),
-        time.perf_counter() - start,
+    left_out = np.column_stack([print_ids[damaged], subjects[damaged], fingers[damaged]]).reshape(
+        -1, 3
     )
-    return index
+    if damaged:
+        keep = np.setdiff1d(np.arange(len(blobs)), damaged)
+        subjects, fingers, crcs = subjects[keep], fingers[keep], crcs[keep]
+        print_ids, codes, scales = print_ids[keep], codes[keep], scales[keep]
+        blobs = [blobs[n] for n in keep.tolist()]
+    rows = _Rows(generation, subjects, fingers, crcs, print_ids, blobs, left_out)
+    return rows, codes, scales, len(described)
 
 
 def _same(a: _CachedIvf | None, b: _CachedIvf | None) -> bool:

@@ -116,7 +116,10 @@ def test_a_hand_edited_cache_is_never_used(gallery_copy: Path, counted: list[int
     probe = {f: t for f in FINGERS if (t := first.template(mate, f)) is not None}
     path = cache_path(gallery_copy)
     with np.load(path, allow_pickle=False) as data:
-        assert set(data.files) == {"key", "subjects", "fingers", "crcs", "codes", "scales", "mac"}
+        assert set(data.files) == {
+            "key", "subjects", "fingers", "crcs", "codes", "scales", "mac", "generation",
+            "print_ids", "starts", "ends", "macs", "damaged", "blobs",
+        }  # fmt: skip
         subjects, codes = data["subjects"], data["codes"].copy()
     rows = np.flatnonzero(subjects == mate)
     assert rows.size == 10
@@ -134,7 +137,9 @@ def test_a_hand_edited_cache_is_never_used(gallery_copy: Path, counted: list[int
     assert counted[0] == 0
 
 
-@pytest.mark.parametrize("field", ["mac", "crcs", "key", "codes"])
+@pytest.mark.parametrize(
+    "field", ["mac", "crcs", "key", "codes", "generation", "print_ids", "starts", "macs"]
+)
 def test_a_cache_with_any_field_edited_is_rebuilt(
     gallery_copy: Path, counted: list[int], field: str
 ) -> None:
@@ -145,7 +150,7 @@ def test_a_cache_with_any_field_edited_is_rebuilt(
     if field == "key":
         value = np.array(str(value)[::-1])
     else:
-        value[0] ^= 1
+        value.reshape(-1)[:1] ^= 1
     _rewrite_cache(path, **{field: value})
     counted[0] = 0
     index = load_index(gallery_copy)
@@ -323,3 +328,89 @@ def test_a_cache_with_an_edited_inverted_file_is_rebuilt(
     again = load_index(gallery_copy)
     assert counted[0] == again.template_count and trainings[0] == 2  # nothing trusted
     assert again.cells().tolist() == first.cells().tolist()
+
+
+def _no_gallery_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    from station.gallery import Gallery
+
+    def refuse(self: Gallery, **kwargs: object) -> None:
+        raise AssertionError("the gallery's templates were read")
+
+    monkeypatch.setattr(Gallery, "template_rows", refuse)
+
+
+def test_an_unchanged_gallery_starts_from_the_cache_alone(
+    gallery_copy: Path, trainings: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = load_index(gallery_copy)
+    _no_gallery_read(monkeypatch)
+    second = load_index(gallery_copy)
+    assert trainings[0] == 1
+    assert second.subjects == first.subjects  # the gallery's order, as the first start
+    assert second.cells().tolist() == first.cells().tolist()
+    for subject in first.subjects:
+        probe = first.fingers(subject)
+        assert second.shortlist(probe, 4) == first.shortlist(probe, 4)
+        assert second.fingers(subject) == probe  # the templates, read from the cache file
+        assert search(probe, second) == search(probe, first)
+
+
+def test_the_inverted_lists_of_a_cached_start_are_views_of_its_arrays(
+    gallery_copy: Path, trainings: list[int]
+) -> None:
+    first = load_index(gallery_copy)
+    second = load_index(gallery_copy)
+    first.cells(), second.cells()  # both filed, lists built
+    assert second.index_nbytes < first.index_nbytes  # the lists hold no copy of the codes
+    lists = second._lists
+    assert lists is not None
+    assert np.shares_memory(lists["R1"].codes, second._fingers["R1"].codes)
+
+
+def test_a_changed_gallery_is_read_again(gallery_copy: Path) -> None:
+    first = load_index(gallery_copy)
+    sid = _add_copy(gallery_copy, first, first.subjects[0])
+    again = load_index(gallery_copy)
+    assert sid in again and sid not in first
+    assert again.fingers(sid) == first.fingers(first.subjects[0])
+
+
+def _blob_offset(path: Path) -> int:
+    with open(path, "rb") as fh:
+        return index_module._members(fh)["blobs"].offset
+
+
+def test_an_edited_template_in_the_cache_is_read_from_the_gallery(
+    gallery_copy: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    first = load_index(gallery_copy)
+    path = cache_path(gallery_copy)
+    with np.load(path, allow_pickle=False) as data:
+        subject, finger = int(data["subjects"][0]), FINGERS[int(data["fingers"][0])]
+        print_id, end = int(data["print_ids"][0]), int(data["ends"][0])
+    offset = _blob_offset(path)
+    with open(path, "r+b") as fh:  # a byte of the first template's minutiae, in place
+        fh.seek(offset + end - 5)
+        byte = fh.read(1)
+        fh.seek(offset + end - 5)
+        fh.write(bytes([byte[0] ^ 0x40]))
+    second = load_index(gallery_copy)
+    with caplog.at_level("WARNING", logger="station.service.index"):
+        assert second.template(subject, finger) == first.template(subject, finger)
+    assert f"template of print {print_id} does not verify" in caplog.text
+
+
+def test_a_damaged_template_is_named_at_every_start(
+    gallery_copy: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with open_gallery(gallery_copy) as g:
+        print_id, subject, finger, blob = next(g.iter_template_rows())
+        g._conn.execute(  # the template's bytes damaged behind the gallery's back
+            "UPDATE prints SET template = ? WHERE id = ?", (blob[:-3], print_id)
+        )
+    for _ in range(2):
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="station.service.index"):
+            index = load_index(gallery_copy)
+        assert f"(print {print_id}) does not load" in caplog.text
+        assert index.template(subject, finger) is None
