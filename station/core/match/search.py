@@ -538,8 +538,8 @@ class SearchGallery:
 
     def add_encoded(
         self,
-        subjects: list[Hashable],
-        fingers: list[str],
+        subjects: list[Hashable] | np.ndarray,
+        fingers: list[str] | np.ndarray,
         templates: Sequence[Template | bytes] | TemplateBlobs,
         codes: np.ndarray,
         scales: np.ndarray,
@@ -550,6 +550,9 @@ class SearchGallery:
 
         A cached gallery starts with this: no descriptor is computed or converted, and with
         ``templates`` as :class:`TemplateBlobs` no Python object is made per template.
+        ``subjects`` may be an integer array (integer subject keys) and ``fingers`` an
+        integer array of positions in ``FINGERS``: a million entries are then placed
+        without a Python step per entry.
         """
         n = len(subjects)
         if not n == len(fingers) == len(templates) == len(codes) == len(scales):
@@ -562,21 +565,21 @@ class SearchGallery:
                 f"codes must be ({n}, {self._dim}) uint8, got {codes.dtype} {codes.shape}"
             )
         scales = np.asarray(scales, np.float32)
-        for finger in set(fingers):
-            validate_finger(finger)
-        if keys is None:
-            for subject in dict.fromkeys(subjects):
-                self._subject_row(subject)
+        positions = self._positions_of(fingers)
+        if isinstance(subjects, np.ndarray):
+            rows = self._rows_of(subjects, keys)
         else:
-            first_key: dict[Hashable, int] = {}
-            for subject, key in zip(subjects, keys, strict=True):
-                first_key.setdefault(subject, key)
-            for subject, key in first_key.items():
-                self._subject_row(subject, key)
-        rows = np.fromiter(map(self._row.__getitem__, subjects), np.int64, count=n)
+            if keys is None:
+                for subject in dict.fromkeys(subjects):
+                    self._subject_row(subject)
+            else:
+                first_key: dict[Hashable, int] = {}
+                for subject, key in zip(subjects, keys, strict=True):
+                    first_key.setdefault(subject, key)
+                for subject, key in first_key.items():
+                    self._subject_row(subject, key)
+            rows = np.fromiter(map(self._row.__getitem__, subjects), np.int64, count=n)
         self._unfile(rows)
-        place: dict[str, int] = {str(f): k for k, f in enumerate(FINGERS)}
-        positions = np.fromiter(map(place.__getitem__, fingers), np.int64, count=n)
         # A repeated (subject, finger): the later entry wins.
         pair = rows * len(FINGERS) + positions
         _, last_rev = np.unique(pair[::-1], return_index=True)
@@ -612,6 +615,32 @@ class SearchGallery:
             )
             index.place(rows[picks], first + np.arange(len(picks)), len(self._subjects))
             self._count += len(picks)
+
+    @staticmethod
+    def _positions_of(fingers: list[str] | np.ndarray) -> np.ndarray:
+        """Finger codes, or positions in ``FINGERS`` as an integer array, as positions."""
+        if isinstance(fingers, np.ndarray) and fingers.dtype.kind in "iu":
+            positions = fingers.astype(np.int64)
+            if len(positions) and (positions.min() < 0 or positions.max() >= len(FINGERS)):
+                raise ValueError(f"finger positions must be 0 … {len(FINGERS) - 1}")
+            return positions
+        for finger in set(fingers):
+            validate_finger(finger)
+        place: dict[str, int] = {str(f): k for k, f in enumerate(FINGERS)}
+        return np.fromiter(map(place.__getitem__, fingers), np.int64, count=len(fingers))
+
+    def _rows_of(self, subjects: np.ndarray, keys: list[int] | None) -> np.ndarray:
+        """The rows of integer subject keys, new subjects placed in order of first entry."""
+        if subjects.dtype.kind not in "iu" or subjects.ndim != 1:
+            raise ValueError(f"subjects as an array must be 1-D integers, got {subjects.dtype}")
+        ids = subjects.astype(np.int64)
+        unique, first = np.unique(ids, return_index=True)
+        by_entry = np.argsort(first, kind="stable")
+        firsts = first[by_entry].tolist()
+        for k, subject in zip(firsts, unique[by_entry].tolist(), strict=True):
+            self._subject_row(subject, None if keys is None else keys[k])
+        table = np.fromiter(map(self._row.__getitem__, unique.tolist()), np.int64, len(unique))
+        return table[np.searchsorted(unique, ids)]
 
     def template(self, subject: Hashable, finger: str) -> Template | None:
         """The enrolled template of one finger, or None."""
@@ -791,10 +820,11 @@ class SearchGallery:
         pending = np.flatnonzero(self._cell < 0)
         if not len(pending) and self._lists is not None:
             return
-        kernels = _ivf()
+        kernels = _ivf() if len(pending) else None
         centroids = [coarse.codes[:, k, :].astype(np.int32) for k in range(len(FINGERS))]
         cscales = [coarse.scales[:, k].astype(np.float64) for k in range(len(FINGERS))]
         for lo in range(0, len(pending), _ASSIGN_CHUNK):
+            assert kernels is not None
             rows = pending[lo : lo + _ASSIGN_CHUNK]
             out = np.zeros((len(rows), coarse.nlist), np.float64)
             for position, finger in enumerate(FINGERS):
