@@ -110,7 +110,8 @@ def gaussian_separable(image: np.ndarray, weights: np.ndarray) -> np.ndarray:
     (mode ``"reflect"``) and, for a symmetric kernel, each output sample computed as
     ``x[l] * w[0]`` plus ``(x[l - d] + x[l + d]) * w[d]`` from the outermost ``d`` inward,
     then stored in the image's dtype (the first pass's result too). This does the same
-    operations in the same order, without the line copies.
+    operations in the same order, with one line copy per row of the second pass, kept in
+    the image's dtype.
 
     Parameters
     ----------
@@ -138,21 +139,26 @@ def gaussian_separable(image: np.ndarray, weights: np.ndarray) -> np.ndarray:
         for c in range(cols):
             across[r, c] = acc[c]
     out = np.empty_like(image)
-    line = np.empty(cols + 2 * size, np.float64)
+    # The mirrored line in the image's dtype, widened to float64 where it is read (exact):
+    # the inner loops are then those of the first pass, contiguous and vectorised.
+    line = np.empty(cols + 2 * size, image.dtype)
     for r in range(rows):  # along axis 1
-        for c in range(cols):
-            line[c + size] = across[r, c]
+        src = across[r]
+        line[size : size + cols] = src
         for k in range(size):  # the mirrored ends
-            line[k] = across[r, _reflect(k - size, cols)]
-            line[cols + size + k] = across[r, _reflect(cols + k, cols)]
+            line[k] = src[_reflect(k - size, cols)]
+            line[cols + size + k] = src[_reflect(cols + k, cols)]
         for c in range(cols):
-            acc[c] = line[c + size] * centre
+            acc[c] = np.float64(src[c]) * centre
         for d in range(size, 0, -1):
             w = weights[size - d]
+            before = line[size - d : size - d + cols]
+            after = line[size + d : size + d + cols]
             for c in range(cols):
-                acc[c] += (line[c + size - d] + line[c + size + d]) * w
+                acc[c] += (np.float64(before[c]) + np.float64(after[c])) * w
+        dst = out[r]
         for c in range(cols):
-            out[r, c] = acc[c]
+            dst[c] = acc[c]
     return out
 
 

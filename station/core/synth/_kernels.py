@@ -415,7 +415,9 @@ def gaussian_blur(image: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
     The same two passes as scipy's ``correlate1d`` with a symmetric kernel: rows (axis 0)
     then columns, each output ``x[0] * w[0] + sum (x[-j] + x[j]) * w[j]`` for ``j`` from the
-    kernel radius down to 1, in float64, stored as float32 after each pass.
+    kernel radius down to 1, in float64, stored as float32 after each pass. The column pass
+    keeps each row's reflected line in float32 and widens the samples where it reads them
+    (exact), so its inner loops are the row pass's: contiguous, and vectorised.
 
     Parameters
     ----------
@@ -443,18 +445,24 @@ def gaussian_blur(image: np.ndarray, weights: np.ndarray) -> np.ndarray:
         for c in range(cols):
             across[r, c] = np.float32(acc[c])
     out = np.empty((rows, cols), np.float32)
-    line = np.empty(cols + 2 * radius)
+    line = np.empty(cols + 2 * radius, np.float32)
     for r in range(rows):
-        for c in range(-radius, cols + radius):
-            line[c + radius] = np.float64(across[r, _reflect(c, cols)])
+        src = across[r]
+        line[radius : radius + cols] = src
+        for k in range(radius):  # the reflected ends
+            line[k] = src[_reflect(k - radius, cols)]
+            line[cols + radius + k] = src[_reflect(cols + k, cols)]
         for c in range(cols):
-            acc[c] = line[c + radius] * centre
+            acc[c] = np.float64(src[c]) * centre
         for j in range(radius, 0, -1):
             w = weights[radius - j]
+            before = line[radius - j : radius - j + cols]
+            after = line[radius + j : radius + j + cols]
             for c in range(cols):
-                acc[c] += (line[c + radius - j] + line[c + radius + j]) * w
+                acc[c] += (np.float64(before[c]) + np.float64(after[c])) * w
+        dst = out[r]
         for c in range(cols):
-            out[r, c] = np.float32(acc[c])
+            dst[c] = np.float32(acc[c])
     return out
 
 
