@@ -268,11 +268,20 @@ def spiral_product(
 
 @njit(cache=True)
 def _unit(f_re: np.ndarray, f_im: np.ndarray, tiny: np.float32) -> None:
-    # numpy divides a complex64 by a real as by ``norm + 0j`` (Smith's method): both parts
-    # times ``1 / norm``, which is what is done here.
+    """Scale ``f_re + i f_im`` to unit modulus (``1 + 0j``'s direction kept where it is 0).
+
+    numpy divides a complex64 by a real as by ``norm + 0j`` (Smith's method): both parts
+    times ``1 / norm``, which is what is done here. The norm is float32 ``hypot``, computed
+    as the C library computes ``hypotf`` for finite arguments (glibc: both widened to
+    float64, ``sqrt(x * x + y * y)`` in float64, rounded to float32; the squares are exact),
+    written out so that the loop vectorises instead of calling the library per sample.
+    """
     one = np.float32(1.0)
     for j in range(f_re.size):
-        scale = one / max(np.float32(math.hypot(f_re[j], f_im[j])), tiny)
+        x = np.float64(f_re[j])
+        y = np.float64(f_im[j])
+        norm = np.float32(math.sqrt(x * x + y * y))
+        scale = one / max(norm, tiny)
         f_re[j] *= scale
         f_im[j] *= scale
 
