@@ -346,6 +346,12 @@ def skin_samples(
     upper = np.empty((n_layers, cols), np.float32)
     lower = np.empty((n_layers, cols), np.float32)
     fine = np.empty((n_layers, cols), np.float32)
+    # One row's grid positions and weights: computed in a loop of their own (which
+    # vectorises), then read by the loop that gathers the planes.
+    corner = np.empty(cols, np.int64)
+    row_wy = np.empty(cols, np.float32)
+    row_wx = np.empty(cols, np.float32)
+    width = np.float32(g_cols)
     have = -2  # the coarse row in ``upper`` (none yet)
     for r in range(rows):
         i, wk = r // step, weights[r % step]
@@ -359,24 +365,29 @@ def skin_samples(
             have = i
         if i < m_r:
             for n in range(n_layers):
+                below, above, out = lower[n], upper[n], fine[n]
                 for c in range(cols):
-                    fine[n, c] = (lower[n, c] - upper[n, c]) * wk + upper[n, c]
+                    out[c] = (below[c] - above[c]) * wk + above[c]
         else:
             fine[:] = upper
         for n in range(2, n_layers):
             layers[n - 2, r] = fine[n]
+        fine_x, fine_y = fine[0], fine[1]
         for c in range(cols):
-            fy = min(max(fine[1, c] * inv, zero), top_r)
-            fx = min(max(fine[0, c] * inv, zero), top_c)
+            fy = min(max(fine_y[c] * inv, zero), top_r)
+            fx = min(max(fine_x[c] * inv, zero), top_c)
             # fy, fx >= 0, so truncation is numpy's floor
             r0 = min(np.float32(int(fy)), last_r)
             c0 = min(np.float32(int(fx)), last_c)
-            at = int(r0 * np.float32(g_cols) + c0)
-            wy = fy - r0
-            wx = fx - c0
-            ridge[0, r, c] = _lerp(psi, at, g_cols, wx, wy)
-            ridge[1, r, c] = _lerp(s_re, at, g_cols, wx, wy)
-            ridge[2, r, c] = _lerp(s_im, at, g_cols, wx, wy)
+            corner[c] = int(r0 * width + c0)
+            row_wy[c] = fy - r0
+            row_wx[c] = fx - c0
+        out_psi, out_re, out_im = ridge[0, r], ridge[1, r], ridge[2, r]
+        for c in range(cols):
+            at, wx, wy = corner[c], row_wx[c], row_wy[c]
+            out_psi[c] = _lerp(psi, at, g_cols, wx, wy)
+            out_re[c] = _lerp(s_re, at, g_cols, wx, wy)
+            out_im[c] = _lerp(s_im, at, g_cols, wx, wy)
     return layers, ridge
 
 
