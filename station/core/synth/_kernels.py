@@ -20,6 +20,7 @@ from numba import njit
 __all__ = [
     "dilate_cross",
     "doubled_samples",
+    "expose",
     "far_enough",
     "skin_samples",
     "spiral_product",
@@ -559,3 +560,34 @@ def dilate_cross(mask: np.ndarray, iterations: int) -> np.ndarray:
             dist[r, c] = d
             out[r, c] = d <= iterations
     return out
+
+
+@njit(cache=True)
+def expose(rng: np.random.Generator, image: np.ndarray, noise: float, out: np.ndarray) -> None:
+    """Sensor noise and 8-bit quantisation: ``clip(rint(image + noise * N(0, 1)), 0, 255)``.
+
+    What impression's ``_expose`` did with numpy, strip by strip, in one pass: the normal
+    deviates drawn from ``rng`` one pixel at a time in row order (numba's
+    ``Generator.standard_normal`` is numpy's ziggurat on the same bit generator, so the
+    values and the stream's state afterwards are those of one
+    ``rng.standard_normal(image.shape)`` draw), each times ``noise`` plus the pixel in
+    float64, rounded half to even, clipped and stored.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The impression's stream; advanced by ``image.size`` normal draws.
+    image : (M, N) ndarray of float32 or float64
+        Grey levels.
+    noise : float
+        Standard deviation of the noise (grey levels).
+    out : (M, N) ndarray of uint8
+        Written with the exposed image.
+    """
+    rows, cols = image.shape
+    for r in range(rows):
+        for c in range(cols):
+            value = rng.standard_normal() * noise
+            value += np.float64(image[r, c])
+            value = min(max(np.rint(value), 0.0), 255.0)
+            out[r, c] = np.uint8(value)

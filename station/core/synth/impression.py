@@ -385,24 +385,16 @@ def _blur(image: np.ndarray, sigma: float) -> np.ndarray:
 def _expose(
     rng: np.random.Generator, image: np.ndarray, settings: ImpressionSettings
 ) -> np.ndarray:
-    """Sensor noise and 8-bit quantisation, strip by strip.
+    """Sensor noise and 8-bit quantisation, in one compiled pass (:func:`._kernels.expose`).
 
     The noise is drawn in row order, so the values are those of one
-    ``rng.normal(0, settings.noise, image.shape)`` draw.
+    ``rng.normal(0, settings.noise, image.shape)`` draw, and the pixels those of
+    ``clip(rint(image + noise), 0, 255)``.
     """
-    rows, cols = image.shape
-    out = np.empty((rows, cols), np.uint8)
-    strip = _STRIP * _COARSE
-    noise = np.empty((strip, cols))
-    for top in range(0, rows, strip):
-        height = min(strip, rows - top)
-        buf = noise[:height]
-        rng.standard_normal(out=buf)
-        buf *= settings.noise
-        buf += image[top : top + height]
-        np.rint(buf, out=buf)
-        np.clip(buf, 0, 255, out=buf)
-        out[top : top + height] = buf
+    from ._kernels import expose
+
+    out = np.empty(image.shape, np.uint8)
+    expose(rng, image, float(settings.noise), out)
     return out
 
 

@@ -263,6 +263,56 @@ def test_skin_samples_equal_upsample_then_ridge_sampling(shape: tuple[int, int])
     )
 
 
+def _reference_expose(rng: np.random.Generator, image: np.ndarray, noise: float) -> np.ndarray:
+    """impression's former ``_expose``: numpy, 64 rows at a time."""
+    rows, cols = image.shape
+    out = np.empty((rows, cols), np.uint8)
+    buffer = np.empty((64, cols))
+    for top in range(0, rows, 64):
+        buf = buffer[: min(64, rows - top)]
+        rng.standard_normal(out=buf)
+        buf *= noise
+        buf += image[top : top + len(buf)]
+        np.rint(buf, out=buf)
+        np.clip(buf, 0, 255, out=buf)
+        out[top : top + len(buf)] = buf
+    return out
+
+
+@pytest.mark.parametrize(("shape", "noise"), [((750, 800), 7.3), ((130, 97), 0.4), ((5, 3), 40.0)])
+def test_expose_equals_the_numpy_strips(shape: tuple[int, int], noise: float) -> None:
+    from station.core.synth._kernels import expose
+
+    image = (np.random.default_rng(3).random(shape) * 300 - 20).astype(np.float32)
+    image.flat[:4] = [127.5, 128.5, 0.5, 254.5]  # ties round to even
+    ours, theirs = np.random.default_rng(5), np.random.default_rng(5)
+    out = np.empty(shape, np.uint8)
+    expose(ours, image, noise, out)
+    np.testing.assert_array_equal(out, _reference_expose(theirs, image, noise))
+    # The stream is left where the numpy draws leave it.
+    assert ours.bit_generator.state == theirs.bit_generator.state
+
+
+def test_numbas_normal_draws_are_numpys_to_the_last_bit() -> None:
+    # The premise of expose: numba's Generator.standard_normal, one draw at a time, gives
+    # numpy's values. Enough draws that the ziggurat's rare branches (wedges, tail) occur.
+    from numba import njit
+
+    @njit
+    def draws(rng: np.random.Generator, out: np.ndarray) -> None:
+        for i in range(out.size):
+            out[i] = rng.standard_normal()
+
+    for seed in range(2):
+        ours, theirs = np.random.default_rng(seed), np.random.default_rng(seed)
+        got = np.empty(3_000_000)
+        draws(ours, got)
+        expected = theirs.standard_normal(got.size)
+        assert (np.abs(expected) > 3.6541528853610088).sum() > 100  # the tail was drawn
+        np.testing.assert_array_equal(got, expected)
+        assert ours.bit_generator.state == theirs.bit_generator.state
+
+
 def test_blur_kernel_by_hand() -> None:
     # A unit impulse in the middle spreads as the outer product of the 1-D kernel.
     image = np.zeros((7, 7), np.float32)
