@@ -207,7 +207,9 @@ def place_minutiae(
             chosen.append((px, py))
             polarity.append(sign)
     n_required = len(chosen)
-    rows, cols = np.nonzero(allowed)
+    # np.nonzero(allowed)'s two arrays, from the flat indices (the same values and order,
+    # several times sooner for a 2-D array).
+    rows, cols = np.divmod(np.flatnonzero(allowed), allowed.shape[1])
     if rows.size == 0 or count <= 0:
         return np.zeros((0, 5))
     order = rng.permutation(rows.size)[: count * 30]
