@@ -565,7 +565,7 @@ def _write_cache(
     tkey = _template_key(gallery)
     macs = np.zeros((len(rows), _MAC_BYTES), np.uint8)
     fresh = np.arange(len(rows))
-    if known is not None and known.snapshot is not None:  # unchanged templates keep theirs
+    if known is not None and known.snapshot is not None and len(known):  # unchanged: kept
         at = known.positions(rows.subjects, rows.fingers)
         same = (
             (at >= 0)

@@ -414,3 +414,17 @@ def test_a_damaged_template_is_named_at_every_start(
             index = load_index(gallery_copy)
         assert f"(print {print_id}) does not load" in caplog.text
         assert index.template(subject, finger) is None
+
+
+def test_a_gallery_that_was_empty_when_cached_is_read_when_it_fills(
+    tmp_path: Path, gallery_copy: Path
+) -> None:
+    path = tmp_path / "empty.sqlite"
+    with open_gallery(path, create=True):
+        pass
+    assert len(load_index(path)) == 0  # an empty cache written
+    source = load_index(gallery_copy)
+    sid = _add_copy(path, source, source.subjects[0])
+    index = load_index(path)
+    assert list(index.subjects) == [sid]
+    assert len(load_index(path)) == 1  # and from the cache
