@@ -41,7 +41,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import astuple, dataclass
 from io import BufferedReader
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 
@@ -101,6 +100,12 @@ def cache_path(gallery_path: str | Path) -> Path:
     return path.with_name(path.name + ".index.npz")
 
 
+def store_path(gallery_path: str | Path) -> Path:
+    """Where the cache's template file of a gallery file lives."""
+    path = Path(gallery_path)
+    return path.with_name(path.name + ".index.templates")
+
+
 def _crc(blob: bytes) -> int:
     crc = Template.checksum(blob)
     return -1 if crc is None else crc
@@ -123,14 +128,18 @@ _IVF_FIELDS = (
     "ivf_codes", "ivf_scales", "ivf_trained_on", "ivf_subjects", "ivf_digests", "ivf_cells",
 )  # fmt: skip
 #: The templates, in a cache written with them: the gallery generation they are current at,
-#: each row's print id and span of ``blobs`` with the keyed hash of those bytes
-#: (:data:`_TEMPLATE_PURPOSE`), and the templates left out as damaged (print, subject,
-#: finger), named again at each start. ``blobs`` itself is not in the file's keyed hash:
-#: each template is checked when it is read.
-_SNAPSHOT_FIELDS = ("generation", "print_ids", "starts", "ends", "macs", "damaged")
-_BLOBS = "blobs"
+#: each row's print id and span of the template file (:func:`store_path`, named by
+#: ``store_id``) with the keyed hash of those bytes (:data:`_TEMPLATE_PURPOSE`), and the
+#: templates left out as damaged (print, subject, finger), named again at each start. The
+#: template file is not in the cache's keyed hash: each template is checked when it is read.
+_SNAPSHOT_FIELDS = ("generation", "print_ids", "starts", "ends", "macs", "damaged", "store_id")
 _TEMPLATE_PURPOSE = "search index templates"
 _MAC_BYTES = 16
+#: The template file: this magic and a random 16-byte id, then template bytes, appended as
+#: templates come and rewritten (with a new id) when more than a quarter of it is stale.
+_STORE_MAGIC = b"BSIXTPL1"
+_STORE_HEADER = len(_STORE_MAGIC) + 16
+_STORE_STALE_SHARE = 0.25
 
 
 @dataclass(frozen=True, eq=False)
@@ -231,8 +240,8 @@ def _empty_codes(n: int, dim: int) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass(frozen=True, eq=False)
 class _Snapshot:
-    """The templates a verified cache holds (see :data:`_SNAPSHOT_FIELDS`), their bytes
-    still in the file (``blobs``: ``size`` bytes at ``offset``)."""
+    """The templates a verified cache holds (see :data:`_SNAPSHOT_FIELDS`), their bytes in
+    the template file ``store_id``."""
 
     generation: int
     print_ids: np.ndarray
@@ -240,8 +249,7 @@ class _Snapshot:
     ends: np.ndarray
     macs: np.ndarray
     damaged: np.ndarray  # (k, 3) int64: print id, subject id, finger index
-    offset: int
-    size: int
+    store_id: bytes
 
 
 @dataclass(frozen=True, eq=False)
@@ -380,41 +388,31 @@ def _read_member(fh: BufferedReader, member: _Member) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Cache:
-    """A verified cache: descriptors (and templates), its inverted file, the open file."""
+    """A verified cache: descriptors (and templates), its inverted file."""
 
     known: _Known
     ivf: _CachedIvf | None
-    file: BufferedReader
 
 
 def _read_cache(path: Path, key: str, dim: int, gallery: Gallery) -> _Cache | None:
-    """The verified contents of a cache file, None if it is missing or unusable (the file
-    stays open in the result, for the templates read later)."""
+    """The verified contents of a cache file, None if it is missing or unusable."""
     try:
-        fh = open(path, "rb")  # noqa: SIM115 (kept open for the templates)
+        with open(path, "rb") as fh:
+            members = _members(fh)
+            if not set(_FIELDS) <= set(members):
+                log.info("search cache %s is of an earlier layout; rebuilding it", path)
+                return None
+            ivf = _IVF_FIELDS if _IVF_FIELDS[0] in members else ()
+            snap = _SNAPSHOT_FIELDS if set(_SNAPSHOT_FIELDS) <= set(members) else ()
+            names = (*_FIELDS, *ivf, *snap, "mac")
+            arrays = {name: _read_member(fh, members[name]) for name in names}
     except FileNotFoundError:
         return None
-    except OSError as exc:
-        log.warning("ignoring unreadable search cache %s (%s)", path, exc)
-        return None
-    try:
-        members = _members(fh)
-        if not set(_FIELDS) <= set(members):
-            log.info("search cache %s is of an earlier layout; rebuilding it", path)
-            fh.close()
-            return None
-        ivf = _IVF_FIELDS if _IVF_FIELDS[0] in members else ()
-        snap = _SNAPSHOT_FIELDS if _SNAPSHOT_FIELDS[0] in members else ()
-        arrays = {name: _read_member(fh, members[name]) for name in (*_FIELDS, *ivf, *snap)}
-        arrays["mac"] = _read_member(fh, members["mac"])
-        blobs = members.get(_BLOBS)
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as exc:
         log.warning("ignoring damaged search cache %s (%s)", path, exc)
-        fh.close()
         return None
-    known = _check_cache(path, key, dim, gallery, arrays, blobs)
+    known = _check_cache(path, key, dim, gallery, arrays)
     if known is None:
-        fh.close()
         return None
     cached = None
     if ivf:
@@ -422,7 +420,7 @@ def _read_cache(path: Path, key: str, dim: int, gallery: Gallery) -> _Cache | No
             cached = _CachedIvf.from_arrays(arrays)
         except (ValueError, TypeError) as exc:  # verified, yet not an inverted file we wrote
             log.warning("ignoring the inverted file of search cache %s (%s)", path, exc)
-    return _Cache(known, cached, fh)
+    return _Cache(known, cached)
 
 
 def _check_cache(
@@ -431,7 +429,6 @@ def _check_cache(
     dim: int,
     gallery: Gallery,
     arrays: dict[str, np.ndarray],
-    blobs: _Member | None,
 ) -> _Known | None:
     stored = arrays["mac"]
     if stored.dtype != np.uint8 or not hmac.compare_digest(
@@ -453,32 +450,59 @@ def _check_cache(
         return None
     snapshot = None
     if _SNAPSHOT_FIELDS[0] in arrays:
-        snapshot = _snapshot(arrays, blobs, len(subjects))
+        snapshot = _snapshot(arrays, len(subjects))
         if snapshot is None:  # verified, yet not templates we wrote: use the descriptors
             log.warning("ignoring the templates of search cache %s (inconsistent fields)", path)
     return _Known(subjects, fingers, crcs, codes, scales, snapshot)
 
 
-def _snapshot(arrays: dict[str, np.ndarray], blobs: _Member | None, n: int) -> _Snapshot | None:
+def _snapshot(arrays: dict[str, np.ndarray], n: int) -> _Snapshot | None:
     print_ids, starts, ends = arrays["print_ids"], arrays["starts"], arrays["ends"]
-    macs, damaged = arrays["macs"], arrays["damaged"]
-    if blobs is None or blobs.dtype != np.uint8 or len(blobs.shape) != 1:
-        return None
+    macs, damaged, store_id = arrays["macs"], arrays["damaged"], arrays["store_id"]
     if not (len(print_ids) == len(starts) == len(ends) == len(macs) == n):
         return None
     if macs.shape[1:] != (_MAC_BYTES,) or damaged.ndim != 2 or damaged.shape[1] != 3:
         return None
-    if n and (
-        starts[0] < 0
-        or ends[-1] > blobs.shape[0]
-        or np.any(ends < starts)
-        or np.any(starts[1:] != ends[:-1])  # written one after another
-    ):
+    if store_id.dtype != np.uint8 or store_id.shape != (16,):
+        return None
+    if n and (starts.min() < _STORE_HEADER or np.any(ends < starts)):
         return None
     return _Snapshot(
-        int(arrays["generation"]), print_ids, starts, ends, macs, damaged, blobs.offset,
-        blobs.shape[0],
-    )  # fmt: skip
+        int(arrays["generation"]), print_ids, starts, ends, macs, damaged, store_id.tobytes()
+    )
+
+
+def _store_header(data: bytes) -> bytes | None:
+    """The id in a template file's header, None if it is not one."""
+    if len(data) != _STORE_HEADER or not data.startswith(_STORE_MAGIC):
+        return None
+    return data[len(_STORE_MAGIC) :]
+
+
+def _open_store(path: Path, snapshot: _Snapshot) -> BufferedReader | None:
+    """The template file a snapshot was written with, open; None (and why, logged) if it is
+    missing, another one, or shorter than the snapshot's spans."""
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 (kept open by the index)
+    except OSError as exc:
+        log.info("search cache template file %s: %s; reading the gallery", path, exc)
+        return None
+    try:
+        ident = _store_header(fh.read(_STORE_HEADER))
+        size = os.fstat(fh.fileno()).st_size
+    except OSError as exc:
+        ident, size = None, 0
+        log.warning("search cache template file %s: %s", path, exc)
+    last = int(snapshot.ends.max()) if len(snapshot.ends) else _STORE_HEADER
+    if ident != snapshot.store_id or size < last:
+        fh.close()
+        log.info(
+            "search cache template file %s is not the one the cache was written with; "
+            "reading the gallery",
+            path,
+        )
+        return None
+    return fh
 
 
 class _CachedTemplates:
@@ -499,10 +523,23 @@ class _CachedTemplates:
         self._snapshot = snapshot
         self._key = key
         self._gallery = gallery
+        self._size = os.fstat(file.fileno()).st_size
+        self._by_start: np.ndarray | None = None  # rows by start, made at the first read
 
     @property
     def size(self) -> int:
-        return self._snapshot.size
+        return self._size
+
+    def _row(self, start: int, end: int) -> int:
+        snap = self._snapshot
+        if self._by_start is None:
+            self._by_start = np.argsort(snap.starts, kind="stable")
+        by_start = self._by_start
+        at = int(np.searchsorted(snap.starts[by_start], start))
+        k = int(by_start[at]) if at < len(by_start) else -1
+        if k < 0 or snap.starts[k] != start or snap.ends[k] != end:
+            raise ValueError(f"no template at bytes {start}-{end} of the search cache")
+        return k
 
     def _pread(self, count: int, offset: int) -> bytes:
         if hasattr(os, "pread"):  # one call, safe from any thread
@@ -513,11 +550,9 @@ class _CachedTemplates:
 
     def read(self, start: int, end: int) -> bytes:
         snap = self._snapshot
-        k = int(np.searchsorted(snap.starts, start))
-        if k >= len(snap.starts) or snap.starts[k] != start or snap.ends[k] != end:
-            raise ValueError(f"no template at bytes {start}-{end} of the search cache")
+        k = self._row(start, end)
         try:
-            data = self._pread(end - start, snap.offset + start)
+            data = self._pread(end - start, start)
         except (OSError, ValueError) as exc:  # ValueError: the file was closed
             data = b""
             log.warning("search cache of %s: %s", self._gallery, exc)
@@ -556,28 +591,28 @@ def _write_cache(
     ivf: _CachedIvf | None,
     known: _Known | None,
 ) -> None:
-    """Write the cache: descriptors, inverted file and templates, rows by finger, cell and
-    subject (so each finger's entries, and each cell's, are one run of the file)."""
+    """Write the cache: descriptors, inverted file and template spans, rows by finger, cell
+    and subject (so each finger's entries, and each cell's, are one run of the file); the
+    templates go to the template file first (:func:`_store_templates`)."""
     cells = np.zeros(len(rows), np.int64)
     if ivf is not None:
         cells = ivf.cells[_positions(ivf.subjects, rows.subjects)]
     order = np.lexsort((rows.subjects, cells, rows.fingers))
     tkey = _template_key(gallery)
     macs = np.zeros((len(rows), _MAC_BYTES), np.uint8)
-    fresh = np.arange(len(rows))
-    if known is not None and known.snapshot is not None and len(known):  # unchanged: kept
+    kept = np.full(len(rows), -1, np.int64)  # the cache row whose stored template is the same
+    old = None if known is None else known.snapshot
+    if known is not None and old is not None and len(known):
         at = known.positions(rows.subjects, rows.fingers)
-        same = (
-            (at >= 0)
-            & (known.crcs[at] == rows.crcs)
-            & (known.snapshot.print_ids[at] == rows.print_ids)
+        found = at >= 0
+        same = np.zeros(len(rows), bool)
+        same[found] = (known.crcs[at[found]] == rows.crcs[found]) & (
+            old.print_ids[at[found]] == rows.print_ids[found]
         )
-        macs[same] = known.snapshot.macs[at[same]]
-        fresh = np.flatnonzero(~same)
-    for n in fresh.tolist():  # a wrong one is only a slower read (from the gallery)
+        kept[same] = at[same]
+        macs[same] = old.macs[at[same]]
+    for n in np.flatnonzero(kept < 0).tolist():  # a wrong one is only a slower read
         macs[n] = np.frombuffer(_template_mac(tkey, rows.blobs[n]), np.uint8)
-    lengths = np.fromiter(map(len, rows.blobs), np.int64, len(rows))[order]
-    ends = np.cumsum(lengths)
     arrays = {
         "key": np.array(key),
         "subjects": rows.subjects[order],
@@ -585,47 +620,113 @@ def _write_cache(
         "crcs": rows.crcs[order],
         "codes": codes[order],
         "scales": scales[order],
-        "generation": np.array(rows.generation, np.int64),
-        "print_ids": rows.print_ids[order],
-        "starts": ends - lengths,
-        "ends": ends,
-        "macs": macs[order],
-        "damaged": rows.damaged,
     }
+    store = store_path(gallery.path)
+    try:
+        store_id, starts, ends = _store_templates(store, rows, order, old, kept)
+    except OSError as exc:  # a read-only folder: descriptors alone, the gallery read next time
+        log.warning("could not write search cache templates %s (%s)", store, exc)
+    else:
+        arrays.update(
+            generation=np.array(rows.generation, np.int64),
+            print_ids=rows.print_ids[order],
+            starts=starts[order],
+            ends=ends[order],
+            macs=macs[order],
+            damaged=rows.damaged,
+            store_id=np.frombuffer(store_id, np.uint8),
+        )
     if ivf is not None:
         arrays.update(ivf.arrays())
-    arrays["mac"] = np.frombuffer(_cache_mac(gallery, arrays), np.uint8)
+    mac = np.frombuffer(_cache_mac(gallery, arrays), np.uint8)
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
     try:
         with create_private(tmp, exclusive=False) as fh:  # 0600, as the gallery
-            _save(fh, arrays, rows.blobs, order)
+            np.savez(fh, mac=mac, **arrays)
         tmp.replace(path)
     except OSError as exc:  # a read-only folder: start slower next time, lose nothing
         log.warning("could not write search cache %s (%s)", path, exc)
         tmp.unlink(missing_ok=True)
 
 
-#: Templates written to the cache this many at a time.
+#: Templates written to the template file this many at a time.
 _WRITE_BATCH = 4096
 
 
-def _save(
-    fh: BinaryIO, arrays: dict[str, np.ndarray], blobs: list[bytes], order: np.ndarray
-) -> None:
-    """Write ``arrays`` as ``np.savez`` does (each a stored ``.npy`` member of a ZIP file),
-    and ``blobs`` in ``order`` as one more uint8 array, streamed: never joined in memory
-    (1.6 GB at 100 000 subjects; joining them cost 5.7 s of page faults and copying)."""
-    with zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
-        for name, array in arrays.items():
-            with archive.open(name + ".npy", "w", force_zip64=True) as out:
-                np.lib.format.write_array(out, np.asanyarray(array), allow_pickle=False)
-        size = sum(len(b) for b in blobs)
-        header = {"descr": "|u1", "fortran_order": False, "shape": (size,)}
-        with archive.open(_BLOBS + ".npy", "w", force_zip64=True) as out:
-            np.lib.format.write_array_header_1_0(out, header)
+def _store_templates(
+    path: Path, rows: _Rows, order: np.ndarray, old: _Snapshot | None, kept: np.ndarray
+) -> tuple[bytes, np.ndarray, np.ndarray]:
+    """Put the rows' templates in the template file; return its id and each row's span.
+
+    Templates the cache already holds (``kept``: their row in the old snapshot, -1 for
+    none) stay where they are while the file is the one it was written with; the others
+    are appended, each batch in one ``write`` to a file opened for appending (another
+    station appending at once cannot interleave with it; the span is read back from where
+    the write ended). When the file is missing or another one, or more than
+    :data:`_STORE_STALE_SHARE` of it would be stale, it is written afresh with a new id
+    (beside it, then moved over it: a station reading the old one keeps it).
+    """
+    lengths = np.fromiter(map(len, rows.blobs), np.int64, len(rows))
+    starts, ends = np.zeros(len(rows), np.int64), np.zeros(len(rows), np.int64)
+    fd = None
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_APPEND)
+        ident = _store_header(os.pread(fd, _STORE_HEADER, 0))
+        size = os.fstat(fd).st_size
+    except FileNotFoundError:
+        ident, size = None, 0
+    if old is None or ident != old.store_id:
+        kept = np.full(len(rows), -1, np.int64)
+    keep = kept >= 0
+    if keep.any() and int(old.ends[kept[keep]].max()) > size:  # type: ignore[union-attr]
+        kept, keep = np.full(len(rows), -1, np.int64), np.zeros(len(rows), bool)
+    live = int(lengths.sum())
+    added = int(lengths[~keep].sum())
+    if (
+        fd is None
+        or ident is None
+        or (size - _STORE_HEADER + added) * (1 - _STORE_STALE_SHARE) > live
+    ):
+        if fd is not None:
+            os.close(fd)
+        return _rewrite_store(path, rows, order, lengths)
+    try:
+        assert old is not None or not keep.any()
+        if keep.any():
+            assert old is not None
+            starts[keep], ends[keep] = old.starts[kept[keep]], old.ends[kept[keep]]
+        fresh = order[~keep[order]].tolist()
+        for lo in range(0, len(fresh), _WRITE_BATCH):
+            batch = fresh[lo : lo + _WRITE_BATCH]
+            data = b"".join([rows.blobs[k] for k in batch])
+            if os.write(fd, data) != len(data):
+                raise OSError("short write to the template file")
+            first = os.lseek(fd, 0, os.SEEK_CUR) - len(data)
+            spans = np.cumsum(lengths[batch]) + first
+            ends[batch], starts[batch] = spans, spans - lengths[batch]
+    finally:
+        os.close(fd)
+    return ident, starts, ends
+
+
+def _rewrite_store(
+    path: Path, rows: _Rows, order: np.ndarray, lengths: np.ndarray
+) -> tuple[bytes, np.ndarray, np.ndarray]:
+    ident = os.urandom(16)
+    ends = np.zeros(len(rows), np.int64)
+    ends[order] = np.cumsum(lengths[order]) + _STORE_HEADER
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    try:
+        with create_private(tmp, exclusive=False) as fh:
+            fh.write(_STORE_MAGIC + ident)
             picks = order.tolist()
             for lo in range(0, len(picks), _WRITE_BATCH):
-                out.write(b"".join([blobs[k] for k in picks[lo : lo + _WRITE_BATCH]]))
+                fh.write(b"".join([rows.blobs[k] for k in picks[lo : lo + _WRITE_BATCH]]))
+        tmp.replace(path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
+    return ident, ends - lengths, ends
 
 
 @dataclass(frozen=True, eq=False)
@@ -682,8 +783,11 @@ def load_index(
     path = cache_path(gallery.path)
     cached = _read_cache(path, key, dim, gallery) if cache else None
     snapshot = None if cached is None else cached.known.snapshot
+    store = None
     if cached is not None and snapshot is not None and snapshot.generation == gallery.generation():
-        index = _from_snapshot(gallery, params, cached, snapshot)
+        store = _open_store(store_path(gallery.path), snapshot)
+    if cached is not None and snapshot is not None and store is not None:
+        index = _from_snapshot(gallery, params, cached, snapshot, store)
         log.info(
             "search index: %d subjects, %d templates from the cache (gallery unchanged) in %.2f s",
             len(index),
@@ -691,8 +795,6 @@ def load_index(
             time.perf_counter() - start,
         )
         return index
-    if cached is not None:
-        cached.file.close()  # the templates are read from the gallery this time
     known = None if cached is None else cached.known
     rows, codes, scales, described = _read_gallery(gallery, params, known, progress)
     index = SearchGallery(params=params)
@@ -715,7 +817,11 @@ def load_index(
 
 
 def _from_snapshot(
-    gallery: Gallery, params: MatchParameters, cached: _Cache, snapshot: _Snapshot
+    gallery: Gallery,
+    params: MatchParameters,
+    cached: _Cache,
+    snapshot: _Snapshot,
+    store: BufferedReader,
 ) -> SearchGallery:
     """The index of an unchanged gallery, from the cache alone."""
     known = cached.known
@@ -728,7 +834,7 @@ def _from_snapshot(
             FINGERS[finger],
             print_id,
         )
-    reader = _CachedTemplates(cached.file, snapshot, _template_key(gallery), gallery.path)
+    reader = _CachedTemplates(store, snapshot, _template_key(gallery), gallery.path)
     index = SearchGallery(params=params)
     index.reserve(np.unique(known.subjects).tolist())  # the gallery's order (by subject id)
     index.add_encoded(

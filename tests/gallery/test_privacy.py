@@ -89,6 +89,9 @@ def test_search_index_cache_is_private(
     gallery.add_print(subject, "R1", "rolled", make_image(1), template=make_template(1), device="m")
     load_index(gallery)
     assert _mode(cache_path(gallery.path)) == 0o600
+    from station.service.index import store_path
+
+    assert _mode(store_path(gallery.path)) == 0o600  # the cache's copy of the templates
 
 
 # --- exports -------------------------------------------------------------------------------

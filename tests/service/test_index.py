@@ -118,7 +118,7 @@ def test_a_hand_edited_cache_is_never_used(gallery_copy: Path, counted: list[int
     with np.load(path, allow_pickle=False) as data:
         assert set(data.files) == {
             "key", "subjects", "fingers", "crcs", "codes", "scales", "mac", "generation",
-            "print_ids", "starts", "ends", "macs", "damaged", "blobs",
+            "print_ids", "starts", "ends", "macs", "damaged", "store_id",
         }  # fmt: skip
         subjects, codes = data["subjects"], data["codes"].copy()
     rows = np.flatnonzero(subjects == mate)
@@ -138,7 +138,8 @@ def test_a_hand_edited_cache_is_never_used(gallery_copy: Path, counted: list[int
 
 
 @pytest.mark.parametrize(
-    "field", ["mac", "crcs", "key", "codes", "generation", "print_ids", "starts", "macs"]
+    "field",
+    ["mac", "crcs", "key", "codes", "generation", "print_ids", "starts", "macs", "store_id"],
 )
 def test_a_cache_with_any_field_edited_is_rebuilt(
     gallery_copy: Path, counted: list[int], field: str
@@ -375,29 +376,76 @@ def test_a_changed_gallery_is_read_again(gallery_copy: Path) -> None:
     assert again.fingers(sid) == first.fingers(first.subjects[0])
 
 
-def _blob_offset(path: Path) -> int:
-    with open(path, "rb") as fh:
-        return index_module._members(fh)["blobs"].offset
-
-
 def test_an_edited_template_in_the_cache_is_read_from_the_gallery(
     gallery_copy: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     first = load_index(gallery_copy)
-    path = cache_path(gallery_copy)
-    with np.load(path, allow_pickle=False) as data:
+    with np.load(cache_path(gallery_copy), allow_pickle=False) as data:
         subject, finger = int(data["subjects"][0]), FINGERS[int(data["fingers"][0])]
         print_id, end = int(data["print_ids"][0]), int(data["ends"][0])
-    offset = _blob_offset(path)
-    with open(path, "r+b") as fh:  # a byte of the first template's minutiae, in place
-        fh.seek(offset + end - 5)
+    with open(index_module.store_path(gallery_copy), "r+b") as fh:  # a byte of its minutiae
+        fh.seek(end - 5)
         byte = fh.read(1)
-        fh.seek(offset + end - 5)
+        fh.seek(end - 5)
         fh.write(bytes([byte[0] ^ 0x40]))
     second = load_index(gallery_copy)
     with caplog.at_level("WARNING", logger="station.service.index"):
         assert second.template(subject, finger) == first.template(subject, finger)
     assert f"template of print {print_id} does not verify" in caplog.text
+
+
+def _store_id(gallery: Path) -> bytes:
+    return index_module.store_path(gallery).read_bytes()[8:24]
+
+
+def test_new_templates_are_appended_to_the_template_file(
+    gallery_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = load_index(gallery_copy)
+    store = index_module.store_path(gallery_copy)
+    ident, size = _store_id(gallery_copy), store.stat().st_size
+    sid = _add_copy(gallery_copy, first, first.subjects[0])
+    added = sum(len(t.to_bytes()) for t in first.fingers(first.subjects[0]).values())
+    again = load_index(gallery_copy)
+    assert _store_id(gallery_copy) == ident and store.stat().st_size == size + added
+    _no_gallery_read(monkeypatch)
+    third = load_index(gallery_copy)  # from the cache, the appended templates read back
+    assert third.fingers(sid) == again.fingers(sid) == first.fingers(first.subjects[0])
+
+
+def test_a_template_file_mostly_stale_is_written_afresh(
+    gallery_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = load_index(gallery_copy)
+    ident = _store_id(gallery_copy)
+    monkeypatch.setattr(index_module, "_STORE_STALE_SHARE", 0.0)  # any stale byte is too many
+    with open_gallery(gallery_copy) as g:  # a better R1 for one subject: its old one is stale
+        template = first.template(first.subjects[1], "R1")
+        g.add_print(first.subjects[0], "R1", "rolled", np.full((32, 32), 200, np.uint8),
+                    template=template, device="t", quality=100)  # fmt: skip
+    load_index(gallery_copy)
+    assert _store_id(gallery_copy) != ident
+    _no_gallery_read(monkeypatch)
+    assert load_index(gallery_copy).template(first.subjects[0], "R1") == template
+
+
+@pytest.mark.parametrize("damage", ["missing", "other", "short"])
+def test_a_missing_or_foreign_template_file_means_reading_the_gallery(
+    gallery_copy: Path, damage: str
+) -> None:
+    first = load_index(gallery_copy)
+    store = index_module.store_path(gallery_copy)
+    if damage == "missing":
+        store.unlink()
+    elif damage == "other":
+        data = bytearray(store.read_bytes())
+        data[10] ^= 1  # another file's id
+        store.write_bytes(bytes(data))
+    else:
+        store.write_bytes(store.read_bytes()[:-10])
+    again = load_index(gallery_copy)
+    assert again.fingers(first.subjects[0]) == first.fingers(first.subjects[0])
+    assert store.is_file() and len(load_index(gallery_copy)) == len(first)
 
 
 def test_a_damaged_template_is_named_at_every_start(
