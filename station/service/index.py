@@ -669,12 +669,16 @@ def _store_templates(
     lengths = np.fromiter(map(len, rows.blobs), np.int64, len(rows))
     starts, ends = np.zeros(len(rows), np.int64), np.zeros(len(rows), np.int64)
     fd = None
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_APPEND)
+    try:  # never through a link planted in its place
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0))
         ident = _store_header(os.pread(fd, _STORE_HEADER, 0))
         size = os.fstat(fd).st_size
     except FileNotFoundError:
         ident, size = None, 0
+    except OSError:
+        if fd is not None:
+            os.close(fd)
+        raise
     if old is None or ident != old.store_id:
         kept = np.full(len(rows), -1, np.int64)
     keep = kept >= 0
