@@ -282,7 +282,7 @@ def startup(
     warm = [_time_start(path, cache=True) for _ in range(3)]
     size = sum(f.stat().st_size for f in workdir.glob(path.name + "*"))
     _enrol_one_more(path)
-    changed = _time_start(path, cache=True)  # reads the gallery, rewrites the cache
+    changed = _time_start(path, cache=True)  # reads the changed subject, rewrites the cache
     again = _time_start(path, cache=True)
     report = {
         "subjects": cold[1],

@@ -26,6 +26,7 @@ from .errors import GalleryError, NotFoundError
 from .retention import PurgeReport
 from .schema import DEMOGRAPHIC_FIELDS, SCHEMA_VERSION
 from .store import Gallery, ImageMigration, open_gallery
+from .subjects import TemplateRows
 
 __all__ = [
     "DEMOGRAPHIC_FIELDS",
@@ -39,6 +40,7 @@ __all__ = [
     "ImageMigration",
     "NotFoundError",
     "PurgeReport",
+    "TemplateRows",
     "VerifyReport",
     "file_integrity",
     "open_gallery",

@@ -461,6 +461,42 @@ def _v9(db: sqlite_utils.Database) -> None:
     track_tables(db.conn)
 
 
+#: Schema 10's change log: one row per change the ``generation`` triggers count (an insert,
+#: update or delete of a subject or a print), naming the subject (and, for a print moved to
+#: another subject, that one too), so a search index current at one generation can be brought
+#: up to date by re-reading only the subjects changed since (``Gallery.template_changes``).
+#: Append-only, like the audit: a log that lost rows no longer accounts for every change and
+#: is not used.
+_CHANGES = f"""
+CREATE TABLE template_changes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    subject_id INTEGER NOT NULL,
+    other_subject_id INTEGER
+);
+{_append_only("template_changes")}
+CREATE TRIGGER subjects_changes_insert AFTER INSERT ON subjects
+BEGIN INSERT INTO template_changes (subject_id) VALUES (NEW.id); END;
+CREATE TRIGGER subjects_changes_update AFTER UPDATE ON subjects
+BEGIN INSERT INTO template_changes (subject_id, other_subject_id) VALUES (OLD.id, NEW.id); END;
+CREATE TRIGGER subjects_changes_delete AFTER DELETE ON subjects
+BEGIN INSERT INTO template_changes (subject_id) VALUES (OLD.id); END;
+CREATE TRIGGER prints_changes_insert AFTER INSERT ON prints
+BEGIN INSERT INTO template_changes (subject_id) VALUES (NEW.subject_id); END;
+CREATE TRIGGER prints_changes_update AFTER UPDATE ON prints BEGIN INSERT INTO
+    template_changes (subject_id, other_subject_id) VALUES (OLD.subject_id, NEW.subject_id); END;
+CREATE TRIGGER prints_changes_delete AFTER DELETE ON prints
+BEGIN INSERT INTO template_changes (subject_id) VALUES (OLD.subject_id); END;
+"""
+
+
+def _v10(db: sqlite_utils.Database) -> None:
+    """Schema 10, the change log of subjects and prints (issue 16): a search index cached at
+    one generation re-reads only the subjects changed since, not every template."""
+    for statement in _CHANGES.split(";\n"):
+        if statement.strip():
+            db.conn.execute(statement)
+
+
 #: Migration ``k`` (index ``k - 1``) turns schema version ``k - 1`` into ``k``. Each runs inside
 #: the transaction the caller opened and must not commit.
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
@@ -473,6 +509,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v7,
     _v8,
     _v9,
+    _v10,
 )
 
 #: Schema version this build writes and reads (``PRAGMA user_version``).

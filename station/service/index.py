@@ -50,7 +50,7 @@ from station.core.match.ivf import CoarseQuantiser
 from station.core.match.search import TemplateBlobs, quantise
 from station.core.template import FORMAT_VERSION, Template
 from station.core.vocabulary import FINGERS
-from station.gallery import Gallery, open_gallery
+from station.gallery import Gallery, TemplateRows, open_gallery
 from station.gallery.private import create_private
 
 __all__ = ["IVF_MIN_SUBJECTS", "IVF_RETRAIN_SHARE", "cache_path", "ivf_settings", "load_index"]
@@ -133,6 +133,14 @@ _IVF_FIELDS = (
 #: templates left out as damaged (print, subject, finger), named again at each start. The
 #: template file is not in the cache's keyed hash: each template is checked when it is read.
 _SNAPSHOT_FIELDS = ("generation", "print_ids", "starts", "ends", "macs", "damaged", "store_id")
+#: With the templates, from schema 10 on: the gallery's change-log position they are current
+#: at (:meth:`~station.gallery.Gallery.template_changes`), so a start after the gallery
+#: changed re-reads only the subjects changed since. A cache without it reads the gallery.
+_POSITION_FIELDS = ("position",)
+#: A start re-reads only the changed subjects while the changes since the cache number at most
+#: this many, or this share of the cache's templates if more; beyond, it reads the gallery.
+_CHANGES_MIN = 10_000
+_CHANGES_SHARE = 0.1
 _TEMPLATE_PURPOSE = "search index templates"
 _MAC_BYTES = 16
 #: The template file: this magic and a random 16-byte id, then template bytes, appended as
@@ -212,6 +220,7 @@ def _cache_mac(gallery: Gallery, arrays: dict[str, np.ndarray]) -> bytes:
         _FIELDS
         + (_IVF_FIELDS if _IVF_FIELDS[0] in arrays else ())
         + (_SNAPSHOT_FIELDS if _SNAPSHOT_FIELDS[0] in arrays else ())
+        + (_POSITION_FIELDS if _POSITION_FIELDS[0] in arrays else ())
     )
 
     def parts() -> Iterator[bytes | memoryview]:
@@ -250,6 +259,7 @@ class _Snapshot:
     macs: np.ndarray
     damaged: np.ndarray  # (k, 3) int64: print id, subject id, finger index
     store_id: bytes
+    position: int | None = None  # the gallery's change-log position; None: not recorded
 
 
 @dataclass(frozen=True, eq=False)
@@ -404,7 +414,8 @@ def _read_cache(path: Path, key: str, dim: int, gallery: Gallery) -> _Cache | No
                 return None
             ivf = _IVF_FIELDS if _IVF_FIELDS[0] in members else ()
             snap = _SNAPSHOT_FIELDS if set(_SNAPSHOT_FIELDS) <= set(members) else ()
-            names = (*_FIELDS, *ivf, *snap, "mac")
+            position = _POSITION_FIELDS if snap and set(_POSITION_FIELDS) <= set(members) else ()
+            names = (*_FIELDS, *ivf, *snap, *position, "mac")
             arrays = {name: _read_member(fh, members[name]) for name in names}
     except FileNotFoundError:
         return None
@@ -467,8 +478,18 @@ def _snapshot(arrays: dict[str, np.ndarray], n: int) -> _Snapshot | None:
         return None
     if n and (starts.min() < _STORE_HEADER or np.any(ends < starts)):
         return None
+    position = arrays.get(_POSITION_FIELDS[0])
+    if position is not None and (position.shape != () or position.dtype.kind != "i"):
+        return None
     return _Snapshot(
-        int(arrays["generation"]), print_ids, starts, ends, macs, damaged, store_id.tobytes()
+        int(arrays["generation"]),
+        print_ids,
+        starts,
+        ends,
+        macs,
+        damaged,
+        store_id.tobytes(),
+        None if position is None else int(position),
     )
 
 
@@ -629,6 +650,7 @@ def _write_cache(
     else:
         arrays.update(
             generation=np.array(rows.generation, np.int64),
+            position=np.array(rows.position, np.int64),
             print_ids=rows.print_ids[order],
             starts=starts[order],
             ends=ends[order],
@@ -636,6 +658,13 @@ def _write_cache(
             damaged=rows.damaged,
             store_id=np.frombuffer(store_id, np.uint8),
         )
+    _save_cache(path, gallery, arrays, ivf)
+
+
+def _save_cache(
+    path: Path, gallery: Gallery, arrays: dict[str, np.ndarray], ivf: _CachedIvf | None
+) -> None:
+    """Write a cache's arrays (and its inverted file's) with their keyed hash, atomically."""
     if ivf is not None:
         arrays.update(ivf.arrays())
     mac = np.frombuffer(_cache_mac(gallery, arrays), np.uint8)
@@ -699,18 +728,30 @@ def _store_templates(
         if keep.any():
             assert old is not None
             starts[keep], ends[keep] = old.starts[kept[keep]], old.ends[kept[keep]]
-        fresh = order[~keep[order]].tolist()
-        for lo in range(0, len(fresh), _WRITE_BATCH):
-            batch = fresh[lo : lo + _WRITE_BATCH]
-            data = b"".join([rows.blobs[k] for k in batch])
-            if os.write(fd, data) != len(data):
-                raise OSError("short write to the template file")
-            first = os.lseek(fd, 0, os.SEEK_CUR) - len(data)
-            spans = np.cumsum(lengths[batch]) + first
-            ends[batch], starts[batch] = spans, spans - lengths[batch]
+        _append(fd, rows.blobs, order[~keep[order]].tolist(), lengths, starts, ends)
     finally:
         os.close(fd)
     return ident, starts, ends
+
+
+def _append(
+    fd: int,
+    blobs: Sequence[bytes],
+    picks: list[int],
+    lengths: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+) -> None:
+    """Append ``blobs[k]`` for ``k`` in ``picks`` to the template file open for appending at
+    ``fd``, a batch per ``write``, and set their spans in ``starts`` and ``ends``."""
+    for lo in range(0, len(picks), _WRITE_BATCH):
+        batch = picks[lo : lo + _WRITE_BATCH]
+        data = b"".join([blobs[k] for k in batch])
+        if os.write(fd, data) != len(data):
+            raise OSError("short write to the template file")
+        first = os.lseek(fd, 0, os.SEEK_CUR) - len(data)
+        spans = np.cumsum(lengths[batch]) + first
+        ends[batch], starts[batch] = spans, spans - lengths[batch]
 
 
 def _rewrite_store(
@@ -738,6 +779,7 @@ class _Rows:
     """The gallery's indexed templates as read at one generation (damaged ones left out)."""
 
     generation: int
+    position: int  # the gallery's change-log position at that generation
     subjects: np.ndarray  # int64
     fingers: np.ndarray  # int64, index in FINGERS
     crcs: np.ndarray
@@ -787,18 +829,31 @@ def load_index(
     path = cache_path(gallery.path)
     cached = _read_cache(path, key, dim, gallery) if cache else None
     snapshot = None if cached is None else cached.known.snapshot
-    store = None
-    if cached is not None and snapshot is not None and snapshot.generation == gallery.generation():
+    unchanged = snapshot is not None and snapshot.generation == gallery.generation()
+    if cached is not None and snapshot is not None and (unchanged or snapshot.position is not None):
         store = _open_store(store_path(gallery.path), snapshot)
-    if cached is not None and snapshot is not None and store is not None:
-        index = _from_snapshot(gallery, params, cached, snapshot, store)
-        log.info(
-            "search index: %d subjects, %d templates from the cache (gallery unchanged) in %.2f s",
-            len(index),
-            index.template_count,
-            time.perf_counter() - start,
-        )
-        return index
+        if store is not None and unchanged:
+            index = _from_snapshot(gallery, params, cached, snapshot, store)
+            log.info(
+                "search index: %d subjects, %d templates from the cache (gallery unchanged) "
+                "in %.2f s",
+                len(index),
+                index.template_count,
+                time.perf_counter() - start,
+            )
+            return index
+        if store is not None:
+            changed = _from_changes(gallery, params, key, cached, snapshot, store, progress)
+            if changed is not None:
+                log.info(
+                    "search index: %d subjects, %d templates from the cache and the changes "
+                    "since in %.2f s",
+                    len(changed),
+                    changed.template_count,
+                    time.perf_counter() - start,
+                )
+                return changed
+            store.close()
     known = None if cached is None else cached.known
     rows, codes, scales, described = _read_gallery(gallery, params, known, progress)
     index = SearchGallery(params=params)
@@ -830,14 +885,7 @@ def _from_snapshot(
     """The index of an unchanged gallery, from the cache alone."""
     known = cached.known
     for print_id, subject, finger in snapshot.damaged.tolist():
-        log.warning(
-            "gallery %s: template of subject %d finger %s (print %d) does not load, left out "
-            "of the search index",
-            gallery.path,
-            subject,
-            FINGERS[finger],
-            print_id,
-        )
+        _warn_damaged(gallery, print_id, subject, finger)
     reader = _CachedTemplates(store, snapshot, _template_key(gallery), gallery.path)
     index = SearchGallery(params=params)
     index.reserve(np.unique(known.subjects).tolist())  # the gallery's order (by subject id)
@@ -861,7 +909,20 @@ def _read_gallery(
     """The gallery's templates with their quantised descriptors: cached where the cache
     has them, described here otherwise. Returns the rows, codes, scales and how many were
     described."""
-    generation, table = gallery.template_rows()
+    read = gallery.template_rows()
+    return _parse_rows(gallery, read, params, known, progress)
+
+
+def _parse_rows(
+    gallery: Gallery,
+    read: TemplateRows,
+    params: MatchParameters,
+    known: _Known | None,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[_Rows, np.ndarray, np.ndarray, int]:
+    """Template rows read from the gallery, with their quantised descriptors (the cache's
+    where it has them); templates that do not load are left out, named."""
+    table = read.rows
     subjects = np.array([r[1] for r in table], np.int64)
     fingers = np.array([FINGERS.index(r[2]) for r in table], np.int64)
     print_ids = np.array([r[0] for r in table], np.int64)
@@ -906,8 +967,130 @@ def _read_gallery(
         subjects, fingers, crcs = subjects[keep], fingers[keep], crcs[keep]
         print_ids, codes, scales = print_ids[keep], codes[keep], scales[keep]
         blobs = [blobs[n] for n in keep.tolist()]
-    rows = _Rows(generation, subjects, fingers, crcs, print_ids, blobs, left_out)
+    rows = _Rows(
+        read.generation, read.position, subjects, fingers, crcs, print_ids, blobs, left_out
+    )
     return rows, codes, scales, len(described)
+
+
+def _from_changes(
+    gallery: Gallery,
+    params: MatchParameters,
+    key: str,
+    cached: _Cache,
+    snapshot: _Snapshot,
+    store: BufferedReader,
+    progress: Callable[[int, int], None] | None,
+) -> SearchGallery | None:
+    """The index of a gallery changed since the cache: the cache's rows of the subjects not
+    changed since, and the changed subjects' rows read afresh; their new templates are
+    appended to the template file and the cache is rewritten. None, with nothing written,
+    when the gallery's change log cannot say what changed (or too much did) or the template
+    file would be more than :data:`_STORE_STALE_SHARE` stale: read the whole gallery."""
+    known = cached.known
+    assert snapshot.position is not None
+    limit = max(_CHANGES_MIN, int(_CHANGES_SHARE * len(known)))
+    changed = gallery.template_changes(snapshot.generation, snapshot.position, limit=limit)
+    if changed is None:
+        log.info("search cache: the gallery's change log does not cover it; reading the gallery")
+        return None
+    assert changed.subjects is not None
+    names = np.array(changed.subjects, np.int64)
+    keep = ~np.isin(known.subjects, names)
+    path = store_path(gallery.path)
+    try:  # never through a link planted in its place
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        log.info("search cache template file %s: %s; reading the gallery", path, exc)
+        return None
+    try:
+        if _store_header(os.pread(fd, _STORE_HEADER, 0)) != snapshot.store_id:
+            return None  # replaced meanwhile
+        new, new_codes, new_scales, described = _parse_rows(
+            gallery, changed, params, known, progress
+        )
+        # Kept templates stay where they are in the template file, new ones are appended.
+        lengths = np.fromiter(map(len, new.blobs), np.int64, len(new))
+        starts, ends = np.zeros(len(new), np.int64), np.zeros(len(new), np.int64)
+        live = int((snapshot.ends - snapshot.starts)[keep].sum() + lengths.sum())
+        grown = os.fstat(fd).st_size - _STORE_HEADER + int(lengths.sum())
+        if grown * (1 - _STORE_STALE_SHARE) > live:
+            return None  # due to be written afresh
+        _append(fd, new.blobs, list(range(len(new))), lengths, starts, ends)
+    except OSError as exc:
+        log.warning("could not add to search cache templates %s (%s)", path, exc)
+        return None
+    finally:
+        os.close(fd)
+    tkey = _template_key(gallery)
+    macs = np.array(
+        [np.frombuffer(_template_mac(tkey, b), np.uint8) for b in new.blobs], np.uint8
+    ).reshape(-1, _MAC_BYTES)
+    still = snapshot.damaged[~np.isin(snapshot.damaged[:, 1], names)]  # named again below
+    damaged = np.concatenate([still, new.damaged]).astype(np.int64)
+    now = _Snapshot(
+        new.generation,
+        np.concatenate([snapshot.print_ids[keep], new.print_ids]),
+        np.concatenate([snapshot.starts[keep], starts]),
+        np.concatenate([snapshot.ends[keep], ends]),
+        np.concatenate([snapshot.macs[keep], macs]),
+        damaged,
+        snapshot.store_id,
+        new.position,
+    )
+    subjects = np.concatenate([known.subjects[keep], new.subjects])
+    fingers = np.concatenate([known.fingers[keep], new.fingers])
+    crcs = np.concatenate([known.crcs[keep], new.crcs])
+    codes = np.concatenate([known.codes[keep], new_codes])
+    scales = np.concatenate([known.scales[keep], new_scales])
+    for print_id, subject, finger in still.tolist():
+        _warn_damaged(gallery, print_id, subject, finger)
+    reader = _CachedTemplates(store, now, tkey, gallery.path)
+    index = SearchGallery(params=params)
+    index.reserve(np.unique(subjects).tolist())  # the gallery's order (by subject id)
+    index.add_encoded(subjects, fingers, TemplateBlobs(reader, now.starts, now.ends), codes, scales)
+    ivf = _index_ivf(index, subjects, fingers, crcs, cached.ivf)
+    cells = np.zeros(len(subjects), np.int64)
+    if ivf is not None:
+        cells = ivf.cells[_positions(ivf.subjects, subjects)]
+    order = np.lexsort((subjects, cells, fingers))
+    arrays = {
+        "key": np.array(key),
+        "subjects": subjects[order],
+        "fingers": fingers[order],
+        "crcs": crcs[order],
+        "codes": codes[order],
+        "scales": scales[order],
+        "generation": np.array(now.generation, np.int64),
+        "position": np.array(now.position, np.int64),
+        "print_ids": now.print_ids[order],
+        "starts": now.starts[order],
+        "ends": now.ends[order],
+        "macs": now.macs[order],
+        "damaged": now.damaged,
+        "store_id": np.frombuffer(now.store_id, np.uint8),
+    }
+    _save_cache(cache_path(gallery.path), gallery, arrays, ivf)
+    log.info(
+        "search index: %d subjects changed since the cache (%d templates read, %d described "
+        "afresh, %d damaged left out)",
+        len(names),
+        len(new) + len(new.damaged),
+        described,
+        len(new.damaged),
+    )
+    return index
+
+
+def _warn_damaged(gallery: Gallery, print_id: int, subject: int, finger: int) -> None:
+    log.warning(
+        "gallery %s: template of subject %d finger %s (print %d) does not load, left "
+        "out of the search index",
+        gallery.path,
+        subject,
+        FINGERS[finger],
+        print_id,
+    )
 
 
 def _same(a: _CachedIvf | None, b: _CachedIvf | None) -> bool:

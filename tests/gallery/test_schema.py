@@ -34,6 +34,7 @@ TABLES = {
     "training_events",
     "training_classes",  # training classes and their events (schema version 9)
     "training_class_events",
+    "template_changes",  # what changed since a search index was cached (schema version 10)
     "sqlite_sequence",  # AUTOINCREMENT: booking prints and images never reuse an id
 }
 
@@ -254,3 +255,68 @@ def test_abandoned_template_stream_after_close(
     next(stream)
     g.close()
     del stream  # finalised after its gallery closed: no error, no warning
+
+
+def _enrol(gallery: Gallery, make_template, name: str) -> tuple[int, int]:
+    sid = gallery.add_subject({"last_name": name})
+    image = np.full((64, 64), 200, np.uint8)
+    pid = gallery.add_print(sid, "R1", "rolled", image, template=make_template(), device="t")
+    return sid, pid
+
+
+def test_the_change_log_names_the_subjects_changed_since_a_read(
+    gallery: Gallery, make_template
+) -> None:
+    kept, _ = _enrol(gallery, make_template, "Okafor")
+    read = gallery.template_rows()
+    assert (read.generation, read.subjects) == (gallery.generation(), None)
+    assert [r[1] for r in read.rows] == [kept]
+    new, _ = _enrol(gallery, make_template, "Novak")
+    _, pid = _enrol(gallery, make_template, "Lind")
+    gallery.set_template(pid, make_template(seed=7))
+    changes = gallery.template_changes(read.generation, read.position, limit=100)
+    assert changes is not None and changes.generation == gallery.generation()
+    assert changes.subjects == (new, new + 1)
+    assert [(r[1], r[2]) for r in changes.rows] == [(new, "R1"), (new + 1, "R1")]
+    assert changes.rows[1][3] == make_template(seed=7).to_bytes()
+    same = gallery.template_changes(changes.generation, changes.position, limit=100)
+    assert same is not None and (same.subjects, same.rows) == ((), [])
+    # More changes than the caller would read this way: read everything instead.
+    assert gallery.template_changes(read.generation, read.position, limit=4) is None
+
+
+def test_a_change_log_that_does_not_account_for_every_change_is_refused(
+    gallery_path: Path, make_template
+) -> None:
+    with open_gallery(gallery_path) as g:
+        read = g.template_rows()
+        _enrol(g, make_template, "Okafor")
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            g._conn.execute("DELETE FROM template_changes")
+    with closing(sqlite3.connect(gallery_path)) as conn, conn:
+        conn.execute("DROP TRIGGER template_changes_no_delete")
+        conn.execute("DELETE FROM template_changes WHERE id = 1")
+    with open_gallery(gallery_path) as g:
+        assert g.template_changes(read.generation, read.position, limit=100) is None
+        # a position or generation from another gallery (or a newer copy of this one)
+        assert g.template_changes(read.generation + 50, read.position, limit=100) is None
+
+
+def test_a_v9_gallery_gets_the_change_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_template
+) -> None:
+    from station.gallery.schema import MIGRATIONS
+
+    path = tmp_path / "v9.sqlite"
+    with monkeypatch.context() as m:
+        m.setattr(gallery_connection, "MIGRATIONS", MIGRATIONS[:9])
+        m.setattr(gallery_connection, "SCHEMA_VERSION", 9)
+        with open_gallery(path) as g:
+            old, _ = _enrol(g, make_template, "Okafor")
+    with open_gallery(path) as g:
+        assert g.schema_version == SCHEMA_VERSION
+        read = g.template_rows()
+        assert read.position == 0 and [r[1] for r in read.rows] == [old]
+        new, _ = _enrol(g, make_template, "Novak")
+        changes = g.template_changes(read.generation, read.position, limit=100)
+        assert changes is not None and changes.subjects == (new,)

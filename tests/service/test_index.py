@@ -10,7 +10,7 @@ import pytest
 import station.service.index as index_module
 from station.core.match import SearchGallery, search
 from station.core.vocabulary import FINGERS
-from station.gallery import open_gallery
+from station.gallery import Gallery, open_gallery
 from station.service import cache_path, load_index
 
 
@@ -118,7 +118,7 @@ def test_a_hand_edited_cache_is_never_used(gallery_copy: Path, counted: list[int
     with np.load(path, allow_pickle=False) as data:
         assert set(data.files) == {
             "key", "subjects", "fingers", "crcs", "codes", "scales", "mac", "generation",
-            "print_ids", "starts", "ends", "macs", "damaged", "store_id",
+            "print_ids", "starts", "ends", "macs", "damaged", "store_id", "position",
         }  # fmt: skip
         subjects, codes = data["subjects"], data["codes"].copy()
     rows = np.flatnonzero(subjects == mate)
@@ -354,6 +354,68 @@ def test_an_unchanged_gallery_starts_from_the_cache_alone(
         assert second.shortlist(probe, 4) == first.shortlist(probe, 4)
         assert second.fingers(subject) == probe  # the templates, read from the cache file
         assert search(probe, second) == search(probe, first)
+
+
+def _same_index(a: SearchGallery, b: SearchGallery) -> None:
+    assert a.subjects == b.subjects
+    for subject in b.subjects:
+        probe = b.fingers(subject)
+        assert a.fingers(subject) == probe
+        assert a.shortlist(probe, 4) == b.shortlist(probe, 4)
+        assert search(probe, a) == search(probe, b)
+
+
+def test_a_changed_gallery_rereads_only_the_changed_subjects(
+    gallery_copy: Path, trainings: list[int], counted: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A start after changes reads the cache and the changed subjects' rows alone (the
+    inverted file on: changed subjects are filed), and builds the index a full read would."""
+    first = load_index(gallery_copy)
+    subject, other = first.subjects[0], first.subjects[1]
+    better = first.template(other, "R1")
+    added = _add_copy(gallery_copy, first, first.subjects[2])
+    with open_gallery(gallery_copy) as g:
+        image = np.full((32, 32), 200, np.uint8)
+        g.add_print(subject, "R1", "rolled", image, template=better, device="t", quality=100)
+    counted[0] = 0
+    with pytest.MonkeyPatch.context() as m:
+        _no_gallery_read(m)
+        again = load_index(gallery_copy)
+    assert counted[0] == 11  # the new subject's ten templates and the better print alone
+    assert added in again and again.template(subject, "R1") == better
+    assert again.cells().min() >= 0  # every subject filed
+    _same_index(again, load_index(gallery_copy, cache=False))
+    # The cache now holds the changes: the next start reads nothing from the gallery.
+    _no_gallery_read(monkeypatch)
+    monkeypatch.setattr(index_module, "_from_changes", None)  # nor looks for changes
+    _same_index(load_index(gallery_copy), again)
+
+
+def test_a_change_log_that_does_not_add_up_is_not_used(
+    gallery_copy: Path, counted: list[int]
+) -> None:
+    first = load_index(gallery_copy)
+    added = _add_copy(gallery_copy, first, first.subjects[2])
+    import sqlite3
+
+    with sqlite3.connect(gallery_copy) as raw:  # lose the log's last row behind its back
+        raw.execute("DROP TRIGGER template_changes_no_delete")
+        raw.execute(
+            "DELETE FROM template_changes WHERE id = (SELECT max(id) FROM template_changes)"
+        )
+    raw.close()
+    read = [0]
+    real = Gallery.template_rows
+
+    def template_rows(self: Gallery, **kwargs: str) -> object:
+        read[0] += 1
+        return real(self, **kwargs)
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(Gallery, "template_rows", template_rows)
+        again = load_index(gallery_copy)
+    assert read[0] == 1 and added in again  # the whole gallery read
+    _same_index(again, load_index(gallery_copy, cache=False))
 
 
 def test_the_inverted_lists_of_a_cached_start_are_views_of_its_arrays(
