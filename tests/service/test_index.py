@@ -14,6 +14,12 @@ from station.gallery import Gallery, open_gallery
 from station.service import cache_path, load_index
 
 
+@pytest.fixture(autouse=True)
+def _cache_written_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A start after changes writes the cache before it returns, so a test reads it after."""
+    monkeypatch.setattr(index_module, "_WRITE_BEHIND", False)
+
+
 @pytest.fixture
 def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls = [0]
@@ -369,7 +375,10 @@ def test_a_changed_gallery_rereads_only_the_changed_subjects(
     gallery_copy: Path, trainings: list[int], counted: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A start after changes reads the cache and the changed subjects' rows alone (the
-    inverted file on: changed subjects are filed), and builds the index a full read would."""
+    inverted file on: changed subjects are filed), builds the index a whole read of the
+    gallery would, and writes the cache behind it."""
+    monkeypatch.setattr(index_module, "IVF_RETRAIN_SHARE", 1.0)  # keep the centroids
+    monkeypatch.setattr(index_module, "_WRITE_BEHIND", True)
     first = load_index(gallery_copy)
     subject, other = first.subjects[0], first.subjects[1]
     better = first.template(other, "R1")
@@ -377,6 +386,13 @@ def test_a_changed_gallery_rereads_only_the_changed_subjects(
     with open_gallery(gallery_copy) as g:
         image = np.full((32, 32), 200, np.uint8)
         g.add_print(subject, "R1", "rolled", image, template=better, device="t", quality=100)
+    files = [cache_path(gallery_copy), index_module.store_path(gallery_copy)]
+    kept = [f.read_bytes() for f in files]
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(index_module, "_from_changes", lambda *args: None)
+        whole = load_index(gallery_copy)  # the gallery read, with the same cache
+    for f, data in zip(files, kept, strict=True):
+        f.write_bytes(data)
     counted[0] = 0
     with pytest.MonkeyPatch.context() as m:
         _no_gallery_read(m)
@@ -384,10 +400,14 @@ def test_a_changed_gallery_rereads_only_the_changed_subjects(
     assert counted[0] == 11  # the new subject's ten templates and the better print alone
     assert added in again and again.template(subject, "R1") == better
     assert again.cells().min() >= 0  # every subject filed
-    _same_index(again, load_index(gallery_copy, cache=False))
-    # The cache now holds the changes: the next start reads nothing from the gallery.
+    lists = again._lists  # rows placed in cell order: the lists are views, as unchanged
+    assert lists is not None
+    assert np.shares_memory(lists["R1"].codes, again._fingers["R1"].codes)
+    _same_index(again, whole)
+    # The cache, written behind that start, holds the changes: the next start (which waits
+    # for the writer) reads nothing from the gallery and looks for no changes.
     _no_gallery_read(monkeypatch)
-    monkeypatch.setattr(index_module, "_from_changes", None)  # nor looks for changes
+    monkeypatch.setattr(index_module, "_from_changes", None)
     _same_index(load_index(gallery_copy), again)
 
 
