@@ -529,6 +529,9 @@ class SubjectStore(GalleryBase):
             from another gallery) or there are more than ``limit``: read everything instead.
         """
         impression = checks.choice(impression, IMPRESSIONS, "impression")
+        for name, value in (("generation", generation), ("position", position), ("limit", limit)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be a whole number of at least 0, got {value!r}")
         with self._snapshot():
             now, at = self.generation(), self._change_position()
             if not (0 <= now - generation <= limit) or at - position != now - generation:

@@ -718,7 +718,8 @@ def _write_npz(path: Path, mac: np.ndarray, arrays: dict[str, np.ndarray]) -> No
         with create_private(tmp, exclusive=False) as fh:  # 0600, as the gallery
             np.savez(fh, mac=mac, **arrays)
         tmp.replace(path)
-    except OSError as exc:  # a read-only folder: start slower next time, lose nothing
+    except Exception as exc:  # a read-only folder, a full disk: start slower, lose nothing
+        # (any error: on the writer thread there is no caller to raise it to)
         log.warning("could not write search cache %s (%s)", path, exc)
         tmp.unlink(missing_ok=True)
 

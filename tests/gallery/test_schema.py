@@ -283,6 +283,8 @@ def test_the_change_log_names_the_subjects_changed_since_a_read(
     assert same is not None and (same.subjects, same.rows) == ((), [])
     # More changes than the caller would read this way: read everything instead.
     assert gallery.template_changes(read.generation, read.position, limit=4) is None
+    with pytest.raises(ValueError, match="position must be a whole number"):
+        gallery.template_changes(read.generation, -1, limit=100)
 
 
 def test_a_change_log_that_does_not_account_for_every_change_is_refused(
