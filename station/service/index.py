@@ -890,7 +890,11 @@ def load_index(
             )
             return index
         if store is not None:
-            changed = _from_changes(gallery, params, key, cached, snapshot, store, progress)
+            try:
+                changed = _from_changes(gallery, params, key, cached, snapshot, store, progress)
+            except BaseException:
+                store.close()  # kept open only by an index built on it
+                raise
             if changed is not None:
                 log.info(
                     "search index: %d subjects, %d templates from the cache and the changes "
