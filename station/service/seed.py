@@ -11,11 +11,8 @@ transaction, so an interrupted seed resumes cleanly: subjects already enrolled a
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import logging
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -33,6 +30,7 @@ from station.gallery import Gallery, open_gallery
 from station.gallery.codecs import EncodedImage, encoded_image
 
 from .accounts import Operator, Permission, authorize
+from .memory import WORKER_TRIM, keep_freed_memory
 
 __all__ = ["SeedCpu", "SeedReport", "enrol_synthetic", "in_gallery", "seed"]
 
@@ -73,57 +71,14 @@ def _watch_parent(parent: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-#: glibc ``mallopt`` parameters (``<malloc.h>``) and the values a seeding worker sets.
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-#: Blocks up to this size come from the heap, not from a fresh ``mmap`` (glibc's ceiling for
-#: the setting on 64-bit systems); the largest array of a rolled print is about 11 MB.
-_MMAP_THRESHOLD = 32 * 1024 * 1024
-#: Free memory at the top of the heap kept rather than returned to the system.
-_TRIM_THRESHOLD = 1 << 30
-
-
-def _keep_freed_memory() -> bool:
-    """Let this process reuse the memory of freed arrays instead of returning it to the system.
-
-    A rolled print's stages allocate and free arrays of megabytes. glibc serves blocks above
-    its ``mmap`` threshold with fresh mappings whose pages the kernel faults in and zeroes
-    on first touch, and returns heap memory above its trim threshold; both thresholds adapt
-    to the largest block freed so far, so how often that happens depends on the process's
-    history. Measured with ``/usr/bin/time station seed --subjects 150`` on a new gallery, 2
-    idle cores: 69.6 s wall, 11.7 s system CPU without the setting; 63.9 s, 1.0 s with it
-    (the 1 000-subject seed before it: 38 M minor page faults). With fixed thresholds (and the
-    adaptation thereby off) such blocks come from the heap, which keeps what was freed, so
-    a worker's memory levels off at its largest subject and the faults stop whatever the
-    history. Numbers and results are unchanged; only where the bytes live. A no-op (False)
-    where the C library is not glibc.
-
-    Returns
-    -------
-    bool
-        Whether both settings were accepted.
-    """
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):  # musl and others have no mallopt
-        return False
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    mallopt.restype = ctypes.c_int
-    return bool(mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)) and bool(
-        mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD)
-    )
-
-
 def _start_worker(parent: int) -> None:
     """Worker initializer: watch the parent (:func:`_watch_parent`), keep freed memory for
-    reuse (:func:`_keep_freed_memory`), then load the compiled kernels of the generator and
+    reuse (:func:`.memory.keep_freed_memory`), then load the compiled kernels of the generator and
     the extractor from their cache by rendering, extracting and encoding one small print, so
     that each subject's CPU time is its own work (loading them costs a fraction of a second
     once per worker, like the imports)."""
     _watch_parent(parent)
-    if not _keep_freed_memory():
+    if not keep_freed_memory(WORKER_TRIM):
         log.debug("seeding worker: C library without mallopt; memory settings left as they are")
     image, _ = synth.impression(0, FINGERS[0], 0, kind="flat", size=(128, 128))
     extract(image)

@@ -1,4 +1,5 @@
-"""Seeding workers keep freed memory for reuse (identical results, fewer page faults)."""
+"""Seeding workers and the ``station`` process keep freed memory for reuse (identical
+results, fewer page faults)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ import pytest
 _CHILD = """
 import resource, sys
 import numpy as np
-from station.service.seed import _keep_freed_memory
+from station.service.memory import keep_freed_memory
 if sys.argv[1] == "keep":
-    assert _keep_freed_memory()
+    assert keep_freed_memory()
+elif sys.argv[1] == "station":  # the command's entry point sets it (here refusing a command)
+    from station.cli import main
+    assert main(["extract"]) == 2
 np.ones((1024, 1024)).sum()  # the heap has seen an 8 MB block once
 before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 for _ in range(20):
@@ -36,3 +40,12 @@ def test_freed_arrays_are_reused_without_page_faults() -> None:
     kept = _faults("keep")
     assert kept < 200
     assert _faults("default") > 5 * max(kept, 20)
+    assert _faults("station") < 200
+
+
+def test_the_heap_setting_refuses_a_size_it_cannot_honour() -> None:
+    from station.service.memory import keep_freed_memory
+
+    for bad in (0, -1, 1 << 31, True, 2.5):
+        with pytest.raises(ValueError, match="trim"):
+            keep_freed_memory(bad)  # type: ignore[arg-type]
