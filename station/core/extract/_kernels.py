@@ -31,9 +31,12 @@ __all__ = [
     "THINNING_TABLE",
     "apply_gain",
     "band_exponents",
+    "bilinear",
     "cell_moments",
     "centred_blocks",
+    "clean_cells",
     "clear_small",
+    "euclidean_distance",
     "gaussian_separable",
     "gradient_moments",
     "level_histogram",
@@ -813,3 +816,251 @@ def walk_minutiae(
         else:
             spurious[i] = True
     return spurious, traced
+
+
+@njit(cache=True)
+def _city_block(on: np.ndarray, outside: bool) -> np.ndarray:
+    """City-block (4-connected) distance from every pixel to the nearest pixel that is not
+    ``on``; with ``outside`` the pixels beyond the edge count as such (the distance is then at
+    most the distance to the edge plus one).
+
+    Two raster passes (forward, then backward) give the exact distance: a shortest 4-connected
+    path between two pixels of a rectangle runs inside it.
+    """
+    rows, cols = on.shape
+    far = rows + cols + 1
+    dist = np.empty((rows, cols), np.int64)
+    for r in range(rows):
+        for c in range(cols):
+            if not on[r, c]:
+                dist[r, c] = 0
+            elif outside:
+                dist[r, c] = min(r + 1, c + 1, rows - r, cols - c)
+            else:
+                dist[r, c] = far
+    for r in range(rows):
+        for c in range(cols):
+            d = dist[r, c]
+            if r > 0 and dist[r - 1, c] + 1 < d:
+                d = dist[r - 1, c] + 1
+            if c > 0 and dist[r, c - 1] + 1 < d:
+                d = dist[r, c - 1] + 1
+            dist[r, c] = d
+    for r in range(rows - 1, -1, -1):
+        for c in range(cols - 1, -1, -1):
+            d = dist[r, c]
+            if r < rows - 1 and dist[r + 1, c] + 1 < d:
+                d = dist[r + 1, c] + 1
+            if c < cols - 1 and dist[r, c + 1] + 1 < d:
+                d = dist[r, c + 1] + 1
+            dist[r, c] = d
+    return dist
+
+
+@njit(cache=True)
+def _dilate(cells: np.ndarray, radius: int) -> np.ndarray:
+    """``ndimage.binary_dilation`` with the 4-connected cross, ``iterations=radius``: the
+    cells within city-block distance ``radius`` of a set cell."""
+    return _city_block(~cells, False) <= radius
+
+
+@njit(cache=True)
+def _erode(cells: np.ndarray, radius: int) -> np.ndarray:
+    """``ndimage.binary_erosion`` with the 4-connected cross, ``iterations=radius`` and
+    ``border_value=0``: the cells farther than ``radius`` from every unset cell and from the
+    outside."""
+    return _city_block(cells, True) > radius
+
+
+@njit(cache=True)
+def clean_cells(cells: np.ndarray, radius: int, cell_area: int, min_area: float) -> np.ndarray:
+    """The segmentation's clean-up of a foreground cell grid, as the ndimage calls it replaced.
+
+    In order: ``binary_closing(cells, cross, iterations=radius, border_value=0)``,
+    ``binary_opening(..., cross, iterations=radius)``, ``binary_fill_holes`` and dropping the
+    4-connected pieces (``ndimage.label``) whose cell count times ``cell_area`` is below
+    ``min_area``. Iterating a 4-connected erosion or dilation ``radius`` times is one erosion
+    or dilation by the city-block disc of that radius, so each is one distance transform.
+
+    Parameters
+    ----------
+    cells : (M, N) ndarray of bool
+        Cells that pass the foreground tests.
+    radius : int
+        Closing and opening radius (cells).
+    cell_area : int
+        Pixels per cell.
+    min_area : float
+        Smallest piece kept (pixels).
+
+    Returns
+    -------
+    mask : (M, N) ndarray of bool
+    """
+    rows, cols = cells.shape
+    grid = _erode(_dilate(cells, radius), radius)  # closing
+    grid = _dilate(_erode(grid, radius), radius)  # opening
+    # Holes: background cells the outside cannot reach through 4-connected background.
+    outside = np.zeros((rows, cols), np.bool_)
+    queue = np.empty(rows * cols, np.int64)
+    tail = 0
+    for r in range(rows):
+        for c in range(cols):
+            if (r == 0 or c == 0 or r == rows - 1 or c == cols - 1) and not grid[r, c]:
+                outside[r, c] = True
+                queue[tail] = r * cols + c
+                tail += 1
+    head = 0
+    while head < tail:
+        r, c = divmod(queue[head], cols)
+        head += 1
+        for k in range(0, 8, 2):
+            nr, nc = r + _RING_ROWS[k], c + _RING_COLS[k]
+            if 0 <= nr < rows and 0 <= nc < cols and not grid[nr, nc] and not outside[nr, nc]:
+                outside[nr, nc] = True
+                queue[tail] = nr * cols + nc
+                tail += 1
+    filled = ~outside
+    # Pieces: flood each, keep it if large enough.
+    seen = np.zeros((rows, cols), np.bool_)
+    mask = np.zeros((rows, cols), np.bool_)
+    for r0 in range(rows):
+        for c0 in range(cols):
+            if not filled[r0, c0] or seen[r0, c0]:
+                continue
+            seen[r0, c0] = True
+            queue[0] = r0 * cols + c0
+            head, tail = 0, 1
+            while head < tail:
+                r, c = divmod(queue[head], cols)
+                head += 1
+                for k in range(0, 8, 2):
+                    nr, nc = r + _RING_ROWS[k], c + _RING_COLS[k]
+                    if 0 <= nr < rows and 0 <= nc < cols and filled[nr, nc] and not seen[nr, nc]:
+                        seen[nr, nc] = True
+                        queue[tail] = nr * cols + nc
+                        tail += 1
+            if tail * cell_area >= min_area:
+                for k in range(tail):
+                    r, c = divmod(queue[k], cols)
+                    mask[r, c] = True
+    return mask
+
+
+@njit(cache=True)
+def _parabolas(f: np.ndarray, out: np.ndarray) -> None:
+    """``out[q] = min_k f[k] + (q - k)^2`` (Felzenszwalb and Huttenlocher, "Distance
+    transforms of sampled functions", Theory of Computing 8, 2012): the lower envelope of the
+    parabolas, in whole numbers."""
+    n = f.size
+    v = np.empty(n, np.int64)
+    z = np.empty(n + 1, np.float64)
+    k = 0
+    v[0] = 0
+    z[0] = -np.inf
+    z[1] = np.inf
+    for q in range(1, n):
+        p = v[k]
+        s = ((f[q] + q * q) - (f[p] + p * p)) / (2.0 * (q - p))
+        while s <= z[k]:  # never at k = 0, where z is -inf
+            k -= 1
+            p = v[k]
+            s = ((f[q] + q * q) - (f[p] + p * p)) / (2.0 * (q - p))
+        k += 1
+        v[k] = q
+        z[k] = s
+        z[k + 1] = np.inf
+    k = 0
+    for q in range(n):
+        while z[k + 1] < q:
+            k += 1
+        d = q - v[k]
+        out[q] = d * d + f[v[k]]
+
+
+@njit(cache=True)
+def euclidean_distance(on: np.ndarray) -> np.ndarray:
+    """Exact Euclidean distance from every pixel to the nearest pixel that is not ``on``.
+
+    ``ndimage.distance_transform_edt`` to the last bit: squared distances are whole numbers,
+    found by the separable lower-envelope transform (columns, then rows), and their square
+    roots are taken in float64 as scipy takes them. At least one pixel must be off.
+
+    Parameters
+    ----------
+    on : (M, N) ndarray of bool
+
+    Returns
+    -------
+    distance : (M, N) ndarray of float64
+    """
+    rows, cols = on.shape
+    far = (rows + cols) * (rows + cols)
+    column = np.empty((rows, cols), np.int64)
+    for c in range(cols):
+        last = -1
+        for r in range(rows):  # distance to the nearest off pixel above, then below
+            if not on[r, c]:
+                last = r
+            column[r, c] = far if last < 0 else (r - last) * (r - last)
+        last = -1
+        for r in range(rows - 1, -1, -1):
+            if not on[r, c]:
+                last = r
+            if last >= 0 and (last - r) * (last - r) < column[r, c]:
+                column[r, c] = (last - r) * (last - r)
+    squared = np.empty(cols, np.int64)
+    distance = np.empty((rows, cols), np.float64)
+    for r in range(rows):
+        _parabolas(column[r].copy(), squared)
+        for c in range(cols):
+            distance[r, c] = np.sqrt(np.float64(squared[c]))
+    return distance
+
+
+@njit(cache=True)
+def bilinear(values: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``ndimage.map_coordinates(values, [rows, cols], order=1, mode="nearest")`` to the last
+    bit, for coordinates inside the array.
+
+    Each sample adds its four neighbours' values times their row and column weights in
+    ndimage's order (top left, top right, bottom left, bottom right, starting from 0.0;
+    value times row weight times column weight); a neighbour past the last row or column is
+    the last one, with weight 0.
+
+    Parameters
+    ----------
+    values : (M, N) ndarray of float64
+    rows, cols : ndarray of float64
+        Sample positions (array indices), the same shape, each in ``0 … M - 1`` and
+        ``0 … N - 1``.
+
+    Returns
+    -------
+    samples : ndarray of float64
+        The shape of ``rows``.
+
+    Raises
+    ------
+    ValueError
+        A sample lies outside the array (ndimage would extend it; not needed here).
+    """
+    n_rows, n_cols = values.shape
+    flat_r = rows.ravel()
+    flat_c = cols.ravel()
+    out = np.empty(flat_r.size, np.float64)
+    for k in range(flat_r.size):
+        y, x = flat_r[k], flat_c[k]
+        if not (0.0 <= y <= n_rows - 1 and 0.0 <= x <= n_cols - 1):
+            raise ValueError("bilinear: a sample lies outside the array")
+        r0, c0 = int(np.floor(y)), int(np.floor(x))
+        ty, tx = y - r0, x - c0
+        r1, c1 = min(r0 + 1, n_rows - 1), min(c0 + 1, n_cols - 1)
+        wy0, wy1, wx0, wx1 = 1.0 - ty, ty, 1.0 - tx, tx
+        total = 0.0
+        total += values[r0, c0] * wy0 * wx0
+        total += values[r0, c1] * wy0 * wx1
+        total += values[r1, c0] * wy1 * wx0
+        total += values[r1, c1] * wy1 * wx1
+        out[k] = total
+    return out.reshape(rows.shape)

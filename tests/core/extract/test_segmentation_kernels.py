@@ -1,0 +1,98 @@
+"""The segmentation's compiled kernels against the ndimage calls they replaced.
+
+``_reference_clean`` is the former clean-up of the foreground cells (closing, opening, hole
+filling, dropping small pieces), kept as the specification; the kernels must give the same
+cells, the same distances and the same interpolated values to the last bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import ndimage
+from skimage.draw import disk, rectangle
+
+from station.core.extract._kernels import bilinear, clean_cells, euclidean_distance
+
+_CROSS = ndimage.generate_binary_structure(2, 1)
+
+
+def _reference_clean(cells: np.ndarray, radius: int, cell_area: int, min_area: float):
+    out = ndimage.binary_closing(cells, _CROSS, iterations=radius, border_value=0)
+    out = ndimage.binary_opening(out, _CROSS, iterations=radius)
+    out = ndimage.binary_fill_holes(out)
+    labels, count = ndimage.label(out)
+    if count:
+        areas = np.bincount(labels.ravel(), minlength=count + 1) * cell_area
+        kept = areas >= min_area
+        kept[0] = False
+        out = kept[labels]
+    return out
+
+
+def _random_grids(seed: int, count: int):
+    rng = np.random.default_rng(seed)
+    for k in range(count):
+        rows, cols = (int(n) for n in rng.integers(1, 50, 2))
+        if k % 2:
+            yield rng, rng.random((rows, cols)) < rng.uniform(0.05, 0.95)
+        else:  # blobs, like foreground cells
+            noise = ndimage.gaussian_filter(rng.random((rows, cols)), rng.uniform(0.5, 3.0))
+            yield rng, noise > rng.uniform(0.4, 0.6)
+
+
+def test_clean_cells_closes_opens_fills_and_drops_small_pieces_on_a_drawn_grid() -> None:
+    cells = np.zeros((40, 40), bool)
+    cells[rectangle((5, 5), end=(30, 30))] = True
+    cells[16:19, 16:19] = False  # a hole: filled
+    cells[10, 5:31] = False  # a one-cell gap across the finger: closed
+    cells[36, 36] = True  # a speck: opened away
+    cells[disk((35, 8), 2)] = True  # a small piece: closed into a blob, then dropped by area
+    got = clean_cells(cells, 1, 16, 16 * 20.0)
+    assert np.array_equal(got, _reference_clean(cells, 1, 16, 16 * 20.0))
+    assert got[17, 17] and got[10, 15]  # hole filled, gap closed
+    assert not got[36, 36] and not got[35, 8]  # speck and small piece gone
+    assert got[5:31, 5:31].sum() > 0.9 * 26 * 26
+
+
+def test_clean_cells_matches_ndimage_on_random_grids() -> None:
+    for rng, cells in _random_grids(1, 400):
+        radius = int(rng.integers(1, 6))
+        cell_area = int(rng.integers(1, 20))
+        min_area = float(rng.integers(0, 400))
+        assert np.array_equal(
+            clean_cells(cells, radius, cell_area, min_area),
+            _reference_clean(cells, radius, cell_area, min_area),
+        )
+
+
+def test_euclidean_distance_matches_ndimage() -> None:
+    drawn = np.ones((9, 11), bool)
+    drawn[4, 5] = False
+    expected = np.hypot(*np.mgrid[-4:5, -5:6])
+    assert np.array_equal(euclidean_distance(drawn), expected)
+    for rng, cells in _random_grids(2, 400):
+        if cells.all():
+            cells[int(rng.integers(cells.shape[0])), int(rng.integers(cells.shape[1]))] = False
+        assert np.array_equal(euclidean_distance(cells), ndimage.distance_transform_edt(cells))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bilinear_matches_map_coordinates(dtype) -> None:
+    rng = np.random.default_rng(3)
+    for k in range(300):
+        rows, cols = (int(n) for n in rng.integers(1, 40, 2))
+        values = (rng.normal(size=(rows, cols)) * 10 ** rng.uniform(-3, 3)).astype(dtype)
+        if k % 2:  # anywhere inside
+            r, c = rng.uniform(0, rows - 1, 100), rng.uniform(0, cols - 1, 100)
+        else:  # the segmentation's quarter-cell grid, edges included
+            r = rng.integers(0, 4 * (rows - 1) + 1, 100) * 0.25
+            c = rng.integers(0, 4 * (cols - 1) + 1, 100) * 0.25
+        expected = ndimage.map_coordinates(values, [r, c], order=1, mode="nearest")
+        got = bilinear(values.astype(np.float64), r, c).astype(dtype)
+        assert np.array_equal(got, expected)
+
+
+def test_bilinear_refuses_a_sample_outside_the_array() -> None:
+    with pytest.raises(ValueError, match="outside"):
+        bilinear(np.zeros((3, 3)), np.array([2.5]), np.array([0.0]))
