@@ -520,13 +520,19 @@ def clear_small(grid: np.ndarray, value: int, max_size: int) -> None:
     # 0 not reached yet, 1 in a piece being measured or already flipped, 2 in a piece known
     # to be larger than max_size. A fill stops as soon as its piece passes max_size or
     # touches a pixel marked 2 (the same piece), so a large piece costs a look per pixel,
-    # not a full flood fill; small pieces are filled whole and flipped as before.
+    # not a full flood fill; small pieces are filled whole and flipped as before. Only
+    # pixels of ``value`` are ever marked 2, and they are never flipped.
     state = np.zeros((rows, cols), np.uint8)
     queue_r = np.empty(max_size + 2, np.int64)
     queue_c = np.empty(max_size + 2, np.int64)
     for r in range(rows):
         for c in range(cols):
             if grid[r, c] != value or state[r, c]:
+                continue
+            # Next to a pixel of a piece known to be large (left or above): the same piece,
+            # large, with no fill (most pixels of the background and of long ridges).
+            if (c > 0 and state[r, c - 1] == 2) or (r > 0 and state[r - 1, c] == 2):
+                state[r, c] = 2
                 continue
             state[r, c] = 1
             queue_r[0], queue_c[0] = r, c
