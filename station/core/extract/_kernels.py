@@ -611,32 +611,35 @@ def thin(image: np.ndarray, table: np.ndarray) -> np.ndarray:
                         count += 1
                         break
     removed = np.empty(grid.size, np.int64)
-    kinds = np.empty(grid.size, np.uint8)
     changed = True
     while changed:
         changed = False
         for sub in (1, 2):
+            # Classes are read from the grid as the previous pass left it (nothing is
+            # removed until the list has been read). The list keeps the pixels the other
+            # pass may remove; a class-0 pixel stays class 0 until a neighbour goes, and
+            # then it is listed again.
             gone = 0
-            for a in range(count):
-                here = active[a]
-                code = 0
-                for k in range(8):
-                    code |= grid[here + offsets[k]] << k
-                kind = table[code]
-                kinds[a] = kind
-                if kind == 3 or kind == sub:
-                    removed[gone] = here
-                    gone += 1
-            # The list keeps the pixels the other pass may remove; a class-0 pixel stays
-            # class 0 until a neighbour goes, and then it is listed again.
             kept = 0
             for a in range(count):
                 here = active[a]
-                kind = kinds[a]
-                if kind == 0:
+                code = (
+                    grid[here - width - 1]
+                    | grid[here - width] << 1
+                    | grid[here - width + 1] << 2
+                    | grid[here + 1] << 3
+                    | grid[here + width + 1] << 4
+                    | grid[here + width] << 5
+                    | grid[here + width - 1] << 6
+                    | grid[here - 1] << 7
+                )
+                kind = table[code]
+                if kind == 3 or kind == sub:
+                    removed[gone] = here
+                    gone += 1
                     listed[here] = False
-                elif kind == 3 or kind == sub:
-                    listed[here] = False  # removed below
+                elif kind == 0:
+                    listed[here] = False
                 else:
                     active[kept] = here
                     kept += 1
