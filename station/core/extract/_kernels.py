@@ -32,6 +32,7 @@ __all__ = [
     "apply_gain",
     "band_exponents",
     "bilinear",
+    "block_means",
     "cell_moments",
     "centred_blocks",
     "clean_cells",
@@ -1073,3 +1074,45 @@ def bilinear(values: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarr
         total += values[r1, c1] * wy1 * wx1
         out[k] = total
     return out.reshape(rows.shape)
+
+
+@njit(cache=True)
+def block_means(padded: np.ndarray, half: int) -> np.ndarray:
+    """Means of the half-overlapping blocks of ``padded``, from the sums of their cells.
+
+    Each ``half``-px cell is summed in float64 and each block's four cells added as
+    :func:`.spectra.block_spectra` added them, then divided and rounded to float32. The cell
+    sums are exact in any order for grey levels that are whole numbers or at least
+    2**-14 (a cell of at most 256 pixels of at most 255 needs 16 bits above the point, a
+    float32 level 23 below its leading bit), so the means equal numpy's reduction to
+    the last bit.
+
+    Parameters
+    ----------
+    padded : (P, Q) ndarray of float32
+        Image with its border; both sides multiples of ``half``.
+    half : int
+        Half the block side (px).
+
+    Returns
+    -------
+    mean : (P / half - 1, Q / half - 1) ndarray of float32
+    """
+    rows, cols = padded.shape
+    n_r, n_c = rows // half, cols // half
+    cells = np.zeros((n_r, n_c), np.float64)
+    for r in range(rows):
+        i = r // half
+        row = padded[r]
+        for j in range(n_c):
+            total = 0.0
+            for c in range(j * half, (j + 1) * half):
+                total += row[c]
+            cells[i, j] += total
+    window = 4.0 * half * half
+    mean = np.empty((n_r - 1, n_c - 1), np.float32)
+    for i in range(n_r - 1):
+        for j in range(n_c - 1):
+            total = cells[i, j] + cells[i + 1, j] + cells[i, j + 1] + cells[i + 1, j + 1]
+            mean[i, j] = total / window
+    return mean

@@ -78,14 +78,12 @@ def block_spectra(image: np.ndarray, fill: float, window: int) -> BlockSpectra:
         image.astype(np.float32, copy=False), [(half, pr), (half, pc)], constant_values=fill
     )
     n_r, n_c = padded.shape[0] // half - 1, padded.shape[1] // half - 1
-    # Block means from the sums of the half-window cells each block is made of.
-    cells = padded.reshape(n_r + 1, half, n_c + 1, half).sum(axis=(1, 3), dtype=np.float64)
-    sums = cells[:-1, :-1] + cells[1:, :-1] + cells[:-1, 1:] + cells[1:, 1:]
-    mean = (sums / (window * window)).astype(np.float32)
-    # Cut, centred and windowed in one compiled pass into a C-ordered batch (the batched FFT
+    # Block means from the sums of the half-window cells each block is made of; cut,
+    # centred and windowed in one compiled pass into a C-ordered batch (the batched FFT
     # reads a contiguous batch faster).
-    from ._kernels import centred_blocks
+    from ._kernels import block_means, centred_blocks
 
+    mean = block_means(padded, half)
     centred = np.empty((n_r, n_c, window, window), np.float32)
     centred_blocks(padded, mean, _root_hann(window), centred)
     spectra = fft.rfft2(centred, axes=(2, 3), overwrite_x=True, workers=1)

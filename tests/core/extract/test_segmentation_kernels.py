@@ -96,3 +96,28 @@ def test_bilinear_matches_map_coordinates(dtype) -> None:
 def test_bilinear_refuses_a_sample_outside_the_array() -> None:
     with pytest.raises(ValueError, match="outside"):
         bilinear(np.zeros((3, 3)), np.array([2.5]), np.array([0.0]))
+
+
+def _reference_block_means(padded: np.ndarray, half: int) -> np.ndarray:
+    n_r, n_c = padded.shape[0] // half - 1, padded.shape[1] // half - 1
+    cells = padded.reshape(n_r + 1, half, n_c + 1, half).sum(axis=(1, 3), dtype=np.float64)
+    sums = cells[:-1, :-1] + cells[1:, :-1] + cells[:-1, 1:] + cells[1:, 1:]
+    return (sums / (4 * half * half)).astype(np.float32)
+
+
+def test_block_means_match_numpy_for_whole_and_fractional_grey_levels() -> None:
+    from station.core.extract._kernels import block_means
+
+    drawn = np.zeros((64, 64), np.float32)
+    drawn[:32, :32] = 255.0  # one bright quarter: blocks over it 255, half over it 127.5
+    assert block_means(drawn, 16)[0, 0] == 255.0 and block_means(drawn, 16)[0, 1] == 127.5
+    rng = np.random.default_rng(4)
+    for k in range(200):
+        half = int(rng.choice([4, 8, 16]))
+        rows, cols = (half * int(n) for n in rng.integers(2, 12, 2))
+        if k % 2:
+            padded = rng.integers(0, 256, (rows, cols)).astype(np.float32)
+        else:  # fractional levels from 2**-14 up, as rescaled or 16-bit prints give
+            padded = rng.uniform(2.0**-14, 255.0, (rows, cols)).astype(np.float32)
+            padded[rng.random((rows, cols)) < 0.1] = 0.0
+        assert np.array_equal(block_means(padded, half), _reference_block_means(padded, half))
