@@ -302,6 +302,25 @@ def _wide_gaussian(a: np.ndarray, sigma: float) -> np.ndarray:
     return out[radius : radius + a.shape[0], radius : radius + a.shape[1]]
 
 
+def _weighted_draws(
+    rng: np.random.Generator, weights: np.ndarray, total: float, size: int
+) -> np.ndarray:
+    """``rng.choice(weights.size, size=size, p=weights / total)``: the same indices and draws.
+
+    ``Generator.choice`` searches the running sum of ``p`` (scaled to end at 1) for ``size``
+    uniform draws (``side='right'``); a zero weight leaves the running sum as it is and is
+    never the first entry above a draw, so only the nonzero weights are summed and searched
+    (most of a print's weights are 0). The running sum of the nonzero entries takes the same
+    values as the full one at them (adding 0.0 is exact); ``total`` is the full array's sum,
+    as the caller's ``p`` was scaled by it.
+    """
+    nonzero = np.flatnonzero(weights)
+    cdf = weights[nonzero] / total
+    np.cumsum(cdf, out=cdf)
+    cdf /= cdf[-1]
+    return nonzero[cdf.searchsorted(rng.random(size), side="right")]
+
+
 def _required_spirals(
     rng: np.random.Generator,
     needed: np.ndarray,
@@ -324,11 +343,11 @@ def _required_spirals(
     result: list[tuple[float, float, float]] = []
     for sign in (1.0, -1.0):
         part = np.where(allowed, np.clip(sign * density, 0.0, None), 0.0)
-        wanted = round(part.sum())
-        if wanted == 0 or part.sum() <= 0:
+        total = part.sum()
+        wanted = round(total)
+        if wanted == 0 or total <= 0:
             continue
-        flat = part.ravel() / part.sum()
-        draws = rng.choice(flat.size, size=min(flat.size, wanted * 20), p=flat)
+        draws = _weighted_draws(rng, part.ravel(), total, min(part.size, wanted * 20))
         placed = 0
         for idx in draws:
             if placed >= wanted or len(result) >= limit:
