@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from station.core.synth.impression import _COARSE, _STRIP, _upsample
 from station.core.synth.phase import _weighted_draws
 
 
@@ -41,3 +42,26 @@ def test_weighted_draws_never_pick_a_zero_weight() -> None:
     weights[[3, 500, 999]] = [1.0, 2.0, 1.0]
     draws = _weighted_draws(np.random.default_rng(0), weights, weights.sum(), 5000)
     assert set(draws.tolist()) == {3, 500, 999}
+
+
+def _reference_paper(paper: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """_paint's former paper: upsampled strip by strip into the image."""
+    rows, cols = shape
+    image = np.empty((rows, cols), np.float32)
+    strip = _STRIP * _COARSE
+    for top in range(0, rows, strip):
+        height = min(strip, rows - top)
+        j0 = top // _COARSE
+        coarse_rows = slice(j0, j0 + -(-(height - 1) // _COARSE) + 1)
+        image[top : top + height] = _upsample(paper[coarse_rows], (height, cols))
+    return image
+
+
+@pytest.mark.parametrize("shape", [(800, 750), (512, 512), (300, 301), (65, 64), (63, 9)])
+def test_paper_in_one_pass_equals_the_strips(shape: tuple[int, int]) -> None:
+    rows, cols = shape
+    coarse = (-(-(rows - 1) // _COARSE) + 1, -(-(cols - 1) // _COARSE) + 1)
+    paper = 230.0 - 12.0 * np.random.default_rng(rows * cols).standard_normal(coarse)
+    whole = _upsample(paper, shape)
+    assert whole.shape == shape and whole.dtype == np.float32
+    assert whole.tobytes() == _reference_paper(paper, shape).tobytes()
