@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import fft, ndimage
 
 from station.core.synth.impression import _COARSE, _STRIP, _upsample
-from station.core.synth.phase import _weighted_draws
+from station.core.synth.phase import _GAUSSIAN_TRUNCATE, _weighted_draws, _wide_gaussian
 
 
 def _reference_weighted_draws(
@@ -65,3 +66,49 @@ def test_paper_in_one_pass_equals_the_strips(shape: tuple[int, int]) -> None:
     whole = _upsample(paper, shape)
     assert whole.shape == shape and whole.dtype == np.float32
     assert whole.tobytes() == _reference_paper(paper, shape).tobytes()
+
+
+def _reference_wide_gaussian(a: np.ndarray, sigma: float) -> np.ndarray:
+    """phase's former ``_wide_gaussian``: np.pad, then ``rfft2`` and ``irfft2`` of the whole."""
+    radius = int(_GAUSSIAN_TRUNCATE * float(sigma) + 0.5)
+    taps = np.arange(-radius, radius + 1)
+    kernel = np.exp(-0.5 / (sigma * sigma) * taps**2)
+    kernel /= kernel.sum()
+    padded = np.pad(a, radius, mode="symmetric")  # ndimage's "reflect"
+    rows = fft.next_fast_len(padded.shape[0], real=True)
+    cols = fft.next_fast_len(padded.shape[1], real=True)
+
+    def response(n: int) -> np.ndarray:
+        centred = np.zeros(n)
+        centred[: 2 * radius + 1] = kernel
+        return np.roll(centred, -radius)
+
+    spectrum = fft.rfft2(padded, s=(rows, cols), workers=1)
+    spectrum *= fft.fft(response(rows), workers=1)[:, None]
+    spectrum *= fft.rfft(response(cols), workers=1)[None, :]
+    out = fft.irfft2(spectrum, s=(rows, cols), workers=1)
+    return out[radius : radius + a.shape[0], radius : radius + a.shape[1]]
+
+
+@pytest.mark.parametrize(
+    ("shape", "sigma"),
+    [
+        ((370, 360), 16.8),
+        ((317, 297), 14.2),
+        ((64, 50), 3.0),
+        ((40, 12), 3.0),
+        ((12, 40), 2.9),
+        ((13, 13), 3.1),
+        ((9, 30), 5.0),
+        ((5, 5), 0.1),
+    ],
+)
+def test_wide_gaussian_equals_the_whole_inverse_transform(
+    shape: tuple[int, int], sigma: float
+) -> None:
+    a = np.random.default_rng(shape[0] + shape[1]).standard_normal(shape)
+    got = _wide_gaussian(a, sigma)
+    want = _reference_wide_gaussian(a, sigma)
+    assert got.shape == shape
+    assert got.tobytes() == want.tobytes()
+    np.testing.assert_allclose(got, ndimage.gaussian_filter(a, sigma), atol=1e-12)
