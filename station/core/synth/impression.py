@@ -342,14 +342,15 @@ def _paint(master: MasterPrint, layers: _CoarseLayers, settings: ImpressionSetti
     over the columns of each strip that touch it.
     """
     rows, cols = settings.size
-    image = np.empty((rows, cols), np.float32)
+    # The paper in one pass: bilinear upsampling reads each output pixel from its own four
+    # coarse samples, so the whole image has the values strip-by-strip upsampling gave.
+    image = _upsample(layers.paper, (rows, cols))
     strip = _STRIP * _COARSE
     contrast = np.float32(settings.contrast)
     for top in range(0, rows, strip):
         height = min(strip, rows - top)
         j0 = top // _COARSE
         coarse_rows = slice(j0, j0 + -(-(height - 1) // _COARSE) + 1)
-        image[top : top + height] = _upsample(layers.paper[coarse_rows], (height, cols))
         touched = np.nonzero(layers.skin[_CONTACT, coarse_rows].any(axis=0))[0]
         if touched.size == 0:
             continue

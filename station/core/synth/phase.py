@@ -281,25 +281,64 @@ def _wide_gaussian(a: np.ndarray, sigma: float) -> np.ndarray:
     direct passes; the result is the same up to float64 rounding. The image is reflected by
     the kernel radius on every side, so the circular convolution never wraps for the kept
     samples.
+
+    The reflected image is written straight into the zero-padded transform buffer, and the
+    inverse transform is ``irfft2``'s own two steps (the columns' complex transform, then
+    the rows' real one, unscaled, and ``irfft2``'s factor ``1 / (rows * cols)`` applied last,
+    as pocketfft applies it) with the real step done only for the kept rows: the same values.
     """
     radius = int(_GAUSSIAN_TRUNCATE * float(sigma) + 0.5)
     taps = np.arange(-radius, radius + 1)
     kernel = np.exp(-0.5 / (sigma * sigma) * taps**2)
     kernel /= kernel.sum()
-    padded = np.pad(a, radius, mode="symmetric")  # ndimage's "reflect"
-    rows = fft.next_fast_len(padded.shape[0], real=True)
-    cols = fft.next_fast_len(padded.shape[1], real=True)
+    m, n = a.shape
+    r = radius
+    rows = fft.next_fast_len(m + 2 * r, real=True)
+    cols = fft.next_fast_len(n + 2 * r, real=True)
+    buffer = np.zeros((rows, cols))
+    padded = buffer[: m + 2 * r, : n + 2 * r]
+    if 0 < r <= min(m, n):  # ndimage's "reflect" (np.pad's "symmetric"), by slices
+        padded[r : r + m, r : r + n] = a
+        padded[r : r + m, :r] = a[:, r - 1 :: -1]
+        padded[r : r + m, r + n :] = a[:, n - 1 : n - r - 1 : -1] if r < n else a[:, ::-1]
+        padded[:r] = padded[2 * r - 1 : r - 1 : -1]
+        padded[r + m :] = padded[r + m - 1 : m - 1 : -1]
+    else:
+        padded[...] = np.pad(a, r, mode="symmetric")
 
-    def response(n: int) -> np.ndarray:
-        centred = np.zeros(n)
-        centred[: 2 * radius + 1] = kernel
-        return np.roll(centred, -radius)
+    def response(size: int) -> np.ndarray:
+        centred = np.zeros(size)
+        centred[: 2 * r + 1] = kernel
+        return np.roll(centred, -r)
 
-    spectrum = fft.rfft2(padded, s=(rows, cols), workers=1)
+    spectrum = fft.rfft2(buffer, workers=1)
     spectrum *= fft.fft(response(rows), workers=1)[:, None]
     spectrum *= fft.rfft(response(cols), workers=1)[None, :]
-    out = fft.irfft2(spectrum, s=(rows, cols), workers=1)
-    return out[radius : radius + a.shape[0], radius : radius + a.shape[1]]
+    spectrum = fft.ifft(spectrum, axis=0, norm="forward", workers=1, overwrite_x=True)
+    out = fft.irfft(spectrum[r : r + m], n=cols, axis=1, norm="forward", workers=1)
+    out = out[:, r : r + n]
+    # pocketfft's factor: 1 / (rows * cols) in long double, rounded to double.
+    out *= np.float64(np.longdouble(1) / np.longdouble(rows * cols))
+    return out
+
+
+def _weighted_draws(
+    rng: np.random.Generator, weights: np.ndarray, total: float, size: int
+) -> np.ndarray:
+    """``rng.choice(weights.size, size=size, p=weights / total)``: the same indices and draws.
+
+    ``Generator.choice`` searches the running sum of ``p`` (scaled to end at 1) for ``size``
+    uniform draws (``side='right'``); a zero weight leaves the running sum as it is and is
+    never the first entry above a draw, so only the nonzero weights are summed and searched
+    (most of a print's weights are 0). The running sum of the nonzero entries takes the same
+    values as the full one at them (adding 0.0 is exact); ``total`` is the full array's sum,
+    as the caller's ``p`` was scaled by it.
+    """
+    nonzero = np.flatnonzero(weights)
+    cdf = weights[nonzero] / total
+    np.cumsum(cdf, out=cdf)
+    cdf /= cdf[-1]
+    return nonzero[cdf.searchsorted(rng.random(size), side="right")]
 
 
 def _required_spirals(
@@ -324,11 +363,11 @@ def _required_spirals(
     result: list[tuple[float, float, float]] = []
     for sign in (1.0, -1.0):
         part = np.where(allowed, np.clip(sign * density, 0.0, None), 0.0)
-        wanted = round(part.sum())
-        if wanted == 0 or part.sum() <= 0:
+        total = part.sum()
+        wanted = round(total)
+        if wanted == 0 or total <= 0:
             continue
-        flat = part.ravel() / part.sum()
-        draws = rng.choice(flat.size, size=min(flat.size, wanted * 20), p=flat)
+        draws = _weighted_draws(rng, part.ravel(), total, min(part.size, wanted * 20))
         placed = 0
         for idx in draws:
             if placed >= wanted or len(result) >= limit:
