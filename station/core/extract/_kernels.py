@@ -31,7 +31,6 @@ __all__ = [
     "THINNING_TABLE",
     "apply_gain",
     "band_exponents",
-    "bilinear",
     "block_means",
     "cell_moments",
     "centred_blocks",
@@ -1026,54 +1025,6 @@ def euclidean_distance(on: np.ndarray) -> np.ndarray:
         for c in range(cols):
             distance[r, c] = np.sqrt(np.float64(squared[c]))
     return distance
-
-
-@njit(cache=True)
-def bilinear(values: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """``ndimage.map_coordinates(values, [rows, cols], order=1, mode="nearest")`` to the last
-    bit, for coordinates inside the array.
-
-    Each sample adds its four neighbours' values times their row and column weights in
-    ndimage's order (top left, top right, bottom left, bottom right, starting from 0.0;
-    value times row weight times column weight); a neighbour past the last row or column is
-    the last one, with weight 0.
-
-    Parameters
-    ----------
-    values : (M, N) ndarray of float64
-    rows, cols : ndarray of float64
-        Sample positions (array indices), the same shape, each in ``0 … M - 1`` and
-        ``0 … N - 1``.
-
-    Returns
-    -------
-    samples : ndarray of float64
-        The shape of ``rows``.
-
-    Raises
-    ------
-    ValueError
-        A sample lies outside the array (ndimage would extend it; not needed here).
-    """
-    n_rows, n_cols = values.shape
-    flat_r = rows.ravel()
-    flat_c = cols.ravel()
-    out = np.empty(flat_r.size, np.float64)
-    for k in range(flat_r.size):
-        y, x = flat_r[k], flat_c[k]
-        if not (0.0 <= y <= n_rows - 1 and 0.0 <= x <= n_cols - 1):
-            raise ValueError("bilinear: a sample lies outside the array")
-        r0, c0 = int(np.floor(y)), int(np.floor(x))
-        ty, tx = y - r0, x - c0
-        r1, c1 = min(r0 + 1, n_rows - 1), min(c0 + 1, n_cols - 1)
-        wy0, wy1, wx0, wx1 = 1.0 - ty, ty, 1.0 - tx, tx
-        total = 0.0
-        total += values[r0, c0] * wy0 * wx0
-        total += values[r0, c1] * wy0 * wx1
-        total += values[r1, c0] * wy1 * wx0
-        total += values[r1, c1] * wy1 * wx1
-        out[k] = total
-    return out.reshape(rows.shape)
 
 
 @njit(cache=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..interpolation import bilinear
 from .orientation import OrientationField, cell_mean
 from .params import ExtractParameters
 from .smoothing import gaussian
@@ -101,12 +102,7 @@ def segment(
     # Block (i, j) is centred at pixel (i, j) * window / 2; cell (r, c) at (r, c) * step.
     block = params.window / 2
     rr, cc = np.mgrid[0 : shape[0], 0 : shape[1]] * (step / block)
-    # ndimage.map_coordinates(order=1, mode="nearest") compiled, rounded to the input's type
-    # as ndimage writes its output; the cells' positions lie inside the block grid (it
-    # reaches a block past the image on each side).
-    from ._kernels import bilinear
-
-    block_clarity = bilinear(np.asarray(clarity, np.float64), rr, cc).astype(clarity.dtype)
+    block_clarity = bilinear(clarity, rr, cc)  # ndimage's order-1 "nearest", compiled
     cells = (
         (spread >= threshold)
         & (field.coherence >= params.coherence_floor)

@@ -13,9 +13,10 @@ Ridge centres are where ``cos(psi) = 1``.
 from __future__ import annotations
 
 import numpy as np
-from scipy import fft, ndimage
+from scipy import fft
 
 from ..angles import wrap_angle
+from ..interpolation import bilinear
 from ..vocabulary import MinutiaType
 
 __all__ = [
@@ -124,7 +125,7 @@ def continuous_phase(
 
 
 def _sample(grid: np.ndarray, x: np.ndarray, y: np.ndarray, step: float) -> np.ndarray:
-    return ndimage.map_coordinates(grid, [y / step, x / step], order=1, mode="nearest")
+    return bilinear(grid, y / step, x / step)  # ndimage's order-1 "nearest", compiled
 
 
 def _spiral_sums(xs: np.ndarray, ys: np.ndarray, pol: np.ndarray):

@@ -2,17 +2,16 @@
 
 ``_reference_clean`` is the former clean-up of the foreground cells (closing, opening, hole
 filling, dropping small pieces), kept as the specification; the kernels must give the same
-cells, the same distances and the same interpolated values to the last bit.
+cells, the same distances and the same block means to the last bit.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from scipy import ndimage
 from skimage.draw import disk, rectangle
 
-from station.core.extract._kernels import bilinear, clean_cells, euclidean_distance
+from station.core.extract._kernels import clean_cells, euclidean_distance
 
 _CROSS = ndimage.generate_binary_structure(2, 1)
 
@@ -75,27 +74,6 @@ def test_euclidean_distance_matches_ndimage() -> None:
         if cells.all():
             cells[int(rng.integers(cells.shape[0])), int(rng.integers(cells.shape[1]))] = False
         assert np.array_equal(euclidean_distance(cells), ndimage.distance_transform_edt(cells))
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_bilinear_matches_map_coordinates(dtype) -> None:
-    rng = np.random.default_rng(3)
-    for k in range(300):
-        rows, cols = (int(n) for n in rng.integers(1, 40, 2))
-        values = (rng.normal(size=(rows, cols)) * 10 ** rng.uniform(-3, 3)).astype(dtype)
-        if k % 2:  # anywhere inside
-            r, c = rng.uniform(0, rows - 1, 100), rng.uniform(0, cols - 1, 100)
-        else:  # the segmentation's quarter-cell grid, edges included
-            r = rng.integers(0, 4 * (rows - 1) + 1, 100) * 0.25
-            c = rng.integers(0, 4 * (cols - 1) + 1, 100) * 0.25
-        expected = ndimage.map_coordinates(values, [r, c], order=1, mode="nearest")
-        got = bilinear(values.astype(np.float64), r, c).astype(dtype)
-        assert np.array_equal(got, expected)
-
-
-def test_bilinear_refuses_a_sample_outside_the_array() -> None:
-    with pytest.raises(ValueError, match="outside"):
-        bilinear(np.zeros((3, 3)), np.array([2.5]), np.array([0.0]))
 
 
 def _reference_block_means(padded: np.ndarray, half: int) -> np.ndarray:
