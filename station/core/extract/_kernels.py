@@ -39,6 +39,7 @@ __all__ = [
     "level_histogram",
     "overlap_blocks",
     "thin",
+    "touching_blocks",
     "walk_minutiae",
 ]
 
@@ -813,3 +814,51 @@ def walk_minutiae(
         else:
             spurious[i] = True
     return spurious, traced
+
+
+@njit(cache=True)
+def touching_blocks(mask: np.ndarray, half: int, grid: tuple[int, int]) -> np.ndarray:
+    """Blocks whose window overlaps the mask (``enhance._touching``), in one pass.
+
+    The image is cut into half-window cells from pixel ``-half`` on (cell ``k`` covers image
+    rows ``(k - 1) * half … k * half - 1``); block ``(i, j)`` covers cells ``i - 1 … i`` and
+    ``j - 1 … j``. Each cell's any-reduction stops at its first foreground pixel, where
+    numpy reduced a padded copy of the mask over two strided axes.
+
+    Parameters
+    ----------
+    mask : (M, N) ndarray of bool
+        Foreground; at most ``grid[0] * half`` rows and ``grid[1] * half`` columns.
+    half : int
+        Half the window (px).
+    grid : (int, int)
+        Blocks per column and per row.
+
+    Returns
+    -------
+    touching : grid-shaped ndarray of bool
+    """
+    n_r, n_c = grid
+    rows, cols = mask.shape
+    cells = np.zeros((n_r + 1, n_c + 1), np.bool_)
+    for ci in range(1, n_r + 1):
+        r0 = (ci - 1) * half
+        r1 = min(r0 + half, rows)
+        for cj in range(1, n_c + 1):
+            c0 = (cj - 1) * half
+            c1 = min(c0 + half, cols)
+            found = False
+            for r in range(r0, r1):
+                row = mask[r]
+                for c in range(c0, c1):
+                    if row[c]:
+                        found = True
+                        break
+                if found:
+                    break
+            cells[ci, cj] = found
+    touching = np.empty((n_r, n_c), np.bool_)
+    for i in range(n_r):
+        for j in range(n_c):
+            touching[i, j] = cells[i, j] | cells[i + 1, j] | cells[i, j + 1] | cells[i + 1, j + 1]
+    return touching

@@ -146,15 +146,14 @@ def ridge_band(spec: BlockSpectra, field: OrientationField, params: ExtractParam
 def _touching(spec: BlockSpectra, mask: np.ndarray) -> np.ndarray:
     """Blocks whose window overlaps the mask, (R, C) bool.
 
-    Block ``(i, j)`` covers the half-window cells ``i - 1 … i`` and ``j - 1 … j``.
+    Block ``(i, j)`` covers the half-window cells ``i - 1 … i`` and ``j - 1 … j``
+    (compiled: see :func:`._kernels.touching_blocks`).
     """
+    from ._kernels import touching_blocks
+
     half = spec.window.shape[0] // 2
     n_r, n_c = spec.centres_x.shape
-    rows, cols = mask.shape
-    padded = np.zeros(((n_r + 1) * half, (n_c + 1) * half), bool)
-    padded[half : half + rows, half : half + cols] = mask
-    cells: np.ndarray = padded.reshape(n_r + 1, half, n_c + 1, half).any(axis=(1, 3))  # type: ignore[assignment]
-    return cells[:-1, :-1] | cells[1:, :-1] | cells[:-1, 1:] | cells[1:, 1:]
+    return touching_blocks(mask, half, (n_r, n_c))
 
 
 def enhance(
