@@ -862,3 +862,44 @@ def touching_blocks(mask: np.ndarray, half: int, grid: tuple[int, int]) -> np.nd
         for j in range(n_c):
             touching[i, j] = cells[i, j] | cells[i + 1, j] | cells[i, j + 1] | cells[i + 1, j + 1]
     return touching
+
+
+@njit(cache=True)
+def ring_wraps(doubled: np.ndarray, path_rows: np.ndarray, path_cols: np.ndarray) -> np.ndarray:
+    """Net wraps of the doubled orientation around a closed path about every grid point.
+
+    What :func:`.singular.singular_points` computed with sixteen shifted views of the
+    edge-padded field: for each step ``b - a`` (float64) between consecutive samples of the
+    path (the last back to the first), +1 when it is below ``-pi``, -1 when it is ``pi`` or
+    more. Samples off the grid read its nearest edge sample.
+
+    Parameters
+    ----------
+    doubled : (M, N) ndarray of float64
+        Doubled orientation angles.
+    path_rows, path_cols : (K,) ndarray of int64
+        Offsets of the path's samples, in order (at most 2 off the grid on any side).
+
+    Returns
+    -------
+    wraps : (M, N) ndarray of int8
+    """
+    rows, cols = doubled.shape
+    n = path_rows.size
+    # The field with its edge samples repeated two deep (np.pad(doubled, 2, mode="edge")).
+    p = np.empty((rows + 4, cols + 4), np.float64)
+    for r in range(rows + 4):
+        src = doubled[min(max(r - 2, 0), rows - 1)]
+        for c in range(cols + 4):
+            p[r, c] = src[min(max(c - 2, 0), cols - 1)]
+    wraps = np.zeros((rows, cols), np.int8)
+    for r in range(rows):
+        out = wraps[r]
+        for k in range(n):
+            j = k - 1 if k > 0 else n - 1
+            a = p[2 + r + path_rows[j], 2 + path_cols[j] : 2 + path_cols[j] + cols]
+            b = p[2 + r + path_rows[k], 2 + path_cols[k] : 2 + path_cols[k] + cols]
+            for c in range(cols):
+                turn = b[c] - a[c]
+                out[c] += np.int8(turn < -_PI) - np.int8(turn >= _PI)
+    return wraps

@@ -73,3 +73,58 @@ def test_touching_blocks_on_drawn_masks() -> None:
         mask = rng.random((rows, cols)) < rng.random() * 0.01
         got = _kernels.touching_blocks(mask, 8, spec.centres_x.shape)
         np.testing.assert_array_equal(got, _reference_touching(spec, mask))
+
+
+def _reference_wraps(doubled: np.ndarray) -> np.ndarray:
+    from station.core.extract.singular import _PATH
+
+    rows, cols = doubled.shape
+    p = np.empty((rows + 4, cols + 4), doubled.dtype)  # np.pad(doubled, 2, mode="edge")
+    p[2:-2, 2:-2] = doubled
+    p[:2, 2:-2] = doubled[0]
+    p[-2:, 2:-2] = doubled[-1]
+    p[:, :2] = p[:, 2:3]
+    p[:, -2:] = p[:, -3:-2]
+    ring = [p[2 + dr : 2 + dr + rows, 2 + dc : 2 + dc + cols] for dr, dc in _PATH]
+    wraps = np.zeros(doubled.shape, np.int8)
+    turn = np.empty_like(doubled)
+    for a, b in zip(ring, ring[1:] + ring[:1], strict=True):
+        np.subtract(b, a, out=turn)
+        wraps += turn < -np.pi
+        wraps -= turn >= np.pi
+    return wraps
+
+
+def _smoothed_doubled(field: OrientationField) -> np.ndarray:
+    from station.core.extract.smoothing import gaussian
+
+    cos2, sin2 = field.doubled
+    return np.arctan2(gaussian(sin2 * field.coherence, 2.0), gaussian(cos2 * field.coherence, 2.0))
+
+
+@pytest.mark.parametrize("case", _CASES)
+def test_ring_wraps_are_the_numpy_ones(case: tuple) -> None:
+    from station.core.extract.singular import _PATH_COLS, _PATH_ROWS
+
+    _, field, _, _ = _stages(*case)
+    doubled = _smoothed_doubled(field)
+    got = _kernels.ring_wraps(doubled, _PATH_ROWS, _PATH_COLS)
+    want = _reference_wraps(doubled)
+    assert (want != 0).any()
+    np.testing.assert_array_equal(got, want)
+    assert got.dtype == want.dtype
+
+
+def test_ring_wraps_on_drawn_fields() -> None:
+    # Random angles (many wraps, steps of exactly +-pi) and small grids (the path runs off
+    # every side).
+    from station.core.extract.singular import _PATH_COLS, _PATH_ROWS
+
+    rng = np.random.default_rng(11)
+    for _ in range(40):
+        shape = tuple(rng.integers(1, 30, 2))
+        doubled = rng.uniform(-np.pi, np.pi, shape)
+        doubled[rng.random(shape) < 0.2] = np.pi
+        doubled[rng.random(shape) < 0.2] = -np.pi
+        got = _kernels.ring_wraps(doubled, _PATH_ROWS, _PATH_COLS)
+        np.testing.assert_array_equal(got, _reference_wraps(doubled))
