@@ -263,48 +263,58 @@ def gradient_moments(image: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarr
     """
     rows, cols = image.shape
     n_r, n_c = -(-rows // step), -(-cols // step)
+    width = n_c * step
     gxx = np.empty((n_r, n_c), np.float32)
     gyy = np.empty((n_r, n_c), np.float32)
     gxy = np.empty((n_r, n_c), np.float32)
     scale = np.float32(1.0 / (step * step))
     half = np.float32(0.5)
-    # The products of one row of pixels, then summed per cell row.
-    row_xx = np.empty((step, n_c), np.float32)
-    row_yy = np.empty((step, n_c), np.float32)
-    row_xy = np.empty((step, n_c), np.float32)
+    # One row of gradients (the last column repeated up to ``width``), then of their
+    # products, each a contiguous loop; then summed per cell, left to right.
+    gx = np.empty(width, np.float32)
+    gy = np.empty(width, np.float32)
+    pxx = np.empty(width, np.float32)
+    pyy = np.empty(width, np.float32)
+    pxy = np.empty(width, np.float32)
     for i in range(n_r):
         for k in range(step):
             r = min(i * step + k, rows - 1)
-            up, down = max(r - 1, 0), min(r + 1, rows - 1)
-            inner_row = 0 < r < rows - 1
+            row, above, below = image[r], image[max(r - 1, 0)], image[min(r + 1, rows - 1)]
+            if 0 < r < rows - 1:
+                for c in range(cols):
+                    gy[c] = (below[c] - above[c]) * half
+            else:
+                for c in range(cols):
+                    gy[c] = below[c] - above[c]
+            for c in range(1, cols - 1):
+                gx[c] = (row[c + 1] - row[c - 1]) * half
+            gx[0] = row[1] - row[0]
+            gx[cols - 1] = row[cols - 1] - row[cols - 2]
+            for c in range(cols, width):
+                gx[c] = gx[cols - 1]
+                gy[c] = gy[cols - 1]
+            for c in range(width):
+                pxx[c] = gx[c] * gx[c]
+                pyy[c] = gy[c] * gy[c]
+                pxy[c] = gx[c] * gy[c]
+            # Cell row k of each cell, added to the rows above it (top to bottom).
             for j in range(n_c):
-                sxx = np.float32(0.0)
-                syy = np.float32(0.0)
-                sxy = np.float32(0.0)
-                for m in range(step):
-                    c = min(j * step + m, cols - 1)
-                    gy = image[down, c] - image[up, c]
-                    if inner_row:
-                        gy = gy * half
-                    gx = image[r, min(c + 1, cols - 1)] - image[r, max(c - 1, 0)]
-                    if 0 < c < cols - 1:
-                        gx = gx * half
-                    if m == 0:
-                        sxx, syy, sxy = gx * gx, gy * gy, gx * gy
-                    else:
-                        sxx += gx * gx
-                        syy += gy * gy
-                        sxy += gx * gy
-                row_xx[k, j], row_yy[k, j], row_xy[k, j] = sxx, syy, sxy
+                b = j * step
+                sxx, syy, sxy = pxx[b], pyy[b], pxy[b]
+                for m in range(1, step):
+                    sxx += pxx[b + m]
+                    syy += pyy[b + m]
+                    sxy += pxy[b + m]
+                if k == 0:
+                    gxx[i, j], gyy[i, j], gxy[i, j] = sxx, syy, sxy
+                else:
+                    gxx[i, j] += sxx
+                    gyy[i, j] += syy
+                    gxy[i, j] += sxy
         for j in range(n_c):
-            txx, tyy, txy = row_xx[0, j], row_yy[0, j], row_xy[0, j]
-            for k in range(1, step):
-                txx += row_xx[k, j]
-                tyy += row_yy[k, j]
-                txy += row_xy[k, j]
-            gxx[i, j] = txx * scale
-            gyy[i, j] = tyy * scale
-            gxy[i, j] = txy * scale
+            gxx[i, j] *= scale
+            gyy[i, j] *= scale
+            gxy[i, j] *= scale
     return gxx, gyy, gxy
 
 

@@ -128,3 +128,29 @@ def test_ring_wraps_on_drawn_fields() -> None:
         doubled[rng.random(shape) < 0.2] = -np.pi
         got = _kernels.ring_wraps(doubled, _PATH_ROWS, _PATH_COLS)
         np.testing.assert_array_equal(got, _reference_wraps(doubled))
+
+
+@pytest.mark.parametrize("case", _CASES)
+def test_gradient_moments_are_the_numpy_ones_on_prints(case: tuple) -> None:
+    # The numpy path of orientation_field (_gradient, then cell_mean of each product).
+    from station.core.extract.orientation import _gradient, cell_mean
+    from station.core.extract.smoothing import gaussian
+
+    grey, _, _, _ = _stages(*case)
+    for image in (gaussian(grey, DEFAULT_PARAMETERS.gradient_sigma), grey[1:, 3:]):
+        gy, gx = _gradient(image, 4)
+        expected = (cell_mean(gx * gx, 4), cell_mean(gy * gy, 4), cell_mean(gx * gy, 4))
+        for got, want in zip(_kernels.gradient_moments(image, 4), expected, strict=True):
+            np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("shape", [(2, 9), (7, 2), (3, 3), (13, 17), (33, 401)])
+@pytest.mark.parametrize("step", [1, 3, 4])
+def test_gradient_moments_on_small_and_ragged_images(shape: tuple[int, int], step: int) -> None:
+    from station.core.extract.orientation import _gradient, cell_mean
+
+    image = np.random.default_rng(step).normal(128, 50, shape).astype(np.float32)
+    gy, gx = _gradient(image, step)
+    expected = (cell_mean(gx * gx, step), cell_mean(gy * gy, step), cell_mean(gx * gy, step))
+    for got, want in zip(_kernels.gradient_moments(image, step), expected, strict=True):
+        np.testing.assert_array_equal(got, want)
