@@ -913,3 +913,167 @@ def ring_wraps(doubled: np.ndarray, path_rows: np.ndarray, path_cols: np.ndarray
                 turn = b[c] - a[c]
                 out[c] += np.int8(turn < -_PI) - np.int8(turn >= _PI)
     return wraps
+
+
+@njit(cache=True)
+def _block_sum(values: np.ndarray, start: int, n: int) -> np.float32:
+    """``values[start : start + n].sum()`` (float32) for ``n`` up to 128, as numpy adds a
+    contiguous run that short: one by one from -0 under 8, else eight interleaved partial
+    sums, paired, then the rest one by one (``pairwise_sum`` in numpy's
+    ``loops_utils.h.src``)."""
+    if n < 8:
+        res = np.float32(-0.0)
+        for i in range(n):
+            res += values[start + i]
+        return res
+    r0, r1, r2, r3 = values[start], values[start + 1], values[start + 2], values[start + 3]
+    r4, r5, r6, r7 = values[start + 4], values[start + 5], values[start + 6], values[start + 7]
+    i = 8
+    while i < n - n % 8:
+        r0 += values[start + i]
+        r1 += values[start + i + 1]
+        r2 += values[start + i + 2]
+        r3 += values[start + i + 3]
+        r4 += values[start + i + 4]
+        r5 += values[start + i + 5]
+        r6 += values[start + i + 6]
+        r7 += values[start + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += values[start + i]
+        i += 1
+    return res
+
+
+@njit(cache=True)
+def _pairwise_sum(values: np.ndarray, start: int, n: int) -> np.float32:
+    """``values[start : start + n].sum()`` for float32, as numpy adds a contiguous run:
+    blocks of up to 128 summed by :func:`_block_sum`, longer runs split in two at a multiple
+    of 8 below the middle and the two sums added (numpy recurses; this walks the same tree
+    with a stack)."""
+    if n <= 128:
+        return _block_sum(values, start, n)
+    starts = np.empty(64, np.int64)
+    counts = np.empty(64, np.int64)
+    phase = np.zeros(64, np.int8)
+    left = np.empty(64, np.float32)
+    starts[0], counts[0] = start, n
+    top = 1
+    ret = np.float32(0.0)
+    while True:
+        f = top - 1
+        if phase[f] == 0 and counts[f] <= 128:
+            ret = _block_sum(values, starts[f], counts[f])
+            top -= 1
+            if top == 0:
+                return ret
+        elif phase[f] == 0 or phase[f] == 1:
+            half = counts[f] // 2
+            half -= half % 8
+            if phase[f] == 0:  # descend into the first half
+                phase[f] = 1
+                starts[top], counts[top], phase[top] = starts[f], half, 0
+            else:  # the first half's sum is in; descend into the second
+                left[f] = ret
+                phase[f] = 2
+                starts[top], counts[top], phase[top] = starts[f] + half, counts[f] - half, 0
+            top += 1
+        else:  # both halves are in
+            ret = left[f] + ret
+            top -= 1
+            if top == 0:
+                return ret
+
+
+@njit(cache=True)
+def angular_exponents(
+    c2: np.ndarray, s2: np.ndarray, cos_n: np.ndarray, sin_n: np.ndarray, angular: np.float32
+) -> np.ndarray:
+    """Exponent of :func:`.enhance.angular_weight` for every block and sample, float32.
+
+    ``(c2 · cos 2n + s2 · sin 2n - 1) · angular``, each operation rounded to float32 in the
+    order ``angular_weight`` writes them with numpy (the caller takes the exponential with
+    numpy, as there).
+
+    Parameters
+    ----------
+    c2, s2 : (K,) ndarray of float32
+        ``cos 2φ``, ``sin 2φ`` of each sample's direction.
+    cos_n, sin_n : (B,) ndarray of float32
+        ``cos 2n``, ``sin 2n`` of each block's ridge normal.
+    angular : float32
+        ``1 / (4 σa²)``.
+
+    Returns
+    -------
+    exponent : (B, K) ndarray of float32
+    """
+    out = np.empty((cos_n.size, c2.size), np.float32)
+    one = np.float32(1.0)
+    for b in range(cos_n.size):
+        cn, sn = cos_n[b], sin_n[b]
+        row = out[b]
+        for k in range(c2.size):
+            row[k] = (c2[k] * cn + s2[k] * sn - one) * angular
+    return out
+
+
+@njit(cache=True)
+def band_sums(
+    spectra: np.ndarray, samples: np.ndarray, angular: np.ndarray, radius: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The sums :func:`.enhance.ridge_band` takes over each block's spectrum, in one pass.
+
+    With ``w = (re² + im²) · angular`` over the band's samples (float32, in that order):
+    ``Σ w²``, ``Σ w² · radius`` and ``Σ w``; and over the spectrum's first column
+    ``Σ (re² + im²)`` and its first sample's ``re² + im²``. The band's sums add the samples
+    one by one, in order, from 0, as numpy did: gathering the band with a fancy index put
+    the sample axis outermost in memory, so numpy's reduction over it added whole
+    (R, C) planes in turn. The first column's sum is numpy's pairwise sum of a contiguous
+    run (see :func:`_pairwise_sum`). The same float32 results, without gathering the band
+    or writing its temporaries.
+
+    Parameters
+    ----------
+    spectra : (R, C, W, V) ndarray of complex64
+        Block spectra, C-ordered.
+    samples : (K,) ndarray of int64
+        Flat indices (into ``W × V``) of the band's samples.
+    angular : (R·C, K) ndarray of float32
+        Angular weight of each block's samples.
+    radius : (K,) ndarray of float32
+        Radius of each sample.
+
+    Returns
+    -------
+    sq, weighted, energy, column, dc : (R, C) ndarray of float32
+    """
+    n_r, n_c, rows, cols = spectra.shape
+    k_n = samples.size
+    sq = np.empty((n_r, n_c), np.float32)
+    weighted = np.empty((n_r, n_c), np.float32)
+    energy = np.empty((n_r, n_c), np.float32)
+    column = np.empty((n_r, n_c), np.float32)
+    dc = np.empty((n_r, n_c), np.float32)
+    first = np.empty(rows, np.float32)
+    flat = spectra.reshape(n_r, n_c, rows * cols)
+    zero = np.float32(0.0)
+    for i in range(n_r):
+        for j in range(n_c):
+            block = flat[i, j]
+            gain = angular[i * n_c + j]
+            s_sq, s_weighted, s_energy = zero, zero, zero
+            for k in range(k_n):
+                z = block[samples[k]]
+                v = (z.real * z.real + z.imag * z.imag) * gain[k]
+                s_sq += v * v
+                s_weighted += (v * v) * radius[k]
+                s_energy += v
+            sq[i, j], weighted[i, j], energy[i, j] = s_sq, s_weighted, s_energy
+            for r in range(rows):
+                z = block[r * cols]
+                first[r] = z.real * z.real + z.imag * z.imag
+            column[i, j] = zero + _pairwise_sum(first, 0, rows)
+            dc[i, j] = first[0]
+    return sq, weighted, energy, column, dc

@@ -154,3 +154,81 @@ def test_gradient_moments_on_small_and_ragged_images(shape: tuple[int, int], ste
     expected = (cell_mean(gx * gx, step), cell_mean(gy * gy, step), cell_mean(gx * gy, step))
     for got, want in zip(_kernels.gradient_moments(image, step), expected, strict=True):
         np.testing.assert_array_equal(got, want)
+
+
+def _reference_ridge_band(spec: BlockSpectra, field: OrientationField, params) -> tuple:
+    """The numpy ridge_band that angular_exponents and band_sums replaced."""
+    from station.core.extract.enhance import angular_weight
+
+    theta = field.at(spec.centres_x, spec.centres_y)
+    normal = (theta + np.pi / 2).astype(np.float32)
+    radius = np.hypot(spec.fu, spec.fv).astype(np.float32)
+    lo, hi = 1.0 / params.period_range[1], 1.0 / params.period_range[0]
+    in_band = np.nonzero(((radius >= lo) & (radius <= hi)).ravel())[0]
+    n_r, n_c = normal.shape
+    flat = spec.spectra.reshape(n_r, n_c, -1)
+    band = flat[:, :, in_band]
+    angular = angular_weight(normal, spec.fu.ravel()[in_band], spec.fv.ravel()[in_band], params)
+    weight = band.real**2 + band.imag**2
+    weight *= angular
+    squared = weight**2
+    sq = squared.sum(axis=2)
+    squared *= radius.ravel()[in_band]
+    freq = np.where(sq > 0, squared.sum(axis=2) / np.maximum(sq, 1e-30), 0.0)
+    period = np.where(freq > 0, 1.0 / np.maximum(freq, 1e-9), np.nan)
+    parts = flat.view(np.float32)
+    first = spec.spectra[..., 0]
+    total = (
+        2 * np.einsum("rck,rck->rc", parts, parts)
+        - (first.real**2 + first.imag**2).sum(axis=2)
+        - (first[..., 0].real ** 2 + first[..., 0].imag ** 2)
+    )
+    energy = weight.sum(axis=2)
+    clarity = np.clip(2 * energy / np.maximum(total, 1e-12), 0.0, 1.0)
+    return period, clarity, np.sqrt(np.maximum(energy, 0.0)), normal
+
+
+@pytest.mark.parametrize("case", _CASES)
+def test_ridge_band_is_the_numpy_one(case: tuple) -> None:
+    _, field, spec, _ = _stages(*case)
+    band = ridge_band(spec, field, DEFAULT_PARAMETERS)
+    got = (band.period, band.clarity, band.strength, band.normal)
+    for g, want in zip(got, _reference_ridge_band(spec, field, DEFAULT_PARAMETERS), strict=True):
+        assert g.dtype == want.dtype
+        np.testing.assert_array_equal(g, want)
+
+
+@pytest.mark.parametrize("window", [16, 64])
+def test_ridge_band_is_the_numpy_one_with_other_windows(window: int) -> None:
+    # A 64 px window puts more than 128 samples in the band and in a column (numpy's
+    # pairwise sum splits those runs).
+    grey, field, _, _ = _stages(*_CASES[1])
+    spec = block_spectra(grey, float(np.median(grey)), window)
+    band = ridge_band(spec, field, DEFAULT_PARAMETERS)
+    got = (band.period, band.clarity, band.strength, band.normal)
+    for g, want in zip(got, _reference_ridge_band(spec, field, DEFAULT_PARAMETERS), strict=True):
+        np.testing.assert_array_equal(g, want)
+
+
+def test_angular_exponents_give_the_angular_weight() -> None:
+    from station.core.extract.enhance import angular_weight
+
+    rng = np.random.default_rng(3)
+    normal = rng.uniform(0, np.pi, (7, 9)).astype(np.float32)
+    fu, fv = rng.uniform(-0.5, 0.5, (2, 40))
+    direction = np.arctan2(fv, fu)
+    got = _kernels.angular_exponents(
+        np.cos(2 * direction).astype(np.float32),
+        np.sin(2 * direction).astype(np.float32),
+        np.cos(2 * normal).ravel(),
+        np.sin(2 * normal).ravel(),
+        np.float32(1.0 / (4 * DEFAULT_PARAMETERS.angular_sigma**2)),
+    )
+    want = angular_weight(normal, fu, fv, DEFAULT_PARAMETERS)
+    np.testing.assert_array_equal(np.exp(got).reshape(want.shape), want)
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 32, 65, 128, 129, 136, 300, 1000, 4097])
+def test_pairwise_sum_is_numpys(n: int) -> None:
+    values = (np.random.default_rng(n).random(n + 5) * 1000).astype(np.float32)
+    assert _kernels._pairwise_sum(values, 5, n) == values[5:].sum()
