@@ -232,3 +232,17 @@ def test_angular_exponents_give_the_angular_weight() -> None:
 def test_pairwise_sum_is_numpys(n: int) -> None:
     values = (np.random.default_rng(n).random(n + 5) * 1000).astype(np.float32)
     assert _kernels._pairwise_sum(values, 5, n) == values[5:].sum()
+
+
+@pytest.mark.parametrize("case", _CASES)
+def test_assess_counts_are_the_numpy_sums_and_means(case: tuple) -> None:
+    # _assess counts the mask's pixels and the dark share with count_nonzero: the same
+    # floats as the sum and mean of the bool arrays.
+    from station.core.extract import _percentiles
+
+    grey, _, _, mask = _stages(*case)
+    fg = grey[mask]
+    low, high = _percentiles(grey, [5, 95], mask)
+    middle = 0.5 * (low + high)
+    assert float(np.count_nonzero(mask)) == float(mask.sum())
+    assert float(np.count_nonzero(fg < middle) / fg.size) == float((fg < middle).mean())
