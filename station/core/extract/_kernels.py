@@ -1077,3 +1077,71 @@ def band_sums(
             column[i, j] = zero + _pairwise_sum(first, 0, rows)
             dc[i, j] = first[0]
     return sq, weighted, energy, column, dc
+
+
+@njit(cache=True)
+def skeleton_candidates(
+    on: np.ndarray, width: int, edge: np.ndarray, mask: np.ndarray, step: int, min_border: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Skeleton pixels that may be minutiae: crossing number 1 or 3, far enough inside.
+
+    What :func:`.minutiae.find_minutiae` did with ``np.flatnonzero``, ``_crossing_number``
+    and its border distance over every skeleton pixel, in one scan: the pixels in row-major
+    order whose crossing number (half the on/off changes around their 8 neighbours) is 1 or
+    3 and whose ``edge[r // step, c // step] * mask[r, c]`` is at least ``min_border``.
+
+    Parameters
+    ----------
+    on : (P,) ndarray of uint8
+        The skeleton, 0/1, flattened, with a frame of zero pixels one wide.
+    width : int
+        Row length of ``on`` (frame included).
+    edge : (ceil(M / step), ceil(N / step)) ndarray of float64
+        Distance to the foreground edge on the ``step`` grid.
+    mask : (M, N) ndarray of bool
+        Foreground.
+    step : int
+        Grid spacing of ``edge`` (px).
+    min_border : float
+        Least distance to the edge (px).
+
+    Returns
+    -------
+    rows, cols : (K,) ndarray of int64
+    crossing : (K,) ndarray of int8
+        1 (ending) or 3 (bifurcation).
+    """
+    rows_n, cols_n = mask.shape
+    offsets = np.empty(8, np.int64)  # _RING order: N, NE, E, SE, S, SW, W, NW
+    for k in range(8):
+        offsets[k] = _RING_ROWS[k] * width + _RING_COLS[k]
+    size = 1024
+    out_r = np.empty(size, np.int64)
+    out_c = np.empty(size, np.int64)
+    out_n = np.empty(size, np.int8)
+    count = 0
+    for r in range(rows_n):
+        base = (r + 1) * width + 1
+        for c in range(cols_n):
+            here = base + c
+            if not on[here]:
+                continue
+            changes = 0
+            last = on[here + offsets[7]]
+            for k in range(8):
+                now = on[here + offsets[k]]
+                changes += now != last
+                last = now
+            crossing = changes // 2
+            if crossing != 1 and crossing != 3:
+                continue
+            if not edge[r // step, c // step] * mask[r, c] >= min_border:
+                continue
+            if count == size:
+                size *= 2
+                out_r = np.concatenate((out_r, np.empty(size - count, np.int64)))
+                out_c = np.concatenate((out_c, np.empty(size - count, np.int64)))
+                out_n = np.concatenate((out_n, np.empty(size - count, np.int8)))
+            out_r[count], out_c[count], out_n[count] = r, c, crossing
+            count += 1
+    return out_r[:count].copy(), out_c[:count].copy(), out_n[:count].copy()

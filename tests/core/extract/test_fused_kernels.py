@@ -246,3 +246,49 @@ def test_assess_counts_are_the_numpy_sums_and_means(case: tuple) -> None:
     middle = 0.5 * (low + high)
     assert float(np.count_nonzero(mask)) == float(mask.sum())
     assert float(np.count_nonzero(fg < middle) / fg.size) == float((fg < middle).mean())
+
+
+def _reference_candidates(skel: np.ndarray, mask: np.ndarray, edge: np.ndarray, margin: float):
+    """find_minutiae's candidates before skeleton_candidates: every skeleton pixel's
+    crossing number and border distance."""
+    from station.core.extract.minutiae import _border_distance, _crossing_number
+
+    rows, cols = np.divmod(np.flatnonzero(skel), skel.shape[1])
+    on = np.pad(skel, 1).astype(np.uint8).ravel()
+    cn = _crossing_number(on, skel.shape[1] + 2, rows, cols)
+    distance = _border_distance(mask, 4, edge)
+    cand = ((cn == 1) | (cn == 3)) & (distance(rows, cols) >= margin)
+    return rows[cand], cols[cand], cn[cand]
+
+
+@pytest.mark.parametrize("case", _CASES)
+def test_skeleton_candidates_are_the_numpy_ones(case: tuple) -> None:
+    from station.core.extract.enhance import enhance
+    from station.core.extract.minutiae import skeleton
+    from station.core.extract.segmentation import edge_distance
+
+    _, field, spec, mask = _stages(*case)
+    band = ridge_band(spec, field, DEFAULT_PARAMETERS)
+    skel = skeleton(enhance(spec, band, mask, DEFAULT_PARAMETERS).ridges, mask)
+    edge = edge_distance(mask, 4)
+    on = np.pad(skel, 1).astype(np.uint8).ravel()
+    for margin in (0.0, 4.5, 30.0):
+        got = _kernels.skeleton_candidates(on, skel.shape[1] + 2, edge, mask, 4, margin)
+        want = _reference_candidates(skel, mask, edge, margin)
+        assert want[0].size > 0
+        for g, w in zip(got, want, strict=True):
+            assert g.dtype == w.dtype
+            np.testing.assert_array_equal(g, w)
+
+
+def test_skeleton_candidates_on_random_pixels_at_the_border() -> None:
+    rng = np.random.default_rng(9)
+    for _ in range(30):
+        shape = tuple(rng.integers(3, 60, 2))
+        skel = rng.random(shape) < rng.random()
+        mask = rng.random(shape) < 0.9
+        edge = rng.integers(0, 5, (-(-shape[0] // 4), -(-shape[1] // 4))) * 4.0
+        on = np.pad(skel, 1).astype(np.uint8).ravel()
+        got = _kernels.skeleton_candidates(on, shape[1] + 2, edge, mask, 4, 4.0)
+        for g, w in zip(got, _reference_candidates(skel, mask, edge, 4.0), strict=True):
+            np.testing.assert_array_equal(g, w)
