@@ -159,12 +159,15 @@ def _assess(grey, mask, field, enhanced, spectra, quality):
     fg = grey[mask]
     low, high = _percentiles(grey, [5, 95], mask)
     middle = 0.5 * (low + high)
+    # Counts of set booleans by count_nonzero (exact, as the sum and mean of a bool array
+    # are), several times sooner than summing them.
+    dark = np.count_nonzero(fg < middle) / fg.size if fg.size else float((fg < middle).mean())
     return assess(
-        area=float(mask.sum()),
+        area=float(np.count_nonzero(mask)),
         coherence=float(field.coherence[small].mean()) if small.any() else 0.0,
         clarity=float(enhanced.clarity[inside_blocks].mean()) if inside_blocks.any() else 0.0,
         minutiae=len(quality),
         minutia_quality=float(quality.mean()) if len(quality) else 0.0,
-        ridge_share=float((fg < middle).mean()),
+        ridge_share=float(dark),
         contrast=float(fg.std()),
     )

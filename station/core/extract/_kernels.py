@@ -29,8 +29,10 @@ from numba import njit
 
 __all__ = [
     "THINNING_TABLE",
+    "angular_exponents",
     "apply_gain",
     "band_exponents",
+    "band_sums",
     "block_means",
     "cell_moments",
     "centred_blocks",
@@ -41,7 +43,10 @@ __all__ = [
     "gradient_moments",
     "level_histogram",
     "overlap_blocks",
+    "ring_wraps",
+    "skeleton_candidates",
     "thin",
+    "touching_blocks",
     "walk_minutiae",
 ]
 
@@ -265,48 +270,58 @@ def gradient_moments(image: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarr
     """
     rows, cols = image.shape
     n_r, n_c = -(-rows // step), -(-cols // step)
+    width = n_c * step
     gxx = np.empty((n_r, n_c), np.float32)
     gyy = np.empty((n_r, n_c), np.float32)
     gxy = np.empty((n_r, n_c), np.float32)
     scale = np.float32(1.0 / (step * step))
     half = np.float32(0.5)
-    # The products of one row of pixels, then summed per cell row.
-    row_xx = np.empty((step, n_c), np.float32)
-    row_yy = np.empty((step, n_c), np.float32)
-    row_xy = np.empty((step, n_c), np.float32)
+    # One row of gradients (the last column repeated up to ``width``), then of their
+    # products, each a contiguous loop; then summed per cell, left to right.
+    gx = np.empty(width, np.float32)
+    gy = np.empty(width, np.float32)
+    pxx = np.empty(width, np.float32)
+    pyy = np.empty(width, np.float32)
+    pxy = np.empty(width, np.float32)
     for i in range(n_r):
         for k in range(step):
             r = min(i * step + k, rows - 1)
-            up, down = max(r - 1, 0), min(r + 1, rows - 1)
-            inner_row = 0 < r < rows - 1
+            row, above, below = image[r], image[max(r - 1, 0)], image[min(r + 1, rows - 1)]
+            if 0 < r < rows - 1:
+                for c in range(cols):
+                    gy[c] = (below[c] - above[c]) * half
+            else:
+                for c in range(cols):
+                    gy[c] = below[c] - above[c]
+            for c in range(1, cols - 1):
+                gx[c] = (row[c + 1] - row[c - 1]) * half
+            gx[0] = row[1] - row[0]
+            gx[cols - 1] = row[cols - 1] - row[cols - 2]
+            for c in range(cols, width):
+                gx[c] = gx[cols - 1]
+                gy[c] = gy[cols - 1]
+            for c in range(width):
+                pxx[c] = gx[c] * gx[c]
+                pyy[c] = gy[c] * gy[c]
+                pxy[c] = gx[c] * gy[c]
+            # Cell row k of each cell, added to the rows above it (top to bottom).
             for j in range(n_c):
-                sxx = np.float32(0.0)
-                syy = np.float32(0.0)
-                sxy = np.float32(0.0)
-                for m in range(step):
-                    c = min(j * step + m, cols - 1)
-                    gy = image[down, c] - image[up, c]
-                    if inner_row:
-                        gy = gy * half
-                    gx = image[r, min(c + 1, cols - 1)] - image[r, max(c - 1, 0)]
-                    if 0 < c < cols - 1:
-                        gx = gx * half
-                    if m == 0:
-                        sxx, syy, sxy = gx * gx, gy * gy, gx * gy
-                    else:
-                        sxx += gx * gx
-                        syy += gy * gy
-                        sxy += gx * gy
-                row_xx[k, j], row_yy[k, j], row_xy[k, j] = sxx, syy, sxy
+                b = j * step
+                sxx, syy, sxy = pxx[b], pyy[b], pxy[b]
+                for m in range(1, step):
+                    sxx += pxx[b + m]
+                    syy += pyy[b + m]
+                    sxy += pxy[b + m]
+                if k == 0:
+                    gxx[i, j], gyy[i, j], gxy[i, j] = sxx, syy, sxy
+                else:
+                    gxx[i, j] += sxx
+                    gyy[i, j] += syy
+                    gxy[i, j] += sxy
         for j in range(n_c):
-            txx, tyy, txy = row_xx[0, j], row_yy[0, j], row_xy[0, j]
-            for k in range(1, step):
-                txx += row_xx[k, j]
-                tyy += row_yy[k, j]
-                txy += row_xy[k, j]
-            gxx[i, j] = txx * scale
-            gyy[i, j] = tyy * scale
-            gxy[i, j] = txy * scale
+            gxx[i, j] *= scale
+            gyy[i, j] *= scale
+            gxy[i, j] *= scale
     return gxx, gyy, gxy
 
 
@@ -1067,3 +1082,324 @@ def block_means(padded: np.ndarray, half: int) -> np.ndarray:
             total = cells[i, j] + cells[i + 1, j] + cells[i, j + 1] + cells[i + 1, j + 1]
             mean[i, j] = total / window
     return mean
+
+
+@njit(cache=True)
+def touching_blocks(mask: np.ndarray, half: int, grid: tuple[int, int]) -> np.ndarray:
+    """Blocks whose window overlaps the mask (``enhance._touching``), in one pass.
+
+    The image is cut into half-window cells from pixel ``-half`` on (cell ``k`` covers image
+    rows ``(k - 1) * half … k * half - 1``); block ``(i, j)`` covers cells ``i - 1 … i`` and
+    ``j - 1 … j``. Each cell's any-reduction stops at its first foreground pixel, where
+    numpy reduced a padded copy of the mask over two strided axes.
+
+    Parameters
+    ----------
+    mask : (M, N) ndarray of bool
+        Foreground; at most ``grid[0] * half`` rows and ``grid[1] * half`` columns.
+    half : int
+        Half the window (px).
+    grid : (int, int)
+        Blocks per column and per row.
+
+    Returns
+    -------
+    touching : grid-shaped ndarray of bool
+    """
+    n_r, n_c = grid
+    rows, cols = mask.shape
+    cells = np.zeros((n_r + 1, n_c + 1), np.bool_)
+    for ci in range(1, n_r + 1):
+        r0 = (ci - 1) * half
+        r1 = min(r0 + half, rows)
+        for cj in range(1, n_c + 1):
+            c0 = (cj - 1) * half
+            c1 = min(c0 + half, cols)
+            found = False
+            for r in range(r0, r1):
+                row = mask[r]
+                for c in range(c0, c1):
+                    if row[c]:
+                        found = True
+                        break
+                if found:
+                    break
+            cells[ci, cj] = found
+    touching = np.empty((n_r, n_c), np.bool_)
+    for i in range(n_r):
+        for j in range(n_c):
+            touching[i, j] = cells[i, j] | cells[i + 1, j] | cells[i, j + 1] | cells[i + 1, j + 1]
+    return touching
+
+
+@njit(cache=True)
+def ring_wraps(doubled: np.ndarray, path_rows: np.ndarray, path_cols: np.ndarray) -> np.ndarray:
+    """Net wraps of the doubled orientation around a closed path about every grid point.
+
+    What :func:`.singular.singular_points` computed with sixteen shifted views of the
+    edge-padded field: for each step ``b - a`` (float64) between consecutive samples of the
+    path (the last back to the first), +1 when it is below ``-pi``, -1 when it is ``pi`` or
+    more. Samples off the grid read its nearest edge sample.
+
+    Parameters
+    ----------
+    doubled : (M, N) ndarray of float64
+        Doubled orientation angles.
+    path_rows, path_cols : (K,) ndarray of int64
+        Offsets of the path's samples, in order (at most 2 off the grid on any side).
+
+    Returns
+    -------
+    wraps : (M, N) ndarray of int8
+    """
+    rows, cols = doubled.shape
+    n = path_rows.size
+    # The field with its edge samples repeated two deep (np.pad(doubled, 2, mode="edge")).
+    p = np.empty((rows + 4, cols + 4), np.float64)
+    for r in range(rows + 4):
+        src = doubled[min(max(r - 2, 0), rows - 1)]
+        for c in range(cols + 4):
+            p[r, c] = src[min(max(c - 2, 0), cols - 1)]
+    wraps = np.zeros((rows, cols), np.int8)
+    for r in range(rows):
+        out = wraps[r]
+        for k in range(n):
+            j = k - 1 if k > 0 else n - 1
+            a = p[2 + r + path_rows[j], 2 + path_cols[j] : 2 + path_cols[j] + cols]
+            b = p[2 + r + path_rows[k], 2 + path_cols[k] : 2 + path_cols[k] + cols]
+            for c in range(cols):
+                turn = b[c] - a[c]
+                out[c] += np.int8(turn < -_PI) - np.int8(turn >= _PI)
+    return wraps
+
+
+@njit(cache=True)
+def _block_sum(values: np.ndarray, start: int, n: int) -> np.float32:
+    """``values[start : start + n].sum()`` (float32) for ``n`` up to 128, as numpy adds a
+    contiguous run that short: one by one from -0 under 8, else eight interleaved partial
+    sums, paired, then the rest one by one (``pairwise_sum`` in numpy's
+    ``loops_utils.h.src``)."""
+    if n < 8:
+        res = np.float32(-0.0)
+        for i in range(n):
+            res += values[start + i]
+        return res
+    r0, r1, r2, r3 = values[start], values[start + 1], values[start + 2], values[start + 3]
+    r4, r5, r6, r7 = values[start + 4], values[start + 5], values[start + 6], values[start + 7]
+    i = 8
+    while i < n - n % 8:
+        r0 += values[start + i]
+        r1 += values[start + i + 1]
+        r2 += values[start + i + 2]
+        r3 += values[start + i + 3]
+        r4 += values[start + i + 4]
+        r5 += values[start + i + 5]
+        r6 += values[start + i + 6]
+        r7 += values[start + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += values[start + i]
+        i += 1
+    return res
+
+
+@njit(cache=True)
+def _pairwise_sum(values: np.ndarray, start: int, n: int) -> np.float32:
+    """``values[start : start + n].sum()`` for float32, as numpy adds a contiguous run:
+    blocks of up to 128 summed by :func:`_block_sum`, longer runs split in two at a multiple
+    of 8 below the middle and the two sums added (numpy recurses; this walks the same tree
+    with a stack)."""
+    if n <= 128:
+        return _block_sum(values, start, n)
+    starts = np.empty(64, np.int64)
+    counts = np.empty(64, np.int64)
+    phase = np.zeros(64, np.int8)
+    left = np.empty(64, np.float32)
+    starts[0], counts[0] = start, n
+    top = 1
+    ret = np.float32(0.0)
+    while True:
+        f = top - 1
+        if phase[f] == 0 and counts[f] <= 128:
+            ret = _block_sum(values, starts[f], counts[f])
+            top -= 1
+            if top == 0:
+                return ret
+        elif phase[f] == 0 or phase[f] == 1:
+            half = counts[f] // 2
+            half -= half % 8
+            if phase[f] == 0:  # descend into the first half
+                phase[f] = 1
+                starts[top], counts[top], phase[top] = starts[f], half, 0
+            else:  # the first half's sum is in; descend into the second
+                left[f] = ret
+                phase[f] = 2
+                starts[top], counts[top], phase[top] = starts[f] + half, counts[f] - half, 0
+            top += 1
+        else:  # both halves are in
+            ret = left[f] + ret
+            top -= 1
+            if top == 0:
+                return ret
+
+
+@njit(cache=True)
+def angular_exponents(
+    c2: np.ndarray, s2: np.ndarray, cos_n: np.ndarray, sin_n: np.ndarray, angular: np.float32
+) -> np.ndarray:
+    """Exponent of :func:`.enhance.angular_weight` for every block and sample, float32.
+
+    ``(c2 · cos 2n + s2 · sin 2n - 1) · angular``, each operation rounded to float32 in the
+    order ``angular_weight`` writes them with numpy (the caller takes the exponential with
+    numpy, as there).
+
+    Parameters
+    ----------
+    c2, s2 : (K,) ndarray of float32
+        ``cos 2φ``, ``sin 2φ`` of each sample's direction.
+    cos_n, sin_n : (B,) ndarray of float32
+        ``cos 2n``, ``sin 2n`` of each block's ridge normal.
+    angular : float32
+        ``1 / (4 σa²)``.
+
+    Returns
+    -------
+    exponent : (B, K) ndarray of float32
+    """
+    out = np.empty((cos_n.size, c2.size), np.float32)
+    one = np.float32(1.0)
+    for b in range(cos_n.size):
+        cn, sn = cos_n[b], sin_n[b]
+        row = out[b]
+        for k in range(c2.size):
+            row[k] = (c2[k] * cn + s2[k] * sn - one) * angular
+    return out
+
+
+@njit(cache=True)
+def band_sums(
+    spectra: np.ndarray, samples: np.ndarray, angular: np.ndarray, radius: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The sums :func:`.enhance.ridge_band` takes over each block's spectrum, in one pass.
+
+    With ``w = (re² + im²) · angular`` over the band's samples (float32, in that order):
+    ``Σ w²``, ``Σ w² · radius`` and ``Σ w``; and over the spectrum's first column
+    ``Σ (re² + im²)`` and its first sample's ``re² + im²``. The band's sums add the samples
+    one by one, in order, from 0, as numpy did: gathering the band with a fancy index put
+    the sample axis outermost in memory, so numpy's reduction over it added whole
+    (R, C) planes in turn. The first column's sum is numpy's pairwise sum of a contiguous
+    run (see :func:`_pairwise_sum`). The same float32 results, without gathering the band
+    or writing its temporaries.
+
+    Parameters
+    ----------
+    spectra : (R, C, W, V) ndarray of complex64
+        Block spectra, C-ordered.
+    samples : (K,) ndarray of int64
+        Flat indices (into ``W × V``) of the band's samples.
+    angular : (R·C, K) ndarray of float32
+        Angular weight of each block's samples.
+    radius : (K,) ndarray of float32
+        Radius of each sample.
+
+    Returns
+    -------
+    sq, weighted, energy, column, dc : (R, C) ndarray of float32
+    """
+    n_r, n_c, rows, cols = spectra.shape
+    k_n = samples.size
+    sq = np.empty((n_r, n_c), np.float32)
+    weighted = np.empty((n_r, n_c), np.float32)
+    energy = np.empty((n_r, n_c), np.float32)
+    column = np.empty((n_r, n_c), np.float32)
+    dc = np.empty((n_r, n_c), np.float32)
+    first = np.empty(rows, np.float32)
+    flat = spectra.reshape(n_r, n_c, rows * cols)
+    zero = np.float32(0.0)
+    for i in range(n_r):
+        for j in range(n_c):
+            block = flat[i, j]
+            gain = angular[i * n_c + j]
+            s_sq, s_weighted, s_energy = zero, zero, zero
+            for k in range(k_n):
+                z = block[samples[k]]
+                v = (z.real * z.real + z.imag * z.imag) * gain[k]
+                s_sq += v * v
+                s_weighted += (v * v) * radius[k]
+                s_energy += v
+            sq[i, j], weighted[i, j], energy[i, j] = s_sq, s_weighted, s_energy
+            for r in range(rows):
+                z = block[r * cols]
+                first[r] = z.real * z.real + z.imag * z.imag
+            column[i, j] = zero + _pairwise_sum(first, 0, rows)
+            dc[i, j] = first[0]
+    return sq, weighted, energy, column, dc
+
+
+@njit(cache=True)
+def skeleton_candidates(
+    on: np.ndarray, width: int, edge: np.ndarray, mask: np.ndarray, step: int, min_border: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Skeleton pixels that may be minutiae: crossing number 1 or 3, far enough inside.
+
+    What :func:`.minutiae.find_minutiae` did with ``np.flatnonzero``, ``_crossing_number``
+    and its border distance over every skeleton pixel, in one scan: the pixels in row-major
+    order whose crossing number (half the on/off changes around their 8 neighbours) is 1 or
+    3 and whose ``edge[r // step, c // step] * mask[r, c]`` is at least ``min_border``.
+
+    Parameters
+    ----------
+    on : (P,) ndarray of uint8
+        The skeleton, 0/1, flattened, with a frame of zero pixels one wide.
+    width : int
+        Row length of ``on`` (frame included).
+    edge : (ceil(M / step), ceil(N / step)) ndarray of float64
+        Distance to the foreground edge on the ``step`` grid.
+    mask : (M, N) ndarray of bool
+        Foreground.
+    step : int
+        Grid spacing of ``edge`` (px).
+    min_border : float
+        Least distance to the edge (px).
+
+    Returns
+    -------
+    rows, cols : (K,) ndarray of int64
+    crossing : (K,) ndarray of int8
+        1 (ending) or 3 (bifurcation).
+    """
+    rows_n, cols_n = mask.shape
+    offsets = np.empty(8, np.int64)  # _RING order: N, NE, E, SE, S, SW, W, NW
+    for k in range(8):
+        offsets[k] = _RING_ROWS[k] * width + _RING_COLS[k]
+    size = 1024
+    out_r = np.empty(size, np.int64)
+    out_c = np.empty(size, np.int64)
+    out_n = np.empty(size, np.int8)
+    count = 0
+    for r in range(rows_n):
+        base = (r + 1) * width + 1
+        for c in range(cols_n):
+            here = base + c
+            if not on[here]:
+                continue
+            changes = 0
+            last = on[here + offsets[7]]
+            for k in range(8):
+                now = on[here + offsets[k]]
+                changes += now != last
+                last = now
+            crossing = changes // 2
+            if crossing != 1 and crossing != 3:
+                continue
+            if not edge[r // step, c // step] * mask[r, c] >= min_border:
+                continue
+            if count == size:
+                size *= 2
+                out_r = np.concatenate((out_r, np.empty(size - count, np.int64)))
+                out_c = np.concatenate((out_c, np.empty(size - count, np.int64)))
+                out_n = np.concatenate((out_n, np.empty(size - count, np.int8)))
+            out_r[count], out_c[count], out_n[count] = r, c, crossing
+            count += 1
+    return out_r[:count].copy(), out_c[:count].copy(), out_n[:count].copy()

@@ -113,32 +113,38 @@ def ridge_band(spec: BlockSpectra, field: OrientationField, params: ExtractParam
     -------
     band : RidgeBand
     """
+    from ._kernels import angular_exponents, band_sums
+
     theta = field.at(spec.centres_x, spec.centres_y)
     normal = (theta + np.pi / 2).astype(np.float32)
     radius = np.hypot(spec.fu, spec.fv).astype(np.float32)
     lo, hi = 1.0 / params.period_range[1], 1.0 / params.period_range[0]
     # Only the samples in the ridge band carry weight: work on those alone.
     in_band = np.nonzero(((radius >= lo) & (radius <= hi)).ravel())[0]
-    n_r, n_c = normal.shape
-    flat = spec.spectra.reshape(n_r, n_c, -1)
-    band = flat[:, :, in_band]
-    angular = angular_weight(normal, spec.fu.ravel()[in_band], spec.fv.ravel()[in_band], params)
-    weight = band.real**2 + band.imag**2
-    weight *= angular
-    squared = weight**2
-    sq = squared.sum(axis=2)
-    squared *= radius.ravel()[in_band]
-    freq = np.where(sq > 0, squared.sum(axis=2) / np.maximum(sq, 1e-30), 0.0)
+    # The angular weight (see angular_weight: the exponent compiled, the exponential numpy's).
+    direction = np.arctan2(spec.fv.ravel()[in_band], spec.fu.ravel()[in_band])
+    angular = angular_exponents(
+        np.cos(2 * direction).astype(np.float32),
+        np.sin(2 * direction).astype(np.float32),
+        np.cos(2 * normal).ravel(),
+        np.sin(2 * normal).ravel(),
+        np.float32(1.0 / (4 * params.angular_sigma**2)),
+    )
+    np.exp(angular, out=angular)
+    # Per block, with w = |spectrum|² · angular over the band: Σ w², Σ w² · radius, Σ w, and
+    # the first column's energy (compiled, the same float32 sums: see band_sums).
+    sq, weighted, energy, column, dc = band_sums(
+        np.ascontiguousarray(spec.spectra),
+        in_band.astype(np.int64),
+        angular,
+        radius.ravel()[in_band],
+    )
+    freq = np.where(sq > 0, weighted / np.maximum(sq, 1e-30), 0.0)
     period = np.where(freq > 0, 1.0 / np.maximum(freq, 1e-9), np.nan)
     # rfft2 holds each frequency once except the first column: count the rest twice.
-    parts = flat.view(np.float32)
-    first = spec.spectra[..., 0]
-    total = (
-        2 * np.einsum("rck,rck->rc", parts, parts)
-        - (first.real**2 + first.imag**2).sum(axis=2)
-        - (first[..., 0].real ** 2 + first[..., 0].imag ** 2)
-    )
-    energy = weight.sum(axis=2)
+    n_r, n_c = normal.shape
+    parts = spec.spectra.reshape(n_r, n_c, -1).view(np.float32)
+    total = 2 * np.einsum("rck,rck->rc", parts, parts) - column - dc
     clarity = np.clip(2 * energy / np.maximum(total, 1e-12), 0.0, 1.0)
     return RidgeBand(period, clarity, np.sqrt(np.maximum(energy, 0.0)), normal)
 
@@ -146,15 +152,14 @@ def ridge_band(spec: BlockSpectra, field: OrientationField, params: ExtractParam
 def _touching(spec: BlockSpectra, mask: np.ndarray) -> np.ndarray:
     """Blocks whose window overlaps the mask, (R, C) bool.
 
-    Block ``(i, j)`` covers the half-window cells ``i - 1 … i`` and ``j - 1 … j``.
+    Block ``(i, j)`` covers the half-window cells ``i - 1 … i`` and ``j - 1 … j``
+    (compiled: see :func:`._kernels.touching_blocks`).
     """
+    from ._kernels import touching_blocks
+
     half = spec.window.shape[0] // 2
     n_r, n_c = spec.centres_x.shape
-    rows, cols = mask.shape
-    padded = np.zeros(((n_r + 1) * half, (n_c + 1) * half), bool)
-    padded[half : half + rows, half : half + cols] = mask
-    cells: np.ndarray = padded.reshape(n_r + 1, half, n_c + 1, half).any(axis=(1, 3))  # type: ignore[assignment]
-    return cells[:-1, :-1] | cells[1:, :-1] | cells[:-1, 1:] | cells[1:, 1:]
+    return touching_blocks(mask, half, (n_r, n_c))
 
 
 def enhance(

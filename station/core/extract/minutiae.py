@@ -142,15 +142,16 @@ def find_minutiae(
     border_distance : (K,) ndarray
         Distance of each minutia to the foreground edge (px).
     """
-    # np.nonzero of a 2-D array builds each pixel's index pair slowly; the flat indices
-    # split by the row length are the same two arrays (row-major order, intp), 5x sooner.
-    rows, cols = np.divmod(np.flatnonzero(skel), skel.shape[1])
     on = np.pad(skel, 1).astype(np.uint8).ravel()
     width = skel.shape[1] + 2
-    cn = _crossing_number(on, width, rows, cols)
+    if edge is None:
+        edge = edge_distance(mask, field.step)
     distance = _border_distance(mask, field.step, edge)
-    cand = ((cn == 1) | (cn == 3)) & (distance(rows, cols) >= params.border_margin * 0.5)
-    rows, cols, cn = rows[cand], cols[cand], cn[cand]
+    # Endings and bifurcations (crossing number 1 or 3) not too near the edge, in one
+    # compiled scan of the skeleton (see _kernels.skeleton_candidates).
+    rows, cols, cn = _kernels().skeleton_candidates(
+        on, width, edge, mask, field.step, params.border_margin * 0.5
+    )
     if rows.size == 0:
         return np.zeros((0, 4)), np.zeros(0)
     kinds = np.where(cn == 3, MinutiaType.BIFURCATION, MinutiaType.ENDING)

@@ -18,6 +18,8 @@ _PATH = (
     + [(2, c) for c in range(2, -2, -1)]
     + [(r, -2) for r in range(2, -2, -1)]
 )
+_PATH_ROWS = np.array([dr for dr, _ in _PATH], np.int64)
+_PATH_COLS = np.array([dc for _, dc in _PATH], np.int64)
 
 
 #: More cores and deltas than a finger can have: a print has at most two of each (a double-loop
@@ -60,23 +62,13 @@ def singular_points(
     smooth_cos = gaussian(cos2 * field.coherence, 2.0)
     smooth_sin = gaussian(sin2 * field.coherence, 2.0)
     doubled = np.arctan2(smooth_sin, smooth_cos)
-    rows, cols = doubled.shape
-    p = np.empty((rows + 4, cols + 4), doubled.dtype)  # np.pad(doubled, 2, mode="edge")
-    p[2:-2, 2:-2] = doubled
-    p[:2, 2:-2] = doubled[0]
-    p[-2:, 2:-2] = doubled[-1]
-    p[:, :2] = p[:, 2:3]
-    p[:, -2:] = p[:, -3:-2]
-    ring = [p[2 + dr : 2 + dr + rows, 2 + dc : 2 + dc + cols] for dr, dc in _PATH]
     # The steps b - a around the closed path add up to 0, so their sum wrapped into
     # [-pi, pi) is 2 pi times the net number of wraps: count those (each step lies in
-    # [-2 pi, 2 pi], one wrap either way at most).
-    wraps = np.zeros(doubled.shape, np.int8)
-    turn = np.empty_like(doubled)
-    for a, b in zip(ring, ring[1:] + ring[:1], strict=True):
-        np.subtract(b, a, out=turn)
-        wraps += turn < -np.pi
-        wraps -= turn >= np.pi
+    # [-2 pi, 2 pi], one wrap either way at most), compiled (see _kernels.ring_wraps).
+    from ._kernels import ring_wraps
+
+    rows, cols = doubled.shape
+    wraps = ring_wraps(doubled, _PATH_ROWS, _PATH_COLS)
     index = np.pi * wraps  # the total turn / 2, back from doubled angles
     if edge is None:
         edge = edge_distance(mask, step)
