@@ -5,38 +5,15 @@ The extractor samples its block clarity at every orientation cell and the genera
 displacement and phase grids at tens of thousands of points per print; ndimage's general
 spline machinery spends most of its time on bookkeeping there. :func:`bilinear` does the same
 arithmetic in the same order, so the samples are ndimage's to the last bit (the tests compare
-them on random grids and positions, inside and beyond the edges).
+them on random grids and positions, inside and beyond the edges). The compiled loop lives in
+:mod:`._bilinear_kernel`, imported (and numba with it) on the first sample, not at start-up.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 __all__ = ["bilinear"]
-
-
-@njit(cache=True)
-def _bilinear(values: np.ndarray, rows: np.ndarray, cols: np.ndarray, out: np.ndarray) -> bool:
-    """Fill ``out`` with the samples; False (``out`` partly written) at a non-finite position."""
-    n_rows, n_cols = values.shape
-    for k in range(rows.size):
-        y, x = rows[k], cols[k]
-        if not (np.isfinite(y) and np.isfinite(x)):
-            return False
-        r0, c0 = int(np.floor(y)), int(np.floor(x))
-        ty, tx = y - r0, x - c0
-        # Neighbours beyond an edge are the edge's samples ("nearest"), weighted as if not.
-        ra, r1 = min(max(r0, 0), n_rows - 1), min(max(r0 + 1, 0), n_rows - 1)
-        ca, c1 = min(max(c0, 0), n_cols - 1), min(max(c0 + 1, 0), n_cols - 1)
-        wy0, wy1, wx0, wx1 = 1.0 - ty, ty, 1.0 - tx, tx
-        total = 0.0  # ndimage's order: value times row weight times column weight
-        total += values[ra, ca] * wy0 * wx0
-        total += values[ra, c1] * wy0 * wx1
-        total += values[r1, ca] * wy1 * wx0
-        total += values[r1, c1] * wy1 * wx1
-        out[k] = total
-    return True
 
 
 def bilinear(values: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -76,7 +53,11 @@ def bilinear(values: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarr
     c = np.asarray(cols, np.float64)
     if r.shape != c.shape:
         raise ValueError(f"row and column positions differ in shape: {r.shape} and {c.shape}")
+    from ._bilinear_kernel import bilinear_samples
+
     out = np.empty(r.shape, np.float64)
-    if not _bilinear(np.ascontiguousarray(grid, np.float64), r.ravel(), c.ravel(), out.reshape(-1)):
+    if not bilinear_samples(
+        np.ascontiguousarray(grid, np.float64), r.ravel(), c.ravel(), out.reshape(-1)
+    ):
         raise ValueError("bilinear: a sample position is not a finite number")
     return out.astype(grid.dtype, copy=False)
