@@ -67,7 +67,8 @@ def _crossing_number(on: np.ndarray, width: int, rows: np.ndarray, cols: np.ndar
     changes around their 8 neighbours (1 ending, 2 ridge, 3 bifurcation).
 
     ``on`` is the skeleton as 0/1 bytes with a one-pixel frame of zeros, flattened; ``width``
-    its row length.
+    its row length. :func:`find_minutiae` gets the same numbers from the compiled
+    :func:`._kernels.skeleton_candidates`; this is the specification its tests check.
     """
     flat = on.view(np.int8)
     centre = (rows + 1) * width + cols + 1
