@@ -6,7 +6,7 @@ displacement and phase grids at tens of thousands of points per print; ndimage's
 spline machinery spends most of its time on bookkeeping there. :func:`bilinear` does the same
 arithmetic in the same order, so the samples are ndimage's to the last bit (the tests compare
 them on random grids and positions, inside and beyond the edges). The compiled loop lives in
-:mod:`._bilinear_kernel`, imported (and numba with it) on the first sample, not at start-up.
+:mod:`._grid_kernels`, imported (and numba with it) on the first sample, not at start-up.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def bilinear(values: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarr
     c = np.asarray(cols, np.float64)
     if r.shape != c.shape:
         raise ValueError(f"row and column positions differ in shape: {r.shape} and {c.shape}")
-    from ._bilinear_kernel import bilinear_samples
+    from ._grid_kernels import bilinear_samples
 
     out = np.empty(r.shape, np.float64)
     if not bilinear_samples(

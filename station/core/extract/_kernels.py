@@ -27,6 +27,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .._grid_kernels import city_block
+
 __all__ = [
     "THINNING_TABLE",
     "angular_exponents",
@@ -843,49 +845,10 @@ def walk_minutiae(
 
 
 @njit(cache=True)
-def _city_block(on: np.ndarray, outside: bool) -> np.ndarray:
-    """City-block (4-connected) distance from every pixel to the nearest pixel that is not
-    ``on``; with ``outside`` the pixels beyond the edge count as such (the distance is then at
-    most the distance to the edge plus one).
-
-    Two raster passes (forward, then backward) give the exact distance: a shortest 4-connected
-    path between two pixels of a rectangle runs inside it.
-    """
-    rows, cols = on.shape
-    far = rows + cols + 1
-    dist = np.empty((rows, cols), np.int64)
-    for r in range(rows):
-        for c in range(cols):
-            if not on[r, c]:
-                dist[r, c] = 0
-            elif outside:
-                dist[r, c] = min(r + 1, c + 1, rows - r, cols - c)
-            else:
-                dist[r, c] = far
-    for r in range(rows):
-        for c in range(cols):
-            d = dist[r, c]
-            if r > 0 and dist[r - 1, c] + 1 < d:
-                d = dist[r - 1, c] + 1
-            if c > 0 and dist[r, c - 1] + 1 < d:
-                d = dist[r, c - 1] + 1
-            dist[r, c] = d
-    for r in range(rows - 1, -1, -1):
-        for c in range(cols - 1, -1, -1):
-            d = dist[r, c]
-            if r < rows - 1 and dist[r + 1, c] + 1 < d:
-                d = dist[r + 1, c] + 1
-            if c < cols - 1 and dist[r, c + 1] + 1 < d:
-                d = dist[r, c + 1] + 1
-            dist[r, c] = d
-    return dist
-
-
-@njit(cache=True)
 def _dilate(cells: np.ndarray, radius: int) -> np.ndarray:
     """``ndimage.binary_dilation`` with the 4-connected cross, ``iterations=radius``: the
     cells within city-block distance ``radius`` of a set cell."""
-    return _city_block(~cells, False) <= radius
+    return city_block(~cells, radius + 1, False) <= radius
 
 
 @njit(cache=True)
@@ -893,7 +856,7 @@ def _erode(cells: np.ndarray, radius: int) -> np.ndarray:
     """``ndimage.binary_erosion`` with the 4-connected cross, ``iterations=radius`` and
     ``border_value=0``: the cells farther than ``radius`` from every unset cell and from the
     outside."""
-    return _city_block(cells, True) > radius
+    return city_block(cells, radius + 1, True) > radius
 
 
 @njit(cache=True)

@@ -17,6 +17,8 @@ import math
 import numpy as np
 from numba import njit
 
+from .._grid_kernels import city_block
+
 __all__ = [
     "dilate_cross",
     "doubled_samples",
@@ -521,12 +523,10 @@ def add_half_turn(theta: np.ndarray, phi: np.ndarray, lead: np.ndarray, sign: fl
 def dilate_cross(mask: np.ndarray, iterations: int) -> np.ndarray:
     """``scipy.ndimage.binary_dilation(mask, iterations=iterations)``: the same pixels.
 
-    ``iterations`` dilations by the 4-neighbour cross grow the mask by a city-block
-    (L1) ball of that radius, and within a rectangle the L1 path between two pixels never
-    leaves it, so a pixel is set when its city-block distance to the mask is at most
-    ``iterations``. That distance comes exactly from two raster passes (Rosenfeld and
-    Pfaltz, "Sequential operations in digital picture processing", J. ACM 13, 1966),
-    capped at ``iterations + 1``: a fixed cost where ndimage's passes grow with the radius.
+    ``iterations`` dilations by the 4-neighbour cross grow the mask by a city-block (L1)
+    ball of that radius, so a pixel is set when its city-block distance to the mask is at
+    most ``iterations`` (:func:`station.core._grid_kernels.city_block`, capped just above):
+    a fixed cost where ndimage's passes grow with the radius.
 
     Parameters
     ----------
@@ -538,28 +538,7 @@ def dilate_cross(mask: np.ndarray, iterations: int) -> np.ndarray:
     -------
     (M, N) ndarray of bool
     """
-    rows, cols = mask.shape
-    far = iterations + 1
-    dist = np.empty((rows, cols), np.int64)
-    for r in range(rows):
-        for c in range(cols):
-            d = 0 if mask[r, c] else far
-            if r > 0 and dist[r - 1, c] + 1 < d:
-                d = dist[r - 1, c] + 1
-            if c > 0 and dist[r, c - 1] + 1 < d:
-                d = dist[r, c - 1] + 1
-            dist[r, c] = d
-    out = np.empty((rows, cols), np.bool_)
-    for r in range(rows - 1, -1, -1):
-        for c in range(cols - 1, -1, -1):
-            d = dist[r, c]
-            if r < rows - 1 and dist[r + 1, c] + 1 < d:
-                d = dist[r + 1, c] + 1
-            if c < cols - 1 and dist[r, c + 1] + 1 < d:
-                d = dist[r, c + 1] + 1
-            dist[r, c] = d
-            out[r, c] = d <= iterations
-    return out
+    return city_block(~mask, iterations + 1, False) <= iterations
 
 
 @njit(cache=True)

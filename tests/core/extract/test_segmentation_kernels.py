@@ -54,6 +54,13 @@ def test_clean_cells_closes_opens_fills_and_drops_small_pieces_on_a_drawn_grid()
     assert got[5:31, 5:31].sum() > 0.9 * 26 * 26
 
 
+def test_clean_cells_with_a_radius_beyond_the_grid() -> None:
+    for cells in (np.zeros((2, 3), bool), np.eye(3, dtype=bool), np.ones((2, 2), bool)):
+        for radius in (1, 5, 40):
+            got = clean_cells(cells, radius, 1, 0.0)
+            assert np.array_equal(got, _reference_clean(cells, radius, 1, 0.0))
+
+
 def test_clean_cells_matches_ndimage_on_random_grids() -> None:
     for rng, cells in _random_grids(1, 400):
         radius = int(rng.integers(1, 6))
