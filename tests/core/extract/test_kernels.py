@@ -15,13 +15,7 @@ from skimage.draw import line
 from station.core.angles import wrap_angle
 from station.core.extract import extract
 from station.core.extract._kernels import walk_minutiae
-from station.core.extract.enhance import enhance, ridge_band
-from station.core.extract.minutiae import _RING, _crossing_number, skeleton
-from station.core.extract.orientation import orientation_field
-from station.core.extract.params import DEFAULT_PARAMETERS
-from station.core.extract.preprocess import prepare
-from station.core.extract.segmentation import segment
-from station.core.extract.spectra import block_spectra
+from station.core.extract.minutiae import _RING, _crossing_number
 from station.core.synth import impression
 
 
@@ -110,14 +104,11 @@ def _both(skel: np.ndarray, reach: int = 12, short_ridge: float = 12.0):
 
 
 def _print_skeleton(seed: int, degradation: float) -> np.ndarray:
+    """The skeleton the extractor thins from a synthetic print (its traced intermediate)."""
     image, _ = impression(seed, "R2", 0, kind="flat", size=(320, 320), degradation=degradation)
-    params = DEFAULT_PARAMETERS
-    grey = prepare(image, 500, params)
-    field = orientation_field(grey, params)
-    spectra = block_spectra(grey, float(np.median(grey)), params.window)
-    band = ridge_band(spectra, field, params)
-    mask = segment(grey, field, band.clarity, params)
-    return skeleton(enhance(spectra, band, mask, params).ridges, mask)
+    stages: dict[str, np.ndarray] = {}
+    extract(image, trace=stages.__setitem__)
+    return stages["skeleton"]
 
 
 @pytest.mark.parametrize(("seed", "degradation"), [(31_000, 0.0), (31_001, 0.5), (31_002, 1.0)])
