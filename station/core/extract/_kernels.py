@@ -376,9 +376,9 @@ def band_exponents(
     """Exponents of the enhancement filter's radial and angular Gaussians, per block.
 
     ``((radius - f0) / f0)² · radial`` and ``(c2 · cos 2n + s2 · sin 2n - 1) · angular``,
-    each operation rounded to float32 in the order :func:`.enhance.enhance` and
-    :func:`.enhance.angular_weight` wrote them with numpy (the caller takes the exponentials
-    with numpy, as before).
+    each operation rounded to float32 in the order :func:`.enhance.enhance` and the former
+    numpy angular weight wrote them (see :func:`angular_exponents`; the caller takes the
+    exponentials with numpy, as before).
 
     Parameters
     ----------
@@ -1211,11 +1211,16 @@ def _pairwise_sum(values: np.ndarray, start: int, n: int) -> np.float32:
 def angular_exponents(
     c2: np.ndarray, s2: np.ndarray, cos_n: np.ndarray, sin_n: np.ndarray, angular: np.float32
 ) -> np.ndarray:
-    """Exponent of :func:`.enhance.angular_weight` for every block and sample, float32.
+    """Exponent of the angular weight of every block's spectrum samples, float32.
 
-    ``(c2 · cos 2n + s2 · sin 2n - 1) · angular``, each operation rounded to float32 in the
-    order ``angular_weight`` writes them with numpy (the caller takes the exponential with
-    numpy, as there).
+    The weight of a sample at direction ``φ`` around a block's ridge normal ``n`` is taken
+    modulo pi (the spectrum has two lobes) in the von Mises form
+    ``exp((cos 2d - 1) / (4 s^2)) ~ exp(-d^2 / (2 s^2))`` for small ``d = φ - n``, with
+    ``cos 2d = cos 2φ · cos 2n + sin 2φ · sin 2n`` from precomputed cosines and sines (no
+    per-sample angles). This is ``(c2 · cos 2n + s2 · sin 2n - 1) · angular``, each
+    operation rounded to float32 in the order the former numpy code wrote them (kept in
+    ``tests/core/extract/test_fused_kernels.py``); the caller takes the exponential with
+    numpy, as that code did.
 
     Parameters
     ----------

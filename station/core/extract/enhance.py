@@ -35,7 +35,7 @@ class RidgeBand:
         Weight of the period estimate (band energy, square-rooted).
     normal : (R, C) ndarray of float32
         Direction of the ridge normal at each block centre (rad), the centre of the angular
-        weight (see :func:`angular_weight`).
+        weight (see :func:`._kernels.angular_exponents`).
     """
 
     period: np.ndarray
@@ -64,39 +64,6 @@ class Enhanced:
     clarity: np.ndarray
 
 
-def angular_weight(
-    normal: np.ndarray, fu: np.ndarray, fv: np.ndarray, params: ExtractParameters
-) -> np.ndarray:
-    """Angular weight of spectrum samples ``(fu, fv)`` around each block's ridge normal.
-
-    Modulo pi (the spectrum has two lobes): the von Mises form
-    ``exp((cos 2d - 1) / (4 s^2)) ~ exp(-d^2 / (2 s^2))`` for small ``d``, with ``cos 2d``
-    from products of precomputed cosines and sines (no per-sample angles).
-
-    Parameters
-    ----------
-    normal : (...) ndarray of float32
-        Ridge normal per block (rad).
-    fu, fv : (K...) ndarray
-        Frequencies of the samples along x and y.
-    params : ExtractParameters
-        Uses ``angular_sigma``.
-
-    Returns
-    -------
-    weight : (..., K...) ndarray of float32
-    """
-    direction = np.arctan2(fv, fu)
-    c2 = np.cos(2 * direction).astype(np.float32)
-    s2 = np.sin(2 * direction).astype(np.float32)
-    extra = (None,) * c2.ndim
-    weight = c2 * np.cos(2 * normal)[(..., *extra)]
-    weight += s2 * np.sin(2 * normal)[(..., *extra)]  # cos 2d
-    weight -= np.float32(1.0)
-    weight *= np.float32(1.0 / (4 * params.angular_sigma**2))
-    return np.exp(weight, out=weight)
-
-
 def ridge_band(spec: BlockSpectra, field: OrientationField, params: ExtractParameters) -> RidgeBand:
     """Ridge period and clarity of every block, read from its spectrum.
 
@@ -121,7 +88,8 @@ def ridge_band(spec: BlockSpectra, field: OrientationField, params: ExtractParam
     lo, hi = 1.0 / params.period_range[1], 1.0 / params.period_range[0]
     # Only the samples in the ridge band carry weight: work on those alone.
     in_band = np.nonzero(((radius >= lo) & (radius <= hi)).ravel())[0]
-    # The angular weight (see angular_weight: the exponent compiled, the exponential numpy's).
+    # The angular weight (see _kernels.angular_exponents: the exponent compiled, the
+    # exponential numpy's).
     direction = np.arctan2(spec.fv.ravel()[in_band], spec.fu.ravel()[in_band])
     angular = angular_exponents(
         np.cos(2 * direction).astype(np.float32),
@@ -197,8 +165,8 @@ def enhance(
 
     where = np.nonzero(_touching(spec, mask))
     # The filter: a Gaussian in the relative distance to the ridge frequency times the
-    # angular weight (see angular_weight), exponents and products compiled in the order the
-    # numpy expressions had, the exponentials taken by numpy as before.
+    # angular weight (see _kernels.angular_exponents), exponents and products compiled in
+    # the order the numpy expressions had, the exponentials taken by numpy as before.
     from ._kernels import apply_gain, band_exponents
 
     radius = np.hypot(spec.fu, spec.fv).astype(np.float32)
