@@ -10,16 +10,21 @@ from numba import njit
 
 __all__ = ["bilinear_samples", "city_block"]
 
+#: Farthest sample position accepted, in grid steps either way.
+_FARTHEST = float(2**31)
+
 
 @njit(cache=True)
 def bilinear_samples(
     values: np.ndarray, rows: np.ndarray, cols: np.ndarray, out: np.ndarray
 ) -> bool:
-    """Fill ``out`` with the samples; False (``out`` partly written) at a non-finite position."""
+    """Fill ``out`` with the samples; False (``out`` partly written) at a position that is
+    not a number within :data:`_FARTHEST` (beyond it the whole-number conversion of its
+    floor would overflow)."""
     n_rows, n_cols = values.shape
     for k in range(rows.size):
         y, x = rows[k], cols[k]
-        if not (np.isfinite(y) and np.isfinite(x)):
+        if not (abs(y) <= _FARTHEST and abs(x) <= _FARTHEST):  # NaN fails too
             return False
         r0, c0 = int(np.floor(y)), int(np.floor(x))
         ty, tx = y - r0, x - c0

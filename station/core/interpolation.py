@@ -24,8 +24,8 @@ def bilinear(values: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarr
     values : (M, N) ndarray of float
         The grid (at least one sample).
     rows, cols : array_like of float
-        Sample positions in array indices, the same shape; beyond the grid its edge is
-        repeated.
+        Sample positions in array indices, the same shape, each within ``±2**31``; beyond
+        the grid its edge is repeated.
 
     Returns
     -------
@@ -37,7 +37,7 @@ def bilinear(values: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarr
     ------
     ValueError
         Not a non-empty 2-D float grid, positions of different shapes, or a position that is
-        not a finite number.
+        not a number within ``±2**31``.
 
     Examples
     --------
@@ -59,5 +59,5 @@ def bilinear(values: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarr
     if not bilinear_samples(
         np.ascontiguousarray(grid, np.float64), r.ravel(), c.ravel(), out.reshape(-1)
     ):
-        raise ValueError("bilinear: a sample position is not a finite number")
+        raise ValueError("bilinear: a sample position is not a number within ±2**31")
     return out.astype(grid.dtype, copy=False)

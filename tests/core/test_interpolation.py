@@ -37,8 +37,18 @@ def test_bilinear_matches_map_coordinates_inside_and_beyond_the_edges(dtype) -> 
 
 def test_bilinear_refuses_what_it_cannot_sample() -> None:
     grid = np.zeros((3, 3))
-    with pytest.raises(ValueError, match="finite"):
-        bilinear(grid, np.array([np.nan]), np.array([0.0]))
+    for bad in (np.nan, np.inf, -np.inf, 1e300, -(2.0**32)):
+        with pytest.raises(ValueError, match="within"):
+            bilinear(grid, np.array([bad]), np.array([0.0]))
+        with pytest.raises(ValueError, match="within"):
+            bilinear(grid, np.array([0.0]), np.array([bad]))
+    far = 2.0**31  # the farthest accepted: the edge, as ndimage gives it
+    assert np.array_equal(
+        bilinear(np.arange(9.0).reshape(3, 3), np.array([far, -far]), np.array([-far, far])),
+        ndimage.map_coordinates(
+            np.arange(9.0).reshape(3, 3), [[far, -far], [-far, far]], order=1, mode="nearest"
+        ),
+    )
     with pytest.raises(ValueError, match="shape"):
         bilinear(grid, np.zeros(2), np.zeros(3))
     for bad in (np.zeros((0, 3)), np.zeros(3), np.zeros((3, 3), np.int64)):
